@@ -1,0 +1,13 @@
+//! Types shared by the browser (WASM) and the server.
+//!
+//! Everything here compiles for `wasm32-unknown-unknown`: no database, no
+//! Kubernetes client, no tokio. The server's core crate returns these types
+//! directly, so a page and the service that feeds it agree by construction.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod error;
+pub mod model;
+pub mod validate;
+
+pub use error::{AppError, ErrorCode, FieldError};
+pub use model::*;

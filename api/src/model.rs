@@ -1,0 +1,120 @@
+//! Data transfer objects: what lists and forms show and send.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One page of a list, with the total the filter matches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u32 {
+        let per = i64::from(self.per_page.max(1));
+        u32::try_from((self.total + per - 1) / per).unwrap_or(u32::MAX).max(1)
+    }
+}
+
+/// Paging and free-text search for any list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub search: String,
+    /// 1-based.
+    #[serde(default)]
+    pub page: u32,
+    #[serde(default)]
+    pub per_page: u32,
+}
+
+impl ListQuery {
+    pub const DEFAULT_PER_PAGE: u32 = 20;
+    pub const MAX_PER_PAGE: u32 = 200;
+
+    pub fn page(&self) -> u32 {
+        self.page.max(1)
+    }
+
+    pub fn per_page(&self) -> u32 {
+        match self.per_page {
+            0 => Self::DEFAULT_PER_PAGE,
+            n => n.min(Self::MAX_PER_PAGE),
+        }
+    }
+
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page() - 1) * u64::from(self.per_page())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct Domain {
+    pub id: i64,
+    pub name: String,
+    pub display_name: String,
+    pub description: String,
+    pub vdc_count: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainInput {
+    pub name: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct Vdc {
+    pub id: i64,
+    pub domain_id: i64,
+    pub domain_name: String,
+    pub name: String,
+    pub display_name: String,
+    pub description: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VdcInput {
+    pub domain_id: i64,
+    pub name: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A registered cluster as the Clusters page shows it, probed live.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterSummary {
+    pub id: i64,
+    pub name: String,
+    pub api_url: String,
+    pub reachable: bool,
+    pub version: Option<String>,
+    pub node_count: Option<u32>,
+    pub error: Option<String>,
+}
+
+/// Counts for the overview page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    pub domains: i64,
+    pub vdcs: i64,
+    pub clusters: i64,
+}

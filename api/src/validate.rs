@@ -1,0 +1,99 @@
+//! Input rules shared by the browser (early feedback) and the server (the
+//! authority). Each returns the field errors it finds; none means valid.
+
+use crate::error::{ErrorCode, FieldError};
+
+pub const DISPLAY_NAME_MAX: usize = 64;
+pub const DESCRIPTION_MAX: usize = 512;
+pub const DNS1123_LABEL_MAX: usize = 63;
+
+fn err(field: &str, code: ErrorCode, message: String) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        code,
+        message,
+    }
+}
+
+/// A Kubernetes DNS-1123 label: 1-63 chars of `[a-z0-9-]`, starting and
+/// ending with an alphanumeric.
+pub fn is_dns1123_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= DNS1123_LABEL_MAX
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+pub fn dns1123_label(field: &str, value: &str, out: &mut Vec<FieldError>) {
+    if value.is_empty() {
+        out.push(err(field, ErrorCode::Required, format!("{field} is required")));
+    } else if value.len() > DNS1123_LABEL_MAX {
+        out.push(err(
+            field,
+            ErrorCode::TooLong,
+            format!("{field} must be at most {DNS1123_LABEL_MAX} characters"),
+        ));
+    } else if !is_dns1123_label(value) {
+        out.push(err(
+            field,
+            ErrorCode::Dns1123Label,
+            format!(
+                "{field} must consist of lower case letters, digits or '-', and start and end with a letter or digit"
+            ),
+        ));
+    }
+}
+
+pub fn display_name(field: &str, value: &str, out: &mut Vec<FieldError>) {
+    if value.trim().is_empty() {
+        out.push(err(field, ErrorCode::Required, format!("{field} is required")));
+    } else {
+        max_chars(field, value, DISPLAY_NAME_MAX, out);
+    }
+}
+
+pub fn max_chars(field: &str, value: &str, max: usize, out: &mut Vec<FieldError>) {
+    if value.chars().count() > max {
+        out.push(err(
+            field,
+            ErrorCode::TooLong,
+            format!("{field} must be at most {max} characters"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels() {
+        for ok in ["a", "a1", "web-prod", "0abc", &"a".repeat(63)] {
+            assert!(is_dns1123_label(ok), "{ok} should be valid");
+        }
+        for bad in ["", "-a", "a-", "A", "a_b", "a.b", "ä", &"a".repeat(64)] {
+            assert!(!is_dns1123_label(bad), "{bad} should be invalid");
+        }
+    }
+
+    #[test]
+    fn field_errors_name_the_field() {
+        let mut out = vec![];
+        dns1123_label("name", "Bad_Name", &mut out);
+        display_name("display_name", &"x".repeat(65), &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].field, "name");
+        assert_eq!(out[0].code, ErrorCode::Dns1123Label);
+        assert_eq!(out[1].field, "display_name");
+        assert_eq!(out[1].code, ErrorCode::TooLong);
+    }
+
+    #[test]
+    fn display_name_counts_characters_not_bytes() {
+        let mut out = vec![];
+        display_name("display_name", &"数".repeat(64), &mut out);
+        assert!(out.is_empty());
+    }
+}

@@ -1,0 +1,84 @@
+//! Server functions: the typed calls from pages to the server.
+//!
+//! Each is a thin adapter (see [`backend`]): take the caller and the
+//! services from the request, call one service method, convert the result.
+//! Authorization happens inside that service method, never here.
+
+use berth_api::{AppError, ClusterSummary, CurrentUser, Domain, DomainInput, ListQuery, Overview, Page, Vdc, VdcInput};
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+#[server(prefix = "/api", endpoint = "me", input = Json)]
+pub async fn current_user() -> Result<CurrentUser, AppError> {
+    let call = backend::Call::begin()?;
+    let p = &call.principal;
+    Ok(CurrentUser {
+        id: p.user_id,
+        username: p.username.clone(),
+        display_name: p.display_name.clone(),
+    })
+}
+
+#[server(prefix = "/api", endpoint = "overview", input = Json)]
+pub async fn get_overview() -> Result<Overview, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.overview(&call.principal).await)
+}
+
+#[server(prefix = "/api", endpoint = "domains/list", input = Json)]
+pub async fn list_domains(query: ListQuery) -> Result<Page<Domain>, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.list_domains(&call.principal, &query).await)
+}
+
+#[server(prefix = "/api", endpoint = "domains/create", input = Json)]
+pub async fn create_domain(input: DomainInput) -> Result<Domain, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.create_domain(&call.principal, input).await)
+}
+
+#[server(prefix = "/api", endpoint = "domains/update", input = Json)]
+pub async fn update_domain(id: i64, input: DomainInput) -> Result<Domain, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.update_domain(&call.principal, id, input).await)
+}
+
+#[server(prefix = "/api", endpoint = "domains/delete", input = Json)]
+pub async fn delete_domain(id: i64) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.delete_domain(&call.principal, id).await)
+}
+
+#[server(prefix = "/api", endpoint = "vdcs/list", input = Json)]
+pub async fn list_vdcs(domain_id: Option<i64>, query: ListQuery) -> Result<Page<Vdc>, AppError> {
+    let call = backend::Call::begin()?;
+    let filter = berth_core::services::VdcFilter { domain_id };
+    call.done(call.services.list_vdcs(&call.principal, &filter, &query).await)
+}
+
+#[server(prefix = "/api", endpoint = "vdcs/create", input = Json)]
+pub async fn create_vdc(input: VdcInput) -> Result<Vdc, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.create_vdc(&call.principal, input).await)
+}
+
+#[server(prefix = "/api", endpoint = "vdcs/update", input = Json)]
+pub async fn update_vdc(id: i64, input: VdcInput) -> Result<Vdc, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.update_vdc(&call.principal, id, input).await)
+}
+
+#[server(prefix = "/api", endpoint = "vdcs/delete", input = Json)]
+pub async fn delete_vdc(id: i64) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.delete_vdc(&call.principal, id).await)
+}
+
+#[server(prefix = "/api", endpoint = "clusters/list", input = Json)]
+pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.list_clusters(&call.principal).await)
+}

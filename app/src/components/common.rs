@@ -1,0 +1,183 @@
+//! Lists, forms and dialogs: search, paging, field errors, confirmation.
+
+use berth_api::AppError;
+use leptos::{ev::SubmitEvent, prelude::*};
+
+use crate::i18n::{use_lang, T};
+
+/// A page-level error message.
+#[component]
+pub fn ErrorBanner(error: AppError) -> impl IntoView {
+    let lang = use_lang();
+    let signed_out = matches!(error, AppError::Unauthenticated);
+    view! {
+        <div class="banner banner-error" role="alert">
+            <span>{lang.error(&error)}</span>
+            {signed_out.then(|| view! { <a href="/login" rel="external">{lang.t(T::SignIn)}</a> })}
+        </div>
+    }
+}
+
+/// A labelled text input with the server's message for that field beside
+/// it. `error` is the last failure of the form's action.
+#[component]
+pub fn TextField(
+    id: &'static str,
+    /// The field name as the server reports it in validation errors.
+    field: &'static str,
+    label: T,
+    value: RwSignal<String>,
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] hint: Option<T>,
+    #[prop(optional)] disabled: bool,
+    #[prop(optional)] autofocus: bool,
+) -> impl IntoView {
+    let lang = use_lang();
+    let message = move || {
+        error
+            .get()
+            .and_then(|e| e.field_error(field).map(|f| lang.field_error(f.code)))
+    };
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = {
+        let error_id = error_id.clone();
+        let hint_id = hint_id.clone();
+        move || {
+            let mut ids = vec![];
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if message().is_some() {
+                ids.push(error_id.clone());
+            }
+            ids.join(" ")
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=move || message().is_some()>
+            <label for=id>{lang.t(label)}</label>
+            <input
+                id=id
+                name=field
+                type="text"
+                bind:value=value
+                disabled=disabled
+                autofocus=autofocus
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=described
+            />
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{lang.t(h)}</p> })}
+            {move || message().map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> })}
+        </div>
+    }
+}
+
+/// Search form for a list: submitting sets `search` and returns to page 1.
+#[component]
+pub fn SearchBox(search: RwSignal<String>, page: RwSignal<u32>) -> impl IntoView {
+    let lang = use_lang();
+    let text = RwSignal::new(search.get_untracked());
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        search.set(text.get_untracked().trim().to_owned());
+        page.set(1);
+    };
+    view! {
+        <form class="search" role="search" on:submit=on_submit>
+            <input
+                type="search"
+                aria-label=lang.t(T::Search)
+                placeholder=lang.t(T::SearchPlaceholder)
+                bind:value=text
+            />
+            <button type="submit" class="btn">{lang.t(T::Search)}</button>
+        </form>
+    }
+}
+
+/// Previous / next paging with the current position.
+#[component]
+pub fn Pager(page: RwSignal<u32>, pages: u32, total: i64) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <nav class="pager" aria-label=lang.t(T::Pagination)>
+            <span class="pager-total">{lang.fmt(T::TotalItems, &[&total.to_string()])}</span>
+            <button
+                class="btn"
+                type="button"
+                disabled=move || page.get() <= 1
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
+            >
+                {lang.t(T::Previous)}
+            </button>
+            <span>{move || lang.fmt(T::PageOf, &[&page.get().to_string(), &pages.to_string()])}</span>
+            <button
+                class="btn"
+                type="button"
+                disabled=move || page.get() >= pages
+                on:click=move |_| page.update(|p| *p += 1)
+            >
+                {lang.t(T::Next)}
+            </button>
+        </nav>
+    }
+}
+
+/// A modal asking to confirm a destructive action. Escape cancels.
+#[component]
+pub fn ConfirmDelete(
+    /// What is being deleted, shown in the title.
+    name: String,
+    on_confirm: Callback<()>,
+    on_cancel: Callback<()>,
+    pending: Signal<bool>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let title = lang.fmt(T::ConfirmDeleteTitle, &[&name]);
+    view! {
+        <div class="modal-backdrop">
+            <div
+                class="modal"
+                role="alertdialog"
+                aria-modal="true"
+                aria-labelledby="confirm-title"
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        on_cancel.run(());
+                    }
+                }
+            >
+                <h2 id="confirm-title">{title}</h2>
+                <p>{lang.t(T::ConfirmDeleteBody)}</p>
+                {move || error.get().map(|e| view! { <ErrorBanner error=e /> })}
+                <div class="modal-actions">
+                    <button class="btn" type="button" autofocus on:click=move |_| on_cancel.run(())>
+                        {lang.t(T::Cancel)}
+                    </button>
+                    <button
+                        class="btn btn-danger"
+                        type="button"
+                        disabled=move || pending.get()
+                        on:click=move |_| on_confirm.run(())
+                    >
+                        {lang.t(T::Delete)}
+                    </button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// Formats a timestamp for tables (UTC, minutes).
+pub fn short_time(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The error of an action's last run, if it failed.
+pub fn last_error<T: Clone + Send + Sync + 'static>(
+    value: RwSignal<Option<Result<T, AppError>>>,
+) -> Signal<Option<AppError>> {
+    Signal::derive(move || value.get().and_then(|r| r.err()))
+}

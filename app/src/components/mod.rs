@@ -1,0 +1,7 @@
+//! Building blocks shared by pages.
+
+mod common;
+mod layout;
+
+pub use common::*;
+pub use layout::{LanguageSwitch, Shell};

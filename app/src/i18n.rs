@@ -1,0 +1,264 @@
+//! English and Simplified Chinese for every string the UI shows.
+//!
+//! The language is chosen on the server (cookie `berth_lang`, then
+//! `Accept-Language`), written into `<html lang>`, and read back from there
+//! when the page hydrates, so both sides render the same words. Every key
+//! must have both translations: the table below will not compile otherwise.
+
+use berth_api::{AppError, ErrorCode};
+use leptos::prelude::*;
+
+pub const LANG_COOKIE: &str = "berth_lang";
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-CN",
+        }
+    }
+
+    /// Parses a language tag such as `zh-CN`, `zh`, `en-US`.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_', ';']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language for a request: the cookie if set, else the first
+    /// supported language in `Accept-Language` (by quality), else English.
+    pub fn negotiate(cookie_header: Option<&str>, accept_language: Option<&str>) -> Lang {
+        let from_cookie = cookie_header.and_then(|c| {
+            c.split(';')
+                .filter_map(|kv| kv.trim().split_once('='))
+                .find(|(k, _)| *k == LANG_COOKIE)
+                .and_then(|(_, v)| Lang::from_tag(v))
+        });
+        from_cookie
+            .or_else(|| {
+                let mut prefs: Vec<(f32, Lang)> = accept_language?
+                    .split(',')
+                    .filter_map(|part| {
+                        let mut it = part.split(';');
+                        let lang = Lang::from_tag(it.next()?)?;
+                        let q = it
+                            .find_map(|p| p.trim().strip_prefix("q="))
+                            .and_then(|q| q.parse::<f32>().ok())
+                            .unwrap_or(1.0);
+                        Some((q, lang))
+                    })
+                    .collect();
+                prefs.sort_by(|a, b| b.0.total_cmp(&a.0));
+                prefs.first().map(|p| p.1)
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn t(self, key: T) -> &'static str {
+        text(self, key)
+    }
+
+    /// A translated template with `{}` replaced by `args` in order.
+    pub fn fmt(self, key: T, args: &[&str]) -> String {
+        let mut out = self.t(key).to_owned();
+        for a in args {
+            out = out.replacen("{}", a, 1);
+        }
+        out
+    }
+
+    /// What to tell a person about an error.
+    pub fn error(self, e: &AppError) -> String {
+        match e {
+            AppError::Unauthenticated => self.t(T::ErrUnauthenticated).into(),
+            AppError::Forbidden => self.t(T::ErrForbidden).into(),
+            AppError::NotFound => self.t(T::ErrNotFound).into(),
+            AppError::Conflict { code, message } => match code {
+                ErrorCode::HasChildren => self.t(T::ErrHasChildren).into(),
+                _ => message.clone(),
+            },
+            AppError::Validation { .. } => self.t(T::ErrValidation).into(),
+            AppError::Unavailable => self.t(T::ErrUnavailable).into(),
+            AppError::Internal { request_id } => self.fmt(T::ErrInternal, &[request_id]),
+            AppError::Transport { .. } => self.t(T::ErrTransport).into(),
+        }
+    }
+
+    /// What to show beside a rejected field.
+    pub fn field_error(self, code: ErrorCode) -> &'static str {
+        self.t(match code {
+            ErrorCode::Required => T::FieldRequired,
+            ErrorCode::TooLong => T::FieldTooLong,
+            ErrorCode::Dns1123Label => T::FieldDns1123,
+            ErrorCode::Taken => T::FieldTaken,
+            ErrorCode::NotFound => T::FieldNotFound,
+            ErrorCode::HasChildren => T::ErrHasChildren,
+            ErrorCode::Invalid => T::FieldInvalid,
+        })
+    }
+}
+
+/// The language of the current page.
+pub fn use_lang() -> Lang {
+    use_context::<Lang>().unwrap_or_default()
+}
+
+/// Decides the page language once, when the app starts rendering.
+pub fn initial_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .map(|parts| {
+                let header = |name: http::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
+                Lang::negotiate(header(http::header::COOKIE), header(http::header::ACCEPT_LANGUAGE))
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        document()
+            .document_element()
+            .and_then(|e| e.get_attribute("lang"))
+            .and_then(|l| Lang::from_tag(&l))
+            .unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Lang::default()
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident => ($en:literal, $zh:literal),)*) => {
+        /// A translatable string.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum T { $($key,)* }
+
+        impl T {
+            pub const ALL: &'static [T] = &[$(T::$key,)*];
+        }
+
+        fn text(lang: Lang, key: T) -> &'static str {
+            match (lang, key) {
+                $((Lang::En, T::$key) => $en, (Lang::Zh, T::$key) => $zh,)*
+            }
+        }
+    };
+}
+
+texts! {
+    Brand => ("Berth", "Berth"),
+    Tagline => ("Multi-tenant Kubernetes portal", "多租户 Kubernetes 管理平台"),
+    AreaTenancy => ("Tenancy", "租户"),
+    AreaInfrastructure => ("Infrastructure", "基础设施"),
+    NavOverview => ("Overview", "概览"),
+    NavDomains => ("Domains", "域"),
+    NavVdcs => ("VDCs", "虚拟数据中心"),
+    NavClusters => ("Clusters", "集群"),
+    MainNavigation => ("Main navigation", "主导航"),
+    SignIn => ("Sign in", "登录"),
+    SignInTitle => ("Sign in to Berth", "登录 Berth"),
+    SignOut => ("Sign out", "退出登录"),
+    Username => ("Username", "用户名"),
+    Password => ("Password", "密码"),
+    InvalidCredentials => ("Invalid username or password.", "用户名或密码错误。"),
+    SignedInAs => ("Signed in as", "当前用户"),
+    UserMenu => ("User menu", "用户菜单"),
+    Language => ("Language", "语言"),
+    Search => ("Search", "搜索"),
+    SearchPlaceholder => ("Search by name", "按名称搜索"),
+    Loading => ("Loading…", "加载中…"),
+    NoMatches => ("Nothing matches your search.", "没有符合搜索条件的结果。"),
+    NoDomains => ("No domains yet. Create the first one.", "还没有域，请创建第一个。"),
+    NoVdcs => ("No VDCs yet. Create the first one.", "还没有虚拟数据中心，请创建第一个。"),
+    NoClusters => ("No clusters registered.", "尚未注册集群。"),
+    Create => ("Create", "创建"),
+    Edit => ("Edit", "编辑"),
+    Delete => ("Delete", "删除"),
+    Save => ("Save", "保存"),
+    Cancel => ("Cancel", "取消"),
+    Saving => ("Saving…", "保存中…"),
+    Name => ("Name", "名称"),
+    NameHint => ("Lower-case letters, digits and '-'; cannot be changed later.", "小写字母、数字和“-”，创建后不可修改。"),
+    DisplayName => ("Display name", "显示名称"),
+    Description => ("Description", "描述"),
+    Domain => ("Domain", "域"),
+    AllDomains => ("All domains", "全部域"),
+    ChooseDomain => ("Choose a domain", "请选择域"),
+    Status => ("Status", "状态"),
+    StatusActive => ("Active", "正常"),
+    StatusSuspended => ("Suspended", "已暂停"),
+    Created => ("Created", "创建时间"),
+    Actions => ("Actions", "操作"),
+    VdcCount => ("VDCs", "虚拟数据中心数"),
+    NewDomain => ("New domain", "新建域"),
+    EditDomain => ("Edit domain", "编辑域"),
+    NewVdc => ("New VDC", "新建虚拟数据中心"),
+    EditVdc => ("Edit VDC", "编辑虚拟数据中心"),
+    ConfirmDeleteTitle => ("Delete {}?", "删除 {}？"),
+    ConfirmDeleteBody => ("This cannot be undone.", "此操作无法撤销。"),
+    PageOf => ("Page {} of {}", "第 {} 页，共 {} 页"),
+    TotalItems => ("{} in total", "共 {} 项"),
+    Previous => ("Previous", "上一页"),
+    Next => ("Next", "下一页"),
+    Pagination => ("Pagination", "分页"),
+    ApiUrl => ("API endpoint", "API 地址"),
+    Version => ("Version", "版本"),
+    Nodes => ("Nodes", "节点"),
+    Reachability => ("Reachability", "连通性"),
+    Reachable => ("Reachable", "可达"),
+    Unreachable => ("Unreachable", "不可达"),
+    Welcome => ("Welcome, {}", "欢迎，{}"),
+    OverviewIntro => ("Your platform at a glance.", "平台概况一览。"),
+    NotFoundPage => ("Page not found.", "页面不存在。"),
+    BackHome => ("Back to the overview", "返回概览"),
+    ErrUnauthenticated => ("Your session has ended. Please sign in again.", "会话已结束，请重新登录。"),
+    ErrForbidden => ("You do not have permission for this.", "您没有执行此操作的权限。"),
+    ErrNotFound => ("It no longer exists.", "对象不存在。"),
+    ErrHasChildren => ("This domain still has VDCs; delete them first.", "该域下仍有虚拟数据中心，请先删除它们。"),
+    ErrValidation => ("Some fields need attention.", "部分字段需要修改。"),
+    ErrUnavailable => ("The service is unavailable; try again shortly.", "服务暂不可用，请稍后重试。"),
+    ErrInternal => ("Internal error (request id {}).", "内部错误（请求 ID {}）。"),
+    ErrTransport => ("Could not reach the server.", "无法连接服务器。"),
+    FieldRequired => ("This field is required.", "此项为必填项。"),
+    FieldTooLong => ("This is too long.", "内容过长。"),
+    FieldDns1123 => ("Use lower-case letters, digits and '-', starting and ending with a letter or digit (at most 63).", "只能包含小写字母、数字和“-”，并以字母或数字开头和结尾（最多 63 个字符）。"),
+    FieldTaken => ("This name is already taken.", "该名称已被使用。"),
+    FieldNotFound => ("Choose an existing item.", "请选择已存在的项。"),
+    FieldInvalid => ("This value is invalid.", "该值无效。"),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_wins_then_accept_language_by_quality() {
+        assert_eq!(Lang::negotiate(Some("a=b; berth_lang=zh-CN"), Some("en")), Lang::Zh);
+        assert_eq!(Lang::negotiate(None, Some("fr;q=1, en;q=0.5, zh-CN;q=0.8")), Lang::Zh);
+        assert_eq!(Lang::negotiate(None, Some("de")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("berth_lang=xx"), None), Lang::En);
+    }
+
+    #[test]
+    fn every_text_is_translated() {
+        for key in T::ALL {
+            let (en, zh) = (Lang::En.t(*key), Lang::Zh.t(*key));
+            assert!(!en.is_empty() && !zh.is_empty(), "{key:?}");
+            assert_eq!(en.matches("{}").count(), zh.matches("{}").count(), "{key:?} placeholders");
+            if !matches!(key, T::Brand) {
+                assert_ne!(en, zh, "{key:?} is not translated");
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Berth's user interface: the app shell, routes and pages, rendered on the
+//! server and hydrated in the browser.
+//!
+//! Pages call [`api`] server functions; under the `ssr` feature those run
+//! the core services in-process. The core crate is compiled only with
+//! `ssr`, so no database or cluster code reaches the WASM bundle.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod i18n;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    components::Shell,
+    pages::{
+        clusters::ClustersPage, domains::DomainsPage, login::LoginPage, not_found::NotFound,
+        overview::OverviewPage, vdcs::VdcsPage,
+    },
+};
+
+/// The HTML document around the app (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = i18n::initial_lang();
+    let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.tag()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href=css />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(i18n::initial_lang());
+    view! {
+        <Title text="Berth" />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage />
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=OverviewPage />
+                    <Route path=path!("domains") view=DomainsPage />
+                    <Route path=path!("vdcs") view=VdcsPage />
+                    <Route path=path!("clusters") view=ClustersPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,40 @@
+//! The sign-in page: a plain HTML form posted to `/auth/login`, so it works
+//! before (or without) the WASM bundle.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    components::LanguageSwitch,
+    i18n::{use_lang, T},
+};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let lang = use_lang();
+    let query = use_query_map();
+    let failed = move || query.read().get("error").is_some();
+    let next = move || query.read().get("next").unwrap_or_default();
+    view! {
+        <main class="login-page">
+            <form class="login-card" method="post" action="/auth/login">
+                <h1>{lang.t(T::SignInTitle)}</h1>
+                <p class="muted">{lang.t(T::Tagline)}</p>
+                {move || failed().then(|| view! {
+                    <p class="banner banner-error" role="alert" id="login-error">{lang.t(T::InvalidCredentials)}</p>
+                })}
+                <div class="field">
+                    <label for="username">{lang.t(T::Username)}</label>
+                    <input id="username" name="username" type="text" autocomplete="username" required autofocus />
+                </div>
+                <div class="field">
+                    <label for="password">{lang.t(T::Password)}</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required />
+                </div>
+                <input type="hidden" name="next" prop:value=next />
+                <button type="submit" class="btn btn-primary">{lang.t(T::SignIn)}</button>
+            </form>
+            <LanguageSwitch />
+        </main>
+    }
+}

@@ -1,0 +1,237 @@
+//! VDCs: list (filter by domain, search, paging), create, edit, delete.
+
+use berth_api::{AppError, Domain, ListQuery, ListQuery as Q, Vdc, VdcInput};
+use leptos::{ev::SubmitEvent, prelude::*};
+
+use crate::{
+    api::{list_domains, list_vdcs, CreateVdc, DeleteVdc, UpdateVdc},
+    components::{last_error, short_time, ConfirmDelete, ErrorBanner, Pager, SearchBox, TextField},
+    i18n::{use_lang, Lang, T},
+};
+
+fn status_text(lang: Lang, status: &str) -> &'static str {
+    match status {
+        "suspended" => lang.t(T::StatusSuspended),
+        _ => lang.t(T::StatusActive),
+    }
+}
+
+#[component]
+pub fn VdcsPage() -> impl IntoView {
+    let lang = use_lang();
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(1u32);
+    let domain_filter = RwSignal::new(None::<i64>);
+    let editing = RwSignal::new(None::<Option<Vdc>>);
+    let deleting = RwSignal::new(None::<Vdc>);
+    let create = ServerAction::<CreateVdc>::new();
+    let update = ServerAction::<UpdateVdc>::new();
+    let delete = ServerAction::<DeleteVdc>::new();
+
+    let domains = Resource::new(
+        || (),
+        |_| list_domains(Q { per_page: Q::MAX_PER_PAGE, ..Default::default() }),
+    );
+    let vdcs = Resource::new(
+        move || {
+            (
+                domain_filter.get(),
+                search.get(),
+                page.get(),
+                create.version().get() + update.version().get() + delete.version().get(),
+            )
+        },
+        |(domain_id, search, page, _)| list_vdcs(domain_id, ListQuery { search, page, per_page: 0 }),
+    );
+
+    Effect::new(move || {
+        if matches!(create.value().get(), Some(Ok(_))) || matches!(update.value().get(), Some(Ok(_))) {
+            editing.set(None);
+        }
+    });
+    Effect::new(move || {
+        if matches!(delete.value().get(), Some(Ok(()))) {
+            deleting.set(None);
+        }
+    });
+    let open = move |target: Option<Vdc>| {
+        create.value().set(None);
+        update.value().set(None);
+        editing.set(Some(target));
+    };
+    let ask_delete = move |v: Vdc| {
+        delete.value().set(None);
+        deleting.set(Some(v));
+    };
+
+    let domain_options = move || {
+        domains
+            .get()
+            .and_then(|r| r.ok())
+            .map(|p| p.items)
+            .unwrap_or_default()
+    };
+
+    view! {
+        <div class="page-head">
+            <h1>{lang.t(T::NavVdcs)}</h1>
+            <button class="btn btn-primary" type="button" on:click=move |_| open(None)>{lang.t(T::NewVdc)}</button>
+        </div>
+        <div class="toolbar">
+            <label class="inline-field">
+                <span>{lang.t(T::Domain)}</span>
+                <select on:change=move |ev| {
+                    domain_filter.set(event_target_value(&ev).parse().ok());
+                    page.set(1);
+                }>
+                    <option value="">{lang.t(T::AllDomains)}</option>
+                    <Suspense fallback=|| ()>
+                        {move || domain_options().into_iter().map(|d| view! {
+                            <option value=d.id.to_string() selected=move || domain_filter.get() == Some(d.id)>{d.display_name}</option>
+                        }).collect_view()}
+                    </Suspense>
+                </select>
+            </label>
+            <SearchBox search page />
+        </div>
+        {move || editing.get().map(|target| view! {
+            <VdcForm target domains=domain_options() create update on_close=Callback::new(move |_| editing.set(None)) />
+        })}
+        <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match vdcs.await {
+                    Ok(p) if p.items.is_empty() => {
+                        let text = if search.get_untracked().is_empty() { T::NoVdcs } else { T::NoMatches };
+                        view! { <p class="empty">{lang.t(text)}</p> }.into_any()
+                    }
+                    Ok(p) => {
+                        let (pages, total) = (p.pages(), p.total);
+                        view! {
+                            <table class="table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">{lang.t(T::Name)}</th>
+                                        <th scope="col">{lang.t(T::DisplayName)}</th>
+                                        <th scope="col">{lang.t(T::Domain)}</th>
+                                        <th scope="col">{lang.t(T::Status)}</th>
+                                        <th scope="col">{lang.t(T::Created)}</th>
+                                        <th scope="col"><span class="sr-only">{lang.t(T::Actions)}</span></th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {p.items.into_iter().map(|v| {
+                                        let (for_edit, for_delete) = (v.clone(), v.clone());
+                                        view! {
+                                            <tr>
+                                                <td class="mono">{v.name.clone()}</td>
+                                                <td>{v.display_name.clone()}</td>
+                                                <td class="mono">{v.domain_name.clone()}</td>
+                                                <td><span class="badge badge-ok">{status_text(lang, &v.status)}</span></td>
+                                                <td>{short_time(&v.created_at)}</td>
+                                                <td class="row-actions">
+                                                    <button class="btn btn-small" type="button"
+                                                        aria-label=format!("{} {}", lang.t(T::Edit), v.name)
+                                                        on:click=move |_| open(Some(for_edit.clone()))>{lang.t(T::Edit)}</button>
+                                                    <button class="btn btn-small btn-danger" type="button"
+                                                        aria-label=format!("{} {}", lang.t(T::Delete), v.name)
+                                                        on:click=move |_| ask_delete(for_delete.clone())>{lang.t(T::Delete)}</button>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <Pager page pages total />
+                        }.into_any()
+                    }
+                    Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || deleting.get().map(|v| {
+            let id = v.id;
+            view! {
+                <ConfirmDelete
+                    name=v.name
+                    on_confirm=Callback::new(move |_| { delete.dispatch(DeleteVdc { id }); })
+                    on_cancel=Callback::new(move |_| deleting.set(None))
+                    pending=delete.pending().into()
+                    error=last_error(delete.value())
+                />
+            }
+        })}
+    }
+}
+
+#[component]
+fn VdcForm(
+    target: Option<Vdc>,
+    domains: Vec<Domain>,
+    create: ServerAction<CreateVdc>,
+    update: ServerAction<UpdateVdc>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let editing_id = target.as_ref().map(|v| v.id);
+    let domain_id = RwSignal::new(target.as_ref().map(|v| v.domain_id).or(domains.first().map(|d| d.id)));
+    let name = RwSignal::new(target.as_ref().map(|v| v.name.clone()).unwrap_or_default());
+    let display_name = RwSignal::new(target.as_ref().map(|v| v.display_name.clone()).unwrap_or_default());
+    let description = RwSignal::new(target.as_ref().map(|v| v.description.clone()).unwrap_or_default());
+    let error: Signal<Option<AppError>> = match editing_id {
+        Some(_) => last_error(update.value()),
+        None => last_error(create.value()),
+    };
+    let domain_error = move || {
+        error
+            .get()
+            .and_then(|e| e.field_error("domain_id").map(|f| lang.field_error(f.code)))
+    };
+    let pending = move || create.pending().get() || update.pending().get();
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let input = VdcInput {
+            domain_id: domain_id.get_untracked().unwrap_or_default(),
+            name: name.get_untracked().trim().to_owned(),
+            display_name: display_name.get_untracked(),
+            description: description.get_untracked(),
+        };
+        match editing_id {
+            Some(id) => {
+                update.dispatch(UpdateVdc { id, input });
+            }
+            None => {
+                create.dispatch(CreateVdc { input });
+            }
+        }
+    };
+    let title = if editing_id.is_some() { T::EditVdc } else { T::NewVdc };
+    view! {
+        <form class="panel" on:submit=on_submit aria-labelledby="vdc-form-title"
+            on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
+            <h2 id="vdc-form-title">{lang.t(title)}</h2>
+            {move || error.get().filter(|e| !matches!(e, AppError::Validation { .. })).map(|e| view! { <ErrorBanner error=e /> })}
+            <div class="field" class:field-invalid=move || domain_error().is_some()>
+                <label for="vdc-domain">{lang.t(T::Domain)}</label>
+                <select id="vdc-domain" name="domain_id" disabled=editing_id.is_some()
+                    aria-describedby="vdc-domain-error"
+                    on:change=move |ev| domain_id.set(event_target_value(&ev).parse().ok())>
+                    <option value="" disabled selected=move || domain_id.get().is_none()>{lang.t(T::ChooseDomain)}</option>
+                    {domains.into_iter().map(|d| view! {
+                        <option value=d.id.to_string() selected=move || domain_id.get() == Some(d.id)>{d.display_name}</option>
+                    }).collect_view()}
+                </select>
+                {move || domain_error().map(|m| view! { <p class="field-error" id="vdc-domain-error">{m}</p> })}
+            </div>
+            <TextField id="vdc-name" field="name" label=T::Name value=name error hint=T::NameHint
+                disabled=editing_id.is_some() autofocus=editing_id.is_none() />
+            <TextField id="vdc-display-name" field="display_name" label=T::DisplayName value=display_name error />
+            <TextField id="vdc-description" field="description" label=T::Description value=description error />
+            <div class="form-actions">
+                <button class="btn btn-primary" type="submit" disabled=pending>
+                    {move || lang.t(if pending() { T::Saving } else if editing_id.is_some() { T::Save } else { T::Create })}
+                </button>
+                <button class="btn" type="button" on:click=move |_| on_close.run(())>{lang.t(T::Cancel)}</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,147 @@
+//! Who is calling, and what they may do.
+//!
+//! [`authorize`] is the only way to obtain an [`Authorized`] proof, and every
+//! service method that acts on data asks for one first. Rights are held
+//! through role bindings (role + scope); a binding at a scope covers
+//! everything beneath it (platform > domain > VDC).
+
+mod permission;
+
+pub use permission::{Permission, RoleType};
+
+use crate::{Error, Result};
+
+/// Where a binding applies, or where an action takes place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Platform,
+    Domain(i64),
+    Vdc { domain_id: i64, vdc_id: i64 },
+}
+
+impl Scope {
+    /// Whether a binding at `self` reaches an action at `target`.
+    pub fn covers(self, target: Scope) -> bool {
+        match (self, target) {
+            (Scope::Platform, _) => true,
+            (Scope::Domain(d), Scope::Domain(t)) => d == t,
+            (Scope::Domain(d), Scope::Vdc { domain_id, .. }) => d == domain_id,
+            (Scope::Vdc { vdc_id: a, .. }, Scope::Vdc { vdc_id: b, .. }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// One role held by a user at one scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binding {
+    pub role_name: String,
+    pub role_type: RoleType,
+    pub permissions: Vec<Permission>,
+    pub scope: Scope,
+}
+
+/// The signed-in user with everything needed to decide on a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub bindings: Vec<Binding>,
+}
+
+/// Proof that a principal was allowed `permission` at `scope`. Only
+/// [`authorize`] makes one.
+#[derive(Debug)]
+pub struct Authorized {
+    user_id: i64,
+    permission: Permission,
+    scope: Scope,
+}
+
+impl Authorized {
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+    pub fn permission(&self) -> Permission {
+        self.permission
+    }
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+}
+
+/// The one authorization decision. Denials are logged with the permission
+/// and scope asked for.
+pub fn authorize(principal: &Principal, permission: Permission, scope: Scope) -> Result<Authorized> {
+    let allowed = principal
+        .bindings
+        .iter()
+        .any(|b| b.scope.covers(scope) && b.permissions.contains(&permission));
+    if allowed {
+        Ok(Authorized {
+            user_id: principal.user_id,
+            permission,
+            scope,
+        })
+    } else {
+        tracing::info!(user = %principal.username, permission = permission.key(), ?scope, "denied");
+        Err(Error::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(bindings: Vec<Binding>) -> Principal {
+        Principal {
+            user_id: 7,
+            username: "u".into(),
+            display_name: "U".into(),
+            bindings,
+        }
+    }
+
+    fn binding(role_type: RoleType, scope: Scope) -> Binding {
+        Binding {
+            role_name: "r".into(),
+            role_type,
+            permissions: role_type.permissions().to_vec(),
+            scope,
+        }
+    }
+
+    #[test]
+    fn operations_admin_may_do_anything_anywhere() {
+        let p = principal(vec![binding(RoleType::OperationsAdmin, Scope::Platform)]);
+        for perm in Permission::ALL {
+            let proof = authorize(&p, *perm, Scope::Vdc { domain_id: 1, vdc_id: 2 }).unwrap();
+            assert_eq!(proof.permission(), *perm);
+            assert_eq!(proof.user_id(), 7);
+        }
+    }
+
+    #[test]
+    fn no_binding_means_forbidden() {
+        let p = principal(vec![]);
+        assert!(matches!(
+            authorize(&p, Permission::DomainRead, Scope::Platform),
+            Err(Error::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn a_binding_reaches_only_its_own_subtree() {
+        let p = principal(vec![Binding {
+            role_name: "r".into(),
+            role_type: RoleType::OperationsAdmin,
+            permissions: vec![Permission::VdcRead],
+            scope: Scope::Domain(1),
+        }]);
+        assert!(authorize(&p, Permission::VdcRead, Scope::Vdc { domain_id: 1, vdc_id: 9 }).is_ok());
+        assert!(authorize(&p, Permission::VdcRead, Scope::Vdc { domain_id: 2, vdc_id: 9 }).is_err());
+        assert!(authorize(&p, Permission::VdcRead, Scope::Platform).is_err());
+        assert!(authorize(&p, Permission::VdcDelete, Scope::Domain(1)).is_err());
+    }
+}

@@ -1,0 +1,262 @@
+//! The data layer's one entry point: a pool for whichever of SQLite,
+//! PostgreSQL or MariaDB `DATABASE_URL` names.
+//!
+//! Repositories build each statement once with sea-query; [`Db`] renders it
+//! for the connected dialect and runs it. No query text is kept per dialect.
+//! Only the migrations differ, one folder per dialect under `migrations/`.
+
+pub mod schema;
+pub mod session_store;
+
+use std::{str::FromStr, time::Duration};
+
+use sea_query::{InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_binder::{SqlxBinder, SqlxValues};
+use sqlx::{
+    mysql::{MySqlPool, MySqlPoolOptions, MySqlRow},
+    postgres::{PgPool, PgPoolOptions, PgRow},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow},
+    FromRow,
+};
+
+/// Which SQL dialect a [`Db`] speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+impl Dialect {
+    pub fn from_url(url: &str) -> Option<Dialect> {
+        let scheme = url.split(':').next()?;
+        match scheme {
+            "sqlite" => Some(Dialect::Sqlite),
+            "postgres" | "postgresql" => Some(Dialect::Postgres),
+            "mysql" | "mariadb" => Some(Dialect::MySql),
+            _ => None,
+        }
+    }
+}
+
+/// A database failure, normalised across dialects.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unique constraint violated")]
+    UniqueViolation,
+    #[error("foreign key constraint violated")]
+    ForeignKeyViolation,
+    #[error("database error: {0}")]
+    Other(#[source] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL scheme (use sqlite://, postgres:// or mysql://)")]
+    UnsupportedUrl,
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return DbError::UniqueViolation;
+            }
+            if db.is_foreign_key_violation() {
+                return DbError::ForeignKeyViolation;
+            }
+        }
+        DbError::Other(e)
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// A row type every dialect can decode.
+pub trait AnyRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin
+{
+}
+impl<T> AnyRow for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin
+{
+}
+
+/// A scalar every dialect can decode (counts, ids, flags).
+pub trait AnyScalar:
+    sqlx::Type<sqlx::Sqlite>
+    + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+    + sqlx::Type<sqlx::Postgres>
+    + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+    + sqlx::Type<sqlx::MySql>
+    + for<'r> sqlx::Decode<'r, sqlx::MySql>
+    + Send
+    + Unpin
+{
+}
+impl<T> AnyScalar for T where
+    T: sqlx::Type<sqlx::Sqlite>
+        + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Postgres>
+        + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+        + sqlx::Type<sqlx::MySql>
+        + for<'r> sqlx::Decode<'r, sqlx::MySql>
+        + Send
+        + Unpin
+{
+}
+
+/// A connection pool to one of the three supported databases.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+macro_rules! dispatch {
+    ($db:expr, $stmt:expr, |$sql:ident, $values:ident, $pool:ident| $body:expr) => {
+        match $db {
+            Db::Sqlite($pool) => {
+                let ($sql, $values) = $stmt.build_sqlx(SqliteQueryBuilder);
+                $body
+            }
+            Db::Postgres($pool) => {
+                let ($sql, $values) = $stmt.build_sqlx(PostgresQueryBuilder);
+                $body
+            }
+            Db::MySql($pool) => {
+                let ($sql, $values) = $stmt.build_sqlx(MysqlQueryBuilder);
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Connects to `url`. A SQLite file is created if missing.
+    pub async fn connect(url: &str) -> DbResult<Db> {
+        let acquire = Duration::from_secs(10);
+        Ok(match Dialect::from_url(url).ok_or(DbError::UnsupportedUrl)? {
+            Dialect::Sqlite => {
+                let opts = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                Db::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(8)
+                        .acquire_timeout(acquire)
+                        .connect_with(opts)
+                        .await?,
+                )
+            }
+            Dialect::Postgres => Db::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(acquire)
+                    .connect(url)
+                    .await?,
+            ),
+            Dialect::MySql => Db::MySql(
+                MySqlPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(acquire)
+                    .connect(url)
+                    .await?,
+            ),
+        })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+            Db::MySql(_) => Dialect::MySql,
+        }
+    }
+
+    /// Applies this dialect's migrations (idempotent).
+    pub async fn migrate(&self) -> DbResult<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await?,
+            Db::MySql(p) => sqlx::migrate!("../migrations/mysql").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// True when the database answers and every migration is applied.
+    pub async fn ready(&self) -> bool {
+        let expected = match self {
+            Db::Sqlite(_) => sqlx::migrate!("../migrations/sqlite").iter().count(),
+            Db::Postgres(_) => sqlx::migrate!("../migrations/postgres").iter().count(),
+            Db::MySql(_) => sqlx::migrate!("../migrations/mysql").iter().count(),
+        };
+        let q = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE";
+        let applied: Result<i64, sqlx::Error> = match self {
+            Db::Sqlite(p) => sqlx::query_scalar(q).fetch_one(p).await,
+            Db::Postgres(p) => sqlx::query_scalar(q).fetch_one(p).await,
+            Db::MySql(p) => sqlx::query_scalar(q).fetch_one(p).await,
+        };
+        matches!(applied, Ok(n) if usize::try_from(n).ok() == Some(expected))
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+            Db::MySql(p) => p.close().await,
+        }
+    }
+
+    pub async fn fetch_all<T: AnyRow>(&self, stmt: &impl SqlxBinder) -> DbResult<Vec<T>> {
+        Ok(dispatch!(self, stmt, |sql, values, pool| {
+            sqlx::query_as_with::<_, T, _>(&sql, values).fetch_all(pool).await?
+        }))
+    }
+
+    pub async fn fetch_optional<T: AnyRow>(&self, stmt: &impl SqlxBinder) -> DbResult<Option<T>> {
+        Ok(dispatch!(self, stmt, |sql, values, pool| {
+            sqlx::query_as_with::<_, T, _>(&sql, values).fetch_optional(pool).await?
+        }))
+    }
+
+    pub async fn fetch_scalar<T: AnyScalar>(&self, stmt: &impl SqlxBinder) -> DbResult<T> {
+        Ok(dispatch!(self, stmt, |sql, values, pool| {
+            sqlx::query_scalar_with::<_, T, _>(&sql, values).fetch_one(pool).await?
+        }))
+    }
+
+    /// Runs an UPDATE or DELETE; returns the number of rows it touched.
+    pub async fn execute(&self, stmt: &impl SqlxBinder) -> DbResult<u64> {
+        Ok(dispatch!(self, stmt, |sql, values, pool| {
+            sqlx::query_with(&sql, values).execute(pool).await?.rows_affected()
+        }))
+    }
+
+    /// Runs an INSERT into a table with an `id` key and returns the new id.
+    pub async fn insert(&self, stmt: InsertStatement) -> DbResult<i64> {
+        let mut stmt = stmt;
+        match self {
+            Db::Sqlite(p) => {
+                stmt.returning_col(schema::Id);
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                Ok(scalar_i64(&sql, values, p).await?)
+            }
+            Db::Postgres(p) => {
+                stmt.returning_col(schema::Id);
+                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                Ok(sqlx::query_scalar_with::<_, i64, _>(&sql, values).fetch_one(p).await?)
+            }
+            Db::MySql(p) => {
+                let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
+                let done = sqlx::query_with(&sql, values).execute(p).await?;
+                i64::try_from(done.last_insert_id()).map_err(|_| DbError::Other(sqlx::Error::RowNotFound))
+            }
+        }
+    }
+}
+
+async fn scalar_i64(sql: &str, values: SqlxValues, pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar_with::<_, i64, _>(sql, values).fetch_one(pool).await
+}

@@ -1,0 +1,80 @@
+//! Table and column names, for sea-query. One enum per table.
+
+use sea_query::Iden;
+
+/// The `id` column every table has.
+#[derive(Iden, Clone, Copy)]
+pub struct Id;
+
+#[derive(Iden, Clone, Copy)]
+pub enum Users {
+    Table,
+    Id,
+    Username,
+    DisplayName,
+    PasswordHash,
+    Disabled,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Roles {
+    Table,
+    Id,
+    Name,
+    RoleType,
+    Builtin,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RoleBindings {
+    Table,
+    Id,
+    UserId,
+    RoleId,
+    ScopeKind,
+    ScopeId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Sessions {
+    Table,
+    Id,
+    UserId,
+    Data,
+    ExpiresAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Domains {
+    Table,
+    Id,
+    Name,
+    DisplayName,
+    Description,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Vdcs {
+    Table,
+    Id,
+    DomainId,
+    Name,
+    DisplayName,
+    Description,
+    Status,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Clusters {
+    Table,
+    Id,
+    Name,
+    ApiUrl,
+    Embedded,
+    CreatedAt,
+}

@@ -1,0 +1,132 @@
+//! tower-sessions storage in Berth's own database.
+//!
+//! Sessions live in the `sessions` table so that Berth replicas stay
+//! stateless. The signed-in user's id is kept in its own column so a user's
+//! sessions can be listed and revoked without decoding every row.
+
+use async_trait::async_trait;
+use sea_query::{Expr, InsertStatement, OnConflict, Query};
+use tower_sessions::{
+    session::{Id, Record},
+    session_store::{self, SessionStore},
+};
+
+use super::{schema::Sessions, Db, DbError};
+
+/// The session key under which the signed-in user's id is stored.
+pub const USER_ID_KEY: &str = "user_id";
+
+#[derive(Clone, Debug)]
+pub struct DbSessionStore {
+    db: Db,
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Deletes every expired session; returns how many.
+    pub async fn delete_expired(&self) -> Result<u64, DbError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        self.db
+            .execute(
+                Query::delete()
+                    .from_table(Sessions::Table)
+                    .and_where(Expr::col(Sessions::ExpiresAt).lt(now)),
+            )
+            .await
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    data: String,
+    expires_at: i64,
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh random id collides with negligible probability; on the
+        // rare unique violation, draw another.
+        loop {
+            match self.insert(record).await {
+                Err(DbError::UniqueViolation) => record.id = Id::default(),
+                other => return other.map_err(backend),
+            }
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let mut q = insert_statement(record).map_err(backend)?;
+        q.on_conflict(
+            OnConflict::column(Sessions::Id)
+                .update_columns([Sessions::UserId, Sessions::Data, Sessions::ExpiresAt])
+                .to_owned(),
+        );
+        self.db.execute(&q).await.map(|_| ()).map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let row: Option<Row> = self
+            .db
+            .fetch_optional(
+                Query::select()
+                    .columns([Sessions::Data, Sessions::ExpiresAt])
+                    .from(Sessions::Table)
+                    .and_where(Expr::col(Sessions::Id).eq(id.to_string()))
+                    .and_where(Expr::col(Sessions::ExpiresAt).gt(now)),
+            )
+            .await
+            .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let data = serde_json::from_str(&row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at).map_err(backend)?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.db
+            .execute(
+                Query::delete()
+                    .from_table(Sessions::Table)
+                    .and_where(Expr::col(Sessions::Id).eq(id.to_string())),
+            )
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+}
+
+impl DbSessionStore {
+    async fn insert(&self, record: &Record) -> Result<(), DbError> {
+        let q = insert_statement(record).map_err(|e| DbError::Other(sqlx::Error::Protocol(e)))?;
+        self.db.execute(&q).await.map(|_| ())
+    }
+}
+
+fn insert_statement(record: &Record) -> Result<InsertStatement, String> {
+    let data = serde_json::to_string(&record.data).map_err(|e| e.to_string())?;
+    let user_id = record.data.get(USER_ID_KEY).and_then(|v| v.as_i64());
+    let mut q = Query::insert();
+    q.into_table(Sessions::Table)
+        .columns([Sessions::Id, Sessions::UserId, Sessions::Data, Sessions::ExpiresAt])
+        .values([
+            record.id.to_string().into(),
+            user_id.into(),
+            data.into(),
+            record.expiry_date.unix_timestamp().into(),
+        ])
+        .map_err(|e| e.to_string())?;
+    Ok(q)
+}

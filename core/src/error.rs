@@ -1,0 +1,74 @@
+//! The core's error type, and its one conversion to what a client may see.
+
+use berth_api::{AppError, ErrorCode, FieldError};
+
+use crate::db::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("permission denied")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {message}")]
+    Conflict { code: ErrorCode, message: String },
+    #[error("invalid input: {0:?}")]
+    Validation(Vec<FieldError>),
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl From<DbError> for Error {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Other(sqlx::Error::PoolTimedOut) => Error::Unavailable("database pool timed out".into()),
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
+impl Error {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Fails with a validation error when `fields` is not empty.
+    pub fn check(fields: Vec<FieldError>) -> Result<()> {
+        if fields.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(fields))
+        }
+    }
+
+    /// What the client is shown. Internal detail is logged here, under the
+    /// request id, and never leaves the server.
+    pub fn into_app_error(self, request_id: &str) -> AppError {
+        match self {
+            Error::Unauthenticated => AppError::Unauthenticated,
+            Error::Forbidden => AppError::Forbidden,
+            Error::NotFound => AppError::NotFound,
+            Error::Conflict { code, message } => AppError::Conflict { code, message },
+            Error::Validation(fields) => AppError::Validation { fields },
+            Error::Unavailable(detail) => {
+                tracing::warn!(request_id, %detail, "service unavailable");
+                AppError::Unavailable
+            }
+            Error::Internal(detail) => {
+                tracing::error!(request_id, %detail, "internal error");
+                AppError::Internal {
+                    request_id: request_id.to_owned(),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Accounts: signing in, loading the principal behind a session, and the
+//! initial operations admin on an empty database.
+
+use chrono::Utc;
+use sea_query::{Alias, Expr, Func, JoinType, Query};
+use secrecy::SecretString;
+
+use super::Services;
+use crate::{
+    auth::{Binding, Principal, RoleType, Scope},
+    db::{
+        schema::{RoleBindings, Roles, Users, Vdcs},
+        DbError,
+    },
+    Error, Result,
+};
+
+/// The account created on first start, with its password when Berth made
+/// one up (to be shown once).
+#[derive(Debug)]
+pub struct InitialAdmin {
+    pub username: String,
+    pub generated_password: Option<SecretString>,
+}
+
+pub const INITIAL_ADMIN: &str = "admin";
+
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    id: i64,
+    password_hash: String,
+    disabled: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct BindingRow {
+    role_name: String,
+    role_type: String,
+    scope_kind: String,
+    scope_id: Option<i64>,
+    vdc_domain_id: Option<i64>,
+}
+
+impl BindingRow {
+    fn into_binding(self) -> Option<Binding> {
+        let role_type = RoleType::from_key(&self.role_type)?;
+        let scope = match (self.scope_kind.as_str(), self.scope_id) {
+            ("platform", _) => Scope::Platform,
+            ("domain", Some(id)) => Scope::Domain(id),
+            ("vdc", Some(id)) => Scope::Vdc {
+                domain_id: self.vdc_domain_id?,
+                vdc_id: id,
+            },
+            _ => return None,
+        };
+        Some(Binding {
+            role_name: self.role_name,
+            role_type,
+            permissions: role_type.permissions().to_vec(),
+            scope,
+        })
+    }
+}
+
+fn scope_columns(scope: Scope) -> (&'static str, Option<i64>) {
+    match scope {
+        Scope::Platform => ("platform", None),
+        Scope::Domain(id) => ("domain", Some(id)),
+        Scope::Vdc { vdc_id, .. } => ("vdc", Some(vdc_id)),
+    }
+}
+
+impl Services {
+    /// Checks a username and password. Unknown user, wrong password and
+    /// disabled account all give the same error and cost the same time.
+    pub async fn login(&self, username: &str, password: &SecretString) -> Result<Principal> {
+        let row: Option<LoginRow> = self
+            .db
+            .fetch_optional(
+                Query::select()
+                    .columns([Users::Id, Users::PasswordHash, Users::Disabled])
+                    .from(Users::Table)
+                    .and_where(Expr::col(Users::Username).eq(username.trim())),
+            )
+            .await?;
+        let verified = self.passwords.verify(password, row.as_ref().map(|r| r.password_hash.as_str()));
+        match row {
+            Some(r) if verified && !r.disabled => self.principal(r.id).await?.ok_or(Error::Unauthenticated),
+            _ => Err(Error::Unauthenticated),
+        }
+    }
+
+    /// The principal for a signed-in user id, or `None` when the user no
+    /// longer exists or is disabled.
+    pub async fn principal(&self, user_id: i64) -> Result<Option<Principal>> {
+        let user: Option<UserRow> = self
+            .db
+            .fetch_optional(
+                Query::select()
+                    .columns([Users::Id, Users::Username, Users::DisplayName])
+                    .from(Users::Table)
+                    .and_where(Expr::col(Users::Id).eq(user_id))
+                    .and_where(Expr::col(Users::Disabled).eq(false)),
+            )
+            .await?;
+        let Some(user) = user else { return Ok(None) };
+        let rows: Vec<BindingRow> = self
+            .db
+            .fetch_all(
+                Query::select()
+                    .expr_as(Expr::col((Roles::Table, Roles::Name)), Alias::new("role_name"))
+                    .column((Roles::Table, Roles::RoleType))
+                    .columns([
+                        (RoleBindings::Table, RoleBindings::ScopeKind),
+                        (RoleBindings::Table, RoleBindings::ScopeId),
+                    ])
+                    .expr_as(Expr::col((Vdcs::Table, Vdcs::DomainId)), Alias::new("vdc_domain_id"))
+                    .from(RoleBindings::Table)
+                    .inner_join(
+                        Roles::Table,
+                        Expr::col((Roles::Table, Roles::Id)).equals((RoleBindings::Table, RoleBindings::RoleId)),
+                    )
+                    .join(
+                        JoinType::LeftJoin,
+                        Vdcs::Table,
+                        Expr::col((RoleBindings::Table, RoleBindings::ScopeKind))
+                            .eq("vdc")
+                            .and(Expr::col((Vdcs::Table, Vdcs::Id)).equals((RoleBindings::Table, RoleBindings::ScopeId))),
+                    )
+                    .and_where(Expr::col((RoleBindings::Table, RoleBindings::UserId)).eq(user.id)),
+            )
+            .await?;
+        Ok(Some(Principal {
+            user_id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            bindings: rows.into_iter().filter_map(BindingRow::into_binding).collect(),
+        }))
+    }
+
+    /// Makes sure each role type's locked built-in role exists.
+    pub async fn ensure_builtin_roles(&self) -> Result<()> {
+        for t in [RoleType::OperationsAdmin, RoleType::DomainAdmin, RoleType::VdcAdmin, RoleType::VdcUser] {
+            let insert = Query::insert()
+                .into_table(Roles::Table)
+                .columns([Roles::Name, Roles::RoleType, Roles::Builtin, Roles::CreatedAt])
+                .values_panic([t.builtin_role_name().into(), t.key().into(), true.into(), Utc::now().into()])
+                .to_owned();
+            match self.db.insert(insert).await {
+                Ok(_) | Err(DbError::UniqueViolation) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// On an empty users table, creates the operations admin `admin` with
+    /// `password`, or a generated one that is returned to be shown once.
+    pub async fn ensure_initial_admin(&self, password: Option<SecretString>) -> Result<Option<InitialAdmin>> {
+        self.ensure_builtin_roles().await?;
+        let users: i64 = self
+            .db
+            .fetch_scalar(Query::select().expr(Func::count(Expr::col(Users::Id))).from(Users::Table))
+            .await?;
+        if users > 0 {
+            return Ok(None);
+        }
+        let (password, generated) = match password {
+            Some(p) => (p, false),
+            None => (generate_password(), true),
+        };
+        self.create_user_with_role(
+            INITIAL_ADMIN,
+            "Operations admin",
+            &password,
+            Some((RoleType::OperationsAdmin, Scope::Platform)),
+        )
+        .await?;
+        Ok(Some(InitialAdmin {
+            username: INITIAL_ADMIN.into(),
+            generated_password: generated.then_some(password),
+        }))
+    }
+
+    /// Creates a user, optionally bound to a type's built-in role at a
+    /// scope. Startup and test fixtures use this; it does not authorize.
+    pub async fn create_user_with_role(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &SecretString,
+        role: Option<(RoleType, Scope)>,
+    ) -> Result<i64> {
+        let hash = self.passwords.hash(password)?;
+        let insert = Query::insert()
+            .into_table(Users::Table)
+            .columns([Users::Username, Users::DisplayName, Users::PasswordHash, Users::Disabled, Users::CreatedAt])
+            .values_panic([username.into(), display_name.into(), hash.into(), false.into(), Utc::now().into()])
+            .to_owned();
+        let user_id = match self.db.insert(insert).await {
+            Err(DbError::UniqueViolation) => {
+                return Err(Error::conflict(berth_api::ErrorCode::Taken, format!("user {username} exists")))
+            }
+            other => other?,
+        };
+        if let Some((role_type, scope)) = role {
+            let role_id: i64 = self
+                .db
+                .fetch_scalar(
+                    Query::select()
+                        .column(Roles::Id)
+                        .from(Roles::Table)
+                        .and_where(Expr::col(Roles::Name).eq(role_type.builtin_role_name())),
+                )
+                .await?;
+            let (kind, scope_id) = scope_columns(scope);
+            let insert = Query::insert()
+                .into_table(RoleBindings::Table)
+                .columns([
+                    RoleBindings::UserId,
+                    RoleBindings::RoleId,
+                    RoleBindings::ScopeKind,
+                    RoleBindings::ScopeId,
+                    RoleBindings::CreatedAt,
+                ])
+                .values_panic([user_id.into(), role_id.into(), kind.into(), scope_id.into(), Utc::now().into()])
+                .to_owned();
+            self.db.insert(insert).await?;
+        }
+        Ok(user_id)
+    }
+}
+
+fn generate_password() -> SecretString {
+    use rand::{distributions::Alphanumeric, Rng};
+    let s: String = rand::thread_rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect();
+    SecretString::from(s)
+}

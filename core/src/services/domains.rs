@@ -1,0 +1,174 @@
+//! Domains: the organisation units that hold VDCs.
+
+use berth_api::{validate, Domain, DomainInput, ErrorCode, FieldError, ListQuery, Overview, Page};
+use chrono::Utc;
+use sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, SimpleExpr};
+
+use super::{query, Services};
+use crate::{
+    auth::{authorize, Permission, Principal, Scope},
+    db::{
+        schema::{Clusters, Domains, Vdcs},
+        DbError,
+    },
+    Error, Result,
+};
+
+fn vdc_count() -> SimpleExpr {
+    SimpleExpr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .expr(Func::count(Expr::col((Vdcs::Table, Vdcs::Id))))
+                .from(Vdcs::Table)
+                .and_where(Expr::col((Vdcs::Table, Vdcs::DomainId)).equals((Domains::Table, Domains::Id)))
+                .to_owned()
+                .into_sub_query_statement(),
+        ),
+    )
+}
+
+fn select_domains() -> SelectStatement {
+    Query::select()
+        .columns([
+            (Domains::Table, Domains::Id),
+            (Domains::Table, Domains::Name),
+            (Domains::Table, Domains::DisplayName),
+            (Domains::Table, Domains::Description),
+            (Domains::Table, Domains::CreatedAt),
+        ])
+        .expr_as(vdc_count(), Alias::new("vdc_count"))
+        .from(Domains::Table)
+        .to_owned()
+}
+
+fn validate_input(input: &DomainInput, creating: bool) -> Vec<FieldError> {
+    let mut out = vec![];
+    if creating {
+        validate::dns1123_label("name", &input.name, &mut out);
+    }
+    validate::display_name("display_name", &input.display_name, &mut out);
+    validate::max_chars("description", &input.description, validate::DESCRIPTION_MAX, &mut out);
+    out
+}
+
+fn name_taken(name: &str) -> Error {
+    Error::Validation(vec![FieldError {
+        field: "name".into(),
+        code: ErrorCode::Taken,
+        message: format!("a domain named {name} already exists"),
+    }])
+}
+
+impl Services {
+    pub async fn list_domains(&self, who: &Principal, q: &ListQuery) -> Result<Page<Domain>> {
+        authorize(who, Permission::DomainRead, Scope::Platform)?;
+        let filter = query::search(
+            &[(Domains::Table, Domains::Name), (Domains::Table, Domains::DisplayName)],
+            &q.search,
+        );
+        let mut select = select_domains();
+        let mut count = Query::select()
+            .expr(Func::count(Expr::col((Domains::Table, Domains::Id))))
+            .from(Domains::Table)
+            .to_owned();
+        if let Some(f) = filter {
+            select.cond_where(f.clone());
+            count.cond_where(f);
+        }
+        select.order_by((Domains::Table, Domains::Name), Order::Asc);
+        Ok(query::page(&self.db, select, count, q).await?)
+    }
+
+    pub async fn get_domain(&self, who: &Principal, id: i64) -> Result<Domain> {
+        authorize(who, Permission::DomainRead, Scope::Domain(id))?;
+        self.find_domain(id).await?.ok_or(Error::NotFound)
+    }
+
+    pub(crate) async fn find_domain(&self, id: i64) -> Result<Option<Domain>> {
+        Ok(self
+            .db
+            .fetch_optional(select_domains().and_where(Expr::col((Domains::Table, Domains::Id)).eq(id)))
+            .await?)
+    }
+
+    pub async fn create_domain(&self, who: &Principal, input: DomainInput) -> Result<Domain> {
+        authorize(who, Permission::DomainCreate, Scope::Platform)?;
+        Error::check(validate_input(&input, true))?;
+        let insert = Query::insert()
+            .into_table(Domains::Table)
+            .columns([Domains::Name, Domains::DisplayName, Domains::Description, Domains::CreatedAt])
+            .values_panic([
+                input.name.clone().into(),
+                input.display_name.trim().into(),
+                input.description.trim().into(),
+                Utc::now().into(),
+            ])
+            .to_owned();
+        let id = match self.db.insert(insert).await {
+            Err(DbError::UniqueViolation) => return Err(name_taken(&input.name)),
+            other => other?,
+        };
+        self.find_domain(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Changes the display name and description; the name is fixed once
+    /// created because clusters carry it in labels.
+    pub async fn update_domain(&self, who: &Principal, id: i64, input: DomainInput) -> Result<Domain> {
+        authorize(who, Permission::DomainUpdate, Scope::Domain(id))?;
+        Error::check(validate_input(&input, false))?;
+        let changed = self
+            .db
+            .execute(
+                Query::update()
+                    .table(Domains::Table)
+                    .values([
+                        (Domains::DisplayName, input.display_name.trim().into()),
+                        (Domains::Description, input.description.trim().into()),
+                    ])
+                    .and_where(Expr::col(Domains::Id).eq(id)),
+            )
+            .await?;
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        self.find_domain(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Deletes a domain that holds no VDC. The foreign key from VDCs makes
+    /// the refusal hold even against a VDC created concurrently.
+    pub async fn delete_domain(&self, who: &Principal, id: i64) -> Result<()> {
+        authorize(who, Permission::DomainDelete, Scope::Domain(id))?;
+        let domain = self.find_domain(id).await?.ok_or(Error::NotFound)?;
+        let has_vdcs = || {
+            Error::conflict(
+                ErrorCode::HasChildren,
+                format!("domain {} still has VDCs; delete them first", domain.name),
+            )
+        };
+        if domain.vdc_count > 0 {
+            return Err(has_vdcs());
+        }
+        let delete = Query::delete()
+            .from_table(Domains::Table)
+            .and_where(Expr::col(Domains::Id).eq(id))
+            .to_owned();
+        match self.db.execute(&delete).await {
+            Err(DbError::ForeignKeyViolation) => Err(has_vdcs()),
+            Ok(0) => Err(Error::NotFound),
+            other => other.map(|_| ()).map_err(Error::from),
+        }
+    }
+
+    pub async fn overview(&self, who: &Principal) -> Result<Overview> {
+        authorize(who, Permission::OverviewRead, Scope::Platform)?;
+        fn count(table: impl sea_query::IntoTableRef) -> SelectStatement {
+            Query::select().expr(Func::count(Expr::cust("*"))).from(table).to_owned()
+        }
+        Ok(Overview {
+            domains: self.db.fetch_scalar(&count(Domains::Table)).await?,
+            vdcs: self.db.fetch_scalar(&count(Vdcs::Table)).await?,
+            clusters: self.db.fetch_scalar(&count(Clusters::Table)).await?,
+        })
+    }
+}

@@ -1,0 +1,183 @@
+//! VDCs (virtual data centers): the tenant units inside a domain.
+
+use berth_api::{validate, ErrorCode, FieldError, ListQuery, Page, Vdc, VdcInput};
+use chrono::Utc;
+use sea_query::{Alias, Expr, Func, Order, Query, SelectStatement};
+
+use super::{query, Services};
+use crate::{
+    auth::{authorize, Permission, Principal, Scope},
+    db::{
+        schema::{Domains, Vdcs},
+        DbError,
+    },
+    Error, Result,
+};
+
+/// Filters for the VDC list.
+#[derive(Clone, Debug, Default)]
+pub struct VdcFilter {
+    pub domain_id: Option<i64>,
+}
+
+fn select_vdcs() -> SelectStatement {
+    Query::select()
+        .columns([
+            (Vdcs::Table, Vdcs::Id),
+            (Vdcs::Table, Vdcs::DomainId),
+            (Vdcs::Table, Vdcs::Name),
+            (Vdcs::Table, Vdcs::DisplayName),
+            (Vdcs::Table, Vdcs::Description),
+            (Vdcs::Table, Vdcs::Status),
+            (Vdcs::Table, Vdcs::CreatedAt),
+        ])
+        .expr_as(Expr::col((Domains::Table, Domains::Name)), Alias::new("domain_name"))
+        .from(Vdcs::Table)
+        .inner_join(
+            Domains::Table,
+            Expr::col((Domains::Table, Domains::Id)).equals((Vdcs::Table, Vdcs::DomainId)),
+        )
+        .to_owned()
+}
+
+fn validate_input(input: &VdcInput, creating: bool) -> Vec<FieldError> {
+    let mut out = vec![];
+    if creating {
+        validate::dns1123_label("name", &input.name, &mut out);
+    }
+    validate::display_name("display_name", &input.display_name, &mut out);
+    validate::max_chars("description", &input.description, validate::DESCRIPTION_MAX, &mut out);
+    out
+}
+
+impl Services {
+    pub async fn list_vdcs(&self, who: &Principal, filter: &VdcFilter, q: &ListQuery) -> Result<Page<Vdc>> {
+        let scope = filter.domain_id.map_or(Scope::Platform, Scope::Domain);
+        authorize(who, Permission::VdcRead, scope)?;
+        let mut select = select_vdcs();
+        let mut count = Query::select()
+            .expr(Func::count(Expr::col((Vdcs::Table, Vdcs::Id))))
+            .from(Vdcs::Table)
+            .to_owned();
+        if let Some(domain_id) = filter.domain_id {
+            let cond = Expr::col((Vdcs::Table, Vdcs::DomainId)).eq(domain_id);
+            select.and_where(cond.clone());
+            count.and_where(cond);
+        }
+        if let Some(f) = query::search(&[(Vdcs::Table, Vdcs::Name), (Vdcs::Table, Vdcs::DisplayName)], &q.search) {
+            select.cond_where(f.clone());
+            count.cond_where(f);
+        }
+        select
+            .order_by((Domains::Table, Domains::Name), Order::Asc)
+            .order_by((Vdcs::Table, Vdcs::Name), Order::Asc);
+        Ok(query::page(&self.db, select, count, q).await?)
+    }
+
+    async fn find_vdc(&self, id: i64) -> Result<Option<Vdc>> {
+        Ok(self
+            .db
+            .fetch_optional(select_vdcs().and_where(Expr::col((Vdcs::Table, Vdcs::Id)).eq(id)))
+            .await?)
+    }
+
+    /// Looks a VDC up and authorizes `permission` on it. A VDC the caller
+    /// may not see is reported as missing, so ids reveal nothing.
+    async fn vdc_for(&self, who: &Principal, id: i64, permission: Permission) -> Result<Vdc> {
+        let vdc = self.find_vdc(id).await?.ok_or(Error::NotFound)?;
+        let scope = Scope::Vdc {
+            domain_id: vdc.domain_id,
+            vdc_id: vdc.id,
+        };
+        if authorize(who, Permission::VdcRead, scope).is_err() {
+            return Err(Error::NotFound);
+        }
+        authorize(who, permission, scope)?;
+        Ok(vdc)
+    }
+
+    pub async fn get_vdc(&self, who: &Principal, id: i64) -> Result<Vdc> {
+        self.vdc_for(who, id, Permission::VdcRead).await
+    }
+
+    pub async fn create_vdc(&self, who: &Principal, input: VdcInput) -> Result<Vdc> {
+        authorize(who, Permission::VdcCreate, Scope::Domain(input.domain_id))?;
+        let mut fields = validate_input(&input, true);
+        let domain = self.find_domain(input.domain_id).await?;
+        if domain.is_none() {
+            fields.push(FieldError {
+                field: "domain_id".into(),
+                code: ErrorCode::NotFound,
+                message: "choose an existing domain".into(),
+            });
+        }
+        Error::check(fields)?;
+        let insert = Query::insert()
+            .into_table(Vdcs::Table)
+            .columns([
+                Vdcs::DomainId,
+                Vdcs::Name,
+                Vdcs::DisplayName,
+                Vdcs::Description,
+                Vdcs::Status,
+                Vdcs::CreatedAt,
+            ])
+            .values_panic([
+                input.domain_id.into(),
+                input.name.clone().into(),
+                input.display_name.trim().into(),
+                input.description.trim().into(),
+                "active".into(),
+                Utc::now().into(),
+            ])
+            .to_owned();
+        let id = match self.db.insert(insert).await {
+            Err(DbError::UniqueViolation) => {
+                return Err(Error::Validation(vec![FieldError {
+                    field: "name".into(),
+                    code: ErrorCode::Taken,
+                    message: format!("this domain already has a VDC named {}", input.name),
+                }]))
+            }
+            Err(DbError::ForeignKeyViolation) => {
+                return Err(Error::Validation(vec![FieldError {
+                    field: "domain_id".into(),
+                    code: ErrorCode::NotFound,
+                    message: "choose an existing domain".into(),
+                }]))
+            }
+            other => other?,
+        };
+        self.find_vdc(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Changes display name and description; name and domain are fixed.
+    pub async fn update_vdc(&self, who: &Principal, id: i64, input: VdcInput) -> Result<Vdc> {
+        self.vdc_for(who, id, Permission::VdcUpdate).await?;
+        Error::check(validate_input(&input, false))?;
+        self.db
+            .execute(
+                Query::update()
+                    .table(Vdcs::Table)
+                    .values([
+                        (Vdcs::DisplayName, input.display_name.trim().into()),
+                        (Vdcs::Description, input.description.trim().into()),
+                    ])
+                    .and_where(Expr::col(Vdcs::Id).eq(id)),
+            )
+            .await?;
+        self.find_vdc(id).await?.ok_or(Error::NotFound)
+    }
+
+    pub async fn delete_vdc(&self, who: &Principal, id: i64) -> Result<()> {
+        self.vdc_for(who, id, Permission::VdcDelete).await?;
+        let n = self
+            .db
+            .execute(Query::delete().from_table(Vdcs::Table).and_where(Expr::col(Vdcs::Id).eq(id)))
+            .await?;
+        if n == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+}

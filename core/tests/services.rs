@@ -1,0 +1,263 @@
+//! Service and repository behaviour, run against SQLite, PostgreSQL and
+//! MariaDB alike: each test gets its own fresh database per dialect.
+
+use berth_api::{DomainInput, ErrorCode, ListQuery, VdcInput};
+use berth_core::{
+    auth::{Principal, RoleType, Scope},
+    db::session_store::{DbSessionStore, USER_ID_KEY},
+    db_test,
+    password::PasswordParams,
+    services::VdcFilter,
+    testing::TestDb,
+    Error, Services,
+};
+use secrecy::SecretString;
+use tower_sessions::{
+    session::{Id, Record},
+    SessionStore,
+};
+
+const FAST: PasswordParams = PasswordParams {
+    memory_kib: 1024,
+    iterations: 1,
+    parallelism: 1,
+};
+
+async fn services(t: &TestDb) -> Services {
+    let s = Services::new(t.db.clone(), FAST).unwrap();
+    s.ensure_builtin_roles().await.unwrap();
+    s
+}
+
+async fn operator(s: &Services) -> Principal {
+    let id = s
+        .create_user_with_role(
+            "ops",
+            "Ops",
+            &secret("ops-password"),
+            Some((RoleType::OperationsAdmin, Scope::Platform)),
+        )
+        .await
+        .unwrap();
+    s.principal(id).await.unwrap().unwrap()
+}
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+fn domain(name: &str) -> DomainInput {
+    DomainInput {
+        name: name.into(),
+        display_name: format!("Domain {name}"),
+        description: String::new(),
+    }
+}
+
+fn vdc(domain_id: i64, name: &str) -> VdcInput {
+    VdcInput {
+        domain_id,
+        name: name.into(),
+        display_name: format!("VDC {name}"),
+        description: String::new(),
+    }
+}
+
+fn field_codes(e: &Error) -> Vec<(String, ErrorCode)> {
+    match e {
+        Error::Validation(f) => f.iter().map(|f| (f.field.clone(), f.code)).collect(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+db_test!(migrations_leave_the_database_ready, |t: TestDb| async move {
+    assert!(t.db.ready().await);
+    // Applying again is a no-op.
+    t.db.migrate().await.unwrap();
+    assert!(t.db.ready().await);
+});
+
+db_test!(domains_can_be_created_listed_searched_and_paged, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    for i in 0..25 {
+        s.create_domain(&ops, domain(&format!("team-{i:02}"))).await.unwrap();
+    }
+    s.create_domain(&ops, domain("finance")).await.unwrap();
+
+    let first = s.list_domains(&ops, &ListQuery::default()).await.unwrap();
+    assert_eq!(first.total, 26);
+    assert_eq!(first.items.len(), 20);
+    assert_eq!(first.items[0].name, "finance", "sorted by name");
+    let second = s
+        .list_domains(&ops, &ListQuery { page: 2, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(second.items.len(), 6);
+    assert_eq!(second.pages(), 2);
+
+    let found = s
+        .list_domains(&ops, &ListQuery { search: "FIN".into(), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].name, "finance");
+
+    // LIKE wildcards in a search are taken literally.
+    let none = s
+        .list_domains(&ops, &ListQuery { search: "%".into(), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(none.total, 0);
+});
+
+db_test!(domain_input_is_validated_and_rejections_change_nothing, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    let bad = DomainInput {
+        name: "Not_A_Label".into(),
+        display_name: "x".repeat(65),
+        description: String::new(),
+    };
+    let e = s.create_domain(&ops, bad).await.unwrap_err();
+    assert_eq!(
+        field_codes(&e),
+        vec![
+            ("name".into(), ErrorCode::Dns1123Label),
+            ("display_name".into(), ErrorCode::TooLong)
+        ]
+    );
+    s.create_domain(&ops, domain("acme")).await.unwrap();
+    let e = s.create_domain(&ops, domain("acme")).await.unwrap_err();
+    assert_eq!(field_codes(&e), vec![("name".into(), ErrorCode::Taken)]);
+    assert_eq!(s.list_domains(&ops, &ListQuery::default()).await.unwrap().total, 1);
+});
+
+db_test!(domain_edit_changes_display_fields_only, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    let d = s.create_domain(&ops, domain("acme")).await.unwrap();
+    let edited = s
+        .update_domain(
+            &ops,
+            d.id,
+            DomainInput {
+                name: "renamed".into(),
+                display_name: "Acme 公司".into(),
+                description: "HQ".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.name, "acme");
+    assert_eq!(edited.display_name, "Acme 公司");
+    assert_eq!(edited.description, "HQ");
+    assert!(matches!(s.update_domain(&ops, 9999, domain("x")).await, Err(Error::NotFound)));
+});
+
+db_test!(a_domain_with_vdcs_cannot_be_deleted, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    let d = s.create_domain(&ops, domain("acme")).await.unwrap();
+    let v = s.create_vdc(&ops, vdc(d.id, "prod")).await.unwrap();
+    assert_eq!(s.get_domain(&ops, d.id).await.unwrap().vdc_count, 1);
+
+    match s.delete_domain(&ops, d.id).await {
+        Err(Error::Conflict { code, message }) => {
+            assert_eq!(code, ErrorCode::HasChildren);
+            assert!(message.contains("acme"), "{message}");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(s.get_domain(&ops, d.id).await.is_ok(), "refusal deleted nothing");
+
+    s.delete_vdc(&ops, v.id).await.unwrap();
+    s.delete_domain(&ops, d.id).await.unwrap();
+    assert!(matches!(s.get_domain(&ops, d.id).await, Err(Error::NotFound)));
+});
+
+db_test!(vdc_names_are_unique_within_a_domain_only, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    let a = s.create_domain(&ops, domain("a")).await.unwrap();
+    let b = s.create_domain(&ops, domain("b")).await.unwrap();
+    s.create_vdc(&ops, vdc(a.id, "prod")).await.unwrap();
+    s.create_vdc(&ops, vdc(b.id, "prod")).await.unwrap();
+    let e = s.create_vdc(&ops, vdc(a.id, "prod")).await.unwrap_err();
+    assert_eq!(field_codes(&e), vec![("name".into(), ErrorCode::Taken)]);
+    let e = s.create_vdc(&ops, vdc(424242, "prod")).await.unwrap_err();
+    assert_eq!(field_codes(&e), vec![("domain_id".into(), ErrorCode::NotFound)]);
+
+    let in_a = s
+        .list_vdcs(&ops, &VdcFilter { domain_id: Some(a.id) }, &ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(in_a.total, 1);
+    assert_eq!(in_a.items[0].domain_name, "a");
+    let all = s.list_vdcs(&ops, &VdcFilter::default(), &ListQuery::default()).await.unwrap();
+    assert_eq!(all.total, 2);
+});
+
+db_test!(login_gives_one_answer_for_every_failure, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    let ok = s.login("ops", &secret("ops-password")).await.unwrap();
+    assert_eq!(ok, ops);
+    assert!(matches!(s.login("ops", &secret("wrong")).await, Err(Error::Unauthenticated)));
+    assert!(matches!(s.login("nobody", &secret("ops-password")).await, Err(Error::Unauthenticated)));
+});
+
+db_test!(the_initial_admin_is_created_once, |t: TestDb| async move {
+    let s = services(&t).await;
+    let first = s.ensure_initial_admin(None).await.unwrap().unwrap();
+    assert_eq!(first.username, "admin");
+    let password = first.generated_password.expect("a generated password");
+    let admin = s.login("admin", &password).await.unwrap();
+    assert_eq!(admin.bindings.len(), 1);
+    assert_eq!(admin.bindings[0].scope, Scope::Platform);
+    assert!(s.ensure_initial_admin(Some(secret("other"))).await.unwrap().is_none());
+});
+
+db_test!(a_user_without_bindings_is_refused_everything, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    let d = s.create_domain(&ops, domain("acme")).await.unwrap();
+    let v = s.create_vdc(&ops, vdc(d.id, "prod")).await.unwrap();
+    let id = s.create_user_with_role("nobody", "Nobody", &secret("pw-nobody"), None).await.unwrap();
+    let nobody = s.principal(id).await.unwrap().unwrap();
+    assert!(matches!(s.list_domains(&nobody, &ListQuery::default()).await, Err(Error::Forbidden)));
+    assert!(matches!(s.create_domain(&nobody, domain("x")).await, Err(Error::Forbidden)));
+    assert!(matches!(s.delete_domain(&nobody, d.id).await, Err(Error::Forbidden)));
+    // Another tenant's object by id answers "not found", not "forbidden".
+    assert!(matches!(s.get_vdc(&nobody, v.id).await, Err(Error::NotFound)));
+    assert!(matches!(s.delete_vdc(&nobody, v.id).await, Err(Error::NotFound)));
+    assert_eq!(s.list_domains(&ops, &ListQuery::default()).await.unwrap().total, 1);
+});
+
+db_test!(sessions_round_trip_through_the_database, |t: TestDb| async move {
+    let store = DbSessionStore::new(t.db.clone());
+    let mut data = std::collections::HashMap::new();
+    data.insert(USER_ID_KEY.to_owned(), serde_json::json!(42));
+    let mut record = Record {
+        id: Id::default(),
+        data,
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.unwrap();
+    let loaded = store.load(&record.id).await.unwrap().unwrap();
+    assert_eq!(loaded.data.get(USER_ID_KEY), Some(&serde_json::json!(42)));
+    record.data.insert("k".into(), serde_json::json!("v"));
+    store.save(&record).await.unwrap();
+    assert_eq!(store.load(&record.id).await.unwrap().unwrap().data.len(), 2);
+    store.delete(&record.id).await.unwrap();
+    assert!(store.load(&record.id).await.unwrap().is_none());
+
+    let mut expired = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() - time::Duration::seconds(5),
+    };
+    store.create(&mut expired).await.unwrap();
+    assert!(store.load(&expired.id).await.unwrap().is_none());
+    assert_eq!(store.delete_expired().await.unwrap(), 1);
+});

@@ -1,0 +1,136 @@
+//! The HTTP face of the simulator: one axum [`Router`] whose single handler
+//! routes every request by path ([`paths`]) to discovery documents
+//! ([`discovery`]) or resource verbs ([`handlers`]), answering JSON as the
+//! API server does and `kind: Status` bodies for every error.
+
+pub mod discovery;
+pub mod handlers;
+pub mod paths;
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use serde_json::Value;
+
+use crate::ops::Cluster;
+use crate::status::ApiError;
+use paths::Route;
+
+/// A JSON response with the given status code.
+pub fn json_response(code: StatusCode, body: &Value) -> Response {
+    json_response_typed(code, body, "application/json")
+}
+
+fn json_response_typed(code: StatusCode, body: &Value, content_type: &'static str) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut res = Response::new(Body::from(bytes));
+    *res.status_mut() = code;
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res
+}
+
+/// The whole API as a router over a cluster's shared state.
+pub fn router(cluster: Arc<Cluster>) -> Router {
+    Router::new().fallback(dispatch).with_state(cluster)
+}
+
+fn wants_aggregated(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("as=APIGroupDiscoveryList") && v.contains("g=apidiscovery.k8s.io;v=v2"))
+}
+
+async fn dispatch(
+    State(cluster): State<Arc<Cluster>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let route = paths::route(uri.path());
+    tracing::debug!(%method, %uri, "kube-sim request");
+    let read_only = method == Method::GET || method == Method::HEAD;
+    match route {
+        Route::NotFound => ApiError::path_not_found().into_response(),
+        Route::Version if read_only => json_response(StatusCode::OK, &discovery::version()),
+        Route::Health if read_only => {
+            let mut res = Response::new(Body::from("ok"));
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            res
+        }
+        Route::CoreVersions if read_only => {
+            if wants_aggregated(&headers) {
+                json_response_typed(
+                    StatusCode::OK,
+                    &discovery::core_aggregated(),
+                    discovery::AGGREGATED_V2,
+                )
+            } else {
+                let host = headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("127.0.0.1:6443");
+                json_response(StatusCode::OK, &discovery::core_versions(host))
+            }
+        }
+        Route::Groups if read_only => {
+            if wants_aggregated(&headers) {
+                json_response_typed(
+                    StatusCode::OK,
+                    &discovery::groups_aggregated(),
+                    discovery::AGGREGATED_V2,
+                )
+            } else {
+                json_response(StatusCode::OK, &discovery::groups())
+            }
+        }
+        Route::Group(g) if read_only => match discovery::group(&g) {
+            Some(doc) => json_response(StatusCode::OK, &doc),
+            None => ApiError::path_not_found().into_response(),
+        },
+        Route::Resources { group, version } if read_only => {
+            json_response(StatusCode::OK, &discovery::resource_list(&group, &version))
+        }
+        Route::Collection { rt, namespace } => handlers::collection(
+            &cluster,
+            &method,
+            &uri,
+            &headers,
+            rt,
+            namespace.as_deref(),
+            &body,
+        ),
+        Route::Object {
+            rt,
+            namespace,
+            name,
+            subresource,
+        } => handlers::object(
+            &cluster,
+            &method,
+            &uri,
+            &headers,
+            rt,
+            namespace.as_deref(),
+            &name,
+            subresource.as_deref(),
+            &body,
+        ),
+        Route::Version
+        | Route::Health
+        | Route::CoreVersions
+        | Route::Groups
+        | Route::Group(_)
+        | Route::Resources { .. } => ApiError::method_not_allowed().into_response(),
+    }
+}

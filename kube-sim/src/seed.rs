@@ -1,0 +1,118 @@
+//! What a new simulated cluster starts with: the system namespaces and `N`
+//! ready nodes (`sim-node-1`, ...) with capacity, labels, conditions and
+//! node info as a kubelet would report them.
+
+use serde_json::{json, Value};
+
+use crate::api::discovery::GIT_VERSION;
+use crate::ops::{now, Cluster};
+use crate::resources;
+use crate::status::ApiError;
+
+/// Namespaces every cluster has.
+pub const SYSTEM_NAMESPACES: &[&str] =
+    &["default", "kube-node-lease", "kube-public", "kube-system"];
+
+/// CPU cores of each simulated node.
+pub const NODE_CPU: &str = "8";
+/// Memory of each simulated node.
+pub const NODE_MEMORY: &str = "32Gi";
+/// Pod capacity of each simulated node.
+pub const NODE_PODS: &str = "110";
+
+/// Name of the `i`-th simulated node (1-based).
+pub fn node_name(i: usize) -> String {
+    format!("sim-node-{i}")
+}
+
+/// The `i`-th simulated node (1-based) as a kubelet would register it.
+pub fn node(i: usize) -> Value {
+    let name = node_name(i);
+    let t = now();
+    let resources = json!({
+        "cpu": NODE_CPU,
+        "memory": NODE_MEMORY,
+        "pods": NODE_PODS,
+        "ephemeral-storage": "100Gi",
+    });
+    let condition = |kind: &str, status: &str, reason: &str, message: &str| {
+        json!({
+            "type": kind,
+            "status": status,
+            "lastHeartbeatTime": t,
+            "lastTransitionTime": t,
+            "reason": reason,
+            "message": message,
+        })
+    };
+    let id = format!("{:032x}", i);
+    json!({
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": {
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "beta.kubernetes.io/os": "linux",
+                "beta.kubernetes.io/arch": "amd64",
+                "node-role.kubernetes.io/worker": "",
+                "berth.io/simulated": "true",
+            },
+            "annotations": {
+                "node.alpha.kubernetes.io/ttl": "0",
+            },
+        },
+        "spec": {
+            "podCIDR": format!("10.244.{}.0/24", i - 1),
+            "podCIDRs": [format!("10.244.{}.0/24", i - 1)],
+        },
+        "status": {
+            "capacity": resources,
+            "allocatable": resources,
+            "conditions": [
+                condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+            ],
+            "addresses": [
+                { "type": "InternalIP", "address": format!("10.0.0.{}", 10 + i) },
+                { "type": "Hostname", "address": name },
+            ],
+            "daemonEndpoints": { "kubeletEndpoint": { "Port": 10250 } },
+            "nodeInfo": {
+                "machineID": id,
+                "systemUUID": format!("{}-{}-{}-{}-{}", &id[0..8], &id[8..12], &id[12..16], &id[16..20], &id[20..32]),
+                "bootID": uuid::Uuid::new_v4().to_string(),
+                "kernelVersion": "6.1.0-berth-sim",
+                "osImage": "Berth simulated node",
+                "containerRuntimeVersion": "containerd://2.1.0",
+                "kubeletVersion": GIT_VERSION,
+                "kubeProxyVersion": GIT_VERSION,
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+            },
+        },
+    })
+}
+
+/// Seeds the system namespaces and `nodes` nodes into a fresh cluster.
+pub fn seed(cluster: &Cluster, nodes: usize) -> Result<(), ApiError> {
+    let ns =
+        resources::core("namespaces").ok_or_else(|| ApiError::internal("namespaces not served"))?;
+    let node_type =
+        resources::core("nodes").ok_or_else(|| ApiError::internal("nodes not served"))?;
+    for name in SYSTEM_NAMESPACES {
+        cluster.seed(
+            ns,
+            None,
+            json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": name } }),
+        )?;
+    }
+    for i in 1..=nodes {
+        cluster.seed(node_type, None, node(i))?;
+    }
+    Ok(())
+}
