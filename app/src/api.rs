@@ -12,7 +12,7 @@ use server_fn::codec::Json;
 pub mod backend;
 
 #[server(prefix = "/api", endpoint = "me", input = Json)]
-pub async fn current_user() -> Result<CurrentUser, AppError> {
+pub async fn get_current_user() -> Result<CurrentUser, AppError> {
     let call = backend::Call::begin()?;
     let p = &call.principal;
     Ok(CurrentUser {

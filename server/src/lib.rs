@@ -1,1 +1,80 @@
+//! The Berth server: configuration, startup, HTTP routes and the site.
+//!
+//! [`start`] turns a [`Config`] into a running portal: database connected
+//! and migrated, initial admin ensured, embedded cluster started when
+//! configured, and the axum router built. `main.rs` adds logging, the
+//! listener and graceful shutdown; tests call [`start`] directly.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod health;
+pub mod routes;
+pub mod telemetry;
+
+use std::net::SocketAddr;
+
+use berth_core::{db::Db, services::InitialAdmin, Services};
+use secrecy::ExposeSecret;
+
+pub use config::Config;
+
+/// A started portal, ready to be served.
+pub struct Portal {
+    pub router: axum::Router,
+    pub services: Services,
+    pub initial_admin: Option<InitialAdmin>,
+    /// Where the embedded simulated cluster listens, when it runs.
+    pub embedded_cluster: Option<SocketAddr>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("database: {0}")]
+    Database(#[from] berth_core::db::DbError),
+    #[error("{0}")]
+    Core(#[from] berth_core::Error),
+    #[error("password hashing parameters: {0}")]
+    Password(String),
+    #[error("embedded cluster: {0}")]
+    Cluster(std::io::Error),
+}
+
+/// Connects, migrates, seeds and builds the router.
+pub async fn start(config: &Config) -> Result<Portal, StartError> {
+    if config.uses_sqlite() {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
+    }
+    let db = Db::connect(config.database_url.expose_secret()).await?;
+    db.migrate().await?;
+    tracing::info!(dialect = ?db.dialect(), "database ready");
+    let services = Services::new(db, config.password).map_err(StartError::Password)?;
+    let initial_admin = services.ensure_initial_admin(config.admin_password.clone()).await?;
+
+    let embedded_cluster = if config.embedded_cluster {
+        let sim = berth_kube_sim::SimConfig {
+            nodes: config.embedded_cluster_nodes,
+        };
+        let (addr, _sim) = berth_kube_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), sim)
+            .await
+            .map_err(StartError::Cluster)?;
+        services.register_embedded_cluster("demo", &format!("http://{addr}")).await?;
+        tracing::info!(%addr, "embedded simulated cluster `demo` started");
+        Some(addr)
+    } else {
+        services.forget_embedded_clusters().await?;
+        None
+    };
+
+    let router = routes::router(config, services.clone());
+    Ok(Portal {
+        router,
+        services,
+        initial_admin,
+        embedded_cluster,
+    })
+}

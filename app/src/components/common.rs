@@ -176,8 +176,9 @@ pub fn short_time(t: &chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The error of an action's last run, if it failed.
-pub fn last_error<T: Clone + Send + Sync + 'static>(
-    value: RwSignal<Option<Result<T, AppError>>>,
-) -> Signal<Option<AppError>> {
+pub fn last_error<T, S>(value: S) -> Signal<Option<AppError>>
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
     Signal::derive(move || value.get().and_then(|r| r.err()))
 }

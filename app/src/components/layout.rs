@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::{components::{Outlet, A}, hooks::use_location};
 
 use crate::{
-    api::current_user,
+    api::get_current_user,
     i18n::{use_lang, Lang, T},
 };
 
@@ -41,7 +41,7 @@ fn encode(path: &str) -> String {
 #[component]
 fn UserMenu() -> impl IntoView {
     let lang = use_lang();
-    let me = Resource::new(|| (), |_| current_user());
+    let me = Resource::new(|| (), |_| get_current_user());
     view! {
         <details class="user-menu">
             <summary aria-label=lang.t(T::UserMenu)>

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::{
-    api::{current_user, get_overview},
+    api::{get_current_user, get_overview},
     components::ErrorBanner,
     i18n::{use_lang, T},
 };
@@ -11,7 +11,7 @@ use crate::{
 pub fn OverviewPage() -> impl IntoView {
     let lang = use_lang();
     let overview = Resource::new(|| (), |_| get_overview());
-    let me = Resource::new(|| (), |_| current_user());
+    let me = Resource::new(|| (), |_| get_current_user());
     view! {
         <h1>
             <Suspense fallback=move || lang.t(T::NavOverview)>

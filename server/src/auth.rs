@@ -1,0 +1,114 @@
+//! Sign-in, sign-out and the language switch: plain form posts and links,
+//! so they work before the WASM bundle has loaded.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{header, HeaderMap},
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use berth_app::i18n::{Lang, LANG_COOKIE};
+use berth_core::{db::session_store::USER_ID_KEY, Error};
+use secrecy::SecretString;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::{context::ErrorResponse, routes::AppState};
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only same-site paths are followed after sign-in (no open redirect).
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}
+
+/// Percent-encodes a URL query component.
+pub fn encode_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+pub async fn login(State(state): State<AppState>, session: Session, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let password = SecretString::from(form.password);
+    match state.services.login(&form.username, &password).await {
+        Ok(principal) => {
+            // A new id at sign-in defeats session fixation.
+            if let Err(e) = session.cycle_id().await {
+                tracing::error!(request_id, error = %e, "session cycle failed");
+                return berth_api::AppError::Unavailable.into_response();
+            }
+            if let Err(e) = session.insert(USER_ID_KEY, principal.user_id).await {
+                tracing::error!(request_id, error = %e, "session write failed");
+                return berth_api::AppError::Unavailable.into_response();
+            }
+            tracing::info!(user = %principal.username, "signed in");
+            Redirect::to(safe_next(&form.next)).into_response()
+        }
+        Err(Error::Unauthenticated) => {
+            tracing::info!(username = %form.username, "sign-in failed");
+            let mut target = "/login?error=1".to_owned();
+            if !form.next.is_empty() {
+                target.push_str("&next=");
+                target.push_str(&encode_component(safe_next(&form.next)));
+            }
+            Redirect::to(&target).into_response()
+        }
+        Err(e) => e.into_app_error(&request_id).into_response(),
+    }
+}
+
+pub async fn logout(session: Session) -> Response {
+    if let Err(e) = session.flush().await {
+        tracing::warn!(error = %e, "session flush failed");
+    }
+    Redirect::to("/login").into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Sets the language cookie and goes back to the page.
+pub async fn set_language(Path(tag): Path<String>, Query(q): Query<LangQuery>) -> Response {
+    let lang = Lang::from_tag(&tag).unwrap_or_default();
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.tag());
+    let mut res = Redirect::to(safe_next(&q.next)).into_response();
+    if let Ok(v) = cookie.parse() {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/domains?page=2"), "/domains?page=2");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil", "", "domains"] {
+            assert_eq!(safe_next(bad), "/", "{bad}");
+        }
+    }
+}

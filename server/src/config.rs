@@ -1,0 +1,277 @@
+//! Typed, layered configuration: built-in defaults, then an optional TOML
+//! file (`BERTH_CONFIG`), then environment variables. Every key is listed
+//! once in [`KEYS`] with its default and meaning; the README's table is
+//! checked against that list by a test.
+//!
+//! A missing or malformed value stops startup with a message that names
+//! the key. Secrets are held in [`SecretString`] and never printed.
+
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
+
+use berth_core::password::PasswordParams;
+use secrecy::{ExposeSecret, SecretString};
+
+/// One configuration key: environment name, file name, default, meaning.
+pub struct Key {
+    pub env: &'static str,
+    pub file: &'static str,
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+pub const KEYS: &[Key] = &[
+    Key { env: "BERTH_CONFIG", file: "", default: "", doc: "Path of an optional TOML file with any of the keys below (file names in lower case, without the prefix)." },
+    Key { env: "BERTH_ADDR", file: "addr", default: "127.0.0.1:3000", doc: "Address and port the portal listens on." },
+    Key { env: "BERTH_PUBLIC_URL", file: "public_url", default: "", doc: "URL users reach Berth at; `https://...` marks session cookies Secure. Defaults to http://BERTH_ADDR." },
+    Key { env: "BERTH_DATA_DIR", file: "data_dir", default: "berth-data", doc: "Directory for embedded data (the SQLite file), relative to the working directory." },
+    Key { env: "DATABASE_URL", file: "database_url", default: "", doc: "`sqlite://...`, `postgres://...` or `mysql://...` (MariaDB). Defaults to SQLite at BERTH_DATA_DIR/berth.db. Secret." },
+    Key { env: "BERTH_ADMIN_PASSWORD", file: "admin_password", default: "", doc: "Password for the initial operations admin `admin`, used only when the database has no users. Generated and printed once when unset. Secret." },
+    Key { env: "BERTH_SITE_ROOT", file: "site_root", default: "target/site", doc: "Directory holding the built site (pkg/ with WASM, JS, CSS, and public assets)." },
+    Key { env: "BERTH_LOG_FORMAT", file: "log_format", default: "human", doc: "`human` or `json`." },
+    Key { env: "BERTH_LOG", file: "log", default: "info", doc: "Log filter, as for tracing's EnvFilter (e.g. `info,berth_core=debug`)." },
+    Key { env: "BERTH_EMBEDDED_CLUSTER", file: "embedded_cluster", default: "true", doc: "Start the simulated Kubernetes cluster in-process and register it as `demo`." },
+    Key { env: "BERTH_EMBEDDED_CLUSTER_NODES", file: "embedded_cluster_nodes", default: "3", doc: "Node count of the embedded simulated cluster." },
+    Key { env: "BERTH_SESSION_IDLE_MINUTES", file: "session_idle_minutes", default: "480", doc: "A session ends after this many minutes without requests." },
+    Key { env: "BERTH_ARGON2_MEMORY_KIB", file: "argon2_memory_kib", default: "19456", doc: "argon2id memory cost for password hashes, in KiB." },
+    Key { env: "BERTH_ARGON2_ITERATIONS", file: "argon2_iterations", default: "2", doc: "argon2id time cost (passes)." },
+    Key { env: "BERTH_ARGON2_PARALLELISM", file: "argon2_parallelism", default: "1", doc: "argon2id lanes." },
+];
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {key}: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+fn err(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.to_owned(),
+        message: message.into(),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    pub database_url: SecretString,
+    pub admin_password: Option<SecretString>,
+    pub site_root: PathBuf,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub embedded_cluster: bool,
+    pub embedded_cluster_nodes: usize,
+    pub session_idle_minutes: i64,
+    pub password: PasswordParams,
+}
+
+impl Config {
+    /// Reads the process environment (and the file it names).
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::load(|k| std::env::var(k).ok())
+    }
+
+    /// Layers defaults, the optional file and `env` (a lookup, so tests can
+    /// pass their own) into a typed config.
+    pub fn load(env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut values: BTreeMap<&'static str, String> =
+            KEYS.iter().map(|k| (k.env, k.default.to_owned())).collect();
+        if let Some(path) = env("BERTH_CONFIG").filter(|p| !p.is_empty()) {
+            for (key, value) in read_file(&path)? {
+                values.insert(key, value);
+            }
+        }
+        for k in KEYS {
+            if let Some(v) = env(k.env) {
+                values.insert(k.env, v);
+            }
+        }
+        let get = |key: &str| values.get(key).cloned().unwrap_or_default();
+
+        let addr: SocketAddr = parse(get, "BERTH_ADDR")?;
+        let data_dir = PathBuf::from(required(get, "BERTH_DATA_DIR")?);
+        let database_url = match get("DATABASE_URL") {
+            u if u.is_empty() => format!("sqlite://{}", data_dir.join("berth.db").display()),
+            u => u,
+        };
+        if berth_core::db::Dialect::from_url(&database_url).is_none() {
+            return Err(err("DATABASE_URL", "must start with sqlite://, postgres:// or mysql://"));
+        }
+        let public_url = match get("BERTH_PUBLIC_URL") {
+            u if u.is_empty() => format!("http://{addr}"),
+            u if u.starts_with("http://") || u.starts_with("https://") => u.trim_end_matches('/').to_owned(),
+            _ => return Err(err("BERTH_PUBLIC_URL", "must start with http:// or https://")),
+        };
+        let log_format = match get("BERTH_LOG_FORMAT").as_str() {
+            "human" => LogFormat::Human,
+            "json" => LogFormat::Json,
+            other => return Err(err("BERTH_LOG_FORMAT", format!("must be `human` or `json`, not `{other}`"))),
+        };
+        let admin_password = Some(get("BERTH_ADMIN_PASSWORD")).filter(|p| !p.is_empty());
+        if admin_password.as_ref().is_some_and(|p| p.chars().count() < 8) {
+            return Err(err("BERTH_ADMIN_PASSWORD", "must be at least 8 characters"));
+        }
+        let session_idle_minutes: i64 = parse(get, "BERTH_SESSION_IDLE_MINUTES")?;
+        if session_idle_minutes < 1 {
+            return Err(err("BERTH_SESSION_IDLE_MINUTES", "must be at least 1"));
+        }
+        Ok(Config {
+            addr,
+            public_url,
+            data_dir,
+            database_url: SecretString::from(database_url),
+            admin_password: admin_password.map(SecretString::from),
+            site_root: PathBuf::from(required(get, "BERTH_SITE_ROOT")?),
+            log_format,
+            log_filter: get("BERTH_LOG"),
+            embedded_cluster: parse_bool(get, "BERTH_EMBEDDED_CLUSTER")?,
+            embedded_cluster_nodes: parse(get, "BERTH_EMBEDDED_CLUSTER_NODES")?,
+            session_idle_minutes,
+            password: PasswordParams {
+                memory_kib: parse(get, "BERTH_ARGON2_MEMORY_KIB")?,
+                iterations: parse(get, "BERTH_ARGON2_ITERATIONS")?,
+                parallelism: parse(get, "BERTH_ARGON2_PARALLELISM")?,
+            },
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn uses_sqlite(&self) -> bool {
+        self.database_url.expose_secret().starts_with("sqlite:")
+    }
+}
+
+fn required(get: impl Fn(&str) -> String, key: &str) -> Result<String, ConfigError> {
+    let v = get(key);
+    if v.trim().is_empty() {
+        Err(err(key, "must not be empty"))
+    } else {
+        Ok(v)
+    }
+}
+
+fn parse<T: std::str::FromStr>(get: impl Fn(&str) -> String, key: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    let v = required(&get, key)?;
+    v.trim()
+        .parse()
+        .map_err(|e| err(key, format!("invalid value `{v}`: {e}")))
+}
+
+fn parse_bool(get: impl Fn(&str) -> String, key: &str) -> Result<bool, ConfigError> {
+    match get(key).trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        other => Err(err(key, format!("must be true or false, not `{other}`"))),
+    }
+}
+
+/// Reads the TOML file; every key must be a known one.
+fn read_file(path: &str) -> Result<Vec<(&'static str, String)>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| err("BERTH_CONFIG", format!("cannot read {path}: {e}")))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| err("BERTH_CONFIG", format!("{path} is not valid TOML: {e}")))?;
+    let mut out = vec![];
+    for (name, value) in table {
+        let key = KEYS
+            .iter()
+            .find(|k| !k.file.is_empty() && k.file == name)
+            .ok_or_else(|| err(&name, format!("unknown key in {path}")))?;
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => return Err(err(&name, format!("expected a string, number or boolean, found {}", other.type_str()))),
+        };
+        out.push((key.env, value));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::load(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_make_an_embedded_setup() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database_url.expose_secret(), "sqlite://berth-data/berth.db");
+        assert!(c.embedded_cluster);
+        assert!(!c.secure_cookies());
+        assert_eq!(c.password, PasswordParams::default());
+    }
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        let dir = std::env::temp_dir().join(format!("berth-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("berth.toml");
+        std::fs::write(&file, "addr = \"0.0.0.0:8080\"\nembedded_cluster_nodes = 5\nlog_format = \"json\"\n").unwrap();
+        let path = file.display().to_string();
+        let c = load(&[("BERTH_CONFIG", &path), ("BERTH_ADDR", "127.0.0.1:9000")]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:9000");
+        assert_eq!(c.embedded_cluster_nodes, 5);
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (key, value) in [
+            ("BERTH_ADDR", "nowhere"),
+            ("DATABASE_URL", "oracle://x"),
+            ("BERTH_LOG_FORMAT", "xml"),
+            ("BERTH_EMBEDDED_CLUSTER", "maybe"),
+            ("BERTH_ARGON2_MEMORY_KIB", "-1"),
+            ("BERTH_ADMIN_PASSWORD", "short"),
+            ("BERTH_PUBLIC_URL", "ftp://x"),
+        ] {
+            let e = load(&[(key, value)]).unwrap_err();
+            assert_eq!(e.key, key, "{e}");
+            assert!(e.to_string().starts_with(&format!("configuration error: {key}: ")), "{e}");
+        }
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        let file = std::env::temp_dir().join(format!("berth-cfg-unknown-{}.toml", std::process::id()));
+        std::fs::write(&file, "adress = \"x\"\n").unwrap();
+        let e = load(&[("BERTH_CONFIG", &file.display().to_string())]).unwrap_err();
+        assert_eq!(e.key, "adress");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = load(&[("DATABASE_URL", "postgres://u:hunter22@h/db"), ("BERTH_ADMIN_PASSWORD", "sup3r-secret")]).unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter22") && !shown.contains("sup3r-secret"), "{shown}");
+    }
+
+    #[test]
+    fn every_key_is_documented_in_the_readme() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+        for k in KEYS {
+            assert!(readme.contains(&format!("`{}`", k.env)), "README lacks {}", k.env);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Liveness and readiness for load balancers and orchestrators.
+
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
+
+use crate::routes::AppState;
+
+/// The process is up.
+pub async fn healthz() -> impl IntoResponse {
+    (StatusCode::OK, "ok")
+}
+
+/// The database answers and every migration has been applied.
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.services.db().ready().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
+    }
+}

@@ -1,0 +1,273 @@
+//! The HTTP surface end to end (no browser): sign-in, sessions, server
+//! functions with their statuses and error bodies, page guards, health.
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use support::{client, spawn_app_with, Options, TestApp, ADMIN_PASSWORD};
+
+fn cookie<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+}
+
+http_test!(health_and_readiness, |app: TestApp| async move {
+    let c = client();
+    let res = c.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = c.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "ready");
+});
+
+http_test!(server_functions_need_a_session, |app: TestApp| async move {
+    let (status, body, _) = app.call(&client(), "domains/list", json!({"query": {}})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["kind"], "unauthenticated");
+});
+
+http_test!(wrong_password_and_unknown_user_look_the_same, |app: TestApp| async move {
+    let c = client();
+    let wrong = app.login(&c, "admin", "not-the-password").await;
+    let unknown = app.login(&c, "nobody-here", "not-the-password").await;
+    assert_eq!(wrong, "/login?error=1");
+    assert_eq!(wrong, unknown);
+    let (status, _, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+});
+
+http_test!(login_sets_a_hardened_cookie_and_rotates_the_session, |app: TestApp| async move {
+    let c = client();
+    let form = [("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/domains")];
+    let first = c.post(app.url("/auth/login")).form(&form).send().await.unwrap();
+    assert_eq!(first.headers()["location"], "/domains");
+    let a = cookie(first.headers(), "berth_session").unwrap().to_owned();
+    assert!(a.contains("HttpOnly"), "{a}");
+    assert!(a.contains("SameSite=Lax"), "{a}");
+    assert!(!a.contains("Secure"), "plain http gets no Secure flag: {a}");
+    // Signing in again while holding a session yields a new id.
+    let second = c.post(app.url("/auth/login")).form(&form).send().await.unwrap();
+    let b = cookie(second.headers(), "berth_session").unwrap().to_owned();
+    let id = |c: &str| c.split(';').next().unwrap().to_owned();
+    assert_ne!(id(&a), id(&b));
+    // The old id no longer signs anyone in.
+    let stale = reqwest::Client::new()
+        .post(app.url("/api/domains/list"))
+        .header("cookie", id(&a))
+        .json(&json!({"query": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+});
+
+http_test!(logout_ends_the_session, |app: TestApp| async move {
+    let c = app.admin().await;
+    let (status, _, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+    assert_eq!(status, StatusCode::OK);
+    let res = c.post(app.url("/auth/logout")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/login");
+    let (status, _, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+});
+
+http_test!(domains_and_vdcs_through_server_functions, |app: TestApp| async move {
+    let c = app.admin().await;
+    let (status, domain, _) = app
+        .call(&c, "domains/create", json!({"input": {"name": "acme", "display_name": "Acme"}}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{domain}");
+    let domain_id = domain["id"].as_i64().unwrap();
+    let (status, vdc, _) = app
+        .call(
+            &c,
+            "vdcs/create",
+            json!({"input": {"domain_id": domain_id, "name": "prod", "display_name": "Production"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{vdc}");
+
+    let (_, page, _) = app.call(&c, "domains/list", json!({"query": {"search": "acm"}})).await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["vdc_count"], 1);
+
+    let (status, body, _) = app.call(&c, "domains/delete", json!({"id": domain_id})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["kind"], "conflict");
+    assert_eq!(body["code"], "has_children");
+
+    let (status, _, _) = app.call(&c, "vdcs/delete", json!({"id": vdc["id"]})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = app.call(&c, "domains/delete", json!({"id": domain_id})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+    assert_eq!(page["total"], 0);
+});
+
+http_test!(validation_errors_name_each_field, |app: TestApp| async move {
+    let c = app.admin().await;
+    let (status, body, _) = app
+        .call(&c, "domains/create", json!({"input": {"name": "Bad_Name", "display_name": ""}}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["kind"], "validation");
+    let fields: Vec<(&str, &str)> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["field"].as_str().unwrap(), f["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(fields, vec![("name", "dns1123_label"), ("display_name", "required")]);
+    let (_, page, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+    assert_eq!(page["total"], 0, "a rejected request changes nothing");
+});
+
+http_test!(a_user_without_the_permission_gets_403, |app: TestApp| async move {
+    let c = app.user_without_roles("plain-user").await;
+    for (endpoint, body) in [
+        ("domains/list", json!({"query": {}})),
+        ("domains/create", json!({"input": {"name": "x", "display_name": "X"}})),
+        ("vdcs/list", json!({"domain_id": null, "query": {}})),
+        ("clusters/list", json!({})),
+        ("overview", json!({})),
+    ] {
+        let (status, body, _) = app.call(&c, endpoint, body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{endpoint}: {body}");
+        assert_eq!(body["kind"], "forbidden", "{endpoint}");
+    }
+});
+
+http_test!(internal_errors_show_a_request_id_and_nothing_else, |app: TestApp| async move {
+    let c = app.admin().await;
+    // Break the schema under the running server.
+    drop_table(&app, "vdcs").await;
+    let (status, body, headers) = app.call(&c, "domains/list", json!({"query": {}})).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body["kind"], "internal");
+    let request_id = headers["x-request-id"].to_str().unwrap();
+    assert_eq!(body["request_id"], request_id);
+    let text = body.to_string().to_lowercase();
+    for leak in ["select", "vdcs", "sqlx", "sqlite", "postgres", "mysql", "panicked", "backtrace", "error returned"] {
+        assert!(!text.contains(leak), "response leaks `{leak}`: {text}");
+    }
+});
+
+async fn drop_table(app: &TestApp, table: &str) {
+    use berth_core::db::Db;
+    let sql = format!("DROP TABLE {table}");
+    match app.services.db() {
+        Db::Sqlite(p) => {
+            sqlx::query("PRAGMA foreign_keys = OFF").execute(p).await.unwrap();
+            sqlx::query(&sql).execute(p).await.unwrap();
+        }
+        Db::Postgres(p) => {
+            sqlx::query(&format!("{sql} CASCADE")).execute(p).await.unwrap();
+        }
+        Db::MySql(p) => {
+            sqlx::query(&sql).execute(p).await.unwrap();
+        }
+    };
+}
+
+#[tokio::test]
+async fn pages_redirect_to_sign_in_and_the_form_works_without_javascript() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let c = client();
+    let res = c.get(app.url("/domains?page=2")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login?next=/domains%3Fpage%3D2");
+
+    let res = c.get(app.url("/login")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"action="/auth/login""#), "the form posts without JS");
+    assert!(html.contains(r#"method="post""#));
+    assert!(html.contains(r#"name="username""#) && html.contains(r#"name="password""#));
+    assert!(html.contains(r#"<html lang="en""#));
+
+    // The form post itself (what a browser without WASM does).
+    let res = c
+        .post(app.url("/auth/login"))
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/domains?page=2")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/domains?page=2");
+    let res = c.get(app.url("/domains")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // A signed-in user is sent on from the sign-in page.
+    let res = c.get(app.url("/login")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn open_redirects_are_refused_at_sign_in() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let res = client()
+        .post(app.url("/auth/login"))
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "//evil.example/x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn language_follows_cookie_then_accept_language() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let c = client();
+    let html = |res: reqwest::Response| async move { res.text().await.unwrap() };
+    let zh = html(
+        c.get(app.url("/login"))
+            .header("accept", "text/html")
+            .header("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(zh.contains(r#"<html lang="zh-CN""#));
+    assert!(zh.contains("登录 Berth"));
+
+    let res = c.get(app.url("/lang/en?next=/login")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/login");
+    let set = cookie(res.headers(), "berth_lang").unwrap();
+    assert!(set.starts_with("berth_lang=en;"), "{set}");
+    let en = html(
+        c.get(app.url("/login"))
+            .header("accept", "text/html")
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(en.contains("Sign in to Berth"), "the cookie beats Accept-Language");
+}
+
+#[tokio::test]
+async fn the_embedded_cluster_is_registered_and_reachable() {
+    let app = spawn_app_with(berth_core::db::Dialect::Sqlite, Options { embedded_cluster: true }).await;
+    let c = app.admin().await;
+    let (status, body, _) = app.call(&c, "clusters/list", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let clusters = body.as_array().unwrap();
+    assert_eq!(clusters.len(), 1);
+    let demo: &Value = &clusters[0];
+    assert_eq!(demo["name"], "demo");
+    assert_eq!(demo["reachable"], true, "{demo}");
+    assert_eq!(demo["node_count"], 3);
+    assert!(demo["version"].as_str().unwrap().starts_with("v1."));
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let c = app.admin().await;
+    let res = c.get(app.url("/no-such-page")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
