@@ -228,6 +228,9 @@ export async function withPage(fn, options) {
     e.message = `${e.message}\n  ${extra}`;
     throw e;
   } finally {
+    if (process.env.BERTH_E2E_DEBUG && page.errors.length) {
+      console.log(`# page errors:\n#   ${page.errors.join('\n#   ')}`);
+    }
     await page.context().close().catch(() => {});
   }
 }

@@ -8,6 +8,25 @@ use secrecy::ExposeSecret;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    match std::env::args().nth(1).as_deref() {
+        Some("--version" | "-V") => {
+            println!("berth {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Some("--help" | "-h") => {
+            println!("berth {}: multi-tenant Kubernetes portal\n", env!("CARGO_PKG_VERSION"));
+            println!("Configuration (environment variable, default: meaning):");
+            for k in berth_server::config::KEYS {
+                println!("  {:<30} {:<16} {}", k.env, if k.default.is_empty() { "-" } else { k.default }, k.doc);
+            }
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("berth: unknown argument `{other}` (try --help); configuration comes from BERTH_* variables");
+            return ExitCode::from(2);
+        }
+        None => {}
+    }
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
