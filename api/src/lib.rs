@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod model;
+pub mod time;
 pub mod validate;
 
 pub use error::{AppError, ErrorCode, FieldError};

@@ -1,7 +1,8 @@
 //! Data transfer objects: what lists and forms show and send.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+pub use crate::time::Timestamp;
 
 /// One page of a list, with the total the filter matches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,7 +67,7 @@ pub struct Domain {
     pub display_name: String,
     pub description: String,
     pub vdc_count: i64,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,7 +88,7 @@ pub struct Vdc {
     pub display_name: String,
     pub description: String,
     pub status: String,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

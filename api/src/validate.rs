@@ -64,6 +64,19 @@ pub fn max_chars(field: &str, value: &str, max: usize, out: &mut Vec<FieldError>
     }
 }
 
+/// The rules every named object (domain, VDC, ...) follows: a DNS-1123
+/// `name` (checked only when creating: names never change), a display name
+/// and an optional description.
+pub fn named_object(name: &str, display: &str, description: &str, creating: bool) -> Vec<FieldError> {
+    let mut out = vec![];
+    if creating {
+        dns1123_label("name", name, &mut out);
+    }
+    display_name("display_name", display, &mut out);
+    max_chars("description", description, DESCRIPTION_MAX, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,6 @@ pub mod i18n;
 pub mod pages;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path,
@@ -40,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="stylesheet" href=css />
                 <HydrationScripts options />
-                <MetaTags />
+                <title>"Berth"</title>
             </head>
             <body>
                 <App />
@@ -51,10 +50,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     provide_context(i18n::initial_lang());
     view! {
-        <Title text="Berth" />
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />

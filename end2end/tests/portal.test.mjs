@@ -282,3 +282,36 @@ test('signing out returns to the sign-in page and pages need signing in again', 
     assert.equal(pathOf(page), '/login');
     assert.equal(new URL(page.url()).searchParams.get('next'), '/');
   }));
+
+test('signing in works without JavaScript and keeps the page asked for', T, () =>
+  withPage(
+    async (page) => {
+      await page.goto('/domains');
+      assert.equal(pathOf(page), '/login');
+      await page.getByLabel('Username').fill(ADMIN_USER);
+      await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Sign in' }).click()]);
+      assert.equal(pathOf(page), '/domains');
+      await page.getByRole('heading', { level: 1, name: 'Domains', exact: true }).waitFor();
+    },
+    { javaScriptEnabled: false },
+  ));
+
+for (const width of [1280, 768]) {
+  test(`pages fit a ${width} px wide window without sideways scrolling`, T, () =>
+    withPage(async (page) => {
+      await page.setViewportSize({ width, height: 800 });
+      await login(page, ADMIN_USER, ADMIN_PASSWORD);
+      for (const path of ['/', '/domains', '/vdcs', '/clusters']) {
+        await goto(page, path);
+        await mainNav(page).getByRole('link', { name: 'Clusters', exact: true }).waitFor();
+        const overflow = await page.evaluate(() => {
+          const el = document.scrollingElement;
+          return el.scrollWidth - el.clientWidth;
+        });
+        assert.ok(overflow <= 0, `${path} at ${width}px scrolls sideways by ${overflow}px`);
+        const nav = await mainNav(page).boundingBox();
+        assert.ok(nav && nav.width > 0 && nav.x >= 0, `${path}: navigation visible`);
+      }
+    }));
+}

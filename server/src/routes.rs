@@ -17,8 +17,10 @@ use berth_core::{db::session_store::DbSessionStore, Services};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{
+    compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    trace::TraceLayer,
+    services::ServeDir,
+    trace::{DefaultOnResponse, TraceLayer},
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
@@ -77,14 +79,18 @@ pub fn router(config: &Config, services: Services) -> Router {
         .route("/lang/{tag}", get(auth::set_language))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
+        // The WASM, JS and CSS, with the gzip copies build-site makes.
+        .nest_service("/pkg", ServeDir::new(config.site_root.join("pkg")).precompressed_gzip())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), context::attach))
         .layer(sessions)
+        .layer(CompressionLayer::new())
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
                 let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
                 tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
-            }),
+            })
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

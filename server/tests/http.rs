@@ -7,6 +7,15 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{client, spawn_app_with, Options, TestApp, ADMIN_PASSWORD};
 
+/// The error kind of an `AppError` body: `"forbidden"` or `{"validation": {...}}`.
+fn kind(body: &Value) -> &str {
+    match body {
+        Value::String(s) => s,
+        Value::Object(m) if m.len() == 1 => m.keys().next().unwrap(),
+        other => panic!("not an error body: {other}"),
+    }
+}
+
 fn cookie<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all("set-cookie")
@@ -27,7 +36,7 @@ http_test!(health_and_readiness, |app: TestApp| async move {
 http_test!(server_functions_need_a_session, |app: TestApp| async move {
     let (status, body, _) = app.call(&client(), "domains/list", json!({"query": {}})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["kind"], "unauthenticated");
+    assert_eq!(kind(&body), "unauthenticated");
 });
 
 http_test!(wrong_password_and_unknown_user_look_the_same, |app: TestApp| async move {
@@ -97,8 +106,8 @@ http_test!(domains_and_vdcs_through_server_functions, |app: TestApp| async move 
 
     let (status, body, _) = app.call(&c, "domains/delete", json!({"id": domain_id})).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(body["kind"], "conflict");
-    assert_eq!(body["code"], "has_children");
+    assert_eq!(kind(&body), "conflict");
+    assert_eq!(body["conflict"]["code"], "has_children");
 
     let (status, _, _) = app.call(&c, "vdcs/delete", json!({"id": vdc["id"]})).await;
     assert_eq!(status, StatusCode::OK);
@@ -114,8 +123,8 @@ http_test!(validation_errors_name_each_field, |app: TestApp| async move {
         .call(&c, "domains/create", json!({"input": {"name": "Bad_Name", "display_name": ""}}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["kind"], "validation");
-    let fields: Vec<(&str, &str)> = body["fields"]
+    assert_eq!(kind(&body), "validation");
+    let fields: Vec<(&str, &str)> = body["validation"]["fields"]
         .as_array()
         .unwrap()
         .iter()
@@ -137,7 +146,7 @@ http_test!(a_user_without_the_permission_gets_403, |app: TestApp| async move {
     ] {
         let (status, body, _) = app.call(&c, endpoint, body).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{endpoint}: {body}");
-        assert_eq!(body["kind"], "forbidden", "{endpoint}");
+        assert_eq!(kind(&body), "forbidden", "{endpoint}");
     }
 });
 
@@ -147,9 +156,9 @@ http_test!(internal_errors_show_a_request_id_and_nothing_else, |app: TestApp| as
     drop_table(&app, "vdcs").await;
     let (status, body, headers) = app.call(&c, "domains/list", json!({"query": {}})).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(body["kind"], "internal");
+    assert_eq!(kind(&body), "internal");
     let request_id = headers["x-request-id"].to_str().unwrap();
-    assert_eq!(body["request_id"], request_id);
+    assert_eq!(body["internal"]["request_id"], request_id);
     let text = body.to_string().to_lowercase();
     for leak in ["select", "vdcs", "sqlx", "sqlite", "postgres", "mysql", "panicked", "backtrace", "error returned"] {
         assert!(!text.contains(leak), "response leaks `{leak}`: {text}");
@@ -188,6 +197,9 @@ async fn pages_redirect_to_sign_in_and_the_form_works_without_javascript() {
     assert!(html.contains(r#"method="post""#));
     assert!(html.contains(r#"name="username""#) && html.contains(r#"name="password""#));
     assert!(html.contains(r#"<html lang="en""#));
+    let res = c.get(app.url("/login?next=/domains")).header("accept", "text/html").send().await.unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"name="next" value="/domains""#), "next survives a sign-in without WASM: {html}");
 
     // The form post itself (what a browser without WASM does).
     let res = c
@@ -251,7 +263,7 @@ async fn language_follows_cookie_then_accept_language() {
 
 #[tokio::test]
 async fn the_embedded_cluster_is_registered_and_reachable() {
-    let app = spawn_app_with(berth_core::db::Dialect::Sqlite, Options { embedded_cluster: true }).await;
+    let app = spawn_app_with(berth_core::db::Dialect::Sqlite, Options { embedded_cluster: true, ..Default::default() }).await;
     let c = app.admin().await;
     let (status, body, _) = app.call(&c, "clusters/list", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -270,4 +282,18 @@ async fn unknown_pages_are_404() {
     let c = app.admin().await;
     let res = c.get(app.url("/no-such-page")).header("accept", "text/html").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn behind_https_the_session_cookie_is_secure() {
+    let opts = Options { public_url: Some("https://berth.example.com"), ..Default::default() };
+    let app = spawn_app_with(berth_core::db::Dialect::Sqlite, opts).await;
+    let res = client()
+        .post(app.url("/auth/login"))
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    let set = cookie(res.headers(), "berth_session").unwrap();
+    assert!(set.contains("Secure") && set.contains("HttpOnly"), "{set}");
 }

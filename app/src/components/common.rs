@@ -170,9 +170,57 @@ pub fn ConfirmDelete(
     }
 }
 
+/// Edit and Delete buttons for one table row, labelled with the row's name
+/// for screen readers.
+#[component]
+pub fn RowActions(name: String, on_edit: Callback<()>, on_delete: Callback<()>) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <td class="row-actions">
+            <button class="btn btn-small" type="button" aria-label=format!("{} {}", lang.t(T::Edit), name)
+                on:click=move |_| on_edit.run(())>{lang.t(T::Edit)}</button>
+            <button class="btn btn-small btn-danger" type="button" aria-label=format!("{} {}", lang.t(T::Delete), name)
+                on:click=move |_| on_delete.run(())>{lang.t(T::Delete)}</button>
+        </td>
+    }
+}
+
+/// Submit and Cancel for a create or edit form.
+#[component]
+pub fn FormActions(editing: bool, pending: Signal<bool>, on_cancel: Callback<()>) -> impl IntoView {
+    let lang = use_lang();
+    let label = move || {
+        lang.t(if pending.get() {
+            T::Saving
+        } else if editing {
+            T::Save
+        } else {
+            T::Create
+        })
+    };
+    view! {
+        <div class="form-actions">
+            <button class="btn btn-primary" type="submit" disabled=move || pending.get()>{label}</button>
+            <button class="btn" type="button" on:click=move |_| on_cancel.run(())>{lang.t(T::Cancel)}</button>
+        </div>
+    }
+}
+
+/// A form's error that belongs to no single field (those show beside
+/// their fields).
+#[component]
+pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .filter(|e| !matches!(e, AppError::Validation { .. }))
+            .map(|e| view! { <ErrorBanner error=e /> })
+    }
+}
+
 /// Formats a timestamp for tables (UTC, minutes).
-pub fn short_time(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+pub fn short_time(t: &berth_api::Timestamp) -> String {
+    t.to_minutes()
 }
 
 /// The error of an action's last run, if it failed.

@@ -5,7 +5,9 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     api::{list_domains, CreateDomain, DeleteDomain, UpdateDomain},
-    components::{last_error, short_time, ConfirmDelete, ErrorBanner, Pager, SearchBox, TextField},
+    components::{
+        last_error, short_time, ConfirmDelete, ErrorBanner, FormActions, FormError, Pager, RowActions, SearchBox, TextField,
+    },
     i18n::{use_lang, T},
 };
 
@@ -85,14 +87,9 @@ pub fn DomainsPage() -> impl IntoView {
                                                 <td>{d.display_name.clone()}</td>
                                                 <td>{d.vdc_count}</td>
                                                 <td>{short_time(&d.created_at)}</td>
-                                                <td class="row-actions">
-                                                    <button class="btn btn-small" type="button"
-                                                        aria-label=format!("{} {}", lang.t(T::Edit), d.name)
-                                                        on:click=move |_| open(Some(for_edit.clone()))>{lang.t(T::Edit)}</button>
-                                                    <button class="btn btn-small btn-danger" type="button"
-                                                        aria-label=format!("{} {}", lang.t(T::Delete), d.name)
-                                                        on:click=move |_| ask_delete(for_delete.clone())>{lang.t(T::Delete)}</button>
-                                                </td>
+                                                <RowActions name=d.name.clone()
+                                                    on_edit=Callback::new(move |_| open(Some(for_edit.clone())))
+                                                    on_delete=Callback::new(move |_| ask_delete(for_delete.clone())) />
                                             </tr>
                                         }
                                     }).collect_view()}
@@ -158,17 +155,12 @@ fn DomainForm(
         <form class="panel" on:submit=on_submit aria-labelledby="domain-form-title"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h2 id="domain-form-title">{lang.t(title)}</h2>
-            {move || error.get().filter(|e| !matches!(e, AppError::Validation { .. })).map(|e| view! { <ErrorBanner error=e /> })}
+            <FormError error />
             <TextField id="domain-name" field="name" label=T::Name value=name error hint=T::NameHint
                 disabled=editing_id.is_some() autofocus=editing_id.is_none() />
             <TextField id="domain-display-name" field="display_name" label=T::DisplayName value=display_name error />
             <TextField id="domain-description" field="description" label=T::Description value=description error />
-            <div class="form-actions">
-                <button class="btn btn-primary" type="submit" disabled=pending>
-                    {move || lang.t(if pending() { T::Saving } else if editing_id.is_some() { T::Save } else { T::Create })}
-                </button>
-                <button class="btn" type="button" on:click=move |_| on_close.run(())>{lang.t(T::Cancel)}</button>
-            </div>
+            <FormActions editing=editing_id.is_some() pending=Signal::derive(pending) on_cancel=on_close />
         </form>
     }
 }

@@ -31,7 +31,7 @@ pub fn LoginPage() -> impl IntoView {
                     <label for="password">{lang.t(T::Password)}</label>
                     <input id="password" name="password" type="password" autocomplete="current-password" required />
                 </div>
-                <input type="hidden" name="next" prop:value=next />
+                <input type="hidden" name="next" value=next />
                 <button type="submit" class="btn btn-primary">{lang.t(T::SignIn)}</button>
             </form>
             <LanguageSwitch />

@@ -5,7 +5,9 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     api::{list_domains, list_vdcs, CreateVdc, DeleteVdc, UpdateVdc},
-    components::{last_error, short_time, ConfirmDelete, ErrorBanner, Pager, SearchBox, TextField},
+    components::{
+        last_error, short_time, ConfirmDelete, ErrorBanner, FormActions, FormError, Pager, RowActions, SearchBox, TextField,
+    },
     i18n::{use_lang, Lang, T},
 };
 
@@ -128,14 +130,9 @@ pub fn VdcsPage() -> impl IntoView {
                                                 <td class="mono">{v.domain_name.clone()}</td>
                                                 <td><span class="badge badge-ok">{status_text(lang, &v.status)}</span></td>
                                                 <td>{short_time(&v.created_at)}</td>
-                                                <td class="row-actions">
-                                                    <button class="btn btn-small" type="button"
-                                                        aria-label=format!("{} {}", lang.t(T::Edit), v.name)
-                                                        on:click=move |_| open(Some(for_edit.clone()))>{lang.t(T::Edit)}</button>
-                                                    <button class="btn btn-small btn-danger" type="button"
-                                                        aria-label=format!("{} {}", lang.t(T::Delete), v.name)
-                                                        on:click=move |_| ask_delete(for_delete.clone())>{lang.t(T::Delete)}</button>
-                                                </td>
+                                                <RowActions name=v.name.clone()
+                                                    on_edit=Callback::new(move |_| open(Some(for_edit.clone())))
+                                                    on_delete=Callback::new(move |_| ask_delete(for_delete.clone())) />
                                             </tr>
                                         }
                                     }).collect_view()}
@@ -209,7 +206,7 @@ fn VdcForm(
         <form class="panel" on:submit=on_submit aria-labelledby="vdc-form-title"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h2 id="vdc-form-title">{lang.t(title)}</h2>
-            {move || error.get().filter(|e| !matches!(e, AppError::Validation { .. })).map(|e| view! { <ErrorBanner error=e /> })}
+            <FormError error />
             <div class="field" class:field-invalid=move || domain_error().is_some()>
                 <label for="vdc-domain">{lang.t(T::Domain)}</label>
                 <select id="vdc-domain" name="domain_id" disabled=editing_id.is_some()
@@ -226,12 +223,7 @@ fn VdcForm(
                 disabled=editing_id.is_some() autofocus=editing_id.is_none() />
             <TextField id="vdc-display-name" field="display_name" label=T::DisplayName value=display_name error />
             <TextField id="vdc-description" field="description" label=T::Description value=description error />
-            <div class="form-actions">
-                <button class="btn btn-primary" type="submit" disabled=pending>
-                    {move || lang.t(if pending() { T::Saving } else if editing_id.is_some() { T::Save } else { T::Create })}
-                </button>
-                <button class="btn" type="button" on:click=move |_| on_close.run(())>{lang.t(T::Cancel)}</button>
-            </div>
+            <FormActions editing=editing_id.is_some() pending=Signal::derive(pending) on_cancel=on_close />
         </form>
     }
 }

@@ -11,7 +11,7 @@ pub mod session_store;
 use std::{str::FromStr, time::Duration};
 
 use sea_query::{InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder};
-use sea_query_binder::{SqlxBinder, SqlxValues};
+use sea_query_binder::SqlxBinder;
 use sqlx::{
     mysql::{MySqlPool, MySqlPoolOptions, MySqlRow},
     postgres::{PgPool, PgPoolOptions, PgRow},
@@ -234,29 +234,20 @@ impl Db {
         }))
     }
 
-    /// Runs an INSERT into a table with an `id` key and returns the new id.
+    /// Runs an INSERT into a table with an `id` key and returns the new id
+    /// (`RETURNING id` where the dialect has it, the insert id on MariaDB).
     pub async fn insert(&self, stmt: InsertStatement) -> DbResult<i64> {
         let mut stmt = stmt;
         match self {
-            Db::Sqlite(p) => {
-                stmt.returning_col(schema::Id);
-                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                Ok(scalar_i64(&sql, values, p).await?)
-            }
-            Db::Postgres(p) => {
-                stmt.returning_col(schema::Id);
-                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
-                Ok(sqlx::query_scalar_with::<_, i64, _>(&sql, values).fetch_one(p).await?)
-            }
             Db::MySql(p) => {
                 let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
                 let done = sqlx::query_with(&sql, values).execute(p).await?;
                 i64::try_from(done.last_insert_id()).map_err(|_| DbError::Other(sqlx::Error::RowNotFound))
             }
+            Db::Sqlite(_) | Db::Postgres(_) => {
+                stmt.returning_col(schema::Id);
+                self.fetch_scalar(&stmt).await
+            }
         }
     }
-}
-
-async fn scalar_i64(sql: &str, values: SqlxValues, pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar_with::<_, i64, _>(sql, values).fetch_one(pool).await
 }

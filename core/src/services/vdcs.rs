@@ -41,13 +41,7 @@ fn select_vdcs() -> SelectStatement {
 }
 
 fn validate_input(input: &VdcInput, creating: bool) -> Vec<FieldError> {
-    let mut out = vec![];
-    if creating {
-        validate::dns1123_label("name", &input.name, &mut out);
-    }
-    validate::display_name("display_name", &input.display_name, &mut out);
-    validate::max_chars("description", &input.description, validate::DESCRIPTION_MAX, &mut out);
-    out
+    validate::named_object(&input.name, &input.display_name, &input.description, creating)
 }
 
 impl Services {

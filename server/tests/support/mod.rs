@@ -22,18 +22,20 @@ pub struct TestApp {
     pub db: TestDb,
 }
 
+#[derive(Default)]
 pub struct Options {
     pub embedded_cluster: bool,
+    pub public_url: Option<&'static str>,
 }
 
 pub async fn spawn_app(dialect: Dialect) -> TestApp {
-    spawn_app_with(dialect, Options { embedded_cluster: false }).await
+    spawn_app_with(dialect, Options::default()).await
 }
 
 pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
     let db = TestDb::new(dialect).await;
     let site = std::env::temp_dir().join("berth-test-site");
-    let env: HashMap<&str, String> = HashMap::from([
+    let mut env: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", db.url.clone()),
         ("BERTH_ADDR", "127.0.0.1:0".into()),
         ("BERTH_ADMIN_PASSWORD", ADMIN_PASSWORD.into()),
@@ -42,6 +44,9 @@ pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
         ("BERTH_ARGON2_MEMORY_KIB", "1024".into()),
         ("BERTH_ARGON2_ITERATIONS", "1".into()),
     ]);
+    if let Some(url) = opts.public_url {
+        env.insert("BERTH_PUBLIC_URL", url.into());
+    }
     let config = Config::load(|k| env.get(k).cloned()).unwrap();
     let portal = start(&config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
