@@ -315,3 +315,27 @@ for (const width of [1280, 768]) {
       }
     }));
 }
+
+test('lists page through search results', T, () =>
+  withPage(async (page) => {
+    await login(page, ADMIN_USER, ADMIN_PASSWORD);
+    const prefix = unique('pg');
+    for (let i = 0; i < 21; i++) {
+      const name = `${prefix}-${String(i).padStart(2, '0')}`;
+      const res = await page.request.post('/api/domains/create', {
+        data: { input: { name, display_name: `Paged ${i}` } },
+      });
+      assert.equal(res.status(), 200, await res.text());
+    }
+    await goto(page, '/domains');
+    await page.getByRole('searchbox', { name: 'Search' }).fill(prefix);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const pager = page.getByRole('navigation', { name: 'Pagination' });
+    await pager.getByText('21 in total').waitFor();
+    await pager.getByText('Page 1 of 2').waitFor();
+    assert.equal(await pager.getByRole('button', { name: 'Previous' }).isDisabled(), true);
+    await pager.getByRole('button', { name: 'Next' }).click();
+    await pager.getByText('Page 2 of 2').waitFor();
+    await page.getByRole('cell', { name: `${prefix}-20`, exact: true }).waitFor();
+    assert.equal(await pager.getByRole('button', { name: 'Next' }).isDisabled(), true);
+  }));

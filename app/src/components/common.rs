@@ -1,7 +1,8 @@
 //! Lists, forms and dialogs: search, paging, field errors, confirmation.
 
-use berth_api::AppError;
+use berth_api::{AppError, Page};
 use leptos::{ev::SubmitEvent, prelude::*};
+use serde::{de::DeserializeOwned, Serialize};
 
 use crate::i18n::{use_lang, T};
 
@@ -106,7 +107,7 @@ pub fn Pager(page: RwSignal<u32>, pages: u32, total: i64) -> impl IntoView {
             <button
                 class="btn"
                 type="button"
-                disabled=move || page.get() <= 1
+                disabled=move || { page.get() <= 1 }
                 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
             >
                 {lang.t(T::Previous)}
@@ -115,7 +116,7 @@ pub fn Pager(page: RwSignal<u32>, pages: u32, total: i64) -> impl IntoView {
             <button
                 class="btn"
                 type="button"
-                disabled=move || page.get() >= pages
+                disabled=move || { page.get() >= pages }
                 on:click=move |_| page.update(|p| *p += 1)
             >
                 {lang.t(T::Next)}
@@ -167,6 +168,61 @@ pub fn ConfirmDelete(
                 </div>
             </div>
         </div>
+    }
+}
+
+/// A list resource shown as a table with paging, and with its loading,
+/// empty ("nothing yet" or "no match" while searching) and error states.
+/// `row` renders one item's cells; the last column holds its actions.
+#[component]
+pub fn PagedTable<Item, Row, Cells>(
+    list: Resource<Result<Page<Item>, AppError>>,
+    page: RwSignal<u32>,
+    search: RwSignal<String>,
+    columns: &'static [T],
+    /// Shown when the list is empty and nothing is being searched for.
+    empty: T,
+    row: Row,
+) -> impl IntoView
+where
+    Item: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    Row: Fn(Item) -> Cells + Clone + Send + Sync + 'static,
+    Cells: IntoView + 'static,
+{
+    let lang = use_lang();
+    view! {
+        <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
+            {move || {
+                let row = row.clone();
+                Suspend::new(async move {
+                    match list.await {
+                        Ok(p) if p.items.is_empty() => {
+                            let text = if search.get_untracked().is_empty() { empty } else { T::NoMatches };
+                            view! { <p class="empty">{lang.t(text)}</p> }.into_any()
+                        }
+                        Ok(p) => {
+                            let (pages, total) = (p.pages(), p.total);
+                            view! {
+                                <table class="table">
+                                    <thead>
+                                        <tr>
+                                            {columns.iter().map(|c| view! { <th scope="col">{lang.t(*c)}</th> }).collect_view()}
+                                            <th scope="col"><span class="sr-only">{lang.t(T::Actions)}</span></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {p.items.into_iter().map(|item| view! { <tr>{row(item)}</tr> }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <Pager page pages total />
+                            }
+                            .into_any()
+                        }
+                        Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
     }
 }
 

@@ -6,7 +6,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use crate::{
     api::{list_domains, CreateDomain, DeleteDomain, UpdateDomain},
     components::{
-        last_error, short_time, ConfirmDelete, ErrorBanner, FormActions, FormError, Pager, RowActions, SearchBox, TextField,
+        last_error, short_time, ConfirmDelete, FormActions, FormError, PagedTable, RowActions, SearchBox, TextField,
     },
     i18n::{use_lang, T},
 };
@@ -58,50 +58,25 @@ pub fn DomainsPage() -> impl IntoView {
         {move || editing.get().map(|target| view! {
             <DomainForm target create update on_close=Callback::new(move |_| editing.set(None)) />
         })}
-        <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
-                match domains.await {
-                    Ok(p) if p.items.is_empty() => {
-                        let text = if search.get_untracked().is_empty() { T::NoDomains } else { T::NoMatches };
-                        view! { <p class="empty">{lang.t(text)}</p> }.into_any()
-                    }
-                    Ok(p) => {
-                        let (pages, total) = (p.pages(), p.total);
-                        view! {
-                            <table class="table">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">{lang.t(T::Name)}</th>
-                                        <th scope="col">{lang.t(T::DisplayName)}</th>
-                                        <th scope="col">{lang.t(T::VdcCount)}</th>
-                                        <th scope="col">{lang.t(T::Created)}</th>
-                                        <th scope="col"><span class="sr-only">{lang.t(T::Actions)}</span></th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {p.items.into_iter().map(|d| {
-                                        let (for_edit, for_delete) = (d.clone(), d.clone());
-                                        view! {
-                                            <tr>
-                                                <td class="mono">{d.name.clone()}</td>
-                                                <td>{d.display_name.clone()}</td>
-                                                <td>{d.vdc_count}</td>
-                                                <td>{short_time(&d.created_at)}</td>
-                                                <RowActions name=d.name.clone()
-                                                    on_edit=Callback::new(move |_| open(Some(for_edit.clone())))
-                                                    on_delete=Callback::new(move |_| ask_delete(for_delete.clone())) />
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager page pages total />
-                        }.into_any()
-                    }
-                    Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+        <PagedTable
+            list=domains
+            page
+            search
+            columns=&[T::Name, T::DisplayName, T::VdcCount, T::Created]
+            empty=T::NoDomains
+            row=move |d: Domain| {
+                let (for_edit, for_delete) = (d.clone(), d.clone());
+                view! {
+                    <td class="mono">{d.name.clone()}</td>
+                    <td>{d.display_name.clone()}</td>
+                    <td>{d.vdc_count}</td>
+                    <td>{short_time(&d.created_at)}</td>
+                    <RowActions name=d.name.clone()
+                        on_edit=Callback::new(move |_| open(Some(for_edit.clone())))
+                        on_delete=Callback::new(move |_| ask_delete(for_delete.clone())) />
                 }
-            })}
-        </Transition>
+            }
+        />
         {move || deleting.get().map(|d| {
             let id = d.id;
             view! {

@@ -6,7 +6,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use crate::{
     api::{list_domains, list_vdcs, CreateVdc, DeleteVdc, UpdateVdc},
     components::{
-        last_error, short_time, ConfirmDelete, ErrorBanner, FormActions, FormError, Pager, RowActions, SearchBox, TextField,
+        last_error, short_time, ConfirmDelete, FormActions, FormError, PagedTable, RowActions, SearchBox, TextField,
     },
     i18n::{use_lang, Lang, T},
 };
@@ -99,52 +99,26 @@ pub fn VdcsPage() -> impl IntoView {
         {move || editing.get().map(|target| view! {
             <VdcForm target domains=domain_options() create update on_close=Callback::new(move |_| editing.set(None)) />
         })}
-        <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
-                match vdcs.await {
-                    Ok(p) if p.items.is_empty() => {
-                        let text = if search.get_untracked().is_empty() { T::NoVdcs } else { T::NoMatches };
-                        view! { <p class="empty">{lang.t(text)}</p> }.into_any()
-                    }
-                    Ok(p) => {
-                        let (pages, total) = (p.pages(), p.total);
-                        view! {
-                            <table class="table">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">{lang.t(T::Name)}</th>
-                                        <th scope="col">{lang.t(T::DisplayName)}</th>
-                                        <th scope="col">{lang.t(T::Domain)}</th>
-                                        <th scope="col">{lang.t(T::Status)}</th>
-                                        <th scope="col">{lang.t(T::Created)}</th>
-                                        <th scope="col"><span class="sr-only">{lang.t(T::Actions)}</span></th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {p.items.into_iter().map(|v| {
-                                        let (for_edit, for_delete) = (v.clone(), v.clone());
-                                        view! {
-                                            <tr>
-                                                <td class="mono">{v.name.clone()}</td>
-                                                <td>{v.display_name.clone()}</td>
-                                                <td class="mono">{v.domain_name.clone()}</td>
-                                                <td><span class="badge badge-ok">{status_text(lang, &v.status)}</span></td>
-                                                <td>{short_time(&v.created_at)}</td>
-                                                <RowActions name=v.name.clone()
-                                                    on_edit=Callback::new(move |_| open(Some(for_edit.clone())))
-                                                    on_delete=Callback::new(move |_| ask_delete(for_delete.clone())) />
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager page pages total />
-                        }.into_any()
-                    }
-                    Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+        <PagedTable
+            list=vdcs
+            page
+            search
+            columns=&[T::Name, T::DisplayName, T::Domain, T::Status, T::Created]
+            empty=T::NoVdcs
+            row=move |v: Vdc| {
+                let (for_edit, for_delete) = (v.clone(), v.clone());
+                view! {
+                    <td class="mono">{v.name.clone()}</td>
+                    <td>{v.display_name.clone()}</td>
+                    <td class="mono">{v.domain_name.clone()}</td>
+                    <td><span class="badge badge-ok">{status_text(lang, &v.status)}</span></td>
+                    <td>{short_time(&v.created_at)}</td>
+                    <RowActions name=v.name.clone()
+                        on_edit=Callback::new(move |_| open(Some(for_edit.clone())))
+                        on_delete=Callback::new(move |_| ask_delete(for_delete.clone())) />
                 }
-            })}
-        </Transition>
+            }
+        />
         {move || deleting.get().map(|v| {
             let id = v.id;
             view! {
