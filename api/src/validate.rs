@@ -72,8 +72,8 @@ pub fn named_object(name: &str, display: &str, description: &str, creating: bool
     if creating {
         dns1123_label("name", name, &mut out);
     }
-    display_name("display_name", display, &mut out);
-    max_chars("description", description, DESCRIPTION_MAX, &mut out);
+    display_name("display_name", display.trim(), &mut out);
+    max_chars("description", description.trim(), DESCRIPTION_MAX, &mut out);
     out
 }
 

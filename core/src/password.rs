@@ -27,6 +27,9 @@ impl Default for PasswordParams {
     }
 }
 
+/// Hashing and verifying cost tens of milliseconds of CPU on purpose; the
+/// async variants run them on tokio's blocking pool so they never stall
+/// the request workers.
 #[derive(Clone, Debug)]
 pub struct Passwords {
     params: Params,
@@ -74,6 +77,22 @@ impl Passwords {
             .verify_password(password.expose_secret().as_bytes(), &parsed)
             .is_ok();
         ok && real
+    }
+}
+
+impl Passwords {
+    pub async fn hash_async(self: &std::sync::Arc<Self>, password: &SecretString) -> Result<String> {
+        let (this, password) = (self.clone(), password.clone());
+        tokio::task::spawn_blocking(move || this.hash(&password))
+            .await
+            .map_err(|e| Error::Internal(format!("hashing task failed: {e}")))?
+    }
+
+    pub async fn verify_async(self: &std::sync::Arc<Self>, password: &SecretString, stored: Option<String>) -> bool {
+        let (this, password) = (self.clone(), password.clone());
+        tokio::task::spawn_blocking(move || this.verify(&password, stored.as_deref()))
+            .await
+            .unwrap_or(false)
     }
 }
 

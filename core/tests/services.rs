@@ -251,6 +251,9 @@ db_test!(sessions_round_trip_through_the_database, |t: TestDb| async move {
     assert_eq!(store.load(&record.id).await.unwrap().unwrap().data.len(), 2);
     store.delete(&record.id).await.unwrap();
     assert!(store.load(&record.id).await.unwrap().is_none());
+    // A late save after sign-out does not resurrect the session.
+    store.save(&record).await.unwrap();
+    assert!(store.load(&record.id).await.unwrap().is_none());
 
     let mut expired = Record {
         id: Id::default(),

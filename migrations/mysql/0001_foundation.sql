@@ -29,7 +29,7 @@ CREATE TABLE role_bindings (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE sessions (
-    id         VARCHAR(64) PRIMARY KEY,
+    id         VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin PRIMARY KEY,
     user_id    BIGINT NULL,
     data       MEDIUMTEXT NOT NULL,
     expires_at BIGINT NOT NULL,

@@ -23,9 +23,13 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Only same-site paths are followed after sign-in (no open redirect).
+/// Only local paths are followed after sign-in or a language switch (no
+/// open redirect): a single leading `/`, and only characters that browsers
+/// keep as they are (no whitespace, control characters or backslashes,
+/// which browsers strip or rewrite into `//host`).
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/._~%?&=+-:@!$'()*,;".contains(c);
+    if next.starts_with('/') && !next.starts_with("//") && next.chars().all(allowed) {
         next
     } else {
         "/"
@@ -43,28 +47,24 @@ pub fn encode_component(s: &str) -> String {
 }
 
 pub async fn login(State(state): State<AppState>, session: Session, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    let request_id = crate::context::request_id(&headers);
     let password = SecretString::from(form.password);
     match state.services.login(&form.username, &password).await {
         Ok(principal) => {
             // A new id at sign-in defeats session fixation.
             if let Err(e) = session.cycle_id().await {
                 tracing::error!(request_id, error = %e, "session cycle failed");
-                return berth_api::AppError::Unavailable.into_response();
+                return berth_api::AppError::Unavailable.status_response();
             }
             if let Err(e) = session.insert(USER_ID_KEY, principal.user_id).await {
                 tracing::error!(request_id, error = %e, "session write failed");
-                return berth_api::AppError::Unavailable.into_response();
+                return berth_api::AppError::Unavailable.status_response();
             }
             tracing::info!(user = %principal.username, "signed in");
             Redirect::to(safe_next(&form.next)).into_response()
         }
         Err(Error::Unauthenticated) => {
-            tracing::info!(username = %form.username, "sign-in failed");
+            tracing::info!("sign-in failed");
             let mut target = "/login?error=1".to_owned();
             if !form.next.is_empty() {
                 target.push_str("&next=");
@@ -72,7 +72,7 @@ pub async fn login(State(state): State<AppState>, session: Session, headers: Hea
             }
             Redirect::to(&target).into_response()
         }
-        Err(e) => e.into_app_error(&request_id).into_response(),
+        Err(e) => e.into_app_error(&request_id).status_response(),
     }
 }
 
@@ -107,7 +107,7 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(safe_next("/domains?page=2"), "/domains?page=2");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil", "", "domains"] {
+        for bad in ["https://evil.example", "//evil.example", "/\\evil", "/\t/evil.example", "/\n/x", "/ /x", "", "domains"] {
             assert_eq!(safe_next(bad), "/", "{bad}");
         }
     }

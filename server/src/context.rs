@@ -38,24 +38,66 @@ fn wants_html(req: &Request) -> bool {
             .is_some_and(|a| a.contains("text/html"))
 }
 
-pub fn request_id(req: &Request) -> String {
-    req.headers()
+pub fn request_id(headers: &axum::http::HeaderMap) -> String {
+    headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_owned()
 }
 
+/// Refuses state-changing requests sent from another site: the browser
+/// says so in `Sec-Fetch-Site`, or the `Origin` is neither Berth's public
+/// URL nor the host the request was sent to. Clients that send neither
+/// header (API clients, old browsers) are judged by their session alone.
+fn cross_site(req: &Request, public_origin: &str) -> bool {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if matches!(header("sec-fetch-site"), Some("cross-site" | "same-site")) {
+        return true;
+    }
+    match header("origin") {
+        None => false,
+        Some(origin) => {
+            let same_host = header("host").is_some_and(|host| {
+                origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+            });
+            !(origin == public_origin || same_host)
+        }
+    }
+}
+
+/// Marks the session as used at most every few minutes, which saves it
+/// and so slides its inactivity expiry forward.
+async fn touch(session: &Session, refresh_secs: i64) {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let last: Option<i64> = session.get(LAST_SEEN_KEY).await.ok().flatten();
+    if last.is_none_or(|t| now - t >= refresh_secs) {
+        if let Err(e) = session.insert(LAST_SEEN_KEY, now).await {
+            tracing::warn!(error = %e, "session touch failed");
+        }
+    }
+}
+
+/// Session key: when the session was last used (unix seconds).
+pub const LAST_SEEN_KEY: &str = "last_seen";
+
 pub async fn attach(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+    if cross_site(&req, &state.public_origin) {
+        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        return berth_api::AppError::Forbidden.status_response();
+    }
     let path = req.uri().path().to_owned();
-    let request_id = request_id(&req);
+    let request_id = request_id(req.headers());
     let principal = if path.starts_with("/pkg/") {
         None
     } else {
         match session.get::<i64>(USER_ID_KEY).await {
             Ok(Some(user_id)) => match state.services.principal(user_id).await {
                 Ok(p) => p,
-                Err(e) => return e.into_app_error(&request_id).into_response(),
+                Err(e) => return e.into_app_error(&request_id).status_response(),
             },
             _ => None,
         }
@@ -64,6 +106,9 @@ pub async fn attach(State(state): State<AppState>, session: Session, mut req: Re
         let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let target = format!("/login?next={}", crate::auth::encode_component(next));
         return Redirect::to(&target).into_response();
+    }
+    if principal.is_some() {
+        touch(&session, state.session_refresh_secs).await;
     }
     if principal.is_some() && path == "/login" {
         return Redirect::to("/").into_response();
@@ -78,11 +123,11 @@ pub async fn attach(State(state): State<AppState>, session: Session, mut req: Re
 
 /// Lets `AppError` be an axum response (status from the error, JSON body).
 pub trait ErrorResponse {
-    fn into_response(self) -> Response;
+    fn status_response(self) -> Response;
 }
 
 impl ErrorResponse for berth_api::AppError {
-    fn into_response(self) -> Response {
+    fn status_response(self) -> Response {
         let status = axum::http::StatusCode::from_u16(self.status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
         (status, axum::Json(self)).into_response()
     }

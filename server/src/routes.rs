@@ -6,9 +6,8 @@ use std::time::Duration;
 use axum::{
     body::Body,
     extract::{FromRef, Request},
-    http::{HeaderName, Response},
+    http::{header, HeaderName, HeaderValue, Response},
     middleware,
-    response::IntoResponse,
     routing::{get, post},
     Router,
 };
@@ -20,16 +19,21 @@ use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     services::ServeDir,
+    set_header::SetResponseHeaderLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
-use crate::{auth, config::Config, context, health};
+use crate::{auth, config::Config, context::{self, ErrorResponse}, health};
 
 #[derive(Clone)]
 pub struct AppState {
     pub leptos: LeptosOptions,
     pub services: Services,
+    /// `scheme://host[:port]` users reach Berth at.
+    pub public_origin: String,
+    /// How often an active session's expiry is pushed forward.
+    pub session_refresh_secs: i64,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -49,14 +53,31 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-async fn server_fn(req: Request<Body>) -> Response<Body> {
-    leptos_axum::handle_server_fns(req).await.into_response()
+/// A server-function call whose arguments cannot be read fails inside
+/// server_fn with status 500; it is the caller's mistake, so it is answered
+/// 400 instead. (leptos_routes registers the server-function routes.)
+async fn bad_arguments_are_400(req: Request<Body>, next: middleware::Next) -> Response<Body> {
+    let is_server_fn = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_server_fn || res.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return berth_api::AppError::Unavailable.status_response();
+    };
+    if matches!(serde_json::from_slice(&bytes), Ok(berth_api::AppError::Transport { .. })) {
+        parts.status = axum::http::StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 pub fn router(config: &Config, services: Services) -> Router {
     let state = AppState {
         leptos: leptos_options(config),
         services: services.clone(),
+        public_origin: origin_of(&config.public_url),
+        session_refresh_secs: (config.session_idle_minutes * 60 / 10).clamp(1, 300),
     };
     let store = DbSessionStore::new(services.db().clone());
     spawn_session_sweeper(store.clone());
@@ -77,11 +98,11 @@ pub fn router(config: &Config, services: Services) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/lang/{tag}", get(auth::set_language))
-        .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         // The WASM, JS and CSS, with the gzip copies build-site makes.
         .nest_service("/pkg", ServeDir::new(config.site_root.join("pkg")).precompressed_gzip())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(bad_arguments_are_400))
         .layer(middleware::from_fn_with_state(state.clone(), context::attach))
         .layer(sessions)
         .layer(CompressionLayer::new())
@@ -94,7 +115,30 @@ pub fn router(config: &Config, services: Services) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // A client's own x-request-id is not trusted into logs and errors.
+        .layer(axum::middleware::map_request(|mut req: Request<Body>| async move {
+            req.headers_mut().remove("x-request-id");
+            req
+        }))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .with_state(state)
+}
+
+/// `https://host:port` of a URL (drops any path).
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => url[..after_scheme + i].to_owned(),
+        None => url.to_owned(),
+    }
 }
 
 /// Deletes expired sessions every few minutes.

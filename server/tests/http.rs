@@ -297,3 +297,97 @@ async fn behind_https_the_session_cookie_is_secure() {
     let set = cookie(res.headers(), "berth_session").unwrap();
     assert!(set.contains("Secure") && set.contains("HttpOnly"), "{set}");
 }
+
+#[tokio::test]
+async fn cross_site_writes_are_refused() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let c = app.admin().await;
+    let post = |origin: Option<&'static str>, fetch_site: Option<&'static str>| {
+        let mut req = c
+            .post(app.url("/api/domains/create"))
+            .json(&json!({"input": {"name": "csrf", "display_name": "CSRF"}}));
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        if let Some(f) = fetch_site {
+            req = req.header("sec-fetch-site", f);
+        }
+        req.send()
+    };
+    assert_eq!(post(Some("https://evil.example"), None).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(post(None, Some("cross-site")).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let res = client()
+        .post(app.url("/auth/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "login CSRF");
+    let (_, page, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+    assert_eq!(page["total"], 0, "nothing was created");
+    let own = app.base.clone();
+    let res = c
+        .post(app.url("/api/domains/create"))
+        .header("origin", own)
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({"input": {"name": "same", "display_name": "Same"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unreadable_arguments_are_a_bad_request() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let c = app.admin().await;
+    let (status, body, _) = app.call(&c, "domains/create", json!({"input": {"name": 5}})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(kind(&body), "transport");
+}
+
+#[tokio::test]
+async fn request_ids_are_the_servers_and_security_headers_are_set() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let res = client()
+        .get(app.url("/healthz"))
+        .header("x-request-id", "forged\" injected")
+        .send()
+        .await
+        .unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap();
+    assert_ne!(id, "forged\" injected");
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()["referrer-policy"], "same-origin");
+}
+
+#[tokio::test]
+async fn the_language_switch_is_no_open_redirect() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    for next in ["/%09/evil.example", "//evil.example", "https://evil.example", "/%5Cevil"] {
+        let res = client().get(app.url(&format!("/lang/en?next={next}"))).send().await.unwrap();
+        assert_eq!(res.headers()["location"], "/", "{next}");
+    }
+    let res = client().get(app.url("/lang/zh-CN?next=/login%3Fnext%3D/vdcs")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/login?next=/vdcs");
+}
+
+#[tokio::test]
+async fn an_active_session_slides_its_expiry_forward() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let c = app.admin().await;
+    let berth_core::db::Db::Sqlite(pool) = app.services.db() else { unreachable!() };
+    // As if the session were last used long ago and close to expiring.
+    sqlx::query("UPDATE sessions SET expires_at = expires_at - 20000, data = json_set(data, '$.last_seen', 0)")
+        .execute(pool)
+        .await
+        .unwrap();
+    let before: i64 = sqlx::query_scalar("SELECT MAX(expires_at) FROM sessions").fetch_one(pool).await.unwrap();
+    let (status, _, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+    assert_eq!(status, StatusCode::OK);
+    let after: i64 = sqlx::query_scalar("SELECT MAX(expires_at) FROM sessions").fetch_one(pool).await.unwrap();
+    assert!(after >= before + 19000, "expiry moved from {before} to {after}");
+}

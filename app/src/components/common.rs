@@ -196,6 +196,11 @@ where
                 let row = row.clone();
                 Suspend::new(async move {
                     match list.await {
+                        Ok(p) if p.items.is_empty() && p.total > 0 => {
+                            // The page emptied (its last row was deleted): go back.
+                            page.set(p.pages());
+                            view! { <p class="loading">{lang.t(T::Loading)}</p> }.into_any()
+                        }
                         Ok(p) if p.items.is_empty() => {
                             let text = if search.get_untracked().is_empty() { empty } else { T::NoMatches };
                             view! { <p class="empty">{lang.t(text)}</p> }.into_any()

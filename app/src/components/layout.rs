@@ -15,7 +15,7 @@ pub fn LanguageSwitch() -> impl IntoView {
     let lang = use_lang();
     let location = use_location();
     let href = move |target: Lang| {
-        let next = location.pathname.get();
+        let next = format!("{}{}", location.pathname.get(), location.search.get());
         format!("/lang/{}?next={}", target.tag(), encode(&next))
     };
     view! {

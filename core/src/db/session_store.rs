@@ -5,7 +5,7 @@
 //! sessions can be listed and revoked without decoding every row.
 
 use async_trait::async_trait;
-use sea_query::{Expr, InsertStatement, OnConflict, Query};
+use sea_query::{Expr, InsertStatement, Query};
 use tower_sessions::{
     session::{Id, Record},
     session_store::{self, SessionStore},
@@ -62,14 +62,25 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Updates an existing session only: a request finishing after the
+    /// session was deleted (sign-out) must not bring it back.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let mut q = insert_statement(record).map_err(backend)?;
-        q.on_conflict(
-            OnConflict::column(Sessions::Id)
-                .update_columns([Sessions::UserId, Sessions::Data, Sessions::ExpiresAt])
-                .to_owned(),
-        );
-        self.db.execute(&q).await.map(|_| ()).map_err(backend)
+        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let user_id = record.data.get(USER_ID_KEY).and_then(|v| v.as_i64());
+        self.db
+            .execute(
+                Query::update()
+                    .table(Sessions::Table)
+                    .values([
+                        (Sessions::UserId, user_id.into()),
+                        (Sessions::Data, data.into()),
+                        (Sessions::ExpiresAt, record.expiry_date.unix_timestamp().into()),
+                    ])
+                    .and_where(Expr::col(Sessions::Id).eq(record.id.to_string())),
+            )
+            .await
+            .map(|_| ())
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {

@@ -90,7 +90,10 @@ impl Services {
                     .and_where(Expr::col(Users::Username).eq(username.trim())),
             )
             .await?;
-        let verified = self.passwords.verify(password, row.as_ref().map(|r| r.password_hash.as_str()));
+        let verified = self
+            .passwords
+            .verify_async(password, row.as_ref().map(|r| r.password_hash.clone()))
+            .await;
         match row {
             Some(r) if verified && !r.disabled => self.principal(r.id).await?.ok_or(Error::Unauthenticated),
             _ => Err(Error::Unauthenticated),
@@ -176,13 +179,20 @@ impl Services {
             Some(p) => (p, false),
             None => (generate_password(), true),
         };
-        self.create_user_with_role(
-            INITIAL_ADMIN,
-            "Operations admin",
-            &password,
-            Some((RoleType::OperationsAdmin, Scope::Platform)),
-        )
-        .await?;
+        let created = self
+            .create_user_with_role(
+                INITIAL_ADMIN,
+                "Operations admin",
+                &password,
+                Some((RoleType::OperationsAdmin, Scope::Platform)),
+            )
+            .await;
+        match created {
+            Ok(_) => {}
+            // Another replica starting at the same moment created it first.
+            Err(Error::Conflict { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        }
         Ok(Some(InitialAdmin {
             username: INITIAL_ADMIN.into(),
             generated_password: generated.then_some(password),
@@ -198,7 +208,7 @@ impl Services {
         password: &SecretString,
         role: Option<(RoleType, Scope)>,
     ) -> Result<i64> {
-        let hash = self.passwords.hash(password)?;
+        let hash = self.passwords.hash_async(password).await?;
         let insert = Query::insert()
             .into_table(Users::Table)
             .columns([Users::Username, Users::DisplayName, Users::PasswordHash, Users::Disabled, Users::CreatedAt])

@@ -56,6 +56,20 @@ impl Services {
     /// Registers (or re-points) the embedded simulated cluster. It listens
     /// on a new port at every start, so its URL is updated each time.
     pub async fn register_embedded_cluster(&self, name: &str, api_url: &str) -> Result<()> {
+        let existing: Option<bool> = self
+            .db
+            .fetch_optional::<(bool,)>(
+                Query::select()
+                    .column(Clusters::Embedded)
+                    .from(Clusters::Table)
+                    .and_where(Expr::col(Clusters::Name).eq(name)),
+            )
+            .await?
+            .map(|(embedded,)| embedded);
+        if existing == Some(false) {
+            tracing::warn!(name, "a registered cluster has the embedded cluster's name; leaving it alone");
+            return Ok(());
+        }
         let mut q = Query::insert();
         q.into_table(Clusters::Table)
             .columns([Clusters::Name, Clusters::ApiUrl, Clusters::Embedded, Clusters::CreatedAt])
