@@ -6,6 +6,7 @@
 //! [`Services`] method and convert its [`Error`] at the edge.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod audit;
 pub mod auth;
 pub mod cluster;
 pub mod db;

@@ -3,7 +3,7 @@
 
 use berth_api::{DomainInput, ErrorCode, ListQuery, VdcInput};
 use berth_core::{
-    auth::{Principal, RoleType, Scope},
+    auth::{Principal, RequestMeta, RoleType, Scope},
     db::session_store::{DbSessionStore, USER_ID_KEY},
     db_test,
     password::PasswordParams,
@@ -40,6 +40,13 @@ async fn operator(s: &Services) -> Principal {
         .await
         .unwrap();
     s.principal(id).await.unwrap().unwrap()
+}
+
+fn meta() -> RequestMeta {
+    RequestMeta {
+        request_id: "req-1".into(),
+        source: Some("192.0.2.7".into()),
+    }
 }
 
 fn secret(s: &str) -> SecretString {
@@ -201,10 +208,11 @@ db_test!(vdc_names_are_unique_within_a_domain_only, |t: TestDb| async move {
 db_test!(login_gives_one_answer_for_every_failure, |t: TestDb| async move {
     let s = services(&t).await;
     let ops = operator(&s).await;
-    let ok = s.login("ops", &secret("ops-password")).await.unwrap();
-    assert_eq!(ok, ops);
-    assert!(matches!(s.login("ops", &secret("wrong")).await, Err(Error::Unauthenticated)));
-    assert!(matches!(s.login("nobody", &secret("ops-password")).await, Err(Error::Unauthenticated)));
+    let ok = s.login("ops", &secret("ops-password"), &meta()).await.unwrap();
+    assert_eq!(ok.user_id, ops.user_id);
+    assert_eq!(ok.request, meta());
+    assert!(matches!(s.login("ops", &secret("wrong"), &meta()).await, Err(Error::Unauthenticated)));
+    assert!(matches!(s.login("nobody", &secret("ops-password"), &meta()).await, Err(Error::Unauthenticated)));
 });
 
 db_test!(the_initial_admin_is_created_once, |t: TestDb| async move {
@@ -212,7 +220,7 @@ db_test!(the_initial_admin_is_created_once, |t: TestDb| async move {
     let first = s.ensure_initial_admin(None).await.unwrap().unwrap();
     assert_eq!(first.username, "admin");
     let password = first.generated_password.expect("a generated password");
-    let admin = s.login("admin", &password).await.unwrap();
+    let admin = s.login("admin", &password, &meta()).await.unwrap();
     assert_eq!(admin.bindings.len(), 1);
     assert_eq!(admin.bindings[0].scope, Scope::Platform);
     assert!(s.ensure_initial_admin(Some(secret("other"))).await.unwrap().is_none());
@@ -263,4 +271,67 @@ db_test!(sessions_round_trip_through_the_database, |t: TestDb| async move {
     store.create(&mut expired).await.unwrap();
     assert!(store.load(&expired.id).await.unwrap().is_none());
     assert_eq!(store.delete_expired().await.unwrap(), 1);
+});
+
+#[derive(sqlx::FromRow, Debug)]
+struct AuditRow {
+    username: String,
+    source: Option<String>,
+    action: String,
+    target: String,
+    outcome: String,
+    request_id: String,
+    details: String,
+}
+
+async fn audit_rows(t: &TestDb) -> Vec<AuditRow> {
+    use berth_core::db::schema::AuditEvents as A;
+    use sea_query::{Order, Query};
+    t.db.fetch_all(
+        Query::select()
+            .columns([A::Username, A::Source, A::Action, A::Target, A::Outcome, A::RequestId, A::Details])
+            .from(A::Table)
+            .order_by(A::Id, Order::Asc),
+    )
+    .await
+    .unwrap()
+}
+
+db_test!(changes_denials_and_sign_ins_are_audited, |t: TestDb| async move {
+    let s = services(&t).await;
+    let mut ops = operator(&s).await;
+    ops.request = meta();
+    s.create_domain(&ops, domain("acme")).await.unwrap();
+    s.create_domain(&ops, domain("Bad_Name")).await.unwrap_err();
+    let id = s.create_user_with_role("nobody", "Nobody", &secret("pw-nobody"), None).await.unwrap();
+    let mut nobody = s.principal(id).await.unwrap().unwrap();
+    nobody.request = meta();
+    s.create_domain(&nobody, domain("sneaky")).await.unwrap_err();
+    s.login("ops", &secret("wrong"), &meta()).await.unwrap_err();
+    s.login("ops", &secret("ops-password"), &meta()).await.unwrap();
+    s.login("who-is-this", &secret("x"), &meta()).await.unwrap_err();
+    s.logout(&ops).await;
+    // Reads that are allowed leave no record.
+    s.list_domains(&ops, &ListQuery::default()).await.unwrap();
+
+    let rows = audit_rows(&t).await;
+    let seen: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r.username.as_str(), r.action.as_str(), r.target.as_str(), r.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("ops", "domain.create", "domain/acme", "allowed"),
+            ("ops", "domain.create", "domain/Bad_Name", "failed"),
+            ("nobody", "domain.create", "domain/sneaky", "denied"),
+            ("ops", "auth.login", "session", "failed"),
+            ("ops", "auth.login", "session", "allowed"),
+            ("(unknown)", "auth.login", "session", "failed"),
+            ("ops", "auth.logout", "session", "allowed"),
+        ]
+    );
+    assert_eq!(rows[1].details, "invalid: name");
+    assert!(rows.iter().all(|r| r.request_id == "req-1" && r.source.as_deref() == Some("192.0.2.7")));
+    assert!(rows.iter().all(|r| !r.details.contains("password") && !r.target.contains("wrong")));
 });

@@ -3,11 +3,13 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::{header, HeaderMap},
+    Extension,
+    http::header,
     response::{IntoResponse, Redirect, Response},
     Form,
 };
 use berth_app::i18n::{Lang, LANG_COOKIE};
+use berth_app::api::backend::RequestContext;
 use berth_core::{db::session_store::USER_ID_KEY, Error};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -46,10 +48,15 @@ pub fn encode_component(s: &str) -> String {
         .collect()
 }
 
-pub async fn login(State(state): State<AppState>, session: Session, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
-    let request_id = crate::context::request_id(&headers);
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(ctx): Extension<RequestContext>,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let request_id = ctx.request.request_id.clone();
     let password = SecretString::from(form.password);
-    match state.services.login(&form.username, &password).await {
+    match state.services.login(&form.username, &password, &ctx.request).await {
         Ok(principal) => {
             // A new id at sign-in defeats session fixation.
             if let Err(e) = session.cycle_id().await {
@@ -76,7 +83,10 @@ pub async fn login(State(state): State<AppState>, session: Session, headers: Hea
     }
 }
 
-pub async fn logout(session: Session) -> Response {
+pub async fn logout(State(state): State<AppState>, session: Session, Extension(ctx): Extension<RequestContext>) -> Response {
+    if let Some(who) = &ctx.principal {
+        state.services.logout(who).await;
+    }
     if let Err(e) = session.flush().await {
         tracing::warn!(error = %e, "session flush failed");
     }

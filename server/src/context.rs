@@ -13,7 +13,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use berth_app::api::backend::RequestContext;
-use berth_core::db::session_store::USER_ID_KEY;
+use berth_core::{
+    auth::{Principal, RequestMeta},
+    db::session_store::USER_ID_KEY,
+};
 use tower_sessions::Session;
 
 use crate::routes::AppState;
@@ -36,6 +39,14 @@ fn wants_html(req: &Request) -> bool {
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|a| a.contains("text/html"))
+}
+
+/// The client address: the direct peer. (Forwarded headers are trusted
+/// only with a configured proxy list, which comes with login IP rules.)
+pub fn source(req: &Request) -> Option<String> {
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 pub fn request_id(headers: &axum::http::HeaderMap) -> String {
@@ -91,12 +102,16 @@ pub async fn attach(State(state): State<AppState>, session: Session, mut req: Re
     }
     let path = req.uri().path().to_owned();
     let request_id = request_id(req.headers());
+    let meta = RequestMeta {
+        request_id: request_id.clone(),
+        source: source(&req),
+    };
     let principal = if path.starts_with("/pkg/") {
         None
     } else {
         match session.get::<i64>(USER_ID_KEY).await {
             Ok(Some(user_id)) => match state.services.principal(user_id).await {
-                Ok(p) => p,
+                Ok(p) => p.map(|p| Principal { request: meta.clone(), ..p }),
                 Err(e) => return e.into_app_error(&request_id).status_response(),
             },
             _ => None,
@@ -116,7 +131,7 @@ pub async fn attach(State(state): State<AppState>, session: Session, mut req: Re
     req.extensions_mut().insert(RequestContext {
         services: state.services.clone(),
         principal,
-        request_id,
+        request: meta,
     });
     next.run(req).await
 }

@@ -391,3 +391,31 @@ async fn an_active_session_slides_its_expiry_forward() {
     let after: i64 = sqlx::query_scalar("SELECT MAX(expires_at) FROM sessions").fetch_one(pool).await.unwrap();
     assert!(after >= before + 19000, "expiry moved from {before} to {after}");
 }
+
+#[tokio::test]
+async fn audit_records_carry_the_request_id_and_client_address() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let c = app.admin().await;
+    let (status, _, headers) = app
+        .call(&c, "domains/create", json!({"input": {"name": "audited", "display_name": "Audited"}}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let request_id = headers["x-request-id"].to_str().unwrap().to_owned();
+    use berth_core::db::schema::AuditEvents as A;
+    use sea_query::Query;
+    let rows: Vec<(String, Option<String>, String, String)> = app
+        .services
+        .db()
+        .fetch_all(
+            Query::select()
+                .columns([A::Action, A::Source, A::RequestId, A::Outcome])
+                .from(A::Table)
+                .and_where(sea_query::Expr::col(A::Action).eq("domain.create")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![("domain.create".to_owned(), Some("127.0.0.1".to_owned()), request_id, "allowed".to_owned())]
+    );
+}

@@ -3,7 +3,10 @@
 //! extensions by the server's middleware (see `berth-server`).
 
 use berth_api::AppError;
-use berth_core::{auth::Principal, Services};
+use berth_core::{
+    auth::{Principal, RequestMeta},
+    Services,
+};
 use http::{request::Parts, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -13,7 +16,7 @@ use leptos_axum::ResponseOptions;
 pub struct RequestContext {
     pub services: Services,
     pub principal: Option<Principal>,
-    pub request_id: String,
+    pub request: RequestMeta,
 }
 
 /// One server-function call by a signed-in user.
@@ -38,7 +41,7 @@ impl Call {
             Some(principal) => Ok(Call {
                 services: ctx.services,
                 principal,
-                request_id: ctx.request_id,
+                request_id: ctx.request.request_id,
             }),
             None => Err(fail(AppError::Unauthenticated)),
         }

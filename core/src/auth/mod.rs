@@ -41,13 +41,23 @@ pub struct Binding {
     pub scope: Scope,
 }
 
-/// The signed-in user with everything needed to decide on a request.
+/// Where a request came from, for audit records.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestMeta {
+    pub request_id: String,
+    /// The client's address as the server sees it.
+    pub source: Option<String>,
+}
+
+/// The signed-in user making this request, with everything needed to
+/// decide on it and to record the decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
     pub user_id: i64,
     pub username: String,
     pub display_name: String,
     pub bindings: Vec<Binding>,
+    pub request: RequestMeta,
 }
 
 /// Proof that a principal was allowed `permission` at `scope`. Only
@@ -100,6 +110,7 @@ mod tests {
             username: "u".into(),
             display_name: "U".into(),
             bindings,
+            request: RequestMeta::default(),
         }
     }
 

@@ -78,3 +78,20 @@ pub enum Clusters {
     Embedded,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum AuditEvents {
+    Table,
+    Id,
+    At,
+    UserId,
+    Username,
+    Source,
+    Action,
+    Target,
+    ScopeKind,
+    ScopeId,
+    Outcome,
+    RequestId,
+    Details,
+}

@@ -7,7 +7,8 @@ use secrecy::SecretString;
 
 use super::Services;
 use crate::{
-    auth::{Binding, Principal, RoleType, Scope},
+    auth::{Binding, Principal, RequestMeta, RoleType, Scope},
+    audit::{Event, Outcome},
     db::{
         schema::{RoleBindings, Roles, Users, Vdcs},
         DbError,
@@ -80,7 +81,9 @@ fn scope_columns(scope: Scope) -> (&'static str, Option<i64>) {
 impl Services {
     /// Checks a username and password. Unknown user, wrong password and
     /// disabled account all give the same error and cost the same time.
-    pub async fn login(&self, username: &str, password: &SecretString) -> Result<Principal> {
+    /// Both outcomes are audited; an unknown name is recorded as such, since
+    /// what people type there is sometimes a password.
+    pub async fn login(&self, username: &str, password: &SecretString, request: &RequestMeta) -> Result<Principal> {
         let row: Option<LoginRow> = self
             .db
             .fetch_optional(
@@ -94,10 +97,31 @@ impl Services {
             .passwords
             .verify_async(password, row.as_ref().map(|r| r.password_hash.clone()))
             .await;
-        match row {
-            Some(r) if verified && !r.disabled => self.principal(r.id).await?.ok_or(Error::Unauthenticated),
-            _ => Err(Error::Unauthenticated),
-        }
+        let known = row.as_ref().map(|r| (r.id, username.trim()));
+        let principal = match &row {
+            Some(r) if verified && !r.disabled => self.principal(r.id).await?,
+            _ => None,
+        };
+        let outcome = if principal.is_some() { Outcome::Allowed } else { Outcome::Failed };
+        self.audit(Event {
+            user_id: known.map(|k| k.0),
+            username: known.map_or("(unknown)", |k| k.1),
+            action: "auth.login",
+            target: "session",
+            scope: None,
+            outcome,
+            details: String::new(),
+            request,
+        })
+        .await;
+        let mut principal = principal.ok_or(Error::Unauthenticated)?;
+        principal.request = request.clone();
+        Ok(principal)
+    }
+
+    /// Records a sign-out.
+    pub async fn logout(&self, who: &Principal) {
+        self.audit(Event::by(who, "auth.logout", "session", None, Outcome::Allowed)).await;
     }
 
     /// The principal for a signed-in user id, or `None` when the user no
@@ -145,6 +169,7 @@ impl Services {
             username: user.username,
             display_name: user.display_name,
             bindings: rows.into_iter().filter_map(BindingRow::into_binding).collect(),
+            request: RequestMeta::default(),
         }))
     }
 

@@ -7,7 +7,7 @@ use sea_query::{Expr, OnConflict, Order, Query};
 
 use super::Services;
 use crate::{
-    auth::{authorize, Permission, Principal, Scope},
+    auth::{Permission, Principal, Scope},
     cluster,
     db::schema::Clusters,
     Result,
@@ -24,7 +24,7 @@ impl Services {
     /// Every registered cluster with its version, node count and whether it
     /// answered, probed concurrently.
     pub async fn list_clusters(&self, who: &Principal) -> Result<Vec<ClusterSummary>> {
-        authorize(who, Permission::ClusterRead, Scope::Platform)?;
+        self.authorize(who, Permission::ClusterRead, Scope::Platform, "clusters").await?;
         let rows: Vec<ClusterRow> = self
             .db
             .fetch_all(

@@ -6,7 +6,7 @@ use sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, SimpleExpr};
 
 use super::{query, Services};
 use crate::{
-    auth::{authorize, Permission, Principal, Scope},
+    auth::{Permission, Principal, Scope},
     db::{
         schema::{Clusters, Domains, Vdcs},
         DbError,
@@ -56,7 +56,7 @@ fn name_taken(name: &str) -> Error {
 
 impl Services {
     pub async fn list_domains(&self, who: &Principal, q: &ListQuery) -> Result<Page<Domain>> {
-        authorize(who, Permission::DomainRead, Scope::Platform)?;
+        self.authorize(who, Permission::DomainRead, Scope::Platform, "domains").await?;
         let filter = query::search(
             &[(Domains::Table, Domains::Name), (Domains::Table, Domains::DisplayName)],
             &q.search,
@@ -75,7 +75,7 @@ impl Services {
     }
 
     pub async fn get_domain(&self, who: &Principal, id: i64) -> Result<Domain> {
-        authorize(who, Permission::DomainRead, Scope::Domain(id))?;
+        self.authorize(who, Permission::DomainRead, Scope::Domain(id), &format!("domain#{id}")).await?;
         self.find_domain(id).await?.ok_or(Error::NotFound)
     }
 
@@ -87,7 +87,12 @@ impl Services {
     }
 
     pub async fn create_domain(&self, who: &Principal, input: DomainInput) -> Result<Domain> {
-        authorize(who, Permission::DomainCreate, Scope::Platform)?;
+        let target = format!("domain/{}", input.name);
+        let proof = self.authorize(who, Permission::DomainCreate, Scope::Platform, &target).await?;
+        self.audited(who, proof, &target, self.insert_domain(input)).await
+    }
+
+    async fn insert_domain(&self, input: DomainInput) -> Result<Domain> {
         Error::check(validate_input(&input, true))?;
         let insert = Query::insert()
             .into_table(Domains::Table)
@@ -109,7 +114,12 @@ impl Services {
     /// Changes the display name and description; the name is fixed once
     /// created because clusters carry it in labels.
     pub async fn update_domain(&self, who: &Principal, id: i64, input: DomainInput) -> Result<Domain> {
-        authorize(who, Permission::DomainUpdate, Scope::Domain(id))?;
+        let target = self.domain_target(id).await?;
+        let proof = self.authorize(who, Permission::DomainUpdate, Scope::Domain(id), &target).await?;
+        self.audited(who, proof, &target, self.change_domain(id, input)).await
+    }
+
+    async fn change_domain(&self, id: i64, input: DomainInput) -> Result<Domain> {
         Error::check(validate_input(&input, false))?;
         let changed = self
             .db
@@ -132,7 +142,20 @@ impl Services {
     /// Deletes a domain that holds no VDC. The foreign key from VDCs makes
     /// the refusal hold even against a VDC created concurrently.
     pub async fn delete_domain(&self, who: &Principal, id: i64) -> Result<()> {
-        authorize(who, Permission::DomainDelete, Scope::Domain(id))?;
+        let target = self.domain_target(id).await?;
+        let proof = self.authorize(who, Permission::DomainDelete, Scope::Domain(id), &target).await?;
+        self.audited(who, proof, &target, self.remove_domain(id)).await
+    }
+
+    /// How audit records name a domain: `domain/<name>`, or `domain#<id>`.
+    async fn domain_target(&self, id: i64) -> Result<String> {
+        Ok(match self.find_domain(id).await? {
+            Some(d) => format!("domain/{}", d.name),
+            None => format!("domain#{id}"),
+        })
+    }
+
+    async fn remove_domain(&self, id: i64) -> Result<()> {
         let domain = self.find_domain(id).await?.ok_or(Error::NotFound)?;
         let has_vdcs = || {
             Error::conflict(
@@ -155,7 +178,7 @@ impl Services {
     }
 
     pub async fn overview(&self, who: &Principal) -> Result<Overview> {
-        authorize(who, Permission::OverviewRead, Scope::Platform)?;
+        self.authorize(who, Permission::OverviewRead, Scope::Platform, "overview").await?;
         fn count(table: impl sea_query::IntoTableRef) -> SelectStatement {
             Query::select().expr(Func::count(Expr::cust("*"))).from(table).to_owned()
         }

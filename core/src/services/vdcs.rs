@@ -6,7 +6,7 @@ use sea_query::{Alias, Expr, Func, Order, Query, SelectStatement};
 
 use super::{query, Services};
 use crate::{
-    auth::{authorize, Permission, Principal, Scope},
+    auth::{Authorized, Permission, Principal, Scope},
     db::{
         schema::{Domains, Vdcs},
         DbError,
@@ -40,6 +40,10 @@ fn select_vdcs() -> SelectStatement {
         .to_owned()
 }
 
+fn vdc_target(domain: &str, name: &str) -> String {
+    format!("vdc/{domain}/{name}")
+}
+
 fn validate_input(input: &VdcInput, creating: bool) -> Vec<FieldError> {
     validate::named_object(&input.name, &input.display_name, &input.description, creating)
 }
@@ -47,7 +51,7 @@ fn validate_input(input: &VdcInput, creating: bool) -> Vec<FieldError> {
 impl Services {
     pub async fn list_vdcs(&self, who: &Principal, filter: &VdcFilter, q: &ListQuery) -> Result<Page<Vdc>> {
         let scope = filter.domain_id.map_or(Scope::Platform, Scope::Domain);
-        authorize(who, Permission::VdcRead, scope)?;
+        self.authorize(who, Permission::VdcRead, scope, "vdcs").await?;
         let mut select = select_vdcs();
         let mut count = Query::select()
             .expr(Func::count(Expr::col((Vdcs::Table, Vdcs::Id))))
@@ -77,25 +81,35 @@ impl Services {
 
     /// Looks a VDC up and authorizes `permission` on it. A VDC the caller
     /// may not see is reported as missing, so ids reveal nothing.
-    async fn vdc_for(&self, who: &Principal, id: i64, permission: Permission) -> Result<Vdc> {
+    /// Denials are audited against `vdc/<domain>/<name>`.
+    async fn vdc_for(&self, who: &Principal, id: i64, permission: Permission) -> Result<(Vdc, Authorized, String)> {
         let vdc = self.find_vdc(id).await?.ok_or(Error::NotFound)?;
         let scope = Scope::Vdc {
             domain_id: vdc.domain_id,
             vdc_id: vdc.id,
         };
-        if authorize(who, Permission::VdcRead, scope).is_err() {
+        let target = vdc_target(&vdc.domain_name, &vdc.name);
+        if self.authorize(who, Permission::VdcRead, scope, &target).await.is_err() {
             return Err(Error::NotFound);
         }
-        authorize(who, permission, scope)?;
-        Ok(vdc)
+        let proof = self.authorize(who, permission, scope, &target).await?;
+        Ok((vdc, proof, target))
     }
 
     pub async fn get_vdc(&self, who: &Principal, id: i64) -> Result<Vdc> {
-        self.vdc_for(who, id, Permission::VdcRead).await
+        self.vdc_for(who, id, Permission::VdcRead).await.map(|(vdc, ..)| vdc)
     }
 
     pub async fn create_vdc(&self, who: &Principal, input: VdcInput) -> Result<Vdc> {
-        authorize(who, Permission::VdcCreate, Scope::Domain(input.domain_id))?;
+        let domain_name = self.find_domain(input.domain_id).await?.map(|d| d.name);
+        let target = vdc_target(domain_name.as_deref().unwrap_or("?"), &input.name);
+        let proof = self
+            .authorize(who, Permission::VdcCreate, Scope::Domain(input.domain_id), &target)
+            .await?;
+        self.audited(who, proof, &target, self.insert_vdc(input)).await
+    }
+
+    async fn insert_vdc(&self, input: VdcInput) -> Result<Vdc> {
         let mut fields = validate_input(&input, true);
         let domain = self.find_domain(input.domain_id).await?;
         if domain.is_none() {
@@ -147,7 +161,11 @@ impl Services {
 
     /// Changes display name and description; name and domain are fixed.
     pub async fn update_vdc(&self, who: &Principal, id: i64, input: VdcInput) -> Result<Vdc> {
-        self.vdc_for(who, id, Permission::VdcUpdate).await?;
+        let (_, proof, target) = self.vdc_for(who, id, Permission::VdcUpdate).await?;
+        self.audited(who, proof, &target, self.change_vdc(id, input)).await
+    }
+
+    async fn change_vdc(&self, id: i64, input: VdcInput) -> Result<Vdc> {
         Error::check(validate_input(&input, false))?;
         self.db
             .execute(
@@ -164,7 +182,11 @@ impl Services {
     }
 
     pub async fn delete_vdc(&self, who: &Principal, id: i64) -> Result<()> {
-        self.vdc_for(who, id, Permission::VdcDelete).await?;
+        let (_, proof, target) = self.vdc_for(who, id, Permission::VdcDelete).await?;
+        self.audited(who, proof, &target, self.remove_vdc(id)).await
+    }
+
+    async fn remove_vdc(&self, id: i64) -> Result<()> {
         let n = self
             .db
             .execute(Query::delete().from_table(Vdcs::Table).and_where(Expr::col(Vdcs::Id).eq(id)))

@@ -53,7 +53,9 @@ pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
     let addr = listener.local_addr().unwrap();
     let services = portal.services.clone();
     tokio::spawn(async move {
-        axum::serve(listener, portal.router).await.unwrap();
+        axum::serve(listener, portal.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .await
+            .unwrap();
     });
     TestApp {
         base: format!("http://{addr}"),
