@@ -8,7 +8,7 @@ use chrono::Utc;
 use sea_query::Query;
 
 use crate::{
-    auth::{authorize, Authorized, Permission, Principal, RequestMeta, Scope},
+    auth::{authorize, Authorized, Permission, Principal, RequestMeta, Scope, Visibility},
     db::schema::AuditEvents,
     Error, Result, Services,
 };
@@ -134,6 +134,17 @@ impl Services {
             self.audit(Event::by(who, permission.key(), target, Some(scope), Outcome::Denied)).await;
         }
         decision
+    }
+
+    /// Where `who` may read under `permission`; refused (and audited) when
+    /// nowhere. Lists and counts pass the result to [`tenant_filter`].
+    pub(crate) async fn visible(&self, who: &Principal, permission: Permission, target: &str) -> Result<Visibility> {
+        let v = who.visibility(permission);
+        if v.is_empty() {
+            self.audit(Event::by(who, permission.key(), target, None, Outcome::Denied)).await;
+            return Err(Error::Forbidden);
+        }
+        Ok(v)
     }
 
     /// Runs a change allowed by `proof` and records how it went.

@@ -335,3 +335,53 @@ db_test!(changes_denials_and_sign_ins_are_audited, |t: TestDb| async move {
     assert!(rows.iter().all(|r| r.request_id == "req-1" && r.source.as_deref() == Some("192.0.2.7")));
     assert!(rows.iter().all(|r| !r.details.contains("password") && !r.target.contains("wrong")));
 });
+
+db_test!(tenants_see_only_their_own_domains_and_vdcs, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
+    let b = s.create_domain(&ops, domain("beta")).await.unwrap();
+    let a1 = s.create_vdc(&ops, vdc(a.id, "a-one")).await.unwrap();
+    s.create_vdc(&ops, vdc(a.id, "a-two")).await.unwrap();
+    let b1 = s.create_vdc(&ops, vdc(b.id, "b-one")).await.unwrap();
+
+    let login_as = |name: &'static str, role| {
+        let s = s.clone();
+        async move {
+            let id = s.create_user_with_role(name, name, &secret("pw-tenant-1"), Some(role)).await.unwrap();
+            s.principal(id).await.unwrap().unwrap()
+        }
+    };
+    let admin_a = login_as("admin-a", (RoleType::DomainAdmin, Scope::Domain(a.id))).await;
+    let user_b1 = login_as(
+        "user-b1",
+        (RoleType::VdcUser, Scope::Vdc { domain_id: b.id, vdc_id: b1.id }),
+    )
+    .await;
+
+    let names = |p: berth_api::Page<berth_api::Vdc>| p.items.into_iter().map(|v| v.name).collect::<Vec<_>>();
+    let all = ListQuery::default();
+    let domains = s.list_domains(&admin_a, &all).await.unwrap();
+    assert_eq!(domains.total, 1);
+    assert_eq!(domains.items[0].name, "alpha");
+    assert_eq!(names(s.list_vdcs(&admin_a, &VdcFilter::default(), &all).await.unwrap()), ["a-one", "a-two"]);
+    // Filtering by another tenant's domain finds nothing rather than leaking.
+    let other = s.list_vdcs(&admin_a, &VdcFilter { domain_id: Some(b.id) }, &all).await.unwrap();
+    assert_eq!(other.total, 0);
+    // Search stays inside the tenant too.
+    let q = ListQuery { search: "one".into(), ..Default::default() };
+    assert_eq!(names(s.list_vdcs(&admin_a, &VdcFilter::default(), &q).await.unwrap()), ["a-one"]);
+
+    assert_eq!(names(s.list_vdcs(&user_b1, &VdcFilter::default(), &all).await.unwrap()), ["b-one"]);
+    assert!(matches!(s.list_domains(&user_b1, &all).await, Err(Error::Forbidden)));
+    assert!(matches!(s.get_vdc(&user_b1, a1.id).await, Err(Error::NotFound)));
+    assert!(matches!(s.get_domain(&admin_a, b.id).await, Err(Error::NotFound)));
+    assert_eq!(s.get_vdc(&admin_a, a1.id).await.unwrap().name, "a-one");
+
+    let o = s.overview(&admin_a).await.unwrap();
+    assert_eq!((o.domains, o.vdcs, o.clusters), (1, 2, 0));
+    let o = s.overview(&user_b1).await.unwrap();
+    assert_eq!((o.domains, o.vdcs, o.clusters), (0, 1, 0));
+    let o = s.overview(&ops).await.unwrap();
+    assert_eq!((o.domains, o.vdcs), (2, 3));
+});

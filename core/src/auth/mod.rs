@@ -60,6 +60,38 @@ pub struct Principal {
     pub request: RequestMeta,
 }
 
+/// Which tenants' objects a principal may see under one read permission:
+/// the one tenant filter every list, count and search applies in the data
+/// layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Held at platform scope: everything.
+    All,
+    /// Held at these domains (and everything in them) and these VDCs.
+    Tenants { domains: Vec<i64>, vdcs: Vec<i64> },
+}
+
+impl Visibility {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Visibility::Tenants { domains, vdcs } if domains.is_empty() && vdcs.is_empty())
+    }
+}
+
+impl Principal {
+    /// Where this principal holds `permission`.
+    pub fn visibility(&self, permission: Permission) -> Visibility {
+        let (mut domains, mut vdcs) = (vec![], vec![]);
+        for b in self.bindings.iter().filter(|b| b.permissions.contains(&permission)) {
+            match b.scope {
+                Scope::Platform => return Visibility::All,
+                Scope::Domain(d) => domains.push(d),
+                Scope::Vdc { vdc_id, .. } => vdcs.push(vdc_id),
+            }
+        }
+        Visibility::Tenants { domains, vdcs }
+    }
+}
+
 /// Proof that a principal was allowed `permission` at `scope`. Only
 /// [`authorize`] makes one.
 #[derive(Debug)]
@@ -131,6 +163,19 @@ mod tests {
             assert_eq!(proof.permission(), *perm);
             assert_eq!(proof.user_id(), 7);
         }
+    }
+
+    #[test]
+    fn visibility_collects_the_scopes_holding_a_permission() {
+        let p = principal(vec![
+            binding(RoleType::DomainAdmin, Scope::Domain(3)),
+            binding(RoleType::VdcUser, Scope::Vdc { domain_id: 4, vdc_id: 9 }),
+        ]);
+        assert_eq!(p.visibility(Permission::VdcRead), Visibility::Tenants { domains: vec![3], vdcs: vec![9] });
+        assert_eq!(p.visibility(Permission::DomainRead), Visibility::Tenants { domains: vec![3], vdcs: vec![] });
+        assert!(p.visibility(Permission::ClusterRead).is_empty());
+        let ops = principal(vec![binding(RoleType::OperationsAdmin, Scope::Platform)]);
+        assert_eq!(ops.visibility(Permission::VdcRead), Visibility::All);
     }
 
     #[test]

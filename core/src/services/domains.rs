@@ -6,7 +6,7 @@ use sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, SimpleExpr};
 
 use super::{query, Services};
 use crate::{
-    auth::{Permission, Principal, Scope},
+    auth::{Permission, Principal, Scope, Visibility},
     db::{
         schema::{Clusters, Domains, Vdcs},
         DbError,
@@ -56,17 +56,18 @@ fn name_taken(name: &str) -> Error {
 
 impl Services {
     pub async fn list_domains(&self, who: &Principal, q: &ListQuery) -> Result<Page<Domain>> {
-        self.authorize(who, Permission::DomainRead, Scope::Platform, "domains").await?;
-        let filter = query::search(
-            &[(Domains::Table, Domains::Name), (Domains::Table, Domains::DisplayName)],
-            &q.search,
-        );
+        let visible = self.visible(who, Permission::DomainRead, "domains").await?;
         let mut select = select_domains();
         let mut count = Query::select()
             .expr(Func::count(Expr::col((Domains::Table, Domains::Id))))
             .from(Domains::Table)
             .to_owned();
-        if let Some(f) = filter {
+        let tenants = query::tenant_filter(&visible, (Domains::Table, Domains::Id), None::<(Domains, Domains)>);
+        let search = query::search(
+            &[(Domains::Table, Domains::Name), (Domains::Table, Domains::DisplayName)],
+            &q.search,
+        );
+        for f in [tenants, search].into_iter().flatten() {
             select.cond_where(f.clone());
             count.cond_where(f);
         }
@@ -74,8 +75,12 @@ impl Services {
         Ok(query::page(&self.db, select, count, q).await?)
     }
 
+    /// Another tenant's domain is reported as missing, so ids reveal nothing.
     pub async fn get_domain(&self, who: &Principal, id: i64) -> Result<Domain> {
-        self.authorize(who, Permission::DomainRead, Scope::Domain(id), &format!("domain#{id}")).await?;
+        let target = self.domain_target(id).await?;
+        self.authorize(who, Permission::DomainRead, Scope::Domain(id), &target)
+            .await
+            .map_err(|_| Error::NotFound)?;
         self.find_domain(id).await?.ok_or(Error::NotFound)
     }
 
@@ -178,14 +183,40 @@ impl Services {
     }
 
     pub async fn overview(&self, who: &Principal) -> Result<Overview> {
-        self.authorize(who, Permission::OverviewRead, Scope::Platform, "overview").await?;
-        fn count(table: impl sea_query::IntoTableRef) -> SelectStatement {
-            Query::select().expr(Func::count(Expr::cust("*"))).from(table).to_owned()
+        self.visible(who, Permission::OverviewRead, "overview").await?;
+        /// Counts `table` under the tenant filter for `permission`; zero
+        /// where the caller holds it nowhere.
+        async fn count(
+            s: &Services,
+            who: &Principal,
+            permission: Permission,
+            table: impl sea_query::IntoTableRef,
+            filter: impl Fn(&Visibility) -> Option<sea_query::Condition>,
+        ) -> Result<i64> {
+            let visible = who.visibility(permission);
+            if visible.is_empty() {
+                return Ok(0);
+            }
+            let mut q = Query::select().expr(Func::count(Expr::cust("*"))).from(table).to_owned();
+            if let Some(f) = filter(&visible) {
+                q.cond_where(f);
+            }
+            Ok(s.db.fetch_scalar(&q).await?)
         }
         Ok(Overview {
-            domains: self.db.fetch_scalar(&count(Domains::Table)).await?,
-            vdcs: self.db.fetch_scalar(&count(Vdcs::Table)).await?,
-            clusters: self.db.fetch_scalar(&count(Clusters::Table)).await?,
+            domains: count(self, who, Permission::DomainRead, Domains::Table, |v| {
+                query::tenant_filter(v, Domains::Id, None::<Domains>)
+            })
+            .await?,
+            vdcs: count(self, who, Permission::VdcRead, Vdcs::Table, |v| {
+                query::tenant_filter(v, Vdcs::DomainId, Some(Vdcs::Id))
+            })
+            .await?,
+            // Clusters belong to the platform: only a platform binding sees them.
+            clusters: match who.visibility(Permission::ClusterRead) {
+                Visibility::All => count(self, who, Permission::ClusterRead, Clusters::Table, |_| None).await?,
+                Visibility::Tenants { .. } => 0,
+            },
         })
     }
 }

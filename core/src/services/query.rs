@@ -3,7 +3,10 @@
 use berth_api::{ListQuery, Page};
 use sea_query::{Condition, Expr, Func, IntoColumnRef, LikeExpr, SelectStatement};
 
-use crate::db::{AnyRow, Db, DbResult};
+use crate::{
+    auth::Visibility,
+    db::{AnyRow, Db, DbResult},
+};
 
 /// `lower(col) LIKE %search%` over any of `cols`, with LIKE wildcards in the
 /// search text taken literally. `None` when there is nothing to search for.
@@ -19,6 +22,25 @@ pub fn search<C: IntoColumnRef + Copy>(cols: &[C], search: &str) -> Option<Condi
         any = any.add(Expr::expr(Func::lower(Expr::col(*col))).like(LikeExpr::new(pattern.clone()).escape('\\')));
     }
     Some(any)
+}
+
+/// The tenant filter: rows whose domain is visible, or (when the table has
+/// one) whose VDC is. `None` when everything is visible.
+pub fn tenant_filter<D, V>(v: &Visibility, domain_col: D, vdc_col: Option<V>) -> Option<Condition>
+where
+    D: IntoColumnRef,
+    V: IntoColumnRef,
+{
+    match v {
+        Visibility::All => None,
+        Visibility::Tenants { domains, vdcs } => {
+            let mut any = Condition::any().add(Expr::col(domain_col).is_in(domains.iter().copied()));
+            if let Some(col) = vdc_col {
+                any = any.add(Expr::col(col).is_in(vdcs.iter().copied()));
+            }
+            Some(any)
+        }
+    }
 }
 
 /// Runs `select` for one page and `count` for the total matching.

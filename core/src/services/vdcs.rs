@@ -50,8 +50,7 @@ fn validate_input(input: &VdcInput, creating: bool) -> Vec<FieldError> {
 
 impl Services {
     pub async fn list_vdcs(&self, who: &Principal, filter: &VdcFilter, q: &ListQuery) -> Result<Page<Vdc>> {
-        let scope = filter.domain_id.map_or(Scope::Platform, Scope::Domain);
-        self.authorize(who, Permission::VdcRead, scope, "vdcs").await?;
+        let visible = self.visible(who, Permission::VdcRead, "vdcs").await?;
         let mut select = select_vdcs();
         let mut count = Query::select()
             .expr(Func::count(Expr::col((Vdcs::Table, Vdcs::Id))))
@@ -62,7 +61,9 @@ impl Services {
             select.and_where(cond.clone());
             count.and_where(cond);
         }
-        if let Some(f) = query::search(&[(Vdcs::Table, Vdcs::Name), (Vdcs::Table, Vdcs::DisplayName)], &q.search) {
+        let tenants = query::tenant_filter(&visible, (Vdcs::Table, Vdcs::DomainId), Some((Vdcs::Table, Vdcs::Id)));
+        let search = query::search(&[(Vdcs::Table, Vdcs::Name), (Vdcs::Table, Vdcs::DisplayName)], &q.search);
+        for f in [tenants, search].into_iter().flatten() {
             select.cond_where(f.clone());
             count.cond_where(f);
         }
