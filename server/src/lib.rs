@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod config;
 pub mod context;
+pub mod endpoints;
 pub mod health;
 pub mod routes;
 pub mod telemetry;

@@ -6,7 +6,7 @@ use sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, SimpleExpr};
 
 use super::{query, Services};
 use crate::{
-    auth::{Permission, Principal, Scope, Visibility},
+    auth::{Authorized, Permission, Principal, Scope, Visibility},
     db::{
         schema::{Clusters, Domains, Vdcs},
         DbError,
@@ -75,12 +75,8 @@ impl Services {
         Ok(query::page(&self.db, select, count, q).await?)
     }
 
-    /// Another tenant's domain is reported as missing, so ids reveal nothing.
     pub async fn get_domain(&self, who: &Principal, id: i64) -> Result<Domain> {
-        let target = self.domain_target(id).await?;
-        self.authorize(who, Permission::DomainRead, Scope::Domain(id), &target)
-            .await
-            .map_err(|_| Error::NotFound)?;
+        self.domain_for(who, id, Permission::DomainRead).await?;
         self.find_domain(id).await?.ok_or(Error::NotFound)
     }
 
@@ -119,9 +115,22 @@ impl Services {
     /// Changes the display name and description; the name is fixed once
     /// created because clusters carry it in labels.
     pub async fn update_domain(&self, who: &Principal, id: i64, input: DomainInput) -> Result<Domain> {
-        let target = self.domain_target(id).await?;
-        let proof = self.authorize(who, Permission::DomainUpdate, Scope::Domain(id), &target).await?;
+        let (proof, target) = self.domain_for(who, id, Permission::DomainUpdate).await?;
         self.audited(who, proof, &target, self.change_domain(id, input)).await
+    }
+
+    /// Authorizes `permission` on domain `id`. A domain the caller may not
+    /// see is reported as missing, so ids reveal nothing.
+    async fn domain_for(&self, who: &Principal, id: i64, permission: Permission) -> Result<(Authorized, String)> {
+        let Some(domain) = self.find_domain(id).await? else {
+            return Err(Error::NotFound);
+        };
+        let target = format!("domain/{}", domain.name);
+        if self.authorize(who, Permission::DomainRead, Scope::Domain(id), &target).await.is_err() {
+            return Err(Error::NotFound);
+        }
+        let proof = self.authorize(who, permission, Scope::Domain(id), &target).await?;
+        Ok((proof, target))
     }
 
     async fn change_domain(&self, id: i64, input: DomainInput) -> Result<Domain> {
@@ -147,17 +156,8 @@ impl Services {
     /// Deletes a domain that holds no VDC. The foreign key from VDCs makes
     /// the refusal hold even against a VDC created concurrently.
     pub async fn delete_domain(&self, who: &Principal, id: i64) -> Result<()> {
-        let target = self.domain_target(id).await?;
-        let proof = self.authorize(who, Permission::DomainDelete, Scope::Domain(id), &target).await?;
+        let (proof, target) = self.domain_for(who, id, Permission::DomainDelete).await?;
         self.audited(who, proof, &target, self.remove_domain(id)).await
-    }
-
-    /// How audit records name a domain: `domain/<name>`, or `domain#<id>`.
-    async fn domain_target(&self, id: i64) -> Result<String> {
-        Ok(match self.find_domain(id).await? {
-            Some(d) => format!("domain/{}", d.name),
-            None => format!("domain#{id}"),
-        })
     }
 
     async fn remove_domain(&self, id: i64) -> Result<()> {

@@ -1,0 +1,60 @@
+//! The registry of every HTTP endpoint a client can call, with the
+//! permission it needs. The authorization matrix test walks this list and
+//! fails when a server function exists that is not listed here, so no
+//! endpoint can appear without being checked for every role and tenant.
+
+use berth_core::auth::Permission;
+
+/// What an endpoint requires of its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// Anyone, signed in or not.
+    Nobody,
+    /// Any signed-in user.
+    Session,
+    /// A signed-in user holding this permission where the object lives.
+    Permission(Permission),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub needs: Needs,
+}
+
+const fn server_fn(path: &'static str, needs: Needs) -> Endpoint {
+    Endpoint { method: "POST", path, needs }
+}
+
+pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint { method: "GET", path: "/healthz", needs: Needs::Nobody },
+    Endpoint { method: "GET", path: "/readyz", needs: Needs::Nobody },
+    Endpoint { method: "POST", path: "/auth/login", needs: Needs::Nobody },
+    Endpoint { method: "POST", path: "/auth/logout", needs: Needs::Nobody },
+    Endpoint { method: "GET", path: "/lang/{tag}", needs: Needs::Nobody },
+    server_fn("/api/me", Needs::Session),
+    server_fn("/api/overview", Needs::Permission(Permission::OverviewRead)),
+    server_fn("/api/domains/list", Needs::Permission(Permission::DomainRead)),
+    server_fn("/api/domains/create", Needs::Permission(Permission::DomainCreate)),
+    server_fn("/api/domains/update", Needs::Permission(Permission::DomainUpdate)),
+    server_fn("/api/domains/delete", Needs::Permission(Permission::DomainDelete)),
+    server_fn("/api/vdcs/list", Needs::Permission(Permission::VdcRead)),
+    server_fn("/api/vdcs/create", Needs::Permission(Permission::VdcCreate)),
+    server_fn("/api/vdcs/update", Needs::Permission(Permission::VdcUpdate)),
+    server_fn("/api/vdcs/delete", Needs::Permission(Permission::VdcDelete)),
+    server_fn("/api/clusters/list", Needs::Permission(Permission::ClusterRead)),
+];
+
+/// Server functions the app registers that are missing from [`ENDPOINTS`].
+pub fn unregistered_server_fns() -> Vec<String> {
+    server_fn_paths()
+        .into_iter()
+        .filter(|p| !ENDPOINTS.iter().any(|e| e.path == p))
+        .collect()
+}
+
+/// Every server function path the app registers.
+pub fn server_fn_paths() -> Vec<String> {
+    leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect()
+}
