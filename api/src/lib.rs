@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod model;
+pub mod permission;
 pub mod time;
 pub mod validate;
 

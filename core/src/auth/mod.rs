@@ -5,9 +5,9 @@
 //! through role bindings (role + scope); a binding at a scope covers
 //! everything beneath it (platform > domain > VDC).
 
-mod permission;
-
-pub use permission::{Permission, RoleType};
+// The catalogue lives in `berth-api`, so the browser shows the same tree
+// the server enforces.
+pub use berth_api::permission::{Permission, RoleType, ScopeKind, CATALOGUE};
 
 use crate::{Error, Result};
 
