@@ -119,3 +119,25 @@ pub struct Overview {
     pub vdcs: i64,
     pub clusters: i64,
 }
+
+/// A role: a locked built-in one per role type, or a custom one holding a
+/// subset of its type's permissions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub id: i64,
+    pub name: String,
+    /// A [`RoleType`](crate::permission::RoleType) key.
+    pub role_type: String,
+    pub builtin: bool,
+    /// Permission keys, in catalogue order.
+    pub permissions: Vec<String>,
+    pub binding_count: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleInput {
+    pub name: String,
+    /// A role type key; fixed once the role exists.
+    pub role_type: String,
+    pub permissions: Vec<String>,
+}

@@ -385,3 +385,117 @@ db_test!(tenants_see_only_their_own_domains_and_vdcs, |t: TestDb| async move {
     let o = s.overview(&ops).await.unwrap();
     assert_eq!((o.domains, o.vdcs), (2, 3));
 });
+
+fn role_input(name: &str, role_type: &str, permissions: &[&str]) -> berth_api::RoleInput {
+    berth_api::RoleInput {
+        name: name.into(),
+        role_type: role_type.into(),
+        permissions: permissions.iter().map(|p| p.to_string()).collect(),
+    }
+}
+
+/// Grants role `role_id` to `user_id` at `scope` (the binding service
+/// comes with the users page; its rules have their own tests).
+async fn bind(t: &TestDb, user_id: i64, role_id: i64, kind: &str, scope_id: Option<i64>) -> i64 {
+    use berth_core::db::schema::RoleBindings as B;
+    let q = sea_query::Query::insert()
+        .into_table(B::Table)
+        .columns([B::UserId, B::RoleId, B::ScopeKind, B::ScopeId, B::CreatedAt])
+        .values_panic([user_id.into(), role_id.into(), kind.into(), scope_id.into(), chrono::Utc::now().into()])
+        .to_owned();
+    t.db.insert(q).await.unwrap()
+}
+
+db_test!(custom_roles_hold_exactly_what_was_picked, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    let d = s.create_domain(&ops, domain("acme")).await.unwrap();
+    let v = s.create_vdc(&ops, vdc(d.id, "prod")).await.unwrap();
+    let role = s
+        .create_role(&ops, role_input("Log reader", "vdc_user", &["pod.log.read", "workload.read", "vdc.read"]))
+        .await
+        .unwrap();
+    assert!(!role.builtin);
+    // Stored in catalogue order.
+    assert_eq!(role.permissions, ["vdc.read", "workload.read", "pod.log.read"]);
+    let roles = s.list_roles(&ops).await.unwrap();
+    assert_eq!(roles.len(), 5, "four built-in roles and the custom one");
+    assert!(roles.iter().take(4).all(|r| r.builtin));
+
+    let uid = s.create_user_with_role("reader", "Reader", &secret("pw-reader-1"), None).await.unwrap();
+    bind(&t, uid, role.id, "vdc", Some(v.id)).await;
+    let reader = s.principal(uid).await.unwrap().unwrap();
+    use berth_core::auth::Permission as P;
+    assert_eq!(reader.bindings[0].permissions, vec![P::VdcRead, P::WorkloadRead, P::PodLogRead]);
+    assert_eq!(s.get_vdc(&reader, v.id).await.unwrap().name, "prod");
+    assert!(matches!(s.update_vdc(&reader, v.id, vdc(d.id, "prod")).await, Err(Error::Forbidden)));
+
+    let edited = s
+        .update_role(&ops, role.id, role_input("Log reader", "domain_admin", &["vdc.read"]))
+        .await
+        .unwrap();
+    assert_eq!(edited.permissions, ["vdc.read"]);
+    assert_eq!(edited.role_type, "vdc_user", "the type stays");
+    let reader = s.principal(uid).await.unwrap().unwrap();
+    assert_eq!(reader.bindings[0].permissions, vec![P::VdcRead]);
+});
+
+db_test!(custom_role_input_is_checked_against_the_type, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    let codes = |e: Error| field_codes(&e);
+    let e = s.create_role(&ops, role_input("X", "vdc_user", &["cluster.read"])).await.unwrap_err();
+    assert_eq!(codes(e), vec![("permissions".into(), ErrorCode::Invalid)]);
+    let e = s.create_role(&ops, role_input("X", "vdc_admin", &["no.such"])).await.unwrap_err();
+    assert_eq!(codes(e), vec![("permissions".into(), ErrorCode::Invalid)]);
+    let e = s.create_role(&ops, role_input("", "vdc_admin", &[])).await.unwrap_err();
+    assert_eq!(
+        codes(e),
+        vec![("name".into(), ErrorCode::Required), ("permissions".into(), ErrorCode::Required)]
+    );
+    let e = s.create_role(&ops, role_input("X", "wizard", &["vdc.read"])).await.unwrap_err();
+    assert_eq!(codes(e), vec![("role_type".into(), ErrorCode::Invalid)]);
+    s.create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"])).await.unwrap();
+    let e = s.create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"])).await.unwrap_err();
+    assert_eq!(codes(e), vec![("name".into(), ErrorCode::Taken)]);
+    assert_eq!(s.list_roles(&ops).await.unwrap().len(), 5, "rejections created nothing");
+
+    let domain_admin_id = s
+        .create_user_with_role("dadmin", "D", &secret("pw-dadmin-1"), Some((RoleType::DomainAdmin, Scope::Domain(1))))
+        .await
+        .unwrap();
+    let domain_admin = s.principal(domain_admin_id).await.unwrap().unwrap();
+    assert!(matches!(
+        s.create_role(&domain_admin, role_input("Mine", "vdc_user", &["vdc.read"])).await,
+        Err(Error::Forbidden)
+    ));
+});
+
+db_test!(built_in_roles_are_locked_and_bound_roles_stay, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    let roles = s.list_roles(&ops).await.unwrap();
+    let builtin = roles.iter().find(|r| r.name == "vdc-user").unwrap();
+    assert!(matches!(s.delete_role(&ops, builtin.id).await, Err(Error::Conflict { .. })));
+    assert!(matches!(
+        s.update_role(&ops, builtin.id, role_input("x", "vdc_user", &["vdc.read"])).await,
+        Err(Error::Conflict { .. })
+    ));
+
+    let role = s.create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"])).await.unwrap();
+    let uid = s.create_user_with_role("holder", "Holder", &secret("pw-holder-1"), None).await.unwrap();
+    let binding = bind(&t, uid, role.id, "vdc", Some(42)).await;
+    match s.delete_role(&ops, role.id).await {
+        Err(Error::Conflict { code, message }) => {
+            assert_eq!(code, ErrorCode::HasChildren);
+            assert!(message.contains("holder (vdc 42)"), "{message}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    use berth_core::db::schema::RoleBindings as B;
+    t.db.execute(&sea_query::Query::delete().from_table(B::Table).and_where(sea_query::Expr::col(B::Id).eq(binding)).to_owned())
+        .await
+        .unwrap();
+    s.delete_role(&ops, role.id).await.unwrap();
+    assert_eq!(s.list_roles(&ops).await.unwrap().len(), 4);
+});

@@ -7,6 +7,7 @@
 
 pub mod schema;
 pub mod session_store;
+pub mod tx;
 
 use std::{str::FromStr, time::Duration};
 

@@ -95,3 +95,10 @@ pub enum AuditEvents {
     RequestId,
     Details,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum RolePermissions {
+    Table,
+    RoleId,
+    Permission,
+}

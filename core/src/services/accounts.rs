@@ -1,13 +1,15 @@
 //! Accounts: signing in, loading the principal behind a session, and the
 //! initial operations admin on an empty database.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_query::{Alias, Expr, Func, JoinType, Query};
 use secrecy::SecretString;
 
 use super::Services;
 use crate::{
-    auth::{Binding, Principal, RequestMeta, RoleType, Scope},
+    auth::{Binding, Permission, Principal, RequestMeta, RoleType, Scope},
     audit::{Event, Outcome},
     db::{
         schema::{RoleBindings, Roles, Users, Vdcs},
@@ -42,15 +44,19 @@ struct UserRow {
 
 #[derive(sqlx::FromRow)]
 struct BindingRow {
+    role_id: i64,
     role_name: String,
     role_type: String,
+    builtin: bool,
     scope_kind: String,
     scope_id: Option<i64>,
     vdc_domain_id: Option<i64>,
 }
 
 impl BindingRow {
-    fn into_binding(self) -> Option<Binding> {
+    /// `custom` holds the stored permissions of custom roles; a built-in
+    /// role holds all of its type's.
+    fn into_binding(self, custom: &HashMap<i64, Vec<Permission>>) -> Option<Binding> {
         let role_type = RoleType::from_key(&self.role_type)?;
         let scope = match (self.scope_kind.as_str(), self.scope_id) {
             ("platform", _) => Scope::Platform,
@@ -64,7 +70,15 @@ impl BindingRow {
         Some(Binding {
             role_name: self.role_name,
             role_type,
-            permissions: role_type.permissions().to_vec(),
+            permissions: if self.builtin {
+                role_type.permissions()
+            } else {
+                // Never more than the type allows, whatever is stored.
+                custom
+                    .get(&self.role_id)
+                    .map(|ps| ps.iter().copied().filter(|p| role_type.allows(*p)).collect())
+                    .unwrap_or_default()
+            },
             scope,
         })
     }
@@ -142,8 +156,9 @@ impl Services {
             .db
             .fetch_all(
                 Query::select()
+                    .expr_as(Expr::col((Roles::Table, Roles::Id)), Alias::new("role_id"))
                     .expr_as(Expr::col((Roles::Table, Roles::Name)), Alias::new("role_name"))
-                    .column((Roles::Table, Roles::RoleType))
+                    .columns([(Roles::Table, Roles::RoleType), (Roles::Table, Roles::Builtin)])
                     .columns([
                         (RoleBindings::Table, RoleBindings::ScopeKind),
                         (RoleBindings::Table, RoleBindings::ScopeId),
@@ -164,11 +179,13 @@ impl Services {
                     .and_where(Expr::col((RoleBindings::Table, RoleBindings::UserId)).eq(user.id)),
             )
             .await?;
+        let custom: Vec<i64> = rows.iter().filter(|r| !r.builtin).map(|r| r.role_id).collect();
+        let custom = self.role_permissions(&custom).await?;
         Ok(Some(Principal {
             user_id: user.id,
             username: user.username,
             display_name: user.display_name,
-            bindings: rows.into_iter().filter_map(BindingRow::into_binding).collect(),
+            bindings: rows.into_iter().filter_map(|r| r.into_binding(&custom)).collect(),
             request: RequestMeta::default(),
         }))
     }

@@ -6,6 +6,7 @@ mod accounts;
 mod clusters;
 mod domains;
 mod query;
+mod roles;
 mod vdcs;
 
 pub use vdcs::VdcFilter;
