@@ -141,3 +141,26 @@ pub struct RoleInput {
     pub role_type: String,
     pub permissions: Vec<String>,
 }
+
+/// Grant `role_id` to `user_id` at a scope: `platform`, `domain` (with the
+/// domain's id) or `vdc` (with the VDC's id).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantInput {
+    pub user_id: i64,
+    pub role_id: i64,
+    pub scope_kind: String,
+    #[serde(default)]
+    pub scope_id: Option<i64>,
+}
+
+/// One role held by one user at one scope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub role_id: i64,
+    pub role_name: String,
+    pub scope_kind: String,
+    pub scope_id: Option<i64>,
+}

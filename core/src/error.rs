@@ -41,6 +41,15 @@ impl Error {
         }
     }
 
+    /// A validation error on one field.
+    pub fn field(field: &str, code: ErrorCode, message: impl Into<String>) -> Self {
+        Error::Validation(vec![FieldError {
+            field: field.to_owned(),
+            code,
+            message: message.into(),
+        }])
+    }
+
     /// Fails with a validation error when `fields` is not empty.
     pub fn check(fields: Vec<FieldError>) -> Result<()> {
         if fields.is_empty() {

@@ -499,3 +499,86 @@ db_test!(built_in_roles_are_locked_and_bound_roles_stay, |t: TestDb| async move 
     s.delete_role(&ops, role.id).await.unwrap();
     assert_eq!(s.list_roles(&ops).await.unwrap().len(), 4);
 });
+
+fn grant(user_id: i64, role_id: i64, kind: &str, scope_id: Option<i64>) -> berth_api::GrantInput {
+    berth_api::GrantInput {
+        user_id,
+        role_id,
+        scope_kind: kind.into(),
+        scope_id,
+    }
+}
+
+db_test!(grants_follow_scope_and_never_escalate, |t: TestDb| async move {
+    let s = services(&t).await;
+    let ops = operator(&s).await;
+    let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
+    let b = s.create_domain(&ops, domain("beta")).await.unwrap();
+    let a1 = s.create_vdc(&ops, vdc(a.id, "a-one")).await.unwrap();
+    let b1 = s.create_vdc(&ops, vdc(b.id, "b-one")).await.unwrap();
+    let role = |name: &str| {
+        let s = s.clone();
+        let ops = ops.clone();
+        let name = name.to_owned();
+        async move { s.list_roles(&ops).await.unwrap().into_iter().find(|r| r.name == name).unwrap().id }
+    };
+    let (ops_role, domain_admin, vdc_admin, vdc_user) =
+        (role("operations-admin").await, role("domain-admin").await, role("vdc-admin").await, role("vdc-user").await);
+    let user = |name: &'static str| {
+        let s = s.clone();
+        async move { s.create_user_with_role(name, name, &secret("pw-grants-1"), None).await.unwrap() }
+    };
+    let (dan, vic, val, eve) = (user("dan").await, user("vic").await, user("val").await, user("eve").await);
+
+    // Operators grant anything; the grantee's rights follow.
+    let g = s.grant_role(&ops, grant(dan, domain_admin, "domain", Some(a.id))).await.unwrap();
+    assert_eq!((g.username.as_str(), g.role_name.as_str()), ("dan", "domain-admin"));
+    let dan_p = s.principal(dan).await.unwrap().unwrap();
+    assert_eq!(s.list_vdcs(&dan_p, &VdcFilter::default(), &ListQuery::default()).await.unwrap().total, 1);
+
+    // Domain admins grant within their domain only.
+    s.grant_role(&dan_p, grant(vic, vdc_admin, "vdc", Some(a1.id))).await.unwrap();
+    assert!(matches!(s.grant_role(&dan_p, grant(vic, vdc_admin, "vdc", Some(b1.id))).await, Err(Error::NotFound)));
+    assert!(matches!(s.grant_role(&dan_p, grant(vic, ops_role, "platform", None)).await, Err(Error::Forbidden)));
+    assert!(matches!(
+        s.grant_role(&dan_p, grant(vic, domain_admin, "domain", Some(b.id))).await,
+        Err(Error::NotFound)
+    ));
+
+    // VDC admins grant VDC roles in their VDC only (domains are not
+    // theirs to see, so a domain grant finds nothing).
+    let vic_p = s.principal(vic).await.unwrap().unwrap();
+    s.grant_role(&vic_p, grant(val, vdc_user, "vdc", Some(a1.id))).await.unwrap();
+    assert!(matches!(
+        s.grant_role(&vic_p, grant(val, domain_admin, "domain", Some(a.id))).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(s.grant_role(&vic_p, grant(val, vdc_user, "vdc", Some(b1.id))).await, Err(Error::NotFound)));
+
+    // A role binds only at its type's scope kind.
+    let e = s.grant_role(&ops, grant(eve, vdc_user, "domain", Some(a.id))).await.unwrap_err();
+    assert_eq!(field_codes(&e), vec![("scope_kind".into(), ErrorCode::Invalid)]);
+
+    // Nobody grants what they do not hold: a custom domain role that may
+    // bind and read, but not change VDCs, cannot hand out vdc-admin.
+    let binder = s
+        .create_role(&ops, role_input("Binder", "domain_admin", &["role.bind", "vdc.read", "domain.read"]))
+        .await
+        .unwrap();
+    s.grant_role(&ops, grant(eve, binder.id, "domain", Some(a.id))).await.unwrap();
+    let eve_p = s.principal(eve).await.unwrap().unwrap();
+    assert!(matches!(s.grant_role(&eve_p, grant(val, vdc_admin, "vdc", Some(a1.id))).await, Err(Error::Forbidden)));
+    let viewer = s.create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"])).await.unwrap();
+    s.grant_role(&eve_p, grant(val, viewer.id, "vdc", Some(a1.id))).await.unwrap();
+
+    // Twice is refused; revoking follows the same scope rules.
+    assert!(matches!(
+        s.grant_role(&eve_p, grant(val, viewer.id, "vdc", Some(a1.id))).await,
+        Err(Error::Conflict { .. })
+    ));
+    let platform_grant = s.grant_role(&ops, grant(val, ops_role, "platform", None)).await.unwrap();
+    assert!(matches!(s.revoke_role(&dan_p, platform_grant.id).await, Err(Error::Forbidden)));
+    s.revoke_role(&ops, platform_grant.id).await.unwrap();
+    let val_p = s.principal(val).await.unwrap().unwrap();
+    assert_eq!(val_p.bindings.len(), 2, "vdc-user and Viewer at a-one remain");
+});

@@ -47,11 +47,7 @@ fn validate_input(input: &DomainInput, creating: bool) -> Vec<FieldError> {
 }
 
 fn name_taken(name: &str) -> Error {
-    Error::Validation(vec![FieldError {
-        field: "name".into(),
-        code: ErrorCode::Taken,
-        message: format!("a domain named {name} already exists"),
-    }])
+    Error::field("name", ErrorCode::Taken, format!("a domain named {name} already exists"))
 }
 
 impl Services {

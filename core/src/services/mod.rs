@@ -5,6 +5,7 @@
 mod accounts;
 mod clusters;
 mod domains;
+mod grants;
 mod query;
 mod roles;
 mod vdcs;

@@ -146,7 +146,7 @@ impl Services {
         Ok(rows.into_iter().map(|r| Self::to_role(r, &custom)).collect())
     }
 
-    async fn find_role(&self, id: i64) -> Result<Option<Role>> {
+    pub(crate) async fn find_role(&self, id: i64) -> Result<Option<Role>> {
         let row: Option<RoleRow> = self
             .db
             .fetch_optional(select_roles().and_where(Expr::col((Roles::Table, Roles::Id)).eq(id)))
@@ -276,11 +276,7 @@ impl Services {
 }
 
 fn name_taken(name: &str) -> Error {
-    Error::Validation(vec![FieldError {
-        field: "name".into(),
-        code: ErrorCode::Taken,
-        message: format!("a role named {} already exists", name.trim()),
-    }])
+    Error::field("name", ErrorCode::Taken, format!("a role named {} already exists", name.trim()))
 }
 
 async fn write_permissions(tx: &mut crate::db::tx::Tx, role_id: i64, permissions: &[Permission]) -> Result<()> {

@@ -1,0 +1,188 @@
+//! Role bindings ("grants"): who holds which role where.
+//!
+//! The rules: a grant needs `role.bind` at its scope; a role binds only at
+//! its type's scope kind (operations roles at the platform, domain roles at
+//! a domain, VDC roles at a VDC); and nobody can grant a permission they do
+//! not hold there themselves. Together these give: operators grant
+//! anything, domain admins grant within their domain, VDC admins grant
+//! VDC roles within their VDC.
+
+use berth_api::{ErrorCode, Grant, GrantInput};
+use chrono::Utc;
+use sea_query::{Alias, Expr, Query};
+
+use super::Services;
+use crate::{
+    auth::{authorize, Permission, Principal, RoleType, Scope, ScopeKind},
+    db::schema::{RoleBindings, Roles, Users, Vdcs},
+    Error, Result,
+};
+
+/// Whether `who` may see the scope at all: another tenant's domain or VDC
+/// is reported as missing.
+fn can_see(who: &Principal, scope: Scope) -> bool {
+    let read = match scope {
+        Scope::Platform => return true,
+        Scope::Domain(_) => Permission::DomainRead,
+        Scope::Vdc { .. } => Permission::VdcRead,
+    };
+    authorize(who, read, scope).is_ok()
+}
+
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    id: i64,
+    user_id: i64,
+    username: String,
+    role_id: i64,
+    role_name: String,
+    scope_kind: String,
+    scope_id: Option<i64>,
+}
+
+impl From<GrantRow> for Grant {
+    fn from(r: GrantRow) -> Self {
+        Grant {
+            id: r.id,
+            user_id: r.user_id,
+            username: r.username,
+            role_id: r.role_id,
+            role_name: r.role_name,
+            scope_kind: r.scope_kind,
+            scope_id: r.scope_id,
+        }
+    }
+}
+
+impl Services {
+    /// Resolves a scope reference, with the VDC's domain filled in.
+    async fn resolve_scope(&self, kind: &str, id: Option<i64>) -> Result<Scope> {
+        match (kind, id) {
+            ("platform", None) => Ok(Scope::Platform),
+            ("domain", Some(id)) => match self.find_domain(id).await? {
+                Some(_) => Ok(Scope::Domain(id)),
+                None => Err(Error::NotFound),
+            },
+            ("vdc", Some(id)) => {
+                let domain: Option<(i64,)> = self
+                    .db
+                    .fetch_optional(Query::select().column(Vdcs::DomainId).from(Vdcs::Table).and_where(Expr::col(Vdcs::Id).eq(id)))
+                    .await?;
+                domain.map(|(domain_id,)| Scope::Vdc { domain_id, vdc_id: id }).ok_or(Error::NotFound)
+            }
+            _ => Err(Error::field("scope_kind", ErrorCode::Invalid, "scope is platform (no id), domain or vdc (with an id)")),
+        }
+    }
+
+    async fn find_grant(&self, id: i64) -> Result<Option<Grant>> {
+        let row: Option<GrantRow> = self
+            .db
+            .fetch_optional(
+                Query::select()
+                    .columns([
+                        (RoleBindings::Table, RoleBindings::Id),
+                        (RoleBindings::Table, RoleBindings::UserId),
+                        (RoleBindings::Table, RoleBindings::RoleId),
+                        (RoleBindings::Table, RoleBindings::ScopeKind),
+                        (RoleBindings::Table, RoleBindings::ScopeId),
+                    ])
+                    .column((Users::Table, Users::Username))
+                    .expr_as(Expr::col((Roles::Table, Roles::Name)), Alias::new("role_name"))
+                    .from(RoleBindings::Table)
+                    .inner_join(Users::Table, Expr::col((Users::Table, Users::Id)).equals((RoleBindings::Table, RoleBindings::UserId)))
+                    .inner_join(Roles::Table, Expr::col((Roles::Table, Roles::Id)).equals((RoleBindings::Table, RoleBindings::RoleId)))
+                    .and_where(Expr::col((RoleBindings::Table, RoleBindings::Id)).eq(id)),
+            )
+            .await?;
+        Ok(row.map(Grant::from))
+    }
+
+    pub async fn grant_role(&self, who: &Principal, input: GrantInput) -> Result<Grant> {
+        let scope = self.resolve_scope(&input.scope_kind, input.scope_id).await?;
+        if !can_see(who, scope) {
+            return Err(Error::NotFound);
+        }
+        let role = self.find_role(input.role_id).await?.ok_or_else(|| Error::field("role_id", ErrorCode::NotFound, "choose an existing role"))?;
+        let target = format!("grant/{}@{}", role.name, input.scope_kind);
+        let proof = self.authorize(who, Permission::RoleBind, scope, &target).await?;
+        self.audited(who, proof, &target, async {
+            let role_type = RoleType::from_key(&role.role_type).ok_or(Error::NotFound)?;
+            let kind = match scope {
+                Scope::Platform => ScopeKind::Platform,
+                Scope::Domain(_) => ScopeKind::Domain,
+                Scope::Vdc { .. } => ScopeKind::Vdc,
+            };
+            if role_type.scope_kind() != kind {
+                return Err(Error::field(
+                    "scope_kind",
+                    ErrorCode::Invalid,
+                    format!("a {} role is granted at {:?} scope", role_type.key(), role_type.scope_kind()).to_lowercase(),
+                ));
+            }
+            // No escalation: every permission of the role must be the granter's here.
+            let missing: Vec<&str> = role
+                .permissions
+                .iter()
+                .filter(|key| Permission::from_key(key).is_none_or(|p| authorize(who, p, scope).is_err()))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                tracing::info!(user = %who.username, ?missing, "grant refused: would escalate");
+                return Err(Error::Forbidden);
+            }
+            let user: Option<(i64,)> = self
+                .db
+                .fetch_optional(Query::select().column(Users::Id).from(Users::Table).and_where(Expr::col(Users::Id).eq(input.user_id)))
+                .await?;
+            if user.is_none() {
+                return Err(Error::field("user_id", ErrorCode::NotFound, "choose an existing user"));
+            }
+            let scope_id = input.scope_id.filter(|_| !matches!(scope, Scope::Platform));
+            let same = Query::select()
+                .expr(sea_query::Func::count(Expr::col(RoleBindings::Id)))
+                .from(RoleBindings::Table)
+                .and_where(Expr::col(RoleBindings::UserId).eq(input.user_id))
+                .and_where(Expr::col(RoleBindings::RoleId).eq(role.id))
+                .and_where(Expr::col(RoleBindings::ScopeKind).eq(input.scope_kind.as_str()))
+                .and_where(match scope_id {
+                    Some(id) => Expr::col(RoleBindings::ScopeId).eq(id),
+                    None => Expr::col(RoleBindings::ScopeId).is_null(),
+                })
+                .to_owned();
+            let existing: i64 = self.db.fetch_scalar(&same).await?;
+            if existing > 0 {
+                return Err(Error::conflict(ErrorCode::Taken, "the user already holds this role there"));
+            }
+            let insert = Query::insert()
+                .into_table(RoleBindings::Table)
+                .columns([RoleBindings::UserId, RoleBindings::RoleId, RoleBindings::ScopeKind, RoleBindings::ScopeId, RoleBindings::CreatedAt])
+                .values_panic([input.user_id.into(), role.id.into(), input.scope_kind.as_str().into(), scope_id.into(), Utc::now().into()])
+                .to_owned();
+            let id = self.db.insert(insert).await?;
+            self.find_grant(id).await?.ok_or(Error::NotFound)
+        })
+        .await
+    }
+
+    /// Takes a grant back; needs `role.bind` where the grant sits.
+    pub async fn revoke_role(&self, who: &Principal, grant_id: i64) -> Result<()> {
+        let grant = self.find_grant(grant_id).await?.ok_or(Error::NotFound)?;
+        let scope = self.resolve_scope(&grant.scope_kind, grant.scope_id).await?;
+        if !can_see(who, scope) {
+            return Err(Error::NotFound);
+        }
+        let target = format!("grant/{}/{}@{}", grant.username, grant.role_name, grant.scope_kind);
+        let proof = self.authorize(who, Permission::RoleBind, scope, &target).await?;
+        self.audited(who, proof, &target, async {
+            let n = self
+                .db
+                .execute(Query::delete().from_table(RoleBindings::Table).and_where(Expr::col(RoleBindings::Id).eq(grant_id)))
+                .await?;
+            if n == 0 {
+                return Err(Error::NotFound);
+            }
+            Ok(())
+        })
+        .await
+    }
+}
