@@ -3,7 +3,10 @@
 //! Everything here compiles for `wasm32-unknown-unknown`: no database, no
 //! Kubernetes client, no tokio. The server's core crate returns these types
 //! directly, so a page and the service that feeds it agree by construction.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod error;
 pub mod model;

@@ -277,7 +277,12 @@ const VDC_USER: &[Permission] = {
 };
 
 impl RoleType {
-    pub const ALL: [RoleType; 4] = [RoleType::OperationsAdmin, RoleType::DomainAdmin, RoleType::VdcAdmin, RoleType::VdcUser];
+    pub const ALL: [RoleType; 4] = [
+        RoleType::OperationsAdmin,
+        RoleType::DomainAdmin,
+        RoleType::VdcAdmin,
+        RoleType::VdcUser,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -314,7 +319,11 @@ impl RoleType {
 
     /// Every permission of this type, in catalogue order.
     pub fn permissions(self) -> Vec<Permission> {
-        Permission::ALL.iter().copied().filter(|p| self.allows(*p)).collect()
+        Permission::ALL
+            .iter()
+            .copied()
+            .filter(|p| self.allows(*p))
+            .collect()
     }
 
     /// The name of this type's locked built-in role.
@@ -339,10 +348,18 @@ mod tests {
         for p in Permission::ALL {
             assert!(seen.insert(p.key()), "duplicate key {}", p.key());
             assert_eq!(Permission::from_key(p.key()), Some(*p));
-            assert!(p.key().chars().all(|c| c.is_ascii_lowercase() || c == '.'), "{}", p.key());
+            assert!(
+                p.key().chars().all(|c| c.is_ascii_lowercase() || c == '.'),
+                "{}",
+                p.key()
+            );
             assert!(!p.scopes().is_empty());
             let l = p.label();
-            assert!(!l.en.is_empty() && !l.zh.is_empty() && l.en != l.zh, "{} label", p.key());
+            assert!(
+                !l.en.is_empty() && !l.zh.is_empty() && l.en != l.zh,
+                "{} label",
+                p.key()
+            );
         }
         assert_eq!(Permission::from_key("nope"), None);
     }
@@ -356,17 +373,36 @@ mod tests {
         assert_eq!(in_tree.len(), Permission::ALL.len());
         assert_eq!(in_tree.iter().collect::<HashSet<_>>().len(), in_tree.len());
         for area in CATALOGUE {
-            assert!(!area.label.zh.is_empty() && !area.groups.is_empty(), "{}", area.key);
+            assert!(
+                !area.label.zh.is_empty() && !area.groups.is_empty(),
+                "{}",
+                area.key
+            );
         }
     }
 
     #[test]
     fn the_catalogue_covers_every_product_area() {
         let areas: Vec<&str> = CATALOGUE.iter().map(|a| a.key).collect();
-        for needed in ["tenancy", "identity", "infrastructure", "applications", "storage", "config", "billing", "approvals"] {
+        for needed in [
+            "tenancy",
+            "identity",
+            "infrastructure",
+            "applications",
+            "storage",
+            "config",
+            "billing",
+            "approvals",
+        ] {
             assert!(areas.contains(&needed), "missing area {needed}");
         }
-        for key in ["vdc.create", "workload.scale", "config.secret.read", "billing.wallet.topup", "approval.decide"] {
+        for key in [
+            "vdc.create",
+            "workload.scale",
+            "config.secret.read",
+            "billing.wallet.topup",
+            "approval.decide",
+        ] {
             assert!(Permission::from_key(key).is_some(), "missing {key}");
         }
     }
@@ -381,13 +417,26 @@ mod tests {
             of(RoleType::VdcUser),
         );
         assert_eq!(ops.len(), Permission::ALL.len());
-        assert!(vdc_user.is_subset(&vdc_admin) && vdc_admin.is_subset(&domain) && domain.is_subset(&ops));
-        assert!(vdc_user.len() < vdc_admin.len() && vdc_admin.len() < domain.len() && domain.len() < ops.len());
+        assert!(
+            vdc_user.is_subset(&vdc_admin)
+                && vdc_admin.is_subset(&domain)
+                && domain.is_subset(&ops)
+        );
+        assert!(
+            vdc_user.len() < vdc_admin.len()
+                && vdc_admin.len() < domain.len()
+                && domain.len() < ops.len()
+        );
         for p in &vdc_admin {
             assert!(p.applies_at(ScopeKind::Vdc), "{}", p.key());
         }
         // Platform-only powers stay with operators.
-        for p in [Permission::ClusterRead, Permission::DomainDelete, Permission::WalletTopup, Permission::RoleManage] {
+        for p in [
+            Permission::ClusterRead,
+            Permission::DomainDelete,
+            Permission::WalletTopup,
+            Permission::RoleManage,
+        ] {
             assert!(!domain.contains(&p), "{}", p.key());
         }
         for t in RoleType::ALL {

@@ -14,7 +14,10 @@ pub struct Timestamp(pub String);
 impl Timestamp {
     /// `YYYY-MM-DD HH:MM` (UTC), for tables.
     pub fn to_minutes(&self) -> String {
-        self.0.get(..16).map(|s| s.replacen('T', " ", 1)).unwrap_or_else(|| self.0.clone())
+        self.0
+            .get(..16)
+            .map(|s| s.replacen('T', " ", 1))
+            .unwrap_or_else(|| self.0.clone())
     }
 }
 
@@ -47,7 +50,9 @@ mod db {
     where
         DateTime<Utc>: sqlx::Decode<'r, DB>,
     {
-        fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        fn decode(
+            value: <DB as sqlx::Database>::ValueRef<'r>,
+        ) -> Result<Self, sqlx::error::BoxDynError> {
             Ok(<DateTime<Utc> as sqlx::Decode<'r, DB>>::decode(value)?.into())
         }
     }
@@ -59,7 +64,10 @@ mod tests {
 
     #[test]
     fn minutes_for_tables() {
-        assert_eq!(Timestamp("2026-11-23T10:05:59.123456Z".into()).to_minutes(), "2026-11-23 10:05");
+        assert_eq!(
+            Timestamp("2026-11-23T10:05:59.123456Z".into()).to_minutes(),
+            "2026-11-23 10:05"
+        );
         assert_eq!(Timestamp("bad".into()).to_minutes(), "bad");
     }
 }

@@ -21,14 +21,19 @@ pub fn is_dns1123_label(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= DNS1123_LABEL_MAX
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
 }
 
 pub fn dns1123_label(field: &str, value: &str, out: &mut Vec<FieldError>) {
     if value.is_empty() {
-        out.push(err(field, ErrorCode::Required, format!("{field} is required")));
+        out.push(err(
+            field,
+            ErrorCode::Required,
+            format!("{field} is required"),
+        ));
     } else if value.len() > DNS1123_LABEL_MAX {
         out.push(err(
             field,
@@ -48,7 +53,11 @@ pub fn dns1123_label(field: &str, value: &str, out: &mut Vec<FieldError>) {
 
 pub fn display_name(field: &str, value: &str, out: &mut Vec<FieldError>) {
     if value.trim().is_empty() {
-        out.push(err(field, ErrorCode::Required, format!("{field} is required")));
+        out.push(err(
+            field,
+            ErrorCode::Required,
+            format!("{field} is required"),
+        ));
     } else {
         max_chars(field, value, DISPLAY_NAME_MAX, out);
     }
@@ -67,7 +76,12 @@ pub fn max_chars(field: &str, value: &str, max: usize, out: &mut Vec<FieldError>
 /// The rules every named object (domain, VDC, ...) follows: a DNS-1123
 /// `name` (checked only when creating: names never change), a display name
 /// and an optional description.
-pub fn named_object(name: &str, display: &str, description: &str, creating: bool) -> Vec<FieldError> {
+pub fn named_object(
+    name: &str,
+    display: &str,
+    description: &str,
+    creating: bool,
+) -> Vec<FieldError> {
     let mut out = vec![];
     if creating {
         dns1123_label("name", name, &mut out);

@@ -4,7 +4,10 @@
 //! services from the request, call one service method, convert the result.
 //! Authorization happens inside that service method, never here.
 
-use berth_api::{AppError, ClusterSummary, CurrentUser, Domain, DomainInput, ListQuery, Overview, Page, Vdc, VdcInput};
+use berth_api::{
+    AppError, ClusterSummary, CurrentUser, Domain, DomainInput, ListQuery, Overview, Page, Vdc,
+    VdcInput,
+};
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
@@ -43,7 +46,11 @@ pub async fn create_domain(input: DomainInput) -> Result<Domain, AppError> {
 #[server(prefix = "/api", endpoint = "domains/update", input = Json)]
 pub async fn update_domain(id: i64, input: DomainInput) -> Result<Domain, AppError> {
     let call = backend::Call::begin()?;
-    call.done(call.services.update_domain(&call.principal, id, input).await)
+    call.done(
+        call.services
+            .update_domain(&call.principal, id, input)
+            .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "domains/delete", input = Json)]
@@ -56,7 +63,11 @@ pub async fn delete_domain(id: i64) -> Result<(), AppError> {
 pub async fn list_vdcs(domain_id: Option<i64>, query: ListQuery) -> Result<Page<Vdc>, AppError> {
     let call = backend::Call::begin()?;
     let filter = berth_core::services::VdcFilter { domain_id };
-    call.done(call.services.list_vdcs(&call.principal, &filter, &query).await)
+    call.done(
+        call.services
+            .list_vdcs(&call.principal, &filter, &query)
+            .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "vdcs/create", input = Json)]

@@ -27,7 +27,11 @@ impl Lang {
 
     /// Parses a language tag such as `zh-CN`, `zh`, `en-US`.
     pub fn from_tag(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_', ';']).next()?.to_ascii_lowercase();
+        let primary = tag
+            .trim()
+            .split(['-', '_', ';'])
+            .next()?
+            .to_ascii_lowercase();
         match primary.as_str() {
             "zh" => Some(Lang::Zh),
             "en" => Some(Lang::En),
@@ -119,8 +123,12 @@ pub fn initial_lang() -> Lang {
     {
         use_context::<http::request::Parts>()
             .map(|parts| {
-                let header = |name: http::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
-                Lang::negotiate(header(http::header::COOKIE), header(http::header::ACCEPT_LANGUAGE))
+                let header =
+                    |name: http::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
+                Lang::negotiate(
+                    header(http::header::COOKIE),
+                    header(http::header::ACCEPT_LANGUAGE),
+                )
             })
             .unwrap_or_default()
     }
@@ -244,8 +252,14 @@ mod tests {
 
     #[test]
     fn cookie_wins_then_accept_language_by_quality() {
-        assert_eq!(Lang::negotiate(Some("a=b; berth_lang=zh-CN"), Some("en")), Lang::Zh);
-        assert_eq!(Lang::negotiate(None, Some("fr;q=1, en;q=0.5, zh-CN;q=0.8")), Lang::Zh);
+        assert_eq!(
+            Lang::negotiate(Some("a=b; berth_lang=zh-CN"), Some("en")),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::negotiate(None, Some("fr;q=1, en;q=0.5, zh-CN;q=0.8")),
+            Lang::Zh
+        );
         assert_eq!(Lang::negotiate(None, Some("de")), Lang::En);
         assert_eq!(Lang::negotiate(Some("berth_lang=xx"), None), Lang::En);
     }
@@ -255,7 +269,11 @@ mod tests {
         for key in T::ALL {
             let (en, zh) = (Lang::En.t(*key), Lang::Zh.t(*key));
             assert!(!en.is_empty() && !zh.is_empty(), "{key:?}");
-            assert_eq!(en.matches("{}").count(), zh.matches("{}").count(), "{key:?} placeholders");
+            assert_eq!(
+                en.matches("{}").count(),
+                zh.matches("{}").count(),
+                "{key:?} placeholders"
+            );
             if !matches!(key, T::Brand) {
                 assert_ne!(en, zh, "{key:?} is not translated");
             }

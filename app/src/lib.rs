@@ -4,7 +4,10 @@
 //! Pages call [`api`] server functions; under the `ssr` feature those run
 //! the core services in-process. The core crate is compiled only with
 //! `ssr`, so no database or cluster code reaches the WASM bundle.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 #![recursion_limit = "256"]
 
 pub mod api;

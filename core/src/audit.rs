@@ -44,7 +44,13 @@ pub struct Event<'a> {
 
 impl<'a> Event<'a> {
     /// An event by a signed-in principal.
-    pub fn by(who: &'a Principal, action: &'a str, target: &'a str, scope: Option<Scope>, outcome: Outcome) -> Self {
+    pub fn by(
+        who: &'a Principal,
+        action: &'a str,
+        target: &'a str,
+        scope: Option<Scope>,
+        outcome: Outcome,
+    ) -> Self {
         Event {
             user_id: Some(who.user_id),
             username: &who.username,
@@ -131,17 +137,36 @@ impl Services {
     ) -> Result<Authorized> {
         let decision = authorize(who, permission, scope);
         if decision.is_err() {
-            self.audit(Event::by(who, permission.key(), target, Some(scope), Outcome::Denied)).await;
+            self.audit(Event::by(
+                who,
+                permission.key(),
+                target,
+                Some(scope),
+                Outcome::Denied,
+            ))
+            .await;
         }
         decision
     }
 
     /// Where `who` may read under `permission`; refused (and audited) when
     /// nowhere. Lists and counts pass the result to [`tenant_filter`].
-    pub(crate) async fn visible(&self, who: &Principal, permission: Permission, target: &str) -> Result<Visibility> {
+    pub(crate) async fn visible(
+        &self,
+        who: &Principal,
+        permission: Permission,
+        target: &str,
+    ) -> Result<Visibility> {
         let v = who.visibility(permission);
         if v.is_empty() {
-            self.audit(Event::by(who, permission.key(), target, None, Outcome::Denied)).await;
+            self.audit(Event::by(
+                who,
+                permission.key(),
+                target,
+                None,
+                Outcome::Denied,
+            ))
+            .await;
             return Err(Error::Forbidden);
         }
         Ok(v)
@@ -156,7 +181,13 @@ impl Services {
         change: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
         let result = change.await;
-        let mut event = Event::by(who, proof.permission().key(), target, Some(proof.scope()), Outcome::Allowed);
+        let mut event = Event::by(
+            who,
+            proof.permission().key(),
+            target,
+            Some(proof.scope()),
+            Outcome::Allowed,
+        );
         if let Err(e) = &result {
             event.outcome = Outcome::Failed;
             event.details = failure(e);

@@ -18,7 +18,9 @@ pub struct Probe {
 /// A kube client for an endpoint registered without credentials (the
 /// embedded simulator; credentials arrive with the cluster registry).
 pub fn client_for(api_url: &str) -> Result<Client, String> {
-    let url = api_url.parse().map_err(|e| format!("invalid API URL: {e}"))?;
+    let url = api_url
+        .parse()
+        .map_err(|e| format!("invalid API URL: {e}"))?;
     let mut config = Config::new(url);
     config.connect_timeout = Some(Duration::from_secs(3));
     config.read_timeout = Some(Duration::from_secs(5));
@@ -31,7 +33,10 @@ pub async fn probe(api_url: &str) -> Result<Probe, String> {
     let client = client_for(api_url)?;
     let version = client.apiserver_version().await.map_err(describe)?;
     let nodes: Api<Node> = Api::all(client);
-    let list = nodes.list_metadata(&ListParams::default()).await.map_err(describe)?;
+    let list = nodes
+        .list_metadata(&ListParams::default())
+        .await
+        .map_err(describe)?;
     Ok(Probe {
         version: version.git_version,
         node_count: u32::try_from(list.items.len()).unwrap_or(u32::MAX),

@@ -27,7 +27,9 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl From<DbError> for Error {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Other(sqlx::Error::PoolTimedOut) => Error::Unavailable("database pool timed out".into()),
+            DbError::Other(sqlx::Error::PoolTimedOut) => {
+                Error::Unavailable("database pool timed out".into())
+            }
             other => Error::Internal(other.to_string()),
         }
     }

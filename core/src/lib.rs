@@ -4,7 +4,10 @@
 //! Nothing here knows about Leptos or HTTP. Callers (server functions, REST
 //! handlers, workers) take a [`Principal`](auth::Principal), call one
 //! [`Services`] method and convert its [`Error`] at the edge.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod audit;
 pub mod auth;

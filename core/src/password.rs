@@ -40,16 +40,23 @@ pub struct Passwords {
 
 impl Passwords {
     pub fn new(p: PasswordParams) -> std::result::Result<Self, String> {
-        let params = Params::new(p.memory_kib, p.iterations, p.parallelism, None).map_err(|e| e.to_string())?;
+        let params = Params::new(p.memory_kib, p.iterations, p.parallelism, None)
+            .map_err(|e| e.to_string())?;
         let mut this = Self {
             params,
             dummy_hash: String::new(),
         };
         let random: String = {
             use rand::{distributions::Alphanumeric, Rng};
-            rand::thread_rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect()
+            rand::thread_rng()
+                .sample_iter(&Alphanumeric)
+                .take(24)
+                .map(char::from)
+                .collect()
         };
-        this.dummy_hash = this.hash(&SecretString::from(random)).map_err(|e| e.to_string())?;
+        this.dummy_hash = this
+            .hash(&SecretString::from(random))
+            .map_err(|e| e.to_string())?;
         Ok(this)
     }
 
@@ -71,7 +78,9 @@ impl Passwords {
             Some(h) => (h, true),
             None => (self.dummy_hash.as_str(), false),
         };
-        let Ok(parsed) = PasswordHash::new(hash) else { return false };
+        let Ok(parsed) = PasswordHash::new(hash) else {
+            return false;
+        };
         let ok = self
             .argon2()
             .verify_password(password.expose_secret().as_bytes(), &parsed)
@@ -81,14 +90,21 @@ impl Passwords {
 }
 
 impl Passwords {
-    pub async fn hash_async(self: &std::sync::Arc<Self>, password: &SecretString) -> Result<String> {
+    pub async fn hash_async(
+        self: &std::sync::Arc<Self>,
+        password: &SecretString,
+    ) -> Result<String> {
         let (this, password) = (self.clone(), password.clone());
         tokio::task::spawn_blocking(move || this.hash(&password))
             .await
             .map_err(|e| Error::Internal(format!("hashing task failed: {e}")))?
     }
 
-    pub async fn verify_async(self: &std::sync::Arc<Self>, password: &SecretString, stored: Option<String>) -> bool {
+    pub async fn verify_async(
+        self: &std::sync::Arc<Self>,
+        password: &SecretString,
+        stored: Option<String>,
+    ) -> bool {
         let (this, password) = (self.clone(), password.clone());
         tokio::task::spawn_blocking(move || this.verify(&password, stored.as_deref()))
             .await

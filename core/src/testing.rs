@@ -13,11 +13,13 @@ use std::path::PathBuf;
 use crate::db::{Db, Dialect};
 
 pub fn postgres_admin_url() -> String {
-    std::env::var("BERTH_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("BERTH_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub fn mysql_admin_url() -> String {
-    std::env::var("BERTH_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/mysql".into())
+    std::env::var("BERTH_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/mysql".into())
 }
 
 /// Replaces the database part of a server URL.
@@ -27,7 +29,10 @@ fn with_database(url: &str, db: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..].find('/').map(|i| scheme_end + i).unwrap_or(base.len());
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..host_end], db);
     if let Some(q) = query {
         out.push('?');
@@ -60,21 +65,38 @@ impl TestDb {
                 let pool = sqlx::PgPool::connect(&admin)
                     .await
                     .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for tests: {e}"));
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
                 pool.close().await;
-                (with_database(&admin, &name), Cleanup::Database { admin_url: admin, name })
+                (
+                    with_database(&admin, &name),
+                    Cleanup::Database {
+                        admin_url: admin,
+                        name,
+                    },
+                )
             }
             Dialect::MySql => {
                 let admin = mysql_admin_url();
                 let pool = sqlx::MySqlPool::connect(&admin)
                     .await
                     .unwrap_or_else(|e| panic!("MariaDB at {admin} is required for tests: {e}"));
-                sqlx::query(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
+                sqlx::query(&format!(
+                    "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                ))
+                .execute(&pool)
+                .await
+                .unwrap();
                 pool.close().await;
-                (with_database(&admin, &name), Cleanup::Database { admin_url: admin, name })
+                (
+                    with_database(&admin, &name),
+                    Cleanup::Database {
+                        admin_url: admin,
+                        name,
+                    },
+                )
             }
         };
         let db = Db::connect(&url).await.unwrap();
@@ -89,7 +111,10 @@ impl Drop for TestDb {
         // Drop cannot await; a short-lived runtime on its own thread does
         // the async teardown whatever runtime the test used.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             // The pool belongs to the test's runtime and is left alone here;
             // PostgreSQL's FORCE ends its connections, MariaDB drops a
             // database whose connections are idle.
@@ -103,12 +128,16 @@ impl Drop for TestDb {
                     Cleanup::Database { admin_url, name } => {
                         if admin_url.starts_with("mysql") {
                             if let Ok(pool) = sqlx::MySqlPool::connect(&admin_url).await {
-                                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&pool).await;
+                                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                                    .execute(&pool)
+                                    .await;
                             }
                         } else if let Ok(pool) = sqlx::PgPool::connect(&admin_url).await {
-                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&pool)
-                                .await;
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&pool)
+                            .await;
                         }
                     }
                 }
@@ -147,9 +176,21 @@ mod tests {
 
     #[test]
     fn swaps_the_database_name() {
-        assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("mysql://root@h:3306/", "x"), "mysql://root@h:3306/x");
-        assert_eq!(with_database("mysql://root@h:3306", "x"), "mysql://root@h:3306/x");
-        assert_eq!(with_database("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("mysql://root@h:3306/", "x"),
+            "mysql://root@h:3306/x"
+        );
+        assert_eq!(
+            with_database("mysql://root@h:3306", "x"),
+            "mysql://root@h:3306/x"
+        );
+        assert_eq!(
+            with_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
     }
 }

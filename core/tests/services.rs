@@ -77,143 +77,220 @@ fn field_codes(e: &Error) -> Vec<(String, ErrorCode)> {
     }
 }
 
-db_test!(migrations_leave_the_database_ready, |t: TestDb| async move {
-    assert!(t.db.ready().await);
-    // Applying again is a no-op.
-    t.db.migrate().await.unwrap();
-    assert!(t.db.ready().await);
-});
-
-db_test!(domains_can_be_created_listed_searched_and_paged, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    for i in 0..25 {
-        s.create_domain(&ops, domain(&format!("team-{i:02}"))).await.unwrap();
+db_test!(
+    migrations_leave_the_database_ready,
+    |t: TestDb| async move {
+        assert!(t.db.ready().await);
+        // Applying again is a no-op.
+        t.db.migrate().await.unwrap();
+        assert!(t.db.ready().await);
     }
-    s.create_domain(&ops, domain("finance")).await.unwrap();
+);
 
-    let first = s.list_domains(&ops, &ListQuery::default()).await.unwrap();
-    assert_eq!(first.total, 26);
-    assert_eq!(first.items.len(), 20);
-    assert_eq!(first.items[0].name, "finance", "sorted by name");
-    let second = s
-        .list_domains(&ops, &ListQuery { page: 2, ..Default::default() })
-        .await
-        .unwrap();
-    assert_eq!(second.items.len(), 6);
-    assert_eq!(second.pages(), 2);
-
-    let found = s
-        .list_domains(&ops, &ListQuery { search: "FIN".into(), ..Default::default() })
-        .await
-        .unwrap();
-    assert_eq!(found.total, 1);
-    assert_eq!(found.items[0].name, "finance");
-
-    // LIKE wildcards in a search are taken literally.
-    let none = s
-        .list_domains(&ops, &ListQuery { search: "%".into(), ..Default::default() })
-        .await
-        .unwrap();
-    assert_eq!(none.total, 0);
-});
-
-db_test!(domain_input_is_validated_and_rejections_change_nothing, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    let bad = DomainInput {
-        name: "Not_A_Label".into(),
-        display_name: "x".repeat(65),
-        description: String::new(),
-    };
-    let e = s.create_domain(&ops, bad).await.unwrap_err();
-    assert_eq!(
-        field_codes(&e),
-        vec![
-            ("name".into(), ErrorCode::Dns1123Label),
-            ("display_name".into(), ErrorCode::TooLong)
-        ]
-    );
-    s.create_domain(&ops, domain("acme")).await.unwrap();
-    let e = s.create_domain(&ops, domain("acme")).await.unwrap_err();
-    assert_eq!(field_codes(&e), vec![("name".into(), ErrorCode::Taken)]);
-    assert_eq!(s.list_domains(&ops, &ListQuery::default()).await.unwrap().total, 1);
-});
-
-db_test!(domain_edit_changes_display_fields_only, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    let d = s.create_domain(&ops, domain("acme")).await.unwrap();
-    let edited = s
-        .update_domain(
-            &ops,
-            d.id,
-            DomainInput {
-                name: "renamed".into(),
-                display_name: "Acme 公司".into(),
-                description: "HQ".into(),
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(edited.name, "acme");
-    assert_eq!(edited.display_name, "Acme 公司");
-    assert_eq!(edited.description, "HQ");
-    assert!(matches!(s.update_domain(&ops, 9999, domain("x")).await, Err(Error::NotFound)));
-});
-
-db_test!(a_domain_with_vdcs_cannot_be_deleted, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    let d = s.create_domain(&ops, domain("acme")).await.unwrap();
-    let v = s.create_vdc(&ops, vdc(d.id, "prod")).await.unwrap();
-    assert_eq!(s.get_domain(&ops, d.id).await.unwrap().vdc_count, 1);
-
-    match s.delete_domain(&ops, d.id).await {
-        Err(Error::Conflict { code, message }) => {
-            assert_eq!(code, ErrorCode::HasChildren);
-            assert!(message.contains("acme"), "{message}");
+db_test!(
+    domains_can_be_created_listed_searched_and_paged,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        for i in 0..25 {
+            s.create_domain(&ops, domain(&format!("team-{i:02}")))
+                .await
+                .unwrap();
         }
-        other => panic!("expected a conflict, got {other:?}"),
+        s.create_domain(&ops, domain("finance")).await.unwrap();
+
+        let first = s.list_domains(&ops, &ListQuery::default()).await.unwrap();
+        assert_eq!(first.total, 26);
+        assert_eq!(first.items.len(), 20);
+        assert_eq!(first.items[0].name, "finance", "sorted by name");
+        let second = s
+            .list_domains(
+                &ops,
+                &ListQuery {
+                    page: 2,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(second.items.len(), 6);
+        assert_eq!(second.pages(), 2);
+
+        let found = s
+            .list_domains(
+                &ops,
+                &ListQuery {
+                    search: "FIN".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.total, 1);
+        assert_eq!(found.items[0].name, "finance");
+
+        // LIKE wildcards in a search are taken literally.
+        let none = s
+            .list_domains(
+                &ops,
+                &ListQuery {
+                    search: "%".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(none.total, 0);
     }
-    assert!(s.get_domain(&ops, d.id).await.is_ok(), "refusal deleted nothing");
+);
 
-    s.delete_vdc(&ops, v.id).await.unwrap();
-    s.delete_domain(&ops, d.id).await.unwrap();
-    assert!(matches!(s.get_domain(&ops, d.id).await, Err(Error::NotFound)));
-});
+db_test!(
+    domain_input_is_validated_and_rejections_change_nothing,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let bad = DomainInput {
+            name: "Not_A_Label".into(),
+            display_name: "x".repeat(65),
+            description: String::new(),
+        };
+        let e = s.create_domain(&ops, bad).await.unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![
+                ("name".into(), ErrorCode::Dns1123Label),
+                ("display_name".into(), ErrorCode::TooLong)
+            ]
+        );
+        s.create_domain(&ops, domain("acme")).await.unwrap();
+        let e = s.create_domain(&ops, domain("acme")).await.unwrap_err();
+        assert_eq!(field_codes(&e), vec![("name".into(), ErrorCode::Taken)]);
+        assert_eq!(
+            s.list_domains(&ops, &ListQuery::default())
+                .await
+                .unwrap()
+                .total,
+            1
+        );
+    }
+);
 
-db_test!(vdc_names_are_unique_within_a_domain_only, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    let a = s.create_domain(&ops, domain("a")).await.unwrap();
-    let b = s.create_domain(&ops, domain("b")).await.unwrap();
-    s.create_vdc(&ops, vdc(a.id, "prod")).await.unwrap();
-    s.create_vdc(&ops, vdc(b.id, "prod")).await.unwrap();
-    let e = s.create_vdc(&ops, vdc(a.id, "prod")).await.unwrap_err();
-    assert_eq!(field_codes(&e), vec![("name".into(), ErrorCode::Taken)]);
-    let e = s.create_vdc(&ops, vdc(424242, "prod")).await.unwrap_err();
-    assert_eq!(field_codes(&e), vec![("domain_id".into(), ErrorCode::NotFound)]);
+db_test!(
+    domain_edit_changes_display_fields_only,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let d = s.create_domain(&ops, domain("acme")).await.unwrap();
+        let edited = s
+            .update_domain(
+                &ops,
+                d.id,
+                DomainInput {
+                    name: "renamed".into(),
+                    display_name: "Acme 公司".into(),
+                    description: "HQ".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(edited.name, "acme");
+        assert_eq!(edited.display_name, "Acme 公司");
+        assert_eq!(edited.description, "HQ");
+        assert!(matches!(
+            s.update_domain(&ops, 9999, domain("x")).await,
+            Err(Error::NotFound)
+        ));
+    }
+);
 
-    let in_a = s
-        .list_vdcs(&ops, &VdcFilter { domain_id: Some(a.id) }, &ListQuery::default())
-        .await
-        .unwrap();
-    assert_eq!(in_a.total, 1);
-    assert_eq!(in_a.items[0].domain_name, "a");
-    let all = s.list_vdcs(&ops, &VdcFilter::default(), &ListQuery::default()).await.unwrap();
-    assert_eq!(all.total, 2);
-});
+db_test!(
+    a_domain_with_vdcs_cannot_be_deleted,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let d = s.create_domain(&ops, domain("acme")).await.unwrap();
+        let v = s.create_vdc(&ops, vdc(d.id, "prod")).await.unwrap();
+        assert_eq!(s.get_domain(&ops, d.id).await.unwrap().vdc_count, 1);
 
-db_test!(login_gives_one_answer_for_every_failure, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    let ok = s.login("ops", &secret("ops-password"), &meta()).await.unwrap();
-    assert_eq!(ok.user_id, ops.user_id);
-    assert_eq!(ok.request, meta());
-    assert!(matches!(s.login("ops", &secret("wrong"), &meta()).await, Err(Error::Unauthenticated)));
-    assert!(matches!(s.login("nobody", &secret("ops-password"), &meta()).await, Err(Error::Unauthenticated)));
-});
+        match s.delete_domain(&ops, d.id).await {
+            Err(Error::Conflict { code, message }) => {
+                assert_eq!(code, ErrorCode::HasChildren);
+                assert!(message.contains("acme"), "{message}");
+            }
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        assert!(
+            s.get_domain(&ops, d.id).await.is_ok(),
+            "refusal deleted nothing"
+        );
+
+        s.delete_vdc(&ops, v.id).await.unwrap();
+        s.delete_domain(&ops, d.id).await.unwrap();
+        assert!(matches!(
+            s.get_domain(&ops, d.id).await,
+            Err(Error::NotFound)
+        ));
+    }
+);
+
+db_test!(
+    vdc_names_are_unique_within_a_domain_only,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let a = s.create_domain(&ops, domain("a")).await.unwrap();
+        let b = s.create_domain(&ops, domain("b")).await.unwrap();
+        s.create_vdc(&ops, vdc(a.id, "prod")).await.unwrap();
+        s.create_vdc(&ops, vdc(b.id, "prod")).await.unwrap();
+        let e = s.create_vdc(&ops, vdc(a.id, "prod")).await.unwrap_err();
+        assert_eq!(field_codes(&e), vec![("name".into(), ErrorCode::Taken)]);
+        let e = s.create_vdc(&ops, vdc(424242, "prod")).await.unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![("domain_id".into(), ErrorCode::NotFound)]
+        );
+
+        let in_a = s
+            .list_vdcs(
+                &ops,
+                &VdcFilter {
+                    domain_id: Some(a.id),
+                },
+                &ListQuery::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(in_a.total, 1);
+        assert_eq!(in_a.items[0].domain_name, "a");
+        let all = s
+            .list_vdcs(&ops, &VdcFilter::default(), &ListQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(all.total, 2);
+    }
+);
+
+db_test!(
+    login_gives_one_answer_for_every_failure,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let ok = s
+            .login("ops", &secret("ops-password"), &meta())
+            .await
+            .unwrap();
+        assert_eq!(ok.user_id, ops.user_id);
+        assert_eq!(ok.request, meta());
+        assert!(matches!(
+            s.login("ops", &secret("wrong"), &meta()).await,
+            Err(Error::Unauthenticated)
+        ));
+        assert!(matches!(
+            s.login("nobody", &secret("ops-password"), &meta()).await,
+            Err(Error::Unauthenticated)
+        ));
+    }
+);
 
 db_test!(the_initial_admin_is_created_once, |t: TestDb| async move {
     let s = services(&t).await;
@@ -223,55 +300,89 @@ db_test!(the_initial_admin_is_created_once, |t: TestDb| async move {
     let admin = s.login("admin", &password, &meta()).await.unwrap();
     assert_eq!(admin.bindings.len(), 1);
     assert_eq!(admin.bindings[0].scope, Scope::Platform);
-    assert!(s.ensure_initial_admin(Some(secret("other"))).await.unwrap().is_none());
+    assert!(s
+        .ensure_initial_admin(Some(secret("other")))
+        .await
+        .unwrap()
+        .is_none());
 });
 
-db_test!(a_user_without_bindings_is_refused_everything, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    let d = s.create_domain(&ops, domain("acme")).await.unwrap();
-    let v = s.create_vdc(&ops, vdc(d.id, "prod")).await.unwrap();
-    let id = s.create_user_with_role("nobody", "Nobody", &secret("pw-nobody"), None).await.unwrap();
-    let nobody = s.principal(id).await.unwrap().unwrap();
-    assert!(matches!(s.list_domains(&nobody, &ListQuery::default()).await, Err(Error::Forbidden)));
-    assert!(matches!(s.create_domain(&nobody, domain("x")).await, Err(Error::Forbidden)));
-    assert!(matches!(s.delete_domain(&nobody, d.id).await, Err(Error::NotFound)));
-    // Another tenant's object by id answers "not found", not "forbidden".
-    assert!(matches!(s.get_vdc(&nobody, v.id).await, Err(Error::NotFound)));
-    assert!(matches!(s.delete_vdc(&nobody, v.id).await, Err(Error::NotFound)));
-    assert_eq!(s.list_domains(&ops, &ListQuery::default()).await.unwrap().total, 1);
-});
+db_test!(
+    a_user_without_bindings_is_refused_everything,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let d = s.create_domain(&ops, domain("acme")).await.unwrap();
+        let v = s.create_vdc(&ops, vdc(d.id, "prod")).await.unwrap();
+        let id = s
+            .create_user_with_role("nobody", "Nobody", &secret("pw-nobody"), None)
+            .await
+            .unwrap();
+        let nobody = s.principal(id).await.unwrap().unwrap();
+        assert!(matches!(
+            s.list_domains(&nobody, &ListQuery::default()).await,
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            s.create_domain(&nobody, domain("x")).await,
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            s.delete_domain(&nobody, d.id).await,
+            Err(Error::NotFound)
+        ));
+        // Another tenant's object by id answers "not found", not "forbidden".
+        assert!(matches!(
+            s.get_vdc(&nobody, v.id).await,
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            s.delete_vdc(&nobody, v.id).await,
+            Err(Error::NotFound)
+        ));
+        assert_eq!(
+            s.list_domains(&ops, &ListQuery::default())
+                .await
+                .unwrap()
+                .total,
+            1
+        );
+    }
+);
 
-db_test!(sessions_round_trip_through_the_database, |t: TestDb| async move {
-    let store = DbSessionStore::new(t.db.clone());
-    let mut data = std::collections::HashMap::new();
-    data.insert(USER_ID_KEY.to_owned(), serde_json::json!(42));
-    let mut record = Record {
-        id: Id::default(),
-        data,
-        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-    };
-    store.create(&mut record).await.unwrap();
-    let loaded = store.load(&record.id).await.unwrap().unwrap();
-    assert_eq!(loaded.data.get(USER_ID_KEY), Some(&serde_json::json!(42)));
-    record.data.insert("k".into(), serde_json::json!("v"));
-    store.save(&record).await.unwrap();
-    assert_eq!(store.load(&record.id).await.unwrap().unwrap().data.len(), 2);
-    store.delete(&record.id).await.unwrap();
-    assert!(store.load(&record.id).await.unwrap().is_none());
-    // A late save after sign-out does not resurrect the session.
-    store.save(&record).await.unwrap();
-    assert!(store.load(&record.id).await.unwrap().is_none());
+db_test!(
+    sessions_round_trip_through_the_database,
+    |t: TestDb| async move {
+        let store = DbSessionStore::new(t.db.clone());
+        let mut data = std::collections::HashMap::new();
+        data.insert(USER_ID_KEY.to_owned(), serde_json::json!(42));
+        let mut record = Record {
+            id: Id::default(),
+            data,
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        store.create(&mut record).await.unwrap();
+        let loaded = store.load(&record.id).await.unwrap().unwrap();
+        assert_eq!(loaded.data.get(USER_ID_KEY), Some(&serde_json::json!(42)));
+        record.data.insert("k".into(), serde_json::json!("v"));
+        store.save(&record).await.unwrap();
+        assert_eq!(store.load(&record.id).await.unwrap().unwrap().data.len(), 2);
+        store.delete(&record.id).await.unwrap();
+        assert!(store.load(&record.id).await.unwrap().is_none());
+        // A late save after sign-out does not resurrect the session.
+        store.save(&record).await.unwrap();
+        assert!(store.load(&record.id).await.unwrap().is_none());
 
-    let mut expired = Record {
-        id: Id::default(),
-        data: Default::default(),
-        expiry_date: time::OffsetDateTime::now_utc() - time::Duration::seconds(5),
-    };
-    store.create(&mut expired).await.unwrap();
-    assert!(store.load(&expired.id).await.unwrap().is_none());
-    assert_eq!(store.delete_expired().await.unwrap(), 1);
-});
+        let mut expired = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: time::OffsetDateTime::now_utc() - time::Duration::seconds(5),
+        };
+        store.create(&mut expired).await.unwrap();
+        assert!(store.load(&expired.id).await.unwrap().is_none());
+        assert_eq!(store.delete_expired().await.unwrap(), 1);
+    }
+);
 
 #[derive(sqlx::FromRow, Debug)]
 struct AuditRow {
@@ -289,7 +400,15 @@ async fn audit_rows(t: &TestDb) -> Vec<AuditRow> {
     use sea_query::{Order, Query};
     t.db.fetch_all(
         Query::select()
-            .columns([A::Username, A::Source, A::Action, A::Target, A::Outcome, A::RequestId, A::Details])
+            .columns([
+                A::Username,
+                A::Source,
+                A::Action,
+                A::Target,
+                A::Outcome,
+                A::RequestId,
+                A::Details,
+            ])
             .from(A::Table)
             .order_by(A::Id, Order::Asc),
     )
@@ -297,94 +416,173 @@ async fn audit_rows(t: &TestDb) -> Vec<AuditRow> {
     .unwrap()
 }
 
-db_test!(changes_denials_and_sign_ins_are_audited, |t: TestDb| async move {
-    let s = services(&t).await;
-    let mut ops = operator(&s).await;
-    ops.request = meta();
-    s.create_domain(&ops, domain("acme")).await.unwrap();
-    s.create_domain(&ops, domain("Bad_Name")).await.unwrap_err();
-    let id = s.create_user_with_role("nobody", "Nobody", &secret("pw-nobody"), None).await.unwrap();
-    let mut nobody = s.principal(id).await.unwrap().unwrap();
-    nobody.request = meta();
-    s.create_domain(&nobody, domain("sneaky")).await.unwrap_err();
-    s.login("ops", &secret("wrong"), &meta()).await.unwrap_err();
-    s.login("ops", &secret("ops-password"), &meta()).await.unwrap();
-    s.login("who-is-this", &secret("x"), &meta()).await.unwrap_err();
-    s.logout(&ops).await;
-    // Reads that are allowed leave no record.
-    s.list_domains(&ops, &ListQuery::default()).await.unwrap();
+db_test!(
+    changes_denials_and_sign_ins_are_audited,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let mut ops = operator(&s).await;
+        ops.request = meta();
+        s.create_domain(&ops, domain("acme")).await.unwrap();
+        s.create_domain(&ops, domain("Bad_Name")).await.unwrap_err();
+        let id = s
+            .create_user_with_role("nobody", "Nobody", &secret("pw-nobody"), None)
+            .await
+            .unwrap();
+        let mut nobody = s.principal(id).await.unwrap().unwrap();
+        nobody.request = meta();
+        s.create_domain(&nobody, domain("sneaky"))
+            .await
+            .unwrap_err();
+        s.login("ops", &secret("wrong"), &meta()).await.unwrap_err();
+        s.login("ops", &secret("ops-password"), &meta())
+            .await
+            .unwrap();
+        s.login("who-is-this", &secret("x"), &meta())
+            .await
+            .unwrap_err();
+        s.logout(&ops).await;
+        // Reads that are allowed leave no record.
+        s.list_domains(&ops, &ListQuery::default()).await.unwrap();
 
-    let rows = audit_rows(&t).await;
-    let seen: Vec<(&str, &str, &str, &str)> = rows
-        .iter()
-        .map(|r| (r.username.as_str(), r.action.as_str(), r.target.as_str(), r.outcome.as_str()))
-        .collect();
-    assert_eq!(
-        seen,
-        vec![
-            ("ops", "domain.create", "domain/acme", "allowed"),
-            ("ops", "domain.create", "domain/Bad_Name", "failed"),
-            ("nobody", "domain.create", "domain/sneaky", "denied"),
-            ("ops", "auth.login", "session", "failed"),
-            ("ops", "auth.login", "session", "allowed"),
-            ("(unknown)", "auth.login", "session", "failed"),
-            ("ops", "auth.logout", "session", "allowed"),
-        ]
-    );
-    assert_eq!(rows[1].details, "invalid: name");
-    assert!(rows.iter().all(|r| r.request_id == "req-1" && r.source.as_deref() == Some("192.0.2.7")));
-    assert!(rows.iter().all(|r| !r.details.contains("password") && !r.target.contains("wrong")));
-});
+        let rows = audit_rows(&t).await;
+        let seen: Vec<(&str, &str, &str, &str)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.username.as_str(),
+                    r.action.as_str(),
+                    r.target.as_str(),
+                    r.outcome.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("ops", "domain.create", "domain/acme", "allowed"),
+                ("ops", "domain.create", "domain/Bad_Name", "failed"),
+                ("nobody", "domain.create", "domain/sneaky", "denied"),
+                ("ops", "auth.login", "session", "failed"),
+                ("ops", "auth.login", "session", "allowed"),
+                ("(unknown)", "auth.login", "session", "failed"),
+                ("ops", "auth.logout", "session", "allowed"),
+            ]
+        );
+        assert_eq!(rows[1].details, "invalid: name");
+        assert!(rows
+            .iter()
+            .all(|r| r.request_id == "req-1" && r.source.as_deref() == Some("192.0.2.7")));
+        assert!(rows
+            .iter()
+            .all(|r| !r.details.contains("password") && !r.target.contains("wrong")));
+    }
+);
 
-db_test!(tenants_see_only_their_own_domains_and_vdcs, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
-    let b = s.create_domain(&ops, domain("beta")).await.unwrap();
-    let a1 = s.create_vdc(&ops, vdc(a.id, "a-one")).await.unwrap();
-    s.create_vdc(&ops, vdc(a.id, "a-two")).await.unwrap();
-    let b1 = s.create_vdc(&ops, vdc(b.id, "b-one")).await.unwrap();
+db_test!(
+    tenants_see_only_their_own_domains_and_vdcs,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
+        let b = s.create_domain(&ops, domain("beta")).await.unwrap();
+        let a1 = s.create_vdc(&ops, vdc(a.id, "a-one")).await.unwrap();
+        s.create_vdc(&ops, vdc(a.id, "a-two")).await.unwrap();
+        let b1 = s.create_vdc(&ops, vdc(b.id, "b-one")).await.unwrap();
 
-    let login_as = |name: &'static str, role| {
-        let s = s.clone();
-        async move {
-            let id = s.create_user_with_role(name, name, &secret("pw-tenant-1"), Some(role)).await.unwrap();
-            s.principal(id).await.unwrap().unwrap()
-        }
-    };
-    let admin_a = login_as("admin-a", (RoleType::DomainAdmin, Scope::Domain(a.id))).await;
-    let user_b1 = login_as(
-        "user-b1",
-        (RoleType::VdcUser, Scope::Vdc { domain_id: b.id, vdc_id: b1.id }),
-    )
-    .await;
+        let login_as = |name: &'static str, role| {
+            let s = s.clone();
+            async move {
+                let id = s
+                    .create_user_with_role(name, name, &secret("pw-tenant-1"), Some(role))
+                    .await
+                    .unwrap();
+                s.principal(id).await.unwrap().unwrap()
+            }
+        };
+        let admin_a = login_as("admin-a", (RoleType::DomainAdmin, Scope::Domain(a.id))).await;
+        let user_b1 = login_as(
+            "user-b1",
+            (
+                RoleType::VdcUser,
+                Scope::Vdc {
+                    domain_id: b.id,
+                    vdc_id: b1.id,
+                },
+            ),
+        )
+        .await;
 
-    let names = |p: berth_api::Page<berth_api::Vdc>| p.items.into_iter().map(|v| v.name).collect::<Vec<_>>();
-    let all = ListQuery::default();
-    let domains = s.list_domains(&admin_a, &all).await.unwrap();
-    assert_eq!(domains.total, 1);
-    assert_eq!(domains.items[0].name, "alpha");
-    assert_eq!(names(s.list_vdcs(&admin_a, &VdcFilter::default(), &all).await.unwrap()), ["a-one", "a-two"]);
-    // Filtering by another tenant's domain finds nothing rather than leaking.
-    let other = s.list_vdcs(&admin_a, &VdcFilter { domain_id: Some(b.id) }, &all).await.unwrap();
-    assert_eq!(other.total, 0);
-    // Search stays inside the tenant too.
-    let q = ListQuery { search: "one".into(), ..Default::default() };
-    assert_eq!(names(s.list_vdcs(&admin_a, &VdcFilter::default(), &q).await.unwrap()), ["a-one"]);
+        let names = |p: berth_api::Page<berth_api::Vdc>| {
+            p.items.into_iter().map(|v| v.name).collect::<Vec<_>>()
+        };
+        let all = ListQuery::default();
+        let domains = s.list_domains(&admin_a, &all).await.unwrap();
+        assert_eq!(domains.total, 1);
+        assert_eq!(domains.items[0].name, "alpha");
+        assert_eq!(
+            names(
+                s.list_vdcs(&admin_a, &VdcFilter::default(), &all)
+                    .await
+                    .unwrap()
+            ),
+            ["a-one", "a-two"]
+        );
+        // Filtering by another tenant's domain finds nothing rather than leaking.
+        let other = s
+            .list_vdcs(
+                &admin_a,
+                &VdcFilter {
+                    domain_id: Some(b.id),
+                },
+                &all,
+            )
+            .await
+            .unwrap();
+        assert_eq!(other.total, 0);
+        // Search stays inside the tenant too.
+        let q = ListQuery {
+            search: "one".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            names(
+                s.list_vdcs(&admin_a, &VdcFilter::default(), &q)
+                    .await
+                    .unwrap()
+            ),
+            ["a-one"]
+        );
 
-    assert_eq!(names(s.list_vdcs(&user_b1, &VdcFilter::default(), &all).await.unwrap()), ["b-one"]);
-    assert!(matches!(s.list_domains(&user_b1, &all).await, Err(Error::Forbidden)));
-    assert!(matches!(s.get_vdc(&user_b1, a1.id).await, Err(Error::NotFound)));
-    assert!(matches!(s.get_domain(&admin_a, b.id).await, Err(Error::NotFound)));
-    assert_eq!(s.get_vdc(&admin_a, a1.id).await.unwrap().name, "a-one");
+        assert_eq!(
+            names(
+                s.list_vdcs(&user_b1, &VdcFilter::default(), &all)
+                    .await
+                    .unwrap()
+            ),
+            ["b-one"]
+        );
+        assert!(matches!(
+            s.list_domains(&user_b1, &all).await,
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            s.get_vdc(&user_b1, a1.id).await,
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            s.get_domain(&admin_a, b.id).await,
+            Err(Error::NotFound)
+        ));
+        assert_eq!(s.get_vdc(&admin_a, a1.id).await.unwrap().name, "a-one");
 
-    let o = s.overview(&admin_a).await.unwrap();
-    assert_eq!((o.domains, o.vdcs, o.clusters), (1, 2, 0));
-    let o = s.overview(&user_b1).await.unwrap();
-    assert_eq!((o.domains, o.vdcs, o.clusters), (0, 1, 0));
-    let o = s.overview(&ops).await.unwrap();
-    assert_eq!((o.domains, o.vdcs), (2, 3));
-});
+        let o = s.overview(&admin_a).await.unwrap();
+        assert_eq!((o.domains, o.vdcs, o.clusters), (1, 2, 0));
+        let o = s.overview(&user_b1).await.unwrap();
+        assert_eq!((o.domains, o.vdcs, o.clusters), (0, 1, 0));
+        let o = s.overview(&ops).await.unwrap();
+        assert_eq!((o.domains, o.vdcs), (2, 3));
+    }
+);
 
 fn role_input(name: &str, role_type: &str, permissions: &[&str]) -> berth_api::RoleInput {
     berth_api::RoleInput {
@@ -401,104 +599,187 @@ async fn bind(t: &TestDb, user_id: i64, role_id: i64, kind: &str, scope_id: Opti
     let q = sea_query::Query::insert()
         .into_table(B::Table)
         .columns([B::UserId, B::RoleId, B::ScopeKind, B::ScopeId, B::CreatedAt])
-        .values_panic([user_id.into(), role_id.into(), kind.into(), scope_id.into(), chrono::Utc::now().into()])
+        .values_panic([
+            user_id.into(),
+            role_id.into(),
+            kind.into(),
+            scope_id.into(),
+            chrono::Utc::now().into(),
+        ])
         .to_owned();
     t.db.insert(q).await.unwrap()
 }
 
-db_test!(custom_roles_hold_exactly_what_was_picked, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    let d = s.create_domain(&ops, domain("acme")).await.unwrap();
-    let v = s.create_vdc(&ops, vdc(d.id, "prod")).await.unwrap();
-    let role = s
-        .create_role(&ops, role_input("Log reader", "vdc_user", &["pod.log.read", "workload.read", "vdc.read"]))
-        .await
-        .unwrap();
-    assert!(!role.builtin);
-    // Stored in catalogue order.
-    assert_eq!(role.permissions, ["vdc.read", "workload.read", "pod.log.read"]);
-    let roles = s.list_roles(&ops).await.unwrap();
-    assert_eq!(roles.len(), 5, "four built-in roles and the custom one");
-    assert!(roles.iter().take(4).all(|r| r.builtin));
+db_test!(
+    custom_roles_hold_exactly_what_was_picked,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let d = s.create_domain(&ops, domain("acme")).await.unwrap();
+        let v = s.create_vdc(&ops, vdc(d.id, "prod")).await.unwrap();
+        let role = s
+            .create_role(
+                &ops,
+                role_input(
+                    "Log reader",
+                    "vdc_user",
+                    &["pod.log.read", "workload.read", "vdc.read"],
+                ),
+            )
+            .await
+            .unwrap();
+        assert!(!role.builtin);
+        // Stored in catalogue order.
+        assert_eq!(
+            role.permissions,
+            ["vdc.read", "workload.read", "pod.log.read"]
+        );
+        let roles = s.list_roles(&ops).await.unwrap();
+        assert_eq!(roles.len(), 5, "four built-in roles and the custom one");
+        assert!(roles.iter().take(4).all(|r| r.builtin));
 
-    let uid = s.create_user_with_role("reader", "Reader", &secret("pw-reader-1"), None).await.unwrap();
-    bind(&t, uid, role.id, "vdc", Some(v.id)).await;
-    let reader = s.principal(uid).await.unwrap().unwrap();
-    use berth_core::auth::Permission as P;
-    assert_eq!(reader.bindings[0].permissions, vec![P::VdcRead, P::WorkloadRead, P::PodLogRead]);
-    assert_eq!(s.get_vdc(&reader, v.id).await.unwrap().name, "prod");
-    assert!(matches!(s.update_vdc(&reader, v.id, vdc(d.id, "prod")).await, Err(Error::Forbidden)));
+        let uid = s
+            .create_user_with_role("reader", "Reader", &secret("pw-reader-1"), None)
+            .await
+            .unwrap();
+        bind(&t, uid, role.id, "vdc", Some(v.id)).await;
+        let reader = s.principal(uid).await.unwrap().unwrap();
+        use berth_core::auth::Permission as P;
+        assert_eq!(
+            reader.bindings[0].permissions,
+            vec![P::VdcRead, P::WorkloadRead, P::PodLogRead]
+        );
+        assert_eq!(s.get_vdc(&reader, v.id).await.unwrap().name, "prod");
+        assert!(matches!(
+            s.update_vdc(&reader, v.id, vdc(d.id, "prod")).await,
+            Err(Error::Forbidden)
+        ));
 
-    let edited = s
-        .update_role(&ops, role.id, role_input("Log reader", "domain_admin", &["vdc.read"]))
-        .await
-        .unwrap();
-    assert_eq!(edited.permissions, ["vdc.read"]);
-    assert_eq!(edited.role_type, "vdc_user", "the type stays");
-    let reader = s.principal(uid).await.unwrap().unwrap();
-    assert_eq!(reader.bindings[0].permissions, vec![P::VdcRead]);
-});
-
-db_test!(custom_role_input_is_checked_against_the_type, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    let codes = |e: Error| field_codes(&e);
-    let e = s.create_role(&ops, role_input("X", "vdc_user", &["cluster.read"])).await.unwrap_err();
-    assert_eq!(codes(e), vec![("permissions".into(), ErrorCode::Invalid)]);
-    let e = s.create_role(&ops, role_input("X", "vdc_admin", &["no.such"])).await.unwrap_err();
-    assert_eq!(codes(e), vec![("permissions".into(), ErrorCode::Invalid)]);
-    let e = s.create_role(&ops, role_input("", "vdc_admin", &[])).await.unwrap_err();
-    assert_eq!(
-        codes(e),
-        vec![("name".into(), ErrorCode::Required), ("permissions".into(), ErrorCode::Required)]
-    );
-    let e = s.create_role(&ops, role_input("X", "wizard", &["vdc.read"])).await.unwrap_err();
-    assert_eq!(codes(e), vec![("role_type".into(), ErrorCode::Invalid)]);
-    s.create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"])).await.unwrap();
-    let e = s.create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"])).await.unwrap_err();
-    assert_eq!(codes(e), vec![("name".into(), ErrorCode::Taken)]);
-    assert_eq!(s.list_roles(&ops).await.unwrap().len(), 5, "rejections created nothing");
-
-    let domain_admin_id = s
-        .create_user_with_role("dadmin", "D", &secret("pw-dadmin-1"), Some((RoleType::DomainAdmin, Scope::Domain(1))))
-        .await
-        .unwrap();
-    let domain_admin = s.principal(domain_admin_id).await.unwrap().unwrap();
-    assert!(matches!(
-        s.create_role(&domain_admin, role_input("Mine", "vdc_user", &["vdc.read"])).await,
-        Err(Error::Forbidden)
-    ));
-});
-
-db_test!(built_in_roles_are_locked_and_bound_roles_stay, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    let roles = s.list_roles(&ops).await.unwrap();
-    let builtin = roles.iter().find(|r| r.name == "vdc-user").unwrap();
-    assert!(matches!(s.delete_role(&ops, builtin.id).await, Err(Error::Conflict { .. })));
-    assert!(matches!(
-        s.update_role(&ops, builtin.id, role_input("x", "vdc_user", &["vdc.read"])).await,
-        Err(Error::Conflict { .. })
-    ));
-
-    let role = s.create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"])).await.unwrap();
-    let uid = s.create_user_with_role("holder", "Holder", &secret("pw-holder-1"), None).await.unwrap();
-    let binding = bind(&t, uid, role.id, "vdc", Some(42)).await;
-    match s.delete_role(&ops, role.id).await {
-        Err(Error::Conflict { code, message }) => {
-            assert_eq!(code, ErrorCode::HasChildren);
-            assert!(message.contains("holder (vdc 42)"), "{message}");
-        }
-        other => panic!("expected a refusal, got {other:?}"),
+        let edited = s
+            .update_role(
+                &ops,
+                role.id,
+                role_input("Log reader", "domain_admin", &["vdc.read"]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(edited.permissions, ["vdc.read"]);
+        assert_eq!(edited.role_type, "vdc_user", "the type stays");
+        let reader = s.principal(uid).await.unwrap().unwrap();
+        assert_eq!(reader.bindings[0].permissions, vec![P::VdcRead]);
     }
-    use berth_core::db::schema::RoleBindings as B;
-    t.db.execute(&sea_query::Query::delete().from_table(B::Table).and_where(sea_query::Expr::col(B::Id).eq(binding)).to_owned())
+);
+
+db_test!(
+    custom_role_input_is_checked_against_the_type,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let codes = |e: Error| field_codes(&e);
+        let e = s
+            .create_role(&ops, role_input("X", "vdc_user", &["cluster.read"]))
+            .await
+            .unwrap_err();
+        assert_eq!(codes(e), vec![("permissions".into(), ErrorCode::Invalid)]);
+        let e = s
+            .create_role(&ops, role_input("X", "vdc_admin", &["no.such"]))
+            .await
+            .unwrap_err();
+        assert_eq!(codes(e), vec![("permissions".into(), ErrorCode::Invalid)]);
+        let e = s
+            .create_role(&ops, role_input("", "vdc_admin", &[]))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            codes(e),
+            vec![
+                ("name".into(), ErrorCode::Required),
+                ("permissions".into(), ErrorCode::Required)
+            ]
+        );
+        let e = s
+            .create_role(&ops, role_input("X", "wizard", &["vdc.read"]))
+            .await
+            .unwrap_err();
+        assert_eq!(codes(e), vec![("role_type".into(), ErrorCode::Invalid)]);
+        s.create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"]))
+            .await
+            .unwrap();
+        let e = s
+            .create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"]))
+            .await
+            .unwrap_err();
+        assert_eq!(codes(e), vec![("name".into(), ErrorCode::Taken)]);
+        assert_eq!(
+            s.list_roles(&ops).await.unwrap().len(),
+            5,
+            "rejections created nothing"
+        );
+
+        let domain_admin_id = s
+            .create_user_with_role(
+                "dadmin",
+                "D",
+                &secret("pw-dadmin-1"),
+                Some((RoleType::DomainAdmin, Scope::Domain(1))),
+            )
+            .await
+            .unwrap();
+        let domain_admin = s.principal(domain_admin_id).await.unwrap().unwrap();
+        assert!(matches!(
+            s.create_role(&domain_admin, role_input("Mine", "vdc_user", &["vdc.read"]))
+                .await,
+            Err(Error::Forbidden)
+        ));
+    }
+);
+
+db_test!(
+    built_in_roles_are_locked_and_bound_roles_stay,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let roles = s.list_roles(&ops).await.unwrap();
+        let builtin = roles.iter().find(|r| r.name == "vdc-user").unwrap();
+        assert!(matches!(
+            s.delete_role(&ops, builtin.id).await,
+            Err(Error::Conflict { .. })
+        ));
+        assert!(matches!(
+            s.update_role(&ops, builtin.id, role_input("x", "vdc_user", &["vdc.read"]))
+                .await,
+            Err(Error::Conflict { .. })
+        ));
+
+        let role = s
+            .create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"]))
+            .await
+            .unwrap();
+        let uid = s
+            .create_user_with_role("holder", "Holder", &secret("pw-holder-1"), None)
+            .await
+            .unwrap();
+        let binding = bind(&t, uid, role.id, "vdc", Some(42)).await;
+        match s.delete_role(&ops, role.id).await {
+            Err(Error::Conflict { code, message }) => {
+                assert_eq!(code, ErrorCode::HasChildren);
+                assert!(message.contains("holder (vdc 42)"), "{message}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        use berth_core::db::schema::RoleBindings as B;
+        t.db.execute(
+            &sea_query::Query::delete()
+                .from_table(B::Table)
+                .and_where(sea_query::Expr::col(B::Id).eq(binding))
+                .to_owned(),
+        )
         .await
         .unwrap();
-    s.delete_role(&ops, role.id).await.unwrap();
-    assert_eq!(s.list_roles(&ops).await.unwrap().len(), 4);
-});
+        s.delete_role(&ops, role.id).await.unwrap();
+        assert_eq!(s.list_roles(&ops).await.unwrap().len(), 4);
+    }
+);
 
 fn grant(user_id: i64, role_id: i64, kind: &str, scope_id: Option<i64>) -> berth_api::GrantInput {
     berth_api::GrantInput {
@@ -509,76 +790,165 @@ fn grant(user_id: i64, role_id: i64, kind: &str, scope_id: Option<i64>) -> berth
     }
 }
 
-db_test!(grants_follow_scope_and_never_escalate, |t: TestDb| async move {
-    let s = services(&t).await;
-    let ops = operator(&s).await;
-    let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
-    let b = s.create_domain(&ops, domain("beta")).await.unwrap();
-    let a1 = s.create_vdc(&ops, vdc(a.id, "a-one")).await.unwrap();
-    let b1 = s.create_vdc(&ops, vdc(b.id, "b-one")).await.unwrap();
-    let role = |name: &str| {
-        let s = s.clone();
-        let ops = ops.clone();
-        let name = name.to_owned();
-        async move { s.list_roles(&ops).await.unwrap().into_iter().find(|r| r.name == name).unwrap().id }
-    };
-    let (ops_role, domain_admin, vdc_admin, vdc_user) =
-        (role("operations-admin").await, role("domain-admin").await, role("vdc-admin").await, role("vdc-user").await);
-    let user = |name: &'static str| {
-        let s = s.clone();
-        async move { s.create_user_with_role(name, name, &secret("pw-grants-1"), None).await.unwrap() }
-    };
-    let (dan, vic, val, eve) = (user("dan").await, user("vic").await, user("val").await, user("eve").await);
+db_test!(
+    grants_follow_scope_and_never_escalate,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
+        let b = s.create_domain(&ops, domain("beta")).await.unwrap();
+        let a1 = s.create_vdc(&ops, vdc(a.id, "a-one")).await.unwrap();
+        let b1 = s.create_vdc(&ops, vdc(b.id, "b-one")).await.unwrap();
+        let role = |name: &str| {
+            let s = s.clone();
+            let ops = ops.clone();
+            let name = name.to_owned();
+            async move {
+                s.list_roles(&ops)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|r| r.name == name)
+                    .unwrap()
+                    .id
+            }
+        };
+        let (ops_role, domain_admin, vdc_admin, vdc_user) = (
+            role("operations-admin").await,
+            role("domain-admin").await,
+            role("vdc-admin").await,
+            role("vdc-user").await,
+        );
+        let user = |name: &'static str| {
+            let s = s.clone();
+            async move {
+                s.create_user_with_role(name, name, &secret("pw-grants-1"), None)
+                    .await
+                    .unwrap()
+            }
+        };
+        let (dan, vic, val, eve) = (
+            user("dan").await,
+            user("vic").await,
+            user("val").await,
+            user("eve").await,
+        );
 
-    // Operators grant anything; the grantee's rights follow.
-    let g = s.grant_role(&ops, grant(dan, domain_admin, "domain", Some(a.id))).await.unwrap();
-    assert_eq!((g.username.as_str(), g.role_name.as_str()), ("dan", "domain-admin"));
-    let dan_p = s.principal(dan).await.unwrap().unwrap();
-    assert_eq!(s.list_vdcs(&dan_p, &VdcFilter::default(), &ListQuery::default()).await.unwrap().total, 1);
+        // Operators grant anything; the grantee's rights follow.
+        let g = s
+            .grant_role(&ops, grant(dan, domain_admin, "domain", Some(a.id)))
+            .await
+            .unwrap();
+        assert_eq!(
+            (g.username.as_str(), g.role_name.as_str()),
+            ("dan", "domain-admin")
+        );
+        let dan_p = s.principal(dan).await.unwrap().unwrap();
+        assert_eq!(
+            s.list_vdcs(&dan_p, &VdcFilter::default(), &ListQuery::default())
+                .await
+                .unwrap()
+                .total,
+            1
+        );
 
-    // Domain admins grant within their domain only.
-    s.grant_role(&dan_p, grant(vic, vdc_admin, "vdc", Some(a1.id))).await.unwrap();
-    assert!(matches!(s.grant_role(&dan_p, grant(vic, vdc_admin, "vdc", Some(b1.id))).await, Err(Error::NotFound)));
-    assert!(matches!(s.grant_role(&dan_p, grant(vic, ops_role, "platform", None)).await, Err(Error::Forbidden)));
-    assert!(matches!(
-        s.grant_role(&dan_p, grant(vic, domain_admin, "domain", Some(b.id))).await,
-        Err(Error::NotFound)
-    ));
+        // Domain admins grant within their domain only.
+        s.grant_role(&dan_p, grant(vic, vdc_admin, "vdc", Some(a1.id)))
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.grant_role(&dan_p, grant(vic, vdc_admin, "vdc", Some(b1.id)))
+                .await,
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            s.grant_role(&dan_p, grant(vic, ops_role, "platform", None))
+                .await,
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            s.grant_role(&dan_p, grant(vic, domain_admin, "domain", Some(b.id)))
+                .await,
+            Err(Error::NotFound)
+        ));
 
-    // VDC admins grant VDC roles in their VDC only (domains are not
-    // theirs to see, so a domain grant finds nothing).
-    let vic_p = s.principal(vic).await.unwrap().unwrap();
-    s.grant_role(&vic_p, grant(val, vdc_user, "vdc", Some(a1.id))).await.unwrap();
-    assert!(matches!(
-        s.grant_role(&vic_p, grant(val, domain_admin, "domain", Some(a.id))).await,
-        Err(Error::NotFound)
-    ));
-    assert!(matches!(s.grant_role(&vic_p, grant(val, vdc_user, "vdc", Some(b1.id))).await, Err(Error::NotFound)));
+        // VDC admins grant VDC roles in their VDC only (domains are not
+        // theirs to see, so a domain grant finds nothing).
+        let vic_p = s.principal(vic).await.unwrap().unwrap();
+        s.grant_role(&vic_p, grant(val, vdc_user, "vdc", Some(a1.id)))
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.grant_role(&vic_p, grant(val, domain_admin, "domain", Some(a.id)))
+                .await,
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            s.grant_role(&vic_p, grant(val, vdc_user, "vdc", Some(b1.id)))
+                .await,
+            Err(Error::NotFound)
+        ));
 
-    // A role binds only at its type's scope kind.
-    let e = s.grant_role(&ops, grant(eve, vdc_user, "domain", Some(a.id))).await.unwrap_err();
-    assert_eq!(field_codes(&e), vec![("scope_kind".into(), ErrorCode::Invalid)]);
+        // A role binds only at its type's scope kind.
+        let e = s
+            .grant_role(&ops, grant(eve, vdc_user, "domain", Some(a.id)))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![("scope_kind".into(), ErrorCode::Invalid)]
+        );
 
-    // Nobody grants what they do not hold: a custom domain role that may
-    // bind and read, but not change VDCs, cannot hand out vdc-admin.
-    let binder = s
-        .create_role(&ops, role_input("Binder", "domain_admin", &["role.bind", "vdc.read", "domain.read"]))
-        .await
-        .unwrap();
-    s.grant_role(&ops, grant(eve, binder.id, "domain", Some(a.id))).await.unwrap();
-    let eve_p = s.principal(eve).await.unwrap().unwrap();
-    assert!(matches!(s.grant_role(&eve_p, grant(val, vdc_admin, "vdc", Some(a1.id))).await, Err(Error::Forbidden)));
-    let viewer = s.create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"])).await.unwrap();
-    s.grant_role(&eve_p, grant(val, viewer.id, "vdc", Some(a1.id))).await.unwrap();
+        // Nobody grants what they do not hold: a custom domain role that may
+        // bind and read, but not change VDCs, cannot hand out vdc-admin.
+        let binder = s
+            .create_role(
+                &ops,
+                role_input(
+                    "Binder",
+                    "domain_admin",
+                    &["role.bind", "vdc.read", "domain.read"],
+                ),
+            )
+            .await
+            .unwrap();
+        s.grant_role(&ops, grant(eve, binder.id, "domain", Some(a.id)))
+            .await
+            .unwrap();
+        let eve_p = s.principal(eve).await.unwrap().unwrap();
+        assert!(matches!(
+            s.grant_role(&eve_p, grant(val, vdc_admin, "vdc", Some(a1.id)))
+                .await,
+            Err(Error::Forbidden)
+        ));
+        let viewer = s
+            .create_role(&ops, role_input("Viewer", "vdc_user", &["vdc.read"]))
+            .await
+            .unwrap();
+        s.grant_role(&eve_p, grant(val, viewer.id, "vdc", Some(a1.id)))
+            .await
+            .unwrap();
 
-    // Twice is refused; revoking follows the same scope rules.
-    assert!(matches!(
-        s.grant_role(&eve_p, grant(val, viewer.id, "vdc", Some(a1.id))).await,
-        Err(Error::Conflict { .. })
-    ));
-    let platform_grant = s.grant_role(&ops, grant(val, ops_role, "platform", None)).await.unwrap();
-    assert!(matches!(s.revoke_role(&dan_p, platform_grant.id).await, Err(Error::Forbidden)));
-    s.revoke_role(&ops, platform_grant.id).await.unwrap();
-    let val_p = s.principal(val).await.unwrap().unwrap();
-    assert_eq!(val_p.bindings.len(), 2, "vdc-user and Viewer at a-one remain");
-});
+        // Twice is refused; revoking follows the same scope rules.
+        assert!(matches!(
+            s.grant_role(&eve_p, grant(val, viewer.id, "vdc", Some(a1.id)))
+                .await,
+            Err(Error::Conflict { .. })
+        ));
+        let platform_grant = s
+            .grant_role(&ops, grant(val, ops_role, "platform", None))
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.revoke_role(&dan_p, platform_grant.id).await,
+            Err(Error::Forbidden)
+        ));
+        s.revoke_role(&ops, platform_grant.id).await.unwrap();
+        let val_p = s.principal(val).await.unwrap().unwrap();
+        assert_eq!(
+            val_p.bindings.len(),
+            2,
+            "vdc-user and Viewer at a-one remain"
+        );
+    }
+);

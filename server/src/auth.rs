@@ -3,13 +3,12 @@
 
 use axum::{
     extract::{Path, Query, State},
-    Extension,
     http::header,
     response::{IntoResponse, Redirect, Response},
-    Form,
+    Extension, Form,
 };
-use berth_app::i18n::{Lang, LANG_COOKIE};
 use berth_app::api::backend::RequestContext;
+use berth_app::i18n::{Lang, LANG_COOKIE};
 use berth_core::{db::session_store::USER_ID_KEY, Error};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -42,7 +41,9 @@ pub fn safe_next(next: &str) -> &str {
 pub fn encode_component(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             other => format!("%{other:02X}"),
         })
         .collect()
@@ -56,7 +57,11 @@ pub async fn login(
 ) -> Response {
     let request_id = ctx.request.request_id.clone();
     let password = SecretString::from(form.password);
-    match state.services.login(&form.username, &password, &ctx.request).await {
+    match state
+        .services
+        .login(&form.username, &password, &ctx.request)
+        .await
+    {
         Ok(principal) => {
             // A new id at sign-in defeats session fixation.
             if let Err(e) = session.cycle_id().await {
@@ -83,7 +88,11 @@ pub async fn login(
     }
 }
 
-pub async fn logout(State(state): State<AppState>, session: Session, Extension(ctx): Extension<RequestContext>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(ctx): Extension<RequestContext>,
+) -> Response {
     if let Some(who) = &ctx.principal {
         state.services.logout(who).await;
     }
@@ -102,7 +111,10 @@ pub struct LangQuery {
 /// Sets the language cookie and goes back to the page.
 pub async fn set_language(Path(tag): Path<String>, Query(q): Query<LangQuery>) -> Response {
     let lang = Lang::from_tag(&tag).unwrap_or_default();
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.tag());
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.tag()
+    );
     let mut res = Redirect::to(safe_next(&q.next)).into_response();
     if let Ok(v) = cookie.parse() {
         res.headers_mut().insert(header::SET_COOKIE, v);
@@ -117,7 +129,16 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(safe_next("/domains?page=2"), "/domains?page=2");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil", "/\t/evil.example", "/\n/x", "/ /x", "", "domains"] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil",
+            "/\t/evil.example",
+            "/\n/x",
+            "/ /x",
+            "",
+            "domains",
+        ] {
             assert_eq!(safe_next(bad), "/", "{bad}");
         }
     }

@@ -103,20 +103,38 @@ impl Config {
             u => u,
         };
         if berth_core::db::Dialect::from_url(&database_url).is_none() {
-            return Err(err("DATABASE_URL", "must start with sqlite://, postgres:// or mysql://"));
+            return Err(err(
+                "DATABASE_URL",
+                "must start with sqlite://, postgres:// or mysql://",
+            ));
         }
         let public_url = match get("BERTH_PUBLIC_URL") {
             u if u.is_empty() => format!("http://{addr}"),
-            u if u.starts_with("http://") || u.starts_with("https://") => u.trim_end_matches('/').to_owned(),
-            _ => return Err(err("BERTH_PUBLIC_URL", "must start with http:// or https://")),
+            u if u.starts_with("http://") || u.starts_with("https://") => {
+                u.trim_end_matches('/').to_owned()
+            }
+            _ => {
+                return Err(err(
+                    "BERTH_PUBLIC_URL",
+                    "must start with http:// or https://",
+                ))
+            }
         };
         let log_format = match get("BERTH_LOG_FORMAT").as_str() {
             "human" => LogFormat::Human,
             "json" => LogFormat::Json,
-            other => return Err(err("BERTH_LOG_FORMAT", format!("must be `human` or `json`, not `{other}`"))),
+            other => {
+                return Err(err(
+                    "BERTH_LOG_FORMAT",
+                    format!("must be `human` or `json`, not `{other}`"),
+                ))
+            }
         };
         let admin_password = Some(get("BERTH_ADMIN_PASSWORD")).filter(|p| !p.is_empty());
-        if admin_password.as_ref().is_some_and(|p| p.chars().count() < 8) {
+        if admin_password
+            .as_ref()
+            .is_some_and(|p| p.chars().count() < 8)
+        {
             return Err(err("BERTH_ADMIN_PASSWORD", "must be at least 8 characters"));
         }
         let session_idle_minutes: i64 = parse(get, "BERTH_SESSION_IDLE_MINUTES")?;
@@ -181,7 +199,8 @@ fn parse_bool(get: impl Fn(&str) -> String, key: &str) -> Result<bool, ConfigErr
 
 /// Reads the TOML file; every key must be a known one.
 fn read_file(path: &str) -> Result<Vec<(&'static str, String)>, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| err("BERTH_CONFIG", format!("cannot read {path}: {e}")))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err("BERTH_CONFIG", format!("cannot read {path}: {e}")))?;
     let table: toml::Table = text
         .parse()
         .map_err(|e| err("BERTH_CONFIG", format!("{path} is not valid TOML: {e}")))?;
@@ -195,7 +214,15 @@ fn read_file(path: &str) -> Result<Vec<(&'static str, String)>, ConfigError> {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
-            other => return Err(err(&name, format!("expected a string, number or boolean, found {}", other.type_str()))),
+            other => {
+                return Err(err(
+                    &name,
+                    format!(
+                        "expected a string, number or boolean, found {}",
+                        other.type_str()
+                    ),
+                ))
+            }
         };
         out.push((key.env, value));
     }
@@ -208,7 +235,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::load(|k| map.get(k).cloned())
     }
 
@@ -216,7 +246,10 @@ mod tests {
     fn defaults_make_an_embedded_setup() {
         let c = load(&[]).unwrap();
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.database_url.expose_secret(), "sqlite://berth-data/berth.db");
+        assert_eq!(
+            c.database_url.expose_secret(),
+            "sqlite://berth-data/berth.db"
+        );
         assert!(c.embedded_cluster);
         assert!(!c.secure_cookies());
         assert_eq!(c.password, PasswordParams::default());
@@ -227,7 +260,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("berth-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("berth.toml");
-        std::fs::write(&file, "addr = \"0.0.0.0:8080\"\nembedded_cluster_nodes = 5\nlog_format = \"json\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "addr = \"0.0.0.0:8080\"\nembedded_cluster_nodes = 5\nlog_format = \"json\"\n",
+        )
+        .unwrap();
         let path = file.display().to_string();
         let c = load(&[("BERTH_CONFIG", &path), ("BERTH_ADDR", "127.0.0.1:9000")]).unwrap();
         assert_eq!(c.addr.to_string(), "127.0.0.1:9000");
@@ -248,13 +285,18 @@ mod tests {
         ] {
             let e = load(&[(key, value)]).unwrap_err();
             assert_eq!(e.key, key, "{e}");
-            assert!(e.to_string().starts_with(&format!("configuration error: {key}: ")), "{e}");
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("configuration error: {key}: ")),
+                "{e}"
+            );
         }
     }
 
     #[test]
     fn unknown_file_keys_are_refused() {
-        let file = std::env::temp_dir().join(format!("berth-cfg-unknown-{}.toml", std::process::id()));
+        let file =
+            std::env::temp_dir().join(format!("berth-cfg-unknown-{}.toml", std::process::id()));
         std::fs::write(&file, "adress = \"x\"\n").unwrap();
         let e = load(&[("BERTH_CONFIG", &file.display().to_string())]).unwrap_err();
         assert_eq!(e.key, "adress");
@@ -262,16 +304,28 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let c = load(&[("DATABASE_URL", "postgres://u:hunter22@h/db"), ("BERTH_ADMIN_PASSWORD", "sup3r-secret")]).unwrap();
+        let c = load(&[
+            ("DATABASE_URL", "postgres://u:hunter22@h/db"),
+            ("BERTH_ADMIN_PASSWORD", "sup3r-secret"),
+        ])
+        .unwrap();
         let shown = format!("{c:?}");
-        assert!(!shown.contains("hunter22") && !shown.contains("sup3r-secret"), "{shown}");
+        assert!(
+            !shown.contains("hunter22") && !shown.contains("sup3r-secret"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn every_key_is_documented_in_the_readme() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
         for k in KEYS {
-            assert!(readme.contains(&format!("`{}`", k.env)), "README lacks {}", k.env);
+            assert!(
+                readme.contains(&format!("`{}`", k.env)),
+                "README lacks {}",
+                k.env
+            );
         }
     }
 }

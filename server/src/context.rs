@@ -73,7 +73,10 @@ fn cross_site(req: &Request, public_origin: &str) -> bool {
         None => false,
         Some(origin) => {
             let same_host = header("host").is_some_and(|host| {
-                origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+                origin
+                    .strip_prefix("http://")
+                    .or_else(|| origin.strip_prefix("https://"))
+                    == Some(host)
             });
             !(origin == public_origin || same_host)
         }
@@ -95,7 +98,12 @@ async fn touch(session: &Session, refresh_secs: i64) {
 /// Session key: when the session was last used (unix seconds).
 pub const LAST_SEEN_KEY: &str = "last_seen";
 
-pub async fn attach(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+pub async fn attach(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if cross_site(&req, &state.public_origin) {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
         return berth_api::AppError::Forbidden.status_response();
@@ -111,14 +119,21 @@ pub async fn attach(State(state): State<AppState>, session: Session, mut req: Re
     } else {
         match session.get::<i64>(USER_ID_KEY).await {
             Ok(Some(user_id)) => match state.services.principal(user_id).await {
-                Ok(p) => p.map(|p| Principal { request: meta.clone(), ..p }),
+                Ok(p) => p.map(|p| Principal {
+                    request: meta.clone(),
+                    ..p
+                }),
                 Err(e) => return e.into_app_error(&request_id).status_response(),
             },
             _ => None,
         }
     };
     if principal.is_none() && !is_public(&path) && wants_html(&req) {
-        let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let next = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
         let target = format!("/login?next={}", crate::auth::encode_component(next));
         return Redirect::to(&target).into_response();
     }
@@ -143,7 +158,8 @@ pub trait ErrorResponse {
 
 impl ErrorResponse for berth_api::AppError {
     fn status_response(self) -> Response {
-        let status = axum::http::StatusCode::from_u16(self.status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let status = axum::http::StatusCode::from_u16(self.status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
         (status, axum::Json(self)).into_response()
     }
 }

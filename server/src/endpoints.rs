@@ -24,26 +24,65 @@ pub struct Endpoint {
 }
 
 const fn server_fn(path: &'static str, needs: Needs) -> Endpoint {
-    Endpoint { method: "POST", path, needs }
+    Endpoint {
+        method: "POST",
+        path,
+        needs,
+    }
 }
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint { method: "GET", path: "/healthz", needs: Needs::Nobody },
-    Endpoint { method: "GET", path: "/readyz", needs: Needs::Nobody },
-    Endpoint { method: "POST", path: "/auth/login", needs: Needs::Nobody },
-    Endpoint { method: "POST", path: "/auth/logout", needs: Needs::Nobody },
-    Endpoint { method: "GET", path: "/lang/{tag}", needs: Needs::Nobody },
+    Endpoint {
+        method: "GET",
+        path: "/healthz",
+        needs: Needs::Nobody,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/readyz",
+        needs: Needs::Nobody,
+    },
+    Endpoint {
+        method: "POST",
+        path: "/auth/login",
+        needs: Needs::Nobody,
+    },
+    Endpoint {
+        method: "POST",
+        path: "/auth/logout",
+        needs: Needs::Nobody,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/lang/{tag}",
+        needs: Needs::Nobody,
+    },
     server_fn("/api/me", Needs::Session),
     server_fn("/api/overview", Needs::Permission(Permission::OverviewRead)),
-    server_fn("/api/domains/list", Needs::Permission(Permission::DomainRead)),
-    server_fn("/api/domains/create", Needs::Permission(Permission::DomainCreate)),
-    server_fn("/api/domains/update", Needs::Permission(Permission::DomainUpdate)),
-    server_fn("/api/domains/delete", Needs::Permission(Permission::DomainDelete)),
+    server_fn(
+        "/api/domains/list",
+        Needs::Permission(Permission::DomainRead),
+    ),
+    server_fn(
+        "/api/domains/create",
+        Needs::Permission(Permission::DomainCreate),
+    ),
+    server_fn(
+        "/api/domains/update",
+        Needs::Permission(Permission::DomainUpdate),
+    ),
+    server_fn(
+        "/api/domains/delete",
+        Needs::Permission(Permission::DomainDelete),
+    ),
     server_fn("/api/vdcs/list", Needs::Permission(Permission::VdcRead)),
     server_fn("/api/vdcs/create", Needs::Permission(Permission::VdcCreate)),
     server_fn("/api/vdcs/update", Needs::Permission(Permission::VdcUpdate)),
     server_fn("/api/vdcs/delete", Needs::Permission(Permission::VdcDelete)),
-    server_fn("/api/clusters/list", Needs::Permission(Permission::ClusterRead)),
+    server_fn(
+        "/api/clusters/list",
+        Needs::Permission(Permission::ClusterRead),
+    ),
 ];
 
 /// Server functions the app registers that are missing from [`ENDPOINTS`].
@@ -56,5 +95,7 @@ pub fn unregistered_server_fns() -> Vec<String> {
 
 /// Every server function path the app registers.
 pub fn server_fn_paths() -> Vec<String> {
-    leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect()
+    leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_owned())
+        .collect()
 }

@@ -4,7 +4,10 @@
 //! and migrated, initial admin ensured, embedded cluster started when
 //! configured, and the axum router built. `main.rs` adds logging, the
 //! listener and graceful shutdown; tests call [`start`] directly.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod auth;
 pub mod config;
@@ -54,7 +57,9 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
     db.migrate().await?;
     tracing::info!(dialect = ?db.dialect(), "database ready");
     let services = Services::new(db, config.password).map_err(StartError::Password)?;
-    let initial_admin = services.ensure_initial_admin(config.admin_password.clone()).await?;
+    let initial_admin = services
+        .ensure_initial_admin(config.admin_password.clone())
+        .await?;
 
     let embedded_cluster = if config.embedded_cluster {
         let sim = berth_kube_sim::SimConfig {
@@ -63,7 +68,9 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
         let (addr, _sim) = berth_kube_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), sim)
             .await
             .map_err(StartError::Cluster)?;
-        services.register_embedded_cluster("demo", &format!("http://{addr}")).await?;
+        services
+            .register_embedded_cluster("demo", &format!("http://{addr}"))
+            .await?;
         tracing::info!(%addr, "embedded simulated cluster `demo` started");
         Some(addr)
     } else {

@@ -14,10 +14,18 @@ async fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some("--help" | "-h") => {
-            println!("berth {}: multi-tenant Kubernetes portal\n", env!("CARGO_PKG_VERSION"));
+            println!(
+                "berth {}: multi-tenant Kubernetes portal\n",
+                env!("CARGO_PKG_VERSION")
+            );
             println!("Configuration (environment variable, default: meaning):");
             for k in berth_server::config::KEYS {
-                println!("  {:<30} {:<16} {}", k.env, if k.default.is_empty() { "-" } else { k.default }, k.doc);
+                println!(
+                    "  {:<30} {:<16} {}",
+                    k.env,
+                    if k.default.is_empty() { "-" } else { k.default },
+                    k.doc
+                );
             }
             return ExitCode::SUCCESS;
         }
@@ -62,9 +70,14 @@ async fn main() -> ExitCode {
         },
         None => println!("Sign in with an existing account (the initial admin is `admin`)."),
     }
-    let served = axum::serve(listener, portal.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let served = axum::serve(
+        listener,
+        portal
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
     portal.services.db().close().await;
     match served {
         Ok(()) => {

@@ -24,7 +24,12 @@ use tower_http::{
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
-use crate::{auth, config::Config, context::{self, ErrorResponse}, health};
+use crate::{
+    auth,
+    config::Config,
+    context::{self, ErrorResponse},
+    health,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -66,7 +71,10 @@ async fn bad_arguments_are_400(req: Request<Body>, next: middleware::Next) -> Re
     let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
         return berth_api::AppError::Unavailable.status_response();
     };
-    if matches!(serde_json::from_slice(&bytes), Ok(berth_api::AppError::Transport { .. })) {
+    if matches!(
+        serde_json::from_slice(&bytes),
+        Ok(berth_api::AppError::Transport { .. })
+    ) {
         parts.status = axum::http::StatusCode::BAD_REQUEST;
     }
     Response::from_parts(parts, Body::from(bytes))
@@ -86,7 +94,9 @@ pub fn router(config: &Config, services: Services) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(config.session_idle_minutes)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            config.session_idle_minutes,
+        )));
 
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();

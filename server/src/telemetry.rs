@@ -16,6 +16,10 @@ pub fn init(config: &Config) {
         .with_ansi(std::io::stdout().is_terminal());
     let _ = match config.log_format {
         LogFormat::Human => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
     };
 }

@@ -34,45 +34,69 @@ http_test!(health_and_readiness, |app: TestApp| async move {
 });
 
 http_test!(server_functions_need_a_session, |app: TestApp| async move {
-    let (status, body, _) = app.call(&client(), "domains/list", json!({"query": {}})).await;
+    let (status, body, _) = app
+        .call(&client(), "domains/list", json!({"query": {}}))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(kind(&body), "unauthenticated");
 });
 
-http_test!(wrong_password_and_unknown_user_look_the_same, |app: TestApp| async move {
-    let c = client();
-    let wrong = app.login(&c, "admin", "not-the-password").await;
-    let unknown = app.login(&c, "nobody-here", "not-the-password").await;
-    assert_eq!(wrong, "/login?error=1");
-    assert_eq!(wrong, unknown);
-    let (status, _, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-});
+http_test!(
+    wrong_password_and_unknown_user_look_the_same,
+    |app: TestApp| async move {
+        let c = client();
+        let wrong = app.login(&c, "admin", "not-the-password").await;
+        let unknown = app.login(&c, "nobody-here", "not-the-password").await;
+        assert_eq!(wrong, "/login?error=1");
+        assert_eq!(wrong, unknown);
+        let (status, _, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+);
 
-http_test!(login_sets_a_hardened_cookie_and_rotates_the_session, |app: TestApp| async move {
-    let c = client();
-    let form = [("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/domains")];
-    let first = c.post(app.url("/auth/login")).form(&form).send().await.unwrap();
-    assert_eq!(first.headers()["location"], "/domains");
-    let a = cookie(first.headers(), "berth_session").unwrap().to_owned();
-    assert!(a.contains("HttpOnly"), "{a}");
-    assert!(a.contains("SameSite=Lax"), "{a}");
-    assert!(!a.contains("Secure"), "plain http gets no Secure flag: {a}");
-    // Signing in again while holding a session yields a new id.
-    let second = c.post(app.url("/auth/login")).form(&form).send().await.unwrap();
-    let b = cookie(second.headers(), "berth_session").unwrap().to_owned();
-    let id = |c: &str| c.split(';').next().unwrap().to_owned();
-    assert_ne!(id(&a), id(&b));
-    // The old id no longer signs anyone in.
-    let stale = reqwest::Client::new()
-        .post(app.url("/api/domains/list"))
-        .header("cookie", id(&a))
-        .json(&json!({"query": {}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
-});
+http_test!(
+    login_sets_a_hardened_cookie_and_rotates_the_session,
+    |app: TestApp| async move {
+        let c = client();
+        let form = [
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/domains"),
+        ];
+        let first = c
+            .post(app.url("/auth/login"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(first.headers()["location"], "/domains");
+        let a = cookie(first.headers(), "berth_session").unwrap().to_owned();
+        assert!(a.contains("HttpOnly"), "{a}");
+        assert!(a.contains("SameSite=Lax"), "{a}");
+        assert!(!a.contains("Secure"), "plain http gets no Secure flag: {a}");
+        // Signing in again while holding a session yields a new id.
+        let second = c
+            .post(app.url("/auth/login"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let b = cookie(second.headers(), "berth_session")
+            .unwrap()
+            .to_owned();
+        let id = |c: &str| c.split(';').next().unwrap().to_owned();
+        assert_ne!(id(&a), id(&b));
+        // The old id no longer signs anyone in.
+        let stale = reqwest::Client::new()
+            .post(app.url("/api/domains/list"))
+            .header("cookie", id(&a))
+            .json(&json!({"query": {}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+    }
+);
 
 http_test!(logout_ends_the_session, |app: TestApp| async move {
     let c = app.admin().await;
@@ -84,97 +108,145 @@ http_test!(logout_ends_the_session, |app: TestApp| async move {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 });
 
-http_test!(domains_and_vdcs_through_server_functions, |app: TestApp| async move {
-    let c = app.admin().await;
-    let (status, domain, _) = app
-        .call(&c, "domains/create", json!({"input": {"name": "acme", "display_name": "Acme"}}))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{domain}");
-    let domain_id = domain["id"].as_i64().unwrap();
-    let (status, vdc, _) = app
+http_test!(
+    domains_and_vdcs_through_server_functions,
+    |app: TestApp| async move {
+        let c = app.admin().await;
+        let (status, domain, _) = app
+            .call(
+                &c,
+                "domains/create",
+                json!({"input": {"name": "acme", "display_name": "Acme"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{domain}");
+        let domain_id = domain["id"].as_i64().unwrap();
+        let (status, vdc, _) = app
         .call(
             &c,
             "vdcs/create",
             json!({"input": {"domain_id": domain_id, "name": "prod", "display_name": "Production"}}),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{vdc}");
+        assert_eq!(status, StatusCode::OK, "{vdc}");
 
-    let (_, page, _) = app.call(&c, "domains/list", json!({"query": {"search": "acm"}})).await;
-    assert_eq!(page["total"], 1);
-    assert_eq!(page["items"][0]["vdc_count"], 1);
+        let (_, page, _) = app
+            .call(&c, "domains/list", json!({"query": {"search": "acm"}}))
+            .await;
+        assert_eq!(page["total"], 1);
+        assert_eq!(page["items"][0]["vdc_count"], 1);
 
-    let (status, body, _) = app.call(&c, "domains/delete", json!({"id": domain_id})).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(kind(&body), "conflict");
-    assert_eq!(body["conflict"]["code"], "has_children");
+        let (status, body, _) = app
+            .call(&c, "domains/delete", json!({"id": domain_id}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(kind(&body), "conflict");
+        assert_eq!(body["conflict"]["code"], "has_children");
 
-    let (status, _, _) = app.call(&c, "vdcs/delete", json!({"id": vdc["id"]})).await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _, _) = app.call(&c, "domains/delete", json!({"id": domain_id})).await;
-    assert_eq!(status, StatusCode::OK);
-    let (_, page, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
-    assert_eq!(page["total"], 0);
-});
-
-http_test!(validation_errors_name_each_field, |app: TestApp| async move {
-    let c = app.admin().await;
-    let (status, body, _) = app
-        .call(&c, "domains/create", json!({"input": {"name": "Bad_Name", "display_name": ""}}))
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(kind(&body), "validation");
-    let fields: Vec<(&str, &str)> = body["validation"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["field"].as_str().unwrap(), f["code"].as_str().unwrap()))
-        .collect();
-    assert_eq!(fields, vec![("name", "dns1123_label"), ("display_name", "required")]);
-    let (_, page, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
-    assert_eq!(page["total"], 0, "a rejected request changes nothing");
-});
-
-http_test!(a_user_without_the_permission_gets_403, |app: TestApp| async move {
-    let c = app.user_without_roles("plain-user").await;
-    for (endpoint, body) in [
-        ("domains/list", json!({"query": {}})),
-        ("domains/create", json!({"input": {"name": "x", "display_name": "X"}})),
-        ("vdcs/list", json!({"domain_id": null, "query": {}})),
-        ("clusters/list", json!({})),
-        ("overview", json!({})),
-    ] {
-        let (status, body, _) = app.call(&c, endpoint, body).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{endpoint}: {body}");
-        assert_eq!(kind(&body), "forbidden", "{endpoint}");
+        let (status, _, _) = app.call(&c, "vdcs/delete", json!({"id": vdc["id"]})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _, _) = app
+            .call(&c, "domains/delete", json!({"id": domain_id}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, page, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+        assert_eq!(page["total"], 0);
     }
-});
+);
 
-http_test!(internal_errors_show_a_request_id_and_nothing_else, |app: TestApp| async move {
-    let c = app.admin().await;
-    // Break the schema under the running server.
-    drop_table(&app, "vdcs").await;
-    let (status, body, headers) = app.call(&c, "domains/list", json!({"query": {}})).await;
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(kind(&body), "internal");
-    let request_id = headers["x-request-id"].to_str().unwrap();
-    assert_eq!(body["internal"]["request_id"], request_id);
-    let text = body.to_string().to_lowercase();
-    for leak in ["select", "vdcs", "sqlx", "sqlite", "postgres", "mysql", "panicked", "backtrace", "error returned"] {
-        assert!(!text.contains(leak), "response leaks `{leak}`: {text}");
+http_test!(
+    validation_errors_name_each_field,
+    |app: TestApp| async move {
+        let c = app.admin().await;
+        let (status, body, _) = app
+            .call(
+                &c,
+                "domains/create",
+                json!({"input": {"name": "Bad_Name", "display_name": ""}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(kind(&body), "validation");
+        let fields: Vec<(&str, &str)> = body["validation"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["field"].as_str().unwrap(), f["code"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            fields,
+            vec![("name", "dns1123_label"), ("display_name", "required")]
+        );
+        let (_, page, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+        assert_eq!(page["total"], 0, "a rejected request changes nothing");
     }
-});
+);
+
+http_test!(
+    a_user_without_the_permission_gets_403,
+    |app: TestApp| async move {
+        let c = app.user_without_roles("plain-user").await;
+        for (endpoint, body) in [
+            ("domains/list", json!({"query": {}})),
+            (
+                "domains/create",
+                json!({"input": {"name": "x", "display_name": "X"}}),
+            ),
+            ("vdcs/list", json!({"domain_id": null, "query": {}})),
+            ("clusters/list", json!({})),
+            ("overview", json!({})),
+        ] {
+            let (status, body, _) = app.call(&c, endpoint, body).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{endpoint}: {body}");
+            assert_eq!(kind(&body), "forbidden", "{endpoint}");
+        }
+    }
+);
+
+http_test!(
+    internal_errors_show_a_request_id_and_nothing_else,
+    |app: TestApp| async move {
+        let c = app.admin().await;
+        // Break the schema under the running server.
+        drop_table(&app, "vdcs").await;
+        let (status, body, headers) = app.call(&c, "domains/list", json!({"query": {}})).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(kind(&body), "internal");
+        let request_id = headers["x-request-id"].to_str().unwrap();
+        assert_eq!(body["internal"]["request_id"], request_id);
+        let text = body.to_string().to_lowercase();
+        for leak in [
+            "select",
+            "vdcs",
+            "sqlx",
+            "sqlite",
+            "postgres",
+            "mysql",
+            "panicked",
+            "backtrace",
+            "error returned",
+        ] {
+            assert!(!text.contains(leak), "response leaks `{leak}`: {text}");
+        }
+    }
+);
 
 async fn drop_table(app: &TestApp, table: &str) {
     use berth_core::db::Db;
     let sql = format!("DROP TABLE {table}");
     match app.services.db() {
         Db::Sqlite(p) => {
-            sqlx::query("PRAGMA foreign_keys = OFF").execute(p).await.unwrap();
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(p)
+                .await
+                .unwrap();
             sqlx::query(&sql).execute(p).await.unwrap();
         }
         Db::Postgres(p) => {
-            sqlx::query(&format!("{sql} CASCADE")).execute(p).await.unwrap();
+            sqlx::query(&format!("{sql} CASCADE"))
+                .execute(p)
+                .await
+                .unwrap();
         }
         Db::MySql(p) => {
             sqlx::query(&sql).execute(p).await.unwrap();
@@ -186,33 +258,68 @@ async fn drop_table(app: &TestApp, table: &str) {
 async fn pages_redirect_to_sign_in_and_the_form_works_without_javascript() {
     let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
     let c = client();
-    let res = c.get(app.url("/domains?page=2")).header("accept", "text/html").send().await.unwrap();
+    let res = c
+        .get(app.url("/domains?page=2"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["location"], "/login?next=/domains%3Fpage%3D2");
 
-    let res = c.get(app.url("/login")).header("accept", "text/html").send().await.unwrap();
+    let res = c
+        .get(app.url("/login"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
-    assert!(html.contains(r#"action="/auth/login""#), "the form posts without JS");
+    assert!(
+        html.contains(r#"action="/auth/login""#),
+        "the form posts without JS"
+    );
     assert!(html.contains(r#"method="post""#));
     assert!(html.contains(r#"name="username""#) && html.contains(r#"name="password""#));
     assert!(html.contains(r#"<html lang="en""#));
-    let res = c.get(app.url("/login?next=/domains")).header("accept", "text/html").send().await.unwrap();
+    let res = c
+        .get(app.url("/login?next=/domains"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     let html = res.text().await.unwrap();
-    assert!(html.contains(r#"name="next" value="/domains""#), "next survives a sign-in without WASM: {html}");
+    assert!(
+        html.contains(r#"name="next" value="/domains""#),
+        "next survives a sign-in without WASM: {html}"
+    );
 
     // The form post itself (what a browser without WASM does).
     let res = c
         .post(app.url("/auth/login"))
-        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/domains?page=2")])
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/domains?page=2"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.headers()["location"], "/domains?page=2");
-    let res = c.get(app.url("/domains")).header("accept", "text/html").send().await.unwrap();
+    let res = c
+        .get(app.url("/domains"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     // A signed-in user is sent on from the sign-in page.
-    let res = c.get(app.url("/login")).header("accept", "text/html").send().await.unwrap();
+    let res = c
+        .get(app.url("/login"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["location"], "/");
 }
 
@@ -221,7 +328,11 @@ async fn open_redirects_are_refused_at_sign_in() {
     let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
     let res = client()
         .post(app.url("/auth/login"))
-        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "//evil.example/x")])
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "//evil.example/x"),
+        ])
         .send()
         .await
         .unwrap();
@@ -258,12 +369,22 @@ async fn language_follows_cookie_then_accept_language() {
             .unwrap(),
     )
     .await;
-    assert!(en.contains("Sign in to Berth"), "the cookie beats Accept-Language");
+    assert!(
+        en.contains("Sign in to Berth"),
+        "the cookie beats Accept-Language"
+    );
 }
 
 #[tokio::test]
 async fn the_embedded_cluster_is_registered_and_reachable() {
-    let app = spawn_app_with(berth_core::db::Dialect::Sqlite, Options { embedded_cluster: true, ..Default::default() }).await;
+    let app = spawn_app_with(
+        berth_core::db::Dialect::Sqlite,
+        Options {
+            embedded_cluster: true,
+            ..Default::default()
+        },
+    )
+    .await;
     let c = app.admin().await;
     let (status, body, _) = app.call(&c, "clusters/list", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -280,17 +401,29 @@ async fn the_embedded_cluster_is_registered_and_reachable() {
 async fn unknown_pages_are_404() {
     let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
     let c = app.admin().await;
-    let res = c.get(app.url("/no-such-page")).header("accept", "text/html").send().await.unwrap();
+    let res = c
+        .get(app.url("/no-such-page"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn behind_https_the_session_cookie_is_secure() {
-    let opts = Options { public_url: Some("https://berth.example.com"), ..Default::default() };
+    let opts = Options {
+        public_url: Some("https://berth.example.com"),
+        ..Default::default()
+    };
     let app = spawn_app_with(berth_core::db::Dialect::Sqlite, opts).await;
     let res = client()
         .post(app.url("/auth/login"))
-        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/")])
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/"),
+        ])
         .send()
         .await
         .unwrap();
@@ -314,8 +447,17 @@ async fn cross_site_writes_are_refused() {
         }
         req.send()
     };
-    assert_eq!(post(Some("https://evil.example"), None).await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(post(None, Some("cross-site")).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        post(Some("https://evil.example"), None)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(None, Some("cross-site")).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     let res = client()
         .post(app.url("/auth/login"))
         .header("origin", "https://evil.example")
@@ -342,7 +484,9 @@ async fn cross_site_writes_are_refused() {
 async fn unreadable_arguments_are_a_bad_request() {
     let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
     let c = app.admin().await;
-    let (status, body, _) = app.call(&c, "domains/create", json!({"input": {"name": 5}})).await;
+    let (status, body, _) = app
+        .call(&c, "domains/create", json!({"input": {"name": 5}}))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(kind(&body), "transport");
 }
@@ -367,11 +511,24 @@ async fn request_ids_are_the_servers_and_security_headers_are_set() {
 #[tokio::test]
 async fn the_language_switch_is_no_open_redirect() {
     let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
-    for next in ["/%09/evil.example", "//evil.example", "https://evil.example", "/%5Cevil"] {
-        let res = client().get(app.url(&format!("/lang/en?next={next}"))).send().await.unwrap();
+    for next in [
+        "/%09/evil.example",
+        "//evil.example",
+        "https://evil.example",
+        "/%5Cevil",
+    ] {
+        let res = client()
+            .get(app.url(&format!("/lang/en?next={next}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.headers()["location"], "/", "{next}");
     }
-    let res = client().get(app.url("/lang/zh-CN?next=/login%3Fnext%3D/vdcs")).send().await.unwrap();
+    let res = client()
+        .get(app.url("/lang/zh-CN?next=/login%3Fnext%3D/vdcs"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["location"], "/login?next=/vdcs");
 }
 
@@ -379,17 +536,28 @@ async fn the_language_switch_is_no_open_redirect() {
 async fn an_active_session_slides_its_expiry_forward() {
     let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
     let c = app.admin().await;
-    let berth_core::db::Db::Sqlite(pool) = app.services.db() else { unreachable!() };
+    let berth_core::db::Db::Sqlite(pool) = app.services.db() else {
+        unreachable!()
+    };
     // As if the session were last used long ago and close to expiring.
     sqlx::query("UPDATE sessions SET expires_at = expires_at - 20000, data = json_set(data, '$.last_seen', 0)")
         .execute(pool)
         .await
         .unwrap();
-    let before: i64 = sqlx::query_scalar("SELECT MAX(expires_at) FROM sessions").fetch_one(pool).await.unwrap();
+    let before: i64 = sqlx::query_scalar("SELECT MAX(expires_at) FROM sessions")
+        .fetch_one(pool)
+        .await
+        .unwrap();
     let (status, _, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
     assert_eq!(status, StatusCode::OK);
-    let after: i64 = sqlx::query_scalar("SELECT MAX(expires_at) FROM sessions").fetch_one(pool).await.unwrap();
-    assert!(after >= before + 19000, "expiry moved from {before} to {after}");
+    let after: i64 = sqlx::query_scalar("SELECT MAX(expires_at) FROM sessions")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(
+        after >= before + 19000,
+        "expiry moved from {before} to {after}"
+    );
 }
 
 #[tokio::test]
@@ -397,7 +565,11 @@ async fn audit_records_carry_the_request_id_and_client_address() {
     let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
     let c = app.admin().await;
     let (status, _, headers) = app
-        .call(&c, "domains/create", json!({"input": {"name": "audited", "display_name": "Audited"}}))
+        .call(
+            &c,
+            "domains/create",
+            json!({"input": {"name": "audited", "display_name": "Audited"}}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let request_id = headers["x-request-id"].to_str().unwrap().to_owned();
@@ -416,6 +588,11 @@ async fn audit_records_carry_the_request_id_and_client_address() {
         .unwrap();
     assert_eq!(
         rows,
-        vec![("domain.create".to_owned(), Some("127.0.0.1".to_owned()), request_id, "allowed".to_owned())]
+        vec![(
+            "domain.create".to_owned(),
+            Some("127.0.0.1".to_owned()),
+            request_id,
+            "allowed".to_owned()
+        )]
     );
 }

@@ -22,7 +22,14 @@ enum Who {
     NoRole,
 }
 
-const EVERYONE: [Who; 6] = [Who::Anonymous, Who::Operator, Who::DomainAdmin, Who::VdcAdmin, Who::VdcUser, Who::NoRole];
+const EVERYONE: [Who; 6] = [
+    Who::Anonymous,
+    Who::Operator,
+    Who::DomainAdmin,
+    Who::VdcAdmin,
+    Who::VdcUser,
+    Who::NoRole,
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Target {
@@ -94,23 +101,56 @@ async fn create(app: &TestApp, c: &Client, endpoint: &str, body: Value) -> i64 {
 
 async fn fixture(app: &TestApp) -> Fixture {
     let ops = app.admin().await;
-    let alpha = create(app, &ops, "domains/create", json!({"input": {"name": "alpha", "display_name": "Alpha"}})).await;
-    let beta = create(app, &ops, "domains/create", json!({"input": {"name": "tenant-beta", "display_name": "Beta"}})).await;
+    let alpha = create(
+        app,
+        &ops,
+        "domains/create",
+        json!({"input": {"name": "alpha", "display_name": "Alpha"}}),
+    )
+    .await;
+    let beta = create(
+        app,
+        &ops,
+        "domains/create",
+        json!({"input": {"name": "tenant-beta", "display_name": "Beta"}}),
+    )
+    .await;
     let vdc = |domain_id: i64, name: &str| json!({"input": {"domain_id": domain_id, "name": name, "display_name": name}});
     let alpha_one = create(app, &ops, "vdcs/create", vdc(alpha, "alpha-one")).await;
     create(app, &ops, "vdcs/create", vdc(alpha, SIBLING_VDC)).await;
     let beta_one = create(app, &ops, "vdcs/create", vdc(beta, "beta-vdc")).await;
-    Fixture { alpha, beta, alpha_one, beta_one, ops }
+    Fixture {
+        alpha,
+        beta,
+        alpha_one,
+        beta_one,
+        ops,
+    }
 }
 
 async fn caller(app: &TestApp, f: &Fixture, who: Who) -> Client {
-    let own_vdc = Scope::Vdc { domain_id: f.alpha, vdc_id: f.alpha_one };
+    let own_vdc = Scope::Vdc {
+        domain_id: f.alpha,
+        vdc_id: f.alpha_one,
+    };
     match who {
         Who::Anonymous => client(),
         Who::Operator => app.admin().await,
-        Who::DomainAdmin => app.user_with_role("m-domain-admin", Some((RoleType::DomainAdmin, Scope::Domain(f.alpha)))).await,
-        Who::VdcAdmin => app.user_with_role("m-vdc-admin", Some((RoleType::VdcAdmin, own_vdc))).await,
-        Who::VdcUser => app.user_with_role("m-vdc-user", Some((RoleType::VdcUser, own_vdc))).await,
+        Who::DomainAdmin => {
+            app.user_with_role(
+                "m-domain-admin",
+                Some((RoleType::DomainAdmin, Scope::Domain(f.alpha))),
+            )
+            .await
+        }
+        Who::VdcAdmin => {
+            app.user_with_role("m-vdc-admin", Some((RoleType::VdcAdmin, own_vdc)))
+                .await
+        }
+        Who::VdcUser => {
+            app.user_with_role("m-vdc-user", Some((RoleType::VdcUser, own_vdc)))
+                .await
+        }
         Who::NoRole => app.user_with_role("m-no-role", None).await,
     }
 }
@@ -126,11 +166,17 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
         "/api/me" | "/api/overview" | "/api/clusters/list" => json!({}),
         "/api/domains/list" => json!({"query": {"per_page": 200}}),
         "/api/domains/create" => json!({"input": {"name": fresh_name, "display_name": "M"}}),
-        "/api/domains/update" => json!({"id": domain, "input": {"name": "ignored", "display_name": "Updated"}}),
+        "/api/domains/update" => {
+            json!({"id": domain, "input": {"name": "ignored", "display_name": "Updated"}})
+        }
         "/api/domains/delete" => json!({"id": domain}),
         "/api/vdcs/list" => json!({"domain_id": null, "query": {"per_page": 200}}),
-        "/api/vdcs/create" => json!({"input": {"domain_id": domain, "name": fresh_name, "display_name": "M"}}),
-        "/api/vdcs/update" => json!({"id": vdc, "input": {"domain_id": domain, "name": "x", "display_name": "Updated"}}),
+        "/api/vdcs/create" => {
+            json!({"input": {"domain_id": domain, "name": fresh_name, "display_name": "M"}})
+        }
+        "/api/vdcs/update" => {
+            json!({"id": vdc, "input": {"domain_id": domain, "name": "x", "display_name": "Updated"}})
+        }
         "/api/vdcs/delete" => {
             // VDC-scoped callers aim at their own VDC (and must be refused);
             // everyone else at a throwaway VDC so an allowed delete keeps
@@ -149,10 +195,18 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
 
 #[test]
 fn every_server_function_is_registered_with_its_permission() {
-    assert_eq!(unregistered_server_fns(), Vec::<String>::new(), "add these to server/src/endpoints.rs");
+    assert_eq!(
+        unregistered_server_fns(),
+        Vec::<String>::new(),
+        "add these to server/src/endpoints.rs"
+    );
     let registered = server_fn_paths();
     for e in ENDPOINTS.iter().filter(|e| e.path.starts_with("/api/")) {
-        assert!(registered.iter().any(|p| p == e.path), "{} is registered but no server function serves it", e.path);
+        assert!(
+            registered.iter().any(|p| p == e.path),
+            "{} is registered but no server function serves it",
+            e.path
+        );
     }
 }
 
@@ -168,7 +222,14 @@ http_test!(authorization_matrix, |app: TestApp| async move {
         if endpoint.needs == Needs::Nobody {
             // Public routes must never ask for a session.
             let url = app.url(&endpoint.path.replace("{tag}", "en"));
-            let res = if endpoint.method == "GET" { client().get(url) } else { client().post(url) }.send().await.unwrap();
+            let res = if endpoint.method == "GET" {
+                client().get(url)
+            } else {
+                client().post(url)
+            }
+            .send()
+            .await
+            .unwrap();
             assert_ne!(res.status(), StatusCode::UNAUTHORIZED, "{}", endpoint.path);
             checks += 1;
             continue;
@@ -180,26 +241,45 @@ http_test!(authorization_matrix, |app: TestApp| async move {
                 n += 1;
                 let req = body(&app, &f, endpoint.path, *who, target, n).await;
                 let (status, answer, _) = app.call(c, name, req).await;
-                assert_eq!(status.as_u16(), want, "{} as {who:?} on {target:?}: {answer}", endpoint.path);
+                assert_eq!(
+                    status.as_u16(),
+                    want,
+                    "{} as {who:?} on {target:?}: {answer}",
+                    endpoint.path
+                );
                 if *who != Who::Operator && status.is_success() {
                     let text = answer.to_string();
                     for leak in OTHER_TENANT {
-                        assert!(!text.contains(leak), "{} as {who:?} leaks {leak}: {text}", endpoint.path);
+                        assert!(
+                            !text.contains(leak),
+                            "{} as {who:?} leaks {leak}: {text}",
+                            endpoint.path
+                        );
                     }
                     if matches!(who, Who::VdcAdmin | Who::VdcUser) {
-                        assert!(!text.contains(SIBLING_VDC), "{} as {who:?} shows a sibling VDC", endpoint.path);
+                        assert!(
+                            !text.contains(SIBLING_VDC),
+                            "{} as {who:?} shows a sibling VDC",
+                            endpoint.path
+                        );
                     }
                 }
                 checks += 1;
             }
         }
     }
-    let scoped = ENDPOINTS.iter().filter(|e| e.needs != Needs::Nobody).count();
+    let scoped = ENDPOINTS
+        .iter()
+        .filter(|e| e.needs != Needs::Nobody)
+        .count();
     println!(
         "authorization matrix: {scoped} endpoints x {} callers x 2 scopes + {} public routes = {checks} checks, covering all {} registered endpoints",
         EVERYONE.len(),
         ENDPOINTS.len() - scoped,
         ENDPOINTS.len()
     );
-    assert_eq!(checks, scoped * EVERYONE.len() * 2 + (ENDPOINTS.len() - scoped));
+    assert_eq!(
+        checks,
+        scoped * EVERYONE.len() * 2 + (ENDPOINTS.len() - scoped)
+    );
 });

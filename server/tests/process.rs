@@ -10,7 +10,11 @@ use std::{
 const BIN: &str = env!("CARGO_BIN_EXE_berth");
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn berth(data_dir: &std::path::Path, port: u16, extra: &[(&str, &str)]) -> Command {
@@ -37,7 +41,10 @@ fn wait_exit(child: &mut Child, deadline: Duration) -> std::process::ExitStatus 
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(start.elapsed() < deadline, "berth did not exit within {deadline:?}");
+        assert!(
+            start.elapsed() < deadline,
+            "berth did not exit within {deadline:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -64,28 +71,45 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 #[test]
 fn an_invalid_setting_stops_startup_naming_the_key() {
     let dir = temp_dir("bad");
-    let out = berth(&dir, free_port(), &[("BERTH_ADDR", "not-an-address")]).output().unwrap();
+    let out = berth(&dir, free_port(), &[("BERTH_ADDR", "not-an-address")])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("configuration error: BERTH_ADDR:"), "{stderr}");
+    assert!(
+        stderr.contains("configuration error: BERTH_ADDR:"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
 async fn json_logs_carry_request_ids_and_sigterm_stops_gracefully() {
     let dir = temp_dir("json");
     let port = free_port();
-    let mut child = berth(&dir, port, &[("BERTH_LOG_FORMAT", "json")]).spawn().unwrap();
+    let mut child = berth(&dir, port, &[("BERTH_LOG_FORMAT", "json")])
+        .spawn()
+        .unwrap();
     wait_ready(port).await;
-    let res = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.unwrap();
+    let res = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+        .await
+        .unwrap();
     let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = wait_exit(&mut child, Duration::from_secs(20));
     assert!(exit.success(), "graceful stop exits 0, got {exit:?}");
 
     let mut stdout = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
     let lines: Vec<serde_json::Value> = stdout
         .lines()
         .filter(|l| l.starts_with('{'))
@@ -95,7 +119,10 @@ async fn json_logs_carry_request_ids_and_sigterm_stops_gracefully() {
         lines.iter().any(|l| l.to_string().contains(&request_id)),
         "a log line names request {request_id}: {stdout}"
     );
-    assert!(lines.iter().any(|l| l["message"] == "shutting down"), "{stdout}");
+    assert!(
+        lines.iter().any(|l| l["message"] == "shutting down"),
+        "{stdout}"
+    );
     assert!(lines.iter().any(|l| l["message"] == "stopped"), "{stdout}");
     assert!(stdout.contains("Berth is running at"), "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -112,19 +139,35 @@ async fn the_first_start_prints_a_generated_admin_password_once() {
     };
     let mut first = run(port);
     wait_ready(port).await;
-    Command::new("kill").args(["-TERM", &first.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &first.id().to_string()])
+        .status()
+        .unwrap();
     wait_exit(&mut first, Duration::from_secs(20));
     let mut out = String::new();
-    first.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    first
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     assert!(out.contains("Sign in as `admin` with password `"), "{out}");
 
     let port2 = free_port();
     let mut second = run(port2);
     wait_ready(port2).await;
-    Command::new("kill").args(["-TERM", &second.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &second.id().to_string()])
+        .status()
+        .unwrap();
     wait_exit(&mut second, Duration::from_secs(20));
     let mut out = String::new();
-    second.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    second
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     assert!(!out.contains("with password `"), "printed only once: {out}");
     let _ = std::fs::remove_dir_all(&dir);
 }

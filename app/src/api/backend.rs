@@ -55,7 +55,9 @@ impl Call {
 
 fn fail(e: AppError) -> AppError {
     if let Some(res) = use_context::<ResponseOptions>() {
-        res.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        res.set_status(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        );
     }
     e
 }

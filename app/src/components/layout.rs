@@ -1,7 +1,10 @@
 //! The frame around every signed-in page: top bar, side navigation, main.
 
 use leptos::prelude::*;
-use leptos_router::{components::{Outlet, A}, hooks::use_location};
+use leptos_router::{
+    components::{Outlet, A},
+    hooks::use_location,
+};
 
 use crate::{
     api::get_current_user,
@@ -32,7 +35,11 @@ fn encode(path: &str) -> String {
             'a'..='z' | 'A'..='Z' | '0'..='9' | '/' | '-' | '_' | '.' | '~' => c.to_string(),
             other => {
                 let mut buf = [0u8; 4];
-                other.encode_utf8(&mut buf).bytes().map(|b| format!("%{b:02X}")).collect()
+                other
+                    .encode_utf8(&mut buf)
+                    .bytes()
+                    .map(|b| format!("%{b:02X}"))
+                    .collect()
             }
         })
         .collect()

@@ -6,7 +6,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use crate::{
     api::{list_domains, CreateDomain, DeleteDomain, UpdateDomain},
     components::{
-        last_error, short_time, ConfirmDelete, FormActions, FormError, PagedTable, RowActions, SearchBox, TextField,
+        last_error, short_time, ConfirmDelete, FormActions, FormError, PagedTable, RowActions,
+        SearchBox, TextField,
     },
     i18n::{use_lang, T},
 };
@@ -24,12 +25,26 @@ pub fn DomainsPage() -> impl IntoView {
     let delete = ServerAction::<DeleteDomain>::new();
 
     let domains = Resource::new(
-        move || (search.get(), page.get(), create.version().get() + update.version().get() + delete.version().get()),
-        |(search, page, _)| list_domains(ListQuery { search, page, per_page: 0 }),
+        move || {
+            (
+                search.get(),
+                page.get(),
+                create.version().get() + update.version().get() + delete.version().get(),
+            )
+        },
+        |(search, page, _)| {
+            list_domains(ListQuery {
+                search,
+                page,
+                per_page: 0,
+            })
+        },
     );
 
     Effect::new(move || {
-        if matches!(create.value().get(), Some(Ok(_))) || matches!(update.value().get(), Some(Ok(_))) {
+        if matches!(create.value().get(), Some(Ok(_)))
+            || matches!(update.value().get(), Some(Ok(_)))
+        {
             editing.set(None);
         }
     });
@@ -102,8 +117,18 @@ fn DomainForm(
     let lang = use_lang();
     let editing_id = target.as_ref().map(|d| d.id);
     let name = RwSignal::new(target.as_ref().map(|d| d.name.clone()).unwrap_or_default());
-    let display_name = RwSignal::new(target.as_ref().map(|d| d.display_name.clone()).unwrap_or_default());
-    let description = RwSignal::new(target.as_ref().map(|d| d.description.clone()).unwrap_or_default());
+    let display_name = RwSignal::new(
+        target
+            .as_ref()
+            .map(|d| d.display_name.clone())
+            .unwrap_or_default(),
+    );
+    let description = RwSignal::new(
+        target
+            .as_ref()
+            .map(|d| d.description.clone())
+            .unwrap_or_default(),
+    );
     let error: Signal<Option<AppError>> = match editing_id {
         Some(_) => last_error(update.value()),
         None => last_error(create.value()),
@@ -125,7 +150,11 @@ fn DomainForm(
             }
         }
     };
-    let title = if editing_id.is_some() { T::EditDomain } else { T::NewDomain };
+    let title = if editing_id.is_some() {
+        T::EditDomain
+    } else {
+        T::NewDomain
+    };
     view! {
         <form class="panel" on:submit=on_submit aria-labelledby="domain-form-title"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>

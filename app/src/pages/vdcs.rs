@@ -6,7 +6,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use crate::{
     api::{list_domains, list_vdcs, CreateVdc, DeleteVdc, UpdateVdc},
     components::{
-        last_error, short_time, ConfirmDelete, FormActions, FormError, PagedTable, RowActions, SearchBox, TextField,
+        last_error, short_time, ConfirmDelete, FormActions, FormError, PagedTable, RowActions,
+        SearchBox, TextField,
     },
     i18n::{use_lang, Lang, T},
 };
@@ -32,7 +33,12 @@ pub fn VdcsPage() -> impl IntoView {
 
     let domains = Resource::new(
         || (),
-        |_| list_domains(Q { per_page: Q::MAX_PER_PAGE, ..Default::default() }),
+        |_| {
+            list_domains(Q {
+                per_page: Q::MAX_PER_PAGE,
+                ..Default::default()
+            })
+        },
     );
     let vdcs = Resource::new(
         move || {
@@ -43,11 +49,22 @@ pub fn VdcsPage() -> impl IntoView {
                 create.version().get() + update.version().get() + delete.version().get(),
             )
         },
-        |(domain_id, search, page, _)| list_vdcs(domain_id, ListQuery { search, page, per_page: 0 }),
+        |(domain_id, search, page, _)| {
+            list_vdcs(
+                domain_id,
+                ListQuery {
+                    search,
+                    page,
+                    per_page: 0,
+                },
+            )
+        },
     );
 
     Effect::new(move || {
-        if matches!(create.value().get(), Some(Ok(_))) || matches!(update.value().get(), Some(Ok(_))) {
+        if matches!(create.value().get(), Some(Ok(_)))
+            || matches!(update.value().get(), Some(Ok(_)))
+        {
             editing.set(None);
         }
     });
@@ -144,10 +161,25 @@ fn VdcForm(
 ) -> impl IntoView {
     let lang = use_lang();
     let editing_id = target.as_ref().map(|v| v.id);
-    let domain_id = RwSignal::new(target.as_ref().map(|v| v.domain_id).or(domains.first().map(|d| d.id)));
+    let domain_id = RwSignal::new(
+        target
+            .as_ref()
+            .map(|v| v.domain_id)
+            .or(domains.first().map(|d| d.id)),
+    );
     let name = RwSignal::new(target.as_ref().map(|v| v.name.clone()).unwrap_or_default());
-    let display_name = RwSignal::new(target.as_ref().map(|v| v.display_name.clone()).unwrap_or_default());
-    let description = RwSignal::new(target.as_ref().map(|v| v.description.clone()).unwrap_or_default());
+    let display_name = RwSignal::new(
+        target
+            .as_ref()
+            .map(|v| v.display_name.clone())
+            .unwrap_or_default(),
+    );
+    let description = RwSignal::new(
+        target
+            .as_ref()
+            .map(|v| v.description.clone())
+            .unwrap_or_default(),
+    );
     let error: Signal<Option<AppError>> = match editing_id {
         Some(_) => last_error(update.value()),
         None => last_error(create.value()),
@@ -175,7 +207,11 @@ fn VdcForm(
             }
         }
     };
-    let title = if editing_id.is_some() { T::EditVdc } else { T::NewVdc };
+    let title = if editing_id.is_some() {
+        T::EditVdc
+    } else {
+        T::NewVdc
+    };
     view! {
         <form class="panel" on:submit=on_submit aria-labelledby="vdc-form-title"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>

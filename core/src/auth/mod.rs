@@ -81,7 +81,11 @@ impl Principal {
     /// Where this principal holds `permission`.
     pub fn visibility(&self, permission: Permission) -> Visibility {
         let (mut domains, mut vdcs) = (vec![], vec![]);
-        for b in self.bindings.iter().filter(|b| b.permissions.contains(&permission)) {
+        for b in self
+            .bindings
+            .iter()
+            .filter(|b| b.permissions.contains(&permission))
+        {
             match b.scope {
                 Scope::Platform => return Visibility::All,
                 Scope::Domain(d) => domains.push(d),
@@ -115,7 +119,11 @@ impl Authorized {
 
 /// The one authorization decision. Denials are logged with the permission
 /// and scope asked for.
-pub fn authorize(principal: &Principal, permission: Permission, scope: Scope) -> Result<Authorized> {
+pub fn authorize(
+    principal: &Principal,
+    permission: Permission,
+    scope: Scope,
+) -> Result<Authorized> {
     let allowed = principal
         .bindings
         .iter()
@@ -159,7 +167,15 @@ mod tests {
     fn operations_admin_may_do_anything_anywhere() {
         let p = principal(vec![binding(RoleType::OperationsAdmin, Scope::Platform)]);
         for perm in Permission::ALL {
-            let proof = authorize(&p, *perm, Scope::Vdc { domain_id: 1, vdc_id: 2 }).unwrap();
+            let proof = authorize(
+                &p,
+                *perm,
+                Scope::Vdc {
+                    domain_id: 1,
+                    vdc_id: 2,
+                },
+            )
+            .unwrap();
             assert_eq!(proof.permission(), *perm);
             assert_eq!(proof.user_id(), 7);
         }
@@ -169,10 +185,28 @@ mod tests {
     fn visibility_collects_the_scopes_holding_a_permission() {
         let p = principal(vec![
             binding(RoleType::DomainAdmin, Scope::Domain(3)),
-            binding(RoleType::VdcUser, Scope::Vdc { domain_id: 4, vdc_id: 9 }),
+            binding(
+                RoleType::VdcUser,
+                Scope::Vdc {
+                    domain_id: 4,
+                    vdc_id: 9,
+                },
+            ),
         ]);
-        assert_eq!(p.visibility(Permission::VdcRead), Visibility::Tenants { domains: vec![3], vdcs: vec![9] });
-        assert_eq!(p.visibility(Permission::DomainRead), Visibility::Tenants { domains: vec![3], vdcs: vec![] });
+        assert_eq!(
+            p.visibility(Permission::VdcRead),
+            Visibility::Tenants {
+                domains: vec![3],
+                vdcs: vec![9]
+            }
+        );
+        assert_eq!(
+            p.visibility(Permission::DomainRead),
+            Visibility::Tenants {
+                domains: vec![3],
+                vdcs: vec![]
+            }
+        );
         assert!(p.visibility(Permission::ClusterRead).is_empty());
         let ops = principal(vec![binding(RoleType::OperationsAdmin, Scope::Platform)]);
         assert_eq!(ops.visibility(Permission::VdcRead), Visibility::All);
@@ -195,8 +229,24 @@ mod tests {
             permissions: vec![Permission::VdcRead],
             scope: Scope::Domain(1),
         }]);
-        assert!(authorize(&p, Permission::VdcRead, Scope::Vdc { domain_id: 1, vdc_id: 9 }).is_ok());
-        assert!(authorize(&p, Permission::VdcRead, Scope::Vdc { domain_id: 2, vdc_id: 9 }).is_err());
+        assert!(authorize(
+            &p,
+            Permission::VdcRead,
+            Scope::Vdc {
+                domain_id: 1,
+                vdc_id: 9
+            }
+        )
+        .is_ok());
+        assert!(authorize(
+            &p,
+            Permission::VdcRead,
+            Scope::Vdc {
+                domain_id: 2,
+                vdc_id: 9
+            }
+        )
+        .is_err());
         assert!(authorize(&p, Permission::VdcRead, Scope::Platform).is_err());
         assert!(authorize(&p, Permission::VdcDelete, Scope::Domain(1)).is_err());
     }

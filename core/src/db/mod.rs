@@ -73,11 +73,19 @@ pub type DbResult<T> = Result<T, DbError>;
 
 /// A row type every dialect can decode.
 pub trait AnyRow:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin
+    for<'r> FromRow<'r, SqliteRow>
+    + for<'r> FromRow<'r, PgRow>
+    + for<'r> FromRow<'r, MySqlRow>
+    + Send
+    + Unpin
 {
 }
 impl<T> AnyRow for T where
-    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin
+    T: for<'r> FromRow<'r, SqliteRow>
+        + for<'r> FromRow<'r, PgRow>
+        + for<'r> FromRow<'r, MySqlRow>
+        + Send
+        + Unpin
 {
 }
 
@@ -136,36 +144,38 @@ impl Db {
     /// Connects to `url`. A SQLite file is created if missing.
     pub async fn connect(url: &str) -> DbResult<Db> {
         let acquire = Duration::from_secs(10);
-        Ok(match Dialect::from_url(url).ok_or(DbError::UnsupportedUrl)? {
-            Dialect::Sqlite => {
-                let opts = SqliteConnectOptions::from_str(url)?
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10));
-                Db::Sqlite(
-                    SqlitePoolOptions::new()
-                        .max_connections(8)
+        Ok(
+            match Dialect::from_url(url).ok_or(DbError::UnsupportedUrl)? {
+                Dialect::Sqlite => {
+                    let opts = SqliteConnectOptions::from_str(url)?
+                        .create_if_missing(true)
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .foreign_keys(true)
+                        .busy_timeout(Duration::from_secs(10));
+                    Db::Sqlite(
+                        SqlitePoolOptions::new()
+                            .max_connections(8)
+                            .acquire_timeout(acquire)
+                            .connect_with(opts)
+                            .await?,
+                    )
+                }
+                Dialect::Postgres => Db::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(16)
                         .acquire_timeout(acquire)
-                        .connect_with(opts)
+                        .connect(url)
                         .await?,
-                )
-            }
-            Dialect::Postgres => Db::Postgres(
-                PgPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(acquire)
-                    .connect(url)
-                    .await?,
-            ),
-            Dialect::MySql => Db::MySql(
-                MySqlPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(acquire)
-                    .connect(url)
-                    .await?,
-            ),
-        })
+                ),
+                Dialect::MySql => Db::MySql(
+                    MySqlPoolOptions::new()
+                        .max_connections(16)
+                        .acquire_timeout(acquire)
+                        .connect(url)
+                        .await?,
+                ),
+            },
+        )
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -212,26 +222,35 @@ impl Db {
 
     pub async fn fetch_all<T: AnyRow>(&self, stmt: &impl SqlxBinder) -> DbResult<Vec<T>> {
         Ok(dispatch!(self, stmt, |sql, values, pool| {
-            sqlx::query_as_with::<_, T, _>(&sql, values).fetch_all(pool).await?
+            sqlx::query_as_with::<_, T, _>(&sql, values)
+                .fetch_all(pool)
+                .await?
         }))
     }
 
     pub async fn fetch_optional<T: AnyRow>(&self, stmt: &impl SqlxBinder) -> DbResult<Option<T>> {
         Ok(dispatch!(self, stmt, |sql, values, pool| {
-            sqlx::query_as_with::<_, T, _>(&sql, values).fetch_optional(pool).await?
+            sqlx::query_as_with::<_, T, _>(&sql, values)
+                .fetch_optional(pool)
+                .await?
         }))
     }
 
     pub async fn fetch_scalar<T: AnyScalar>(&self, stmt: &impl SqlxBinder) -> DbResult<T> {
         Ok(dispatch!(self, stmt, |sql, values, pool| {
-            sqlx::query_scalar_with::<_, T, _>(&sql, values).fetch_one(pool).await?
+            sqlx::query_scalar_with::<_, T, _>(&sql, values)
+                .fetch_one(pool)
+                .await?
         }))
     }
 
     /// Runs an UPDATE or DELETE; returns the number of rows it touched.
     pub async fn execute(&self, stmt: &impl SqlxBinder) -> DbResult<u64> {
         Ok(dispatch!(self, stmt, |sql, values, pool| {
-            sqlx::query_with(&sql, values).execute(pool).await?.rows_affected()
+            sqlx::query_with(&sql, values)
+                .execute(pool)
+                .await?
+                .rows_affected()
         }))
     }
 
@@ -243,7 +262,8 @@ impl Db {
             Db::MySql(p) => {
                 let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
                 let done = sqlx::query_with(&sql, values).execute(p).await?;
-                i64::try_from(done.last_insert_id()).map_err(|_| DbError::Other(sqlx::Error::RowNotFound))
+                i64::try_from(done.last_insert_id())
+                    .map_err(|_| DbError::Other(sqlx::Error::RowNotFound))
             }
             Db::Sqlite(_) | Db::Postgres(_) => {
                 stmt.returning_col(schema::Id);

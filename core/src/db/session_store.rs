@@ -65,7 +65,8 @@ impl SessionStore for DbSessionStore {
     /// Updates an existing session only: a request finishing after the
     /// session was deleted (sign-out) must not bring it back.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let user_id = record.data.get(USER_ID_KEY).and_then(|v| v.as_i64());
         self.db
             .execute(
@@ -74,7 +75,10 @@ impl SessionStore for DbSessionStore {
                     .values([
                         (Sessions::UserId, user_id.into()),
                         (Sessions::Data, data.into()),
-                        (Sessions::ExpiresAt, record.expiry_date.unix_timestamp().into()),
+                        (
+                            Sessions::ExpiresAt,
+                            record.expiry_date.unix_timestamp().into(),
+                        ),
                     ])
                     .and_where(Expr::col(Sessions::Id).eq(record.id.to_string())),
             )
@@ -97,8 +101,10 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
-        let data = serde_json::from_str(&row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at).map_err(backend)?;
+        let data = serde_json::from_str(&row.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date =
+            time::OffsetDateTime::from_unix_timestamp(row.expires_at).map_err(backend)?;
         Ok(Some(Record {
             id: *id,
             data,
@@ -131,7 +137,12 @@ fn insert_statement(record: &Record) -> Result<InsertStatement, String> {
     let user_id = record.data.get(USER_ID_KEY).and_then(|v| v.as_i64());
     let mut q = Query::insert();
     q.into_table(Sessions::Table)
-        .columns([Sessions::Id, Sessions::UserId, Sessions::Data, Sessions::ExpiresAt])
+        .columns([
+            Sessions::Id,
+            Sessions::UserId,
+            Sessions::Data,
+            Sessions::ExpiresAt,
+        ])
         .values([
             record.id.to_string().into(),
             user_id.into(),

@@ -59,19 +59,26 @@ impl Tx {
 
     pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> DbResult<u64> {
         Ok(on_tx!(self, stmt, |sql, values, conn| {
-            sqlx::query_with(&sql, values).execute(conn).await?.rows_affected()
+            sqlx::query_with(&sql, values)
+                .execute(conn)
+                .await?
+                .rows_affected()
         }))
     }
 
     pub async fn fetch_all<T: AnyRow>(&mut self, stmt: &impl SqlxBinder) -> DbResult<Vec<T>> {
         Ok(on_tx!(self, stmt, |sql, values, conn| {
-            sqlx::query_as_with::<_, T, _>(&sql, values).fetch_all(conn).await?
+            sqlx::query_as_with::<_, T, _>(&sql, values)
+                .fetch_all(conn)
+                .await?
         }))
     }
 
     pub async fn fetch_scalar<T: AnyScalar>(&mut self, stmt: &impl SqlxBinder) -> DbResult<T> {
         Ok(on_tx!(self, stmt, |sql, values, conn| {
-            sqlx::query_scalar_with::<_, T, _>(&sql, values).fetch_one(conn).await?
+            sqlx::query_scalar_with::<_, T, _>(&sql, values)
+                .fetch_one(conn)
+                .await?
         }))
     }
 
@@ -81,7 +88,8 @@ impl Tx {
             Tx::MySql(t) => {
                 let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
                 let done = sqlx::query_with(&sql, values).execute(&mut **t).await?;
-                i64::try_from(done.last_insert_id()).map_err(|_| DbError::Other(sqlx::Error::RowNotFound))
+                i64::try_from(done.last_insert_id())
+                    .map_err(|_| DbError::Other(sqlx::Error::RowNotFound))
             }
             Tx::Sqlite(_) | Tx::Postgres(_) => {
                 stmt.returning_col(schema::Id);

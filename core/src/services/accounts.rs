@@ -9,8 +9,8 @@ use secrecy::SecretString;
 
 use super::Services;
 use crate::{
-    auth::{Binding, Permission, Principal, RequestMeta, RoleType, Scope},
     audit::{Event, Outcome},
+    auth::{Binding, Permission, Principal, RequestMeta, RoleType, Scope},
     db::{
         schema::{RoleBindings, Roles, Users, Vdcs},
         DbError,
@@ -76,7 +76,12 @@ impl BindingRow {
                 // Never more than the type allows, whatever is stored.
                 custom
                     .get(&self.role_id)
-                    .map(|ps| ps.iter().copied().filter(|p| role_type.allows(*p)).collect())
+                    .map(|ps| {
+                        ps.iter()
+                            .copied()
+                            .filter(|p| role_type.allows(*p))
+                            .collect()
+                    })
                     .unwrap_or_default()
             },
             scope,
@@ -97,7 +102,12 @@ impl Services {
     /// disabled account all give the same error and cost the same time.
     /// Both outcomes are audited; an unknown name is recorded as such, since
     /// what people type there is sometimes a password.
-    pub async fn login(&self, username: &str, password: &SecretString, request: &RequestMeta) -> Result<Principal> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &SecretString,
+        request: &RequestMeta,
+    ) -> Result<Principal> {
         let row: Option<LoginRow> = self
             .db
             .fetch_optional(
@@ -116,7 +126,11 @@ impl Services {
             Some(r) if verified && !r.disabled => self.principal(r.id).await?,
             _ => None,
         };
-        let outcome = if principal.is_some() { Outcome::Allowed } else { Outcome::Failed };
+        let outcome = if principal.is_some() {
+            Outcome::Allowed
+        } else {
+            Outcome::Failed
+        };
         self.audit(Event {
             user_id: known.map(|k| k.0),
             username: known.map_or("(unknown)", |k| k.1),
@@ -135,7 +149,14 @@ impl Services {
 
     /// Records a sign-out.
     pub async fn logout(&self, who: &Principal) {
-        self.audit(Event::by(who, "auth.logout", "session", None, Outcome::Allowed)).await;
+        self.audit(Event::by(
+            who,
+            "auth.logout",
+            "session",
+            None,
+            Outcome::Allowed,
+        ))
+        .await;
     }
 
     /// The principal for a signed-in user id, or `None` when the user no
@@ -157,46 +178,81 @@ impl Services {
             .fetch_all(
                 Query::select()
                     .expr_as(Expr::col((Roles::Table, Roles::Id)), Alias::new("role_id"))
-                    .expr_as(Expr::col((Roles::Table, Roles::Name)), Alias::new("role_name"))
-                    .columns([(Roles::Table, Roles::RoleType), (Roles::Table, Roles::Builtin)])
+                    .expr_as(
+                        Expr::col((Roles::Table, Roles::Name)),
+                        Alias::new("role_name"),
+                    )
+                    .columns([
+                        (Roles::Table, Roles::RoleType),
+                        (Roles::Table, Roles::Builtin),
+                    ])
                     .columns([
                         (RoleBindings::Table, RoleBindings::ScopeKind),
                         (RoleBindings::Table, RoleBindings::ScopeId),
                     ])
-                    .expr_as(Expr::col((Vdcs::Table, Vdcs::DomainId)), Alias::new("vdc_domain_id"))
+                    .expr_as(
+                        Expr::col((Vdcs::Table, Vdcs::DomainId)),
+                        Alias::new("vdc_domain_id"),
+                    )
                     .from(RoleBindings::Table)
                     .inner_join(
                         Roles::Table,
-                        Expr::col((Roles::Table, Roles::Id)).equals((RoleBindings::Table, RoleBindings::RoleId)),
+                        Expr::col((Roles::Table, Roles::Id))
+                            .equals((RoleBindings::Table, RoleBindings::RoleId)),
                     )
                     .join(
                         JoinType::LeftJoin,
                         Vdcs::Table,
                         Expr::col((RoleBindings::Table, RoleBindings::ScopeKind))
                             .eq("vdc")
-                            .and(Expr::col((Vdcs::Table, Vdcs::Id)).equals((RoleBindings::Table, RoleBindings::ScopeId))),
+                            .and(
+                                Expr::col((Vdcs::Table, Vdcs::Id))
+                                    .equals((RoleBindings::Table, RoleBindings::ScopeId)),
+                            ),
                     )
                     .and_where(Expr::col((RoleBindings::Table, RoleBindings::UserId)).eq(user.id)),
             )
             .await?;
-        let custom: Vec<i64> = rows.iter().filter(|r| !r.builtin).map(|r| r.role_id).collect();
+        let custom: Vec<i64> = rows
+            .iter()
+            .filter(|r| !r.builtin)
+            .map(|r| r.role_id)
+            .collect();
         let custom = self.role_permissions(&custom).await?;
         Ok(Some(Principal {
             user_id: user.id,
             username: user.username,
             display_name: user.display_name,
-            bindings: rows.into_iter().filter_map(|r| r.into_binding(&custom)).collect(),
+            bindings: rows
+                .into_iter()
+                .filter_map(|r| r.into_binding(&custom))
+                .collect(),
             request: RequestMeta::default(),
         }))
     }
 
     /// Makes sure each role type's locked built-in role exists.
     pub async fn ensure_builtin_roles(&self) -> Result<()> {
-        for t in [RoleType::OperationsAdmin, RoleType::DomainAdmin, RoleType::VdcAdmin, RoleType::VdcUser] {
+        for t in [
+            RoleType::OperationsAdmin,
+            RoleType::DomainAdmin,
+            RoleType::VdcAdmin,
+            RoleType::VdcUser,
+        ] {
             let insert = Query::insert()
                 .into_table(Roles::Table)
-                .columns([Roles::Name, Roles::RoleType, Roles::Builtin, Roles::CreatedAt])
-                .values_panic([t.builtin_role_name().into(), t.key().into(), true.into(), Utc::now().into()])
+                .columns([
+                    Roles::Name,
+                    Roles::RoleType,
+                    Roles::Builtin,
+                    Roles::CreatedAt,
+                ])
+                .values_panic([
+                    t.builtin_role_name().into(),
+                    t.key().into(),
+                    true.into(),
+                    Utc::now().into(),
+                ])
                 .to_owned();
             match self.db.insert(insert).await {
                 Ok(_) | Err(DbError::UniqueViolation) => {}
@@ -208,11 +264,18 @@ impl Services {
 
     /// On an empty users table, creates the operations admin `admin` with
     /// `password`, or a generated one that is returned to be shown once.
-    pub async fn ensure_initial_admin(&self, password: Option<SecretString>) -> Result<Option<InitialAdmin>> {
+    pub async fn ensure_initial_admin(
+        &self,
+        password: Option<SecretString>,
+    ) -> Result<Option<InitialAdmin>> {
         self.ensure_builtin_roles().await?;
         let users: i64 = self
             .db
-            .fetch_scalar(Query::select().expr(Func::count(Expr::col(Users::Id))).from(Users::Table))
+            .fetch_scalar(
+                Query::select()
+                    .expr(Func::count(Expr::col(Users::Id)))
+                    .from(Users::Table),
+            )
             .await?;
         if users > 0 {
             return Ok(None);
@@ -253,12 +316,27 @@ impl Services {
         let hash = self.passwords.hash_async(password).await?;
         let insert = Query::insert()
             .into_table(Users::Table)
-            .columns([Users::Username, Users::DisplayName, Users::PasswordHash, Users::Disabled, Users::CreatedAt])
-            .values_panic([username.into(), display_name.into(), hash.into(), false.into(), Utc::now().into()])
+            .columns([
+                Users::Username,
+                Users::DisplayName,
+                Users::PasswordHash,
+                Users::Disabled,
+                Users::CreatedAt,
+            ])
+            .values_panic([
+                username.into(),
+                display_name.into(),
+                hash.into(),
+                false.into(),
+                Utc::now().into(),
+            ])
             .to_owned();
         let user_id = match self.db.insert(insert).await {
             Err(DbError::UniqueViolation) => {
-                return Err(Error::conflict(berth_api::ErrorCode::Taken, format!("user {username} exists")))
+                return Err(Error::conflict(
+                    berth_api::ErrorCode::Taken,
+                    format!("user {username} exists"),
+                ))
             }
             other => other?,
         };
@@ -282,7 +360,13 @@ impl Services {
                     RoleBindings::ScopeId,
                     RoleBindings::CreatedAt,
                 ])
-                .values_panic([user_id.into(), role_id.into(), kind.into(), scope_id.into(), Utc::now().into()])
+                .values_panic([
+                    user_id.into(),
+                    role_id.into(),
+                    kind.into(),
+                    scope_id.into(),
+                    Utc::now().into(),
+                ])
                 .to_owned();
             self.db.insert(insert).await?;
         }
@@ -292,6 +376,10 @@ impl Services {
 
 fn generate_password() -> SecretString {
     use rand::{distributions::Alphanumeric, Rng};
-    let s: String = rand::thread_rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect();
+    let s: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect();
     SecretString::from(s)
 }

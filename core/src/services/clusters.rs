@@ -24,7 +24,8 @@ impl Services {
     /// Every registered cluster with its version, node count and whether it
     /// answered, probed concurrently.
     pub async fn list_clusters(&self, who: &Principal) -> Result<Vec<ClusterSummary>> {
-        self.authorize(who, Permission::ClusterRead, Scope::Platform, "clusters").await?;
+        self.authorize(who, Permission::ClusterRead, Scope::Platform, "clusters")
+            .await?;
         let rows: Vec<ClusterRow> = self
             .db
             .fetch_all(
@@ -67,14 +68,26 @@ impl Services {
             .await?
             .map(|(embedded,)| embedded);
         if existing == Some(false) {
-            tracing::warn!(name, "a registered cluster has the embedded cluster's name; leaving it alone");
+            tracing::warn!(
+                name,
+                "a registered cluster has the embedded cluster's name; leaving it alone"
+            );
             return Ok(());
         }
         let mut q = Query::insert();
         q.into_table(Clusters::Table)
-            .columns([Clusters::Name, Clusters::ApiUrl, Clusters::Embedded, Clusters::CreatedAt])
+            .columns([
+                Clusters::Name,
+                Clusters::ApiUrl,
+                Clusters::Embedded,
+                Clusters::CreatedAt,
+            ])
             .values_panic([name.into(), api_url.into(), true.into(), Utc::now().into()])
-            .on_conflict(OnConflict::column(Clusters::Name).update_column(Clusters::ApiUrl).to_owned());
+            .on_conflict(
+                OnConflict::column(Clusters::Name)
+                    .update_column(Clusters::ApiUrl)
+                    .to_owned(),
+            );
         self.db.execute(&q).await?;
         Ok(())
     }
@@ -83,7 +96,11 @@ impl Services {
     /// embedded simulator is turned off).
     pub async fn forget_embedded_clusters(&self) -> Result<()> {
         self.db
-            .execute(Query::delete().from_table(Clusters::Table).and_where(Expr::col(Clusters::Embedded).eq(true)))
+            .execute(
+                Query::delete()
+                    .from_table(Clusters::Table)
+                    .and_where(Expr::col(Clusters::Embedded).eq(true)),
+            )
             .await?;
         Ok(())
     }

@@ -21,7 +21,9 @@ fn vdc_count() -> SimpleExpr {
             Query::select()
                 .expr(Func::count(Expr::col((Vdcs::Table, Vdcs::Id))))
                 .from(Vdcs::Table)
-                .and_where(Expr::col((Vdcs::Table, Vdcs::DomainId)).equals((Domains::Table, Domains::Id)))
+                .and_where(
+                    Expr::col((Vdcs::Table, Vdcs::DomainId)).equals((Domains::Table, Domains::Id)),
+                )
                 .to_owned()
                 .into_sub_query_statement(),
         ),
@@ -43,11 +45,20 @@ fn select_domains() -> SelectStatement {
 }
 
 fn validate_input(input: &DomainInput, creating: bool) -> Vec<FieldError> {
-    validate::named_object(&input.name, &input.display_name, &input.description, creating)
+    validate::named_object(
+        &input.name,
+        &input.display_name,
+        &input.description,
+        creating,
+    )
 }
 
 fn name_taken(name: &str) -> Error {
-    Error::field("name", ErrorCode::Taken, format!("a domain named {name} already exists"))
+    Error::field(
+        "name",
+        ErrorCode::Taken,
+        format!("a domain named {name} already exists"),
+    )
 }
 
 impl Services {
@@ -58,9 +69,16 @@ impl Services {
             .expr(Func::count(Expr::col((Domains::Table, Domains::Id))))
             .from(Domains::Table)
             .to_owned();
-        let tenants = query::tenant_filter(&visible, (Domains::Table, Domains::Id), None::<(Domains, Domains)>);
+        let tenants = query::tenant_filter(
+            &visible,
+            (Domains::Table, Domains::Id),
+            None::<(Domains, Domains)>,
+        );
         let search = query::search(
-            &[(Domains::Table, Domains::Name), (Domains::Table, Domains::DisplayName)],
+            &[
+                (Domains::Table, Domains::Name),
+                (Domains::Table, Domains::DisplayName),
+            ],
             &q.search,
         );
         for f in [tenants, search].into_iter().flatten() {
@@ -79,21 +97,31 @@ impl Services {
     pub(crate) async fn find_domain(&self, id: i64) -> Result<Option<Domain>> {
         Ok(self
             .db
-            .fetch_optional(select_domains().and_where(Expr::col((Domains::Table, Domains::Id)).eq(id)))
+            .fetch_optional(
+                select_domains().and_where(Expr::col((Domains::Table, Domains::Id)).eq(id)),
+            )
             .await?)
     }
 
     pub async fn create_domain(&self, who: &Principal, input: DomainInput) -> Result<Domain> {
         let target = format!("domain/{}", input.name);
-        let proof = self.authorize(who, Permission::DomainCreate, Scope::Platform, &target).await?;
-        self.audited(who, proof, &target, self.insert_domain(input)).await
+        let proof = self
+            .authorize(who, Permission::DomainCreate, Scope::Platform, &target)
+            .await?;
+        self.audited(who, proof, &target, self.insert_domain(input))
+            .await
     }
 
     async fn insert_domain(&self, input: DomainInput) -> Result<Domain> {
         Error::check(validate_input(&input, true))?;
         let insert = Query::insert()
             .into_table(Domains::Table)
-            .columns([Domains::Name, Domains::DisplayName, Domains::Description, Domains::CreatedAt])
+            .columns([
+                Domains::Name,
+                Domains::DisplayName,
+                Domains::Description,
+                Domains::CreatedAt,
+            ])
             .values_panic([
                 input.name.clone().into(),
                 input.display_name.trim().into(),
@@ -110,22 +138,39 @@ impl Services {
 
     /// Changes the display name and description; the name is fixed once
     /// created because clusters carry it in labels.
-    pub async fn update_domain(&self, who: &Principal, id: i64, input: DomainInput) -> Result<Domain> {
+    pub async fn update_domain(
+        &self,
+        who: &Principal,
+        id: i64,
+        input: DomainInput,
+    ) -> Result<Domain> {
         let (proof, target) = self.domain_for(who, id, Permission::DomainUpdate).await?;
-        self.audited(who, proof, &target, self.change_domain(id, input)).await
+        self.audited(who, proof, &target, self.change_domain(id, input))
+            .await
     }
 
     /// Authorizes `permission` on domain `id`. A domain the caller may not
     /// see is reported as missing, so ids reveal nothing.
-    async fn domain_for(&self, who: &Principal, id: i64, permission: Permission) -> Result<(Authorized, String)> {
+    async fn domain_for(
+        &self,
+        who: &Principal,
+        id: i64,
+        permission: Permission,
+    ) -> Result<(Authorized, String)> {
         let Some(domain) = self.find_domain(id).await? else {
             return Err(Error::NotFound);
         };
         let target = format!("domain/{}", domain.name);
-        if self.authorize(who, Permission::DomainRead, Scope::Domain(id), &target).await.is_err() {
+        if self
+            .authorize(who, Permission::DomainRead, Scope::Domain(id), &target)
+            .await
+            .is_err()
+        {
             return Err(Error::NotFound);
         }
-        let proof = self.authorize(who, permission, Scope::Domain(id), &target).await?;
+        let proof = self
+            .authorize(who, permission, Scope::Domain(id), &target)
+            .await?;
         Ok((proof, target))
     }
 
@@ -153,7 +198,8 @@ impl Services {
     /// the refusal hold even against a VDC created concurrently.
     pub async fn delete_domain(&self, who: &Principal, id: i64) -> Result<()> {
         let (proof, target) = self.domain_for(who, id, Permission::DomainDelete).await?;
-        self.audited(who, proof, &target, self.remove_domain(id)).await
+        self.audited(who, proof, &target, self.remove_domain(id))
+            .await
     }
 
     async fn remove_domain(&self, id: i64) -> Result<()> {
@@ -179,7 +225,8 @@ impl Services {
     }
 
     pub async fn overview(&self, who: &Principal) -> Result<Overview> {
-        self.visible(who, Permission::OverviewRead, "overview").await?;
+        self.visible(who, Permission::OverviewRead, "overview")
+            .await?;
         /// Counts `table` under the tenant filter for `permission`; zero
         /// where the caller holds it nowhere.
         async fn count(
@@ -193,7 +240,10 @@ impl Services {
             if visible.is_empty() {
                 return Ok(0);
             }
-            let mut q = Query::select().expr(Func::count(Expr::cust("*"))).from(table).to_owned();
+            let mut q = Query::select()
+                .expr(Func::count(Expr::cust("*")))
+                .from(table)
+                .to_owned();
             if let Some(f) = filter(&visible) {
                 q.cond_where(f);
             }
@@ -210,7 +260,12 @@ impl Services {
             .await?,
             // Clusters belong to the platform: only a platform binding sees them.
             clusters: match who.visibility(Permission::ClusterRead) {
-                Visibility::All => count(self, who, Permission::ClusterRead, Clusters::Table, |_| None).await?,
+                Visibility::All => {
+                    count(self, who, Permission::ClusterRead, Clusters::Table, |_| {
+                        None
+                    })
+                    .await?
+                }
                 Visibility::Tenants { .. } => 0,
             },
         })

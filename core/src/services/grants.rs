@@ -66,11 +66,25 @@ impl Services {
             ("vdc", Some(id)) => {
                 let domain: Option<(i64,)> = self
                     .db
-                    .fetch_optional(Query::select().column(Vdcs::DomainId).from(Vdcs::Table).and_where(Expr::col(Vdcs::Id).eq(id)))
+                    .fetch_optional(
+                        Query::select()
+                            .column(Vdcs::DomainId)
+                            .from(Vdcs::Table)
+                            .and_where(Expr::col(Vdcs::Id).eq(id)),
+                    )
                     .await?;
-                domain.map(|(domain_id,)| Scope::Vdc { domain_id, vdc_id: id }).ok_or(Error::NotFound)
+                domain
+                    .map(|(domain_id,)| Scope::Vdc {
+                        domain_id,
+                        vdc_id: id,
+                    })
+                    .ok_or(Error::NotFound)
             }
-            _ => Err(Error::field("scope_kind", ErrorCode::Invalid, "scope is platform (no id), domain or vdc (with an id)")),
+            _ => Err(Error::field(
+                "scope_kind",
+                ErrorCode::Invalid,
+                "scope is platform (no id), domain or vdc (with an id)",
+            )),
         }
     }
 
@@ -87,10 +101,21 @@ impl Services {
                         (RoleBindings::Table, RoleBindings::ScopeId),
                     ])
                     .column((Users::Table, Users::Username))
-                    .expr_as(Expr::col((Roles::Table, Roles::Name)), Alias::new("role_name"))
+                    .expr_as(
+                        Expr::col((Roles::Table, Roles::Name)),
+                        Alias::new("role_name"),
+                    )
                     .from(RoleBindings::Table)
-                    .inner_join(Users::Table, Expr::col((Users::Table, Users::Id)).equals((RoleBindings::Table, RoleBindings::UserId)))
-                    .inner_join(Roles::Table, Expr::col((Roles::Table, Roles::Id)).equals((RoleBindings::Table, RoleBindings::RoleId)))
+                    .inner_join(
+                        Users::Table,
+                        Expr::col((Users::Table, Users::Id))
+                            .equals((RoleBindings::Table, RoleBindings::UserId)),
+                    )
+                    .inner_join(
+                        Roles::Table,
+                        Expr::col((Roles::Table, Roles::Id))
+                            .equals((RoleBindings::Table, RoleBindings::RoleId)),
+                    )
                     .and_where(Expr::col((RoleBindings::Table, RoleBindings::Id)).eq(id)),
             )
             .await?;
@@ -98,13 +123,19 @@ impl Services {
     }
 
     pub async fn grant_role(&self, who: &Principal, input: GrantInput) -> Result<Grant> {
-        let scope = self.resolve_scope(&input.scope_kind, input.scope_id).await?;
+        let scope = self
+            .resolve_scope(&input.scope_kind, input.scope_id)
+            .await?;
         if !can_see(who, scope) {
             return Err(Error::NotFound);
         }
-        let role = self.find_role(input.role_id).await?.ok_or_else(|| Error::field("role_id", ErrorCode::NotFound, "choose an existing role"))?;
+        let role = self.find_role(input.role_id).await?.ok_or_else(|| {
+            Error::field("role_id", ErrorCode::NotFound, "choose an existing role")
+        })?;
         let target = format!("grant/{}@{}", role.name, input.scope_kind);
-        let proof = self.authorize(who, Permission::RoleBind, scope, &target).await?;
+        let proof = self
+            .authorize(who, Permission::RoleBind, scope, &target)
+            .await?;
         self.audited(who, proof, &target, async {
             let role_type = RoleType::from_key(&role.role_type).ok_or(Error::NotFound)?;
             let kind = match scope {
@@ -116,14 +147,21 @@ impl Services {
                 return Err(Error::field(
                     "scope_kind",
                     ErrorCode::Invalid,
-                    format!("a {} role is granted at {:?} scope", role_type.key(), role_type.scope_kind()).to_lowercase(),
+                    format!(
+                        "a {} role is granted at {:?} scope",
+                        role_type.key(),
+                        role_type.scope_kind()
+                    )
+                    .to_lowercase(),
                 ));
             }
             // No escalation: every permission of the role must be the granter's here.
             let missing: Vec<&str> = role
                 .permissions
                 .iter()
-                .filter(|key| Permission::from_key(key).is_none_or(|p| authorize(who, p, scope).is_err()))
+                .filter(|key| {
+                    Permission::from_key(key).is_none_or(|p| authorize(who, p, scope).is_err())
+                })
                 .map(String::as_str)
                 .collect();
             if !missing.is_empty() {
@@ -132,10 +170,19 @@ impl Services {
             }
             let user: Option<(i64,)> = self
                 .db
-                .fetch_optional(Query::select().column(Users::Id).from(Users::Table).and_where(Expr::col(Users::Id).eq(input.user_id)))
+                .fetch_optional(
+                    Query::select()
+                        .column(Users::Id)
+                        .from(Users::Table)
+                        .and_where(Expr::col(Users::Id).eq(input.user_id)),
+                )
                 .await?;
             if user.is_none() {
-                return Err(Error::field("user_id", ErrorCode::NotFound, "choose an existing user"));
+                return Err(Error::field(
+                    "user_id",
+                    ErrorCode::NotFound,
+                    "choose an existing user",
+                ));
             }
             let scope_id = input.scope_id.filter(|_| !matches!(scope, Scope::Platform));
             let same = Query::select()
@@ -151,12 +198,27 @@ impl Services {
                 .to_owned();
             let existing: i64 = self.db.fetch_scalar(&same).await?;
             if existing > 0 {
-                return Err(Error::conflict(ErrorCode::Taken, "the user already holds this role there"));
+                return Err(Error::conflict(
+                    ErrorCode::Taken,
+                    "the user already holds this role there",
+                ));
             }
             let insert = Query::insert()
                 .into_table(RoleBindings::Table)
-                .columns([RoleBindings::UserId, RoleBindings::RoleId, RoleBindings::ScopeKind, RoleBindings::ScopeId, RoleBindings::CreatedAt])
-                .values_panic([input.user_id.into(), role.id.into(), input.scope_kind.as_str().into(), scope_id.into(), Utc::now().into()])
+                .columns([
+                    RoleBindings::UserId,
+                    RoleBindings::RoleId,
+                    RoleBindings::ScopeKind,
+                    RoleBindings::ScopeId,
+                    RoleBindings::CreatedAt,
+                ])
+                .values_panic([
+                    input.user_id.into(),
+                    role.id.into(),
+                    input.scope_kind.as_str().into(),
+                    scope_id.into(),
+                    Utc::now().into(),
+                ])
                 .to_owned();
             let id = self.db.insert(insert).await?;
             self.find_grant(id).await?.ok_or(Error::NotFound)
@@ -167,16 +229,27 @@ impl Services {
     /// Takes a grant back; needs `role.bind` where the grant sits.
     pub async fn revoke_role(&self, who: &Principal, grant_id: i64) -> Result<()> {
         let grant = self.find_grant(grant_id).await?.ok_or(Error::NotFound)?;
-        let scope = self.resolve_scope(&grant.scope_kind, grant.scope_id).await?;
+        let scope = self
+            .resolve_scope(&grant.scope_kind, grant.scope_id)
+            .await?;
         if !can_see(who, scope) {
             return Err(Error::NotFound);
         }
-        let target = format!("grant/{}/{}@{}", grant.username, grant.role_name, grant.scope_kind);
-        let proof = self.authorize(who, Permission::RoleBind, scope, &target).await?;
+        let target = format!(
+            "grant/{}/{}@{}",
+            grant.username, grant.role_name, grant.scope_kind
+        );
+        let proof = self
+            .authorize(who, Permission::RoleBind, scope, &target)
+            .await?;
         self.audited(who, proof, &target, async {
             let n = self
                 .db
-                .execute(Query::delete().from_table(RoleBindings::Table).and_where(Expr::col(RoleBindings::Id).eq(grant_id)))
+                .execute(
+                    Query::delete()
+                        .from_table(RoleBindings::Table)
+                        .and_where(Expr::col(RoleBindings::Id).eq(grant_id)),
+                )
                 .await?;
             if n == 0 {
                 return Err(Error::NotFound);

@@ -15,11 +15,17 @@ pub fn search<C: IntoColumnRef + Copy>(cols: &[C], search: &str) -> Option<Condi
     if needle.is_empty() {
         return None;
     }
-    let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = needle
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     let pattern = format!("%{escaped}%");
     let mut any = Condition::any();
     for col in cols {
-        any = any.add(Expr::expr(Func::lower(Expr::col(*col))).like(LikeExpr::new(pattern.clone()).escape('\\')));
+        any = any.add(
+            Expr::expr(Func::lower(Expr::col(*col)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\')),
+        );
     }
     Some(any)
 }
@@ -34,7 +40,8 @@ where
     match v {
         Visibility::All => None,
         Visibility::Tenants { domains, vdcs } => {
-            let mut any = Condition::any().add(Expr::col(domain_col).is_in(domains.iter().copied()));
+            let mut any =
+                Condition::any().add(Expr::col(domain_col).is_in(domains.iter().copied()));
             if let Some(col) = vdc_col {
                 any = any.add(Expr::col(col).is_in(vdcs.iter().copied()));
             }

@@ -28,9 +28,15 @@ struct RoleRow {
 
 fn select_roles() -> SelectStatement {
     let bindings = Query::select()
-        .expr(Func::count(Expr::col((RoleBindings::Table, RoleBindings::Id))))
+        .expr(Func::count(Expr::col((
+            RoleBindings::Table,
+            RoleBindings::Id,
+        ))))
         .from(RoleBindings::Table)
-        .and_where(Expr::col((RoleBindings::Table, RoleBindings::RoleId)).equals((Roles::Table, Roles::Id)))
+        .and_where(
+            Expr::col((RoleBindings::Table, RoleBindings::RoleId))
+                .equals((Roles::Table, Roles::Id)),
+        )
         .to_owned();
     Query::select()
         .columns([
@@ -48,10 +54,17 @@ fn select_roles() -> SelectStatement {
 }
 
 /// Checks a role's input; returns the permissions it names.
-fn validate_role(input: &RoleInput, role_type: Option<RoleType>) -> std::result::Result<Vec<Permission>, Vec<FieldError>> {
+fn validate_role(
+    input: &RoleInput,
+    role_type: Option<RoleType>,
+) -> std::result::Result<Vec<Permission>, Vec<FieldError>> {
     let mut errors = vec![];
     validate::display_name("name", input.name.trim(), &mut errors);
-    let field = |code, message: String| FieldError { field: "permissions".into(), code, message };
+    let field = |code, message: String| FieldError {
+        field: "permissions".into(),
+        code,
+        message,
+    };
     let Some(role_type) = role_type else {
         errors.push(FieldError {
             field: "role_type".into(),
@@ -66,13 +79,22 @@ fn validate_role(input: &RoleInput, role_type: Option<RoleType>) -> std::result:
             Some(p) if role_type.allows(p) => permissions.push(p),
             Some(_) => errors.push(field(
                 ErrorCode::Invalid,
-                format!("{key} is not a permission a {} role can hold", role_type.key()),
+                format!(
+                    "{key} is not a permission a {} role can hold",
+                    role_type.key()
+                ),
             )),
-            None => errors.push(field(ErrorCode::Invalid, format!("{key} is not a permission"))),
+            None => errors.push(field(
+                ErrorCode::Invalid,
+                format!("{key} is not a permission"),
+            )),
         }
     }
     if input.permissions.is_empty() {
-        errors.push(field(ErrorCode::Required, "pick at least one permission".into()));
+        errors.push(field(
+            ErrorCode::Required,
+            "pick at least one permission".into(),
+        ));
     }
     if errors.is_empty() {
         permissions.sort();
@@ -89,7 +111,10 @@ fn role_target(name: &str) -> String {
 
 impl Services {
     /// The stored permissions of the given custom roles.
-    pub(crate) async fn role_permissions(&self, role_ids: &[i64]) -> Result<HashMap<i64, Vec<Permission>>> {
+    pub(crate) async fn role_permissions(
+        &self,
+        role_ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<Permission>>> {
         let mut out: HashMap<i64, Vec<Permission>> = HashMap::new();
         if role_ids.is_empty() {
             return Ok(out);
@@ -126,7 +151,10 @@ impl Services {
             name: row.name,
             role_type: row.role_type,
             builtin: row.builtin,
-            permissions: permissions.into_iter().map(|p| p.key().to_owned()).collect(),
+            permissions: permissions
+                .into_iter()
+                .map(|p| p.key().to_owned())
+                .collect(),
             binding_count: row.binding_count,
         }
     }
@@ -143,7 +171,10 @@ impl Services {
             .await?;
         let custom: Vec<i64> = rows.iter().filter(|r| !r.builtin).map(|r| r.id).collect();
         let custom = self.role_permissions(&custom).await?;
-        Ok(rows.into_iter().map(|r| Self::to_role(r, &custom)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| Self::to_role(r, &custom))
+            .collect())
     }
 
     pub(crate) async fn find_role(&self, id: i64) -> Result<Option<Role>> {
@@ -158,7 +189,9 @@ impl Services {
 
     pub async fn create_role(&self, who: &Principal, input: RoleInput) -> Result<Role> {
         let target = role_target(input.name.trim());
-        let proof = self.authorize(who, Permission::RoleManage, Scope::Platform, &target).await?;
+        let proof = self
+            .authorize(who, Permission::RoleManage, Scope::Platform, &target)
+            .await?;
         self.audited(who, proof, &target, async {
             let role_type = RoleType::from_key(&input.role_type);
             let permissions = validate_role(&input, role_type).map_err(Error::Validation)?;
@@ -166,8 +199,18 @@ impl Services {
             let mut tx = self.db.begin().await?;
             let insert = Query::insert()
                 .into_table(Roles::Table)
-                .columns([Roles::Name, Roles::RoleType, Roles::Builtin, Roles::CreatedAt])
-                .values_panic([input.name.trim().into(), role_type.key().into(), false.into(), Utc::now().into()])
+                .columns([
+                    Roles::Name,
+                    Roles::RoleType,
+                    Roles::Builtin,
+                    Roles::CreatedAt,
+                ])
+                .values_panic([
+                    input.name.trim().into(),
+                    role_type.key().into(),
+                    false.into(),
+                    Utc::now().into(),
+                ])
                 .to_owned();
             let id = match tx.insert(insert).await {
                 Err(DbError::UniqueViolation) => return Err(name_taken(&input.name)),
@@ -184,13 +227,18 @@ impl Services {
     pub async fn update_role(&self, who: &Principal, id: i64, input: RoleInput) -> Result<Role> {
         let existing = self.find_role(id).await?.ok_or(Error::NotFound)?;
         let target = role_target(&existing.name);
-        let proof = self.authorize(who, Permission::RoleManage, Scope::Platform, &target).await?;
+        let proof = self
+            .authorize(who, Permission::RoleManage, Scope::Platform, &target)
+            .await?;
         self.audited(who, proof, &target, async {
             if existing.builtin {
-                return Err(Error::conflict(ErrorCode::Invalid, "built-in roles are locked"));
+                return Err(Error::conflict(
+                    ErrorCode::Invalid,
+                    "built-in roles are locked",
+                ));
             }
-            let permissions =
-                validate_role(&input, RoleType::from_key(&existing.role_type)).map_err(Error::Validation)?;
+            let permissions = validate_role(&input, RoleType::from_key(&existing.role_type))
+                .map_err(Error::Validation)?;
             let mut tx = self.db.begin().await?;
             let renamed = tx
                 .execute(
@@ -222,10 +270,15 @@ impl Services {
     pub async fn delete_role(&self, who: &Principal, id: i64) -> Result<()> {
         let existing = self.find_role(id).await?.ok_or(Error::NotFound)?;
         let target = role_target(&existing.name);
-        let proof = self.authorize(who, Permission::RoleManage, Scope::Platform, &target).await?;
+        let proof = self
+            .authorize(who, Permission::RoleManage, Scope::Platform, &target)
+            .await?;
         self.audited(who, proof, &target, async {
             if existing.builtin {
-                return Err(Error::conflict(ErrorCode::Invalid, "built-in roles are locked"));
+                return Err(Error::conflict(
+                    ErrorCode::Invalid,
+                    "built-in roles are locked",
+                ));
             }
             let holders: Vec<(String, String, Option<i64>)> = self
                 .db
@@ -239,7 +292,8 @@ impl Services {
                         .from(RoleBindings::Table)
                         .inner_join(
                             Users::Table,
-                            Expr::col((Users::Table, Users::Id)).equals((RoleBindings::Table, RoleBindings::UserId)),
+                            Expr::col((Users::Table, Users::Id))
+                                .equals((RoleBindings::Table, RoleBindings::UserId)),
                         )
                         .and_where(Expr::col((RoleBindings::Table, RoleBindings::RoleId)).eq(id))
                         .order_by((Users::Table, Users::Username), Order::Asc),
@@ -255,18 +309,27 @@ impl Services {
                     .collect();
                 return Err(Error::conflict(
                     ErrorCode::HasChildren,
-                    format!("role {} is still granted to: {}", existing.name, list.join(", ")),
+                    format!(
+                        "role {} is still granted to: {}",
+                        existing.name,
+                        list.join(", ")
+                    ),
                 ));
             }
             let n = self
                 .db
-                .execute(Query::delete().from_table(Roles::Table).and_where(Expr::col(Roles::Id).eq(id)))
+                .execute(
+                    Query::delete()
+                        .from_table(Roles::Table)
+                        .and_where(Expr::col(Roles::Id).eq(id)),
+                )
                 .await;
             match n {
                 // A binding made since the check above.
-                Err(DbError::ForeignKeyViolation) => {
-                    Err(Error::conflict(ErrorCode::HasChildren, format!("role {} is still granted", existing.name)))
-                }
+                Err(DbError::ForeignKeyViolation) => Err(Error::conflict(
+                    ErrorCode::HasChildren,
+                    format!("role {} is still granted", existing.name),
+                )),
                 Ok(0) => Err(Error::NotFound),
                 other => other.map(|_| ()).map_err(Error::from),
             }
@@ -276,10 +339,18 @@ impl Services {
 }
 
 fn name_taken(name: &str) -> Error {
-    Error::field("name", ErrorCode::Taken, format!("a role named {} already exists", name.trim()))
+    Error::field(
+        "name",
+        ErrorCode::Taken,
+        format!("a role named {} already exists", name.trim()),
+    )
 }
 
-async fn write_permissions(tx: &mut crate::db::tx::Tx, role_id: i64, permissions: &[Permission]) -> Result<()> {
+async fn write_permissions(
+    tx: &mut crate::db::tx::Tx,
+    role_id: i64,
+    permissions: &[Permission],
+) -> Result<()> {
     let mut q = Query::insert();
     q.into_table(RolePermissions::Table)
         .columns([RolePermissions::RoleId, RolePermissions::Permission]);

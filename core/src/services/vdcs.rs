@@ -31,7 +31,10 @@ fn select_vdcs() -> SelectStatement {
             (Vdcs::Table, Vdcs::Status),
             (Vdcs::Table, Vdcs::CreatedAt),
         ])
-        .expr_as(Expr::col((Domains::Table, Domains::Name)), Alias::new("domain_name"))
+        .expr_as(
+            Expr::col((Domains::Table, Domains::Name)),
+            Alias::new("domain_name"),
+        )
         .from(Vdcs::Table)
         .inner_join(
             Domains::Table,
@@ -45,11 +48,21 @@ fn vdc_target(domain: &str, name: &str) -> String {
 }
 
 fn validate_input(input: &VdcInput, creating: bool) -> Vec<FieldError> {
-    validate::named_object(&input.name, &input.display_name, &input.description, creating)
+    validate::named_object(
+        &input.name,
+        &input.display_name,
+        &input.description,
+        creating,
+    )
 }
 
 impl Services {
-    pub async fn list_vdcs(&self, who: &Principal, filter: &VdcFilter, q: &ListQuery) -> Result<Page<Vdc>> {
+    pub async fn list_vdcs(
+        &self,
+        who: &Principal,
+        filter: &VdcFilter,
+        q: &ListQuery,
+    ) -> Result<Page<Vdc>> {
         let visible = self.visible(who, Permission::VdcRead, "vdcs").await?;
         let mut select = select_vdcs();
         let mut count = Query::select()
@@ -61,8 +74,15 @@ impl Services {
             select.and_where(cond.clone());
             count.and_where(cond);
         }
-        let tenants = query::tenant_filter(&visible, (Vdcs::Table, Vdcs::DomainId), Some((Vdcs::Table, Vdcs::Id)));
-        let search = query::search(&[(Vdcs::Table, Vdcs::Name), (Vdcs::Table, Vdcs::DisplayName)], &q.search);
+        let tenants = query::tenant_filter(
+            &visible,
+            (Vdcs::Table, Vdcs::DomainId),
+            Some((Vdcs::Table, Vdcs::Id)),
+        );
+        let search = query::search(
+            &[(Vdcs::Table, Vdcs::Name), (Vdcs::Table, Vdcs::DisplayName)],
+            &q.search,
+        );
         for f in [tenants, search].into_iter().flatten() {
             select.cond_where(f.clone());
             count.cond_where(f);
@@ -83,14 +103,23 @@ impl Services {
     /// Looks a VDC up and authorizes `permission` on it. A VDC the caller
     /// may not see is reported as missing, so ids reveal nothing.
     /// Denials are audited against `vdc/<domain>/<name>`.
-    async fn vdc_for(&self, who: &Principal, id: i64, permission: Permission) -> Result<(Vdc, Authorized, String)> {
+    async fn vdc_for(
+        &self,
+        who: &Principal,
+        id: i64,
+        permission: Permission,
+    ) -> Result<(Vdc, Authorized, String)> {
         let vdc = self.find_vdc(id).await?.ok_or(Error::NotFound)?;
         let scope = Scope::Vdc {
             domain_id: vdc.domain_id,
             vdc_id: vdc.id,
         };
         let target = vdc_target(&vdc.domain_name, &vdc.name);
-        if self.authorize(who, Permission::VdcRead, scope, &target).await.is_err() {
+        if self
+            .authorize(who, Permission::VdcRead, scope, &target)
+            .await
+            .is_err()
+        {
             return Err(Error::NotFound);
         }
         let proof = self.authorize(who, permission, scope, &target).await?;
@@ -98,16 +127,24 @@ impl Services {
     }
 
     pub async fn get_vdc(&self, who: &Principal, id: i64) -> Result<Vdc> {
-        self.vdc_for(who, id, Permission::VdcRead).await.map(|(vdc, ..)| vdc)
+        self.vdc_for(who, id, Permission::VdcRead)
+            .await
+            .map(|(vdc, ..)| vdc)
     }
 
     pub async fn create_vdc(&self, who: &Principal, input: VdcInput) -> Result<Vdc> {
         let domain_name = self.find_domain(input.domain_id).await?.map(|d| d.name);
         let target = vdc_target(domain_name.as_deref().unwrap_or("?"), &input.name);
         let proof = self
-            .authorize(who, Permission::VdcCreate, Scope::Domain(input.domain_id), &target)
+            .authorize(
+                who,
+                Permission::VdcCreate,
+                Scope::Domain(input.domain_id),
+                &target,
+            )
             .await?;
-        self.audited(who, proof, &target, self.insert_vdc(input)).await
+        self.audited(who, proof, &target, self.insert_vdc(input))
+            .await
     }
 
     async fn insert_vdc(&self, input: VdcInput) -> Result<Vdc> {
@@ -163,7 +200,8 @@ impl Services {
     /// Changes display name and description; name and domain are fixed.
     pub async fn update_vdc(&self, who: &Principal, id: i64, input: VdcInput) -> Result<Vdc> {
         let (_, proof, target) = self.vdc_for(who, id, Permission::VdcUpdate).await?;
-        self.audited(who, proof, &target, self.change_vdc(id, input)).await
+        self.audited(who, proof, &target, self.change_vdc(id, input))
+            .await
     }
 
     async fn change_vdc(&self, id: i64, input: VdcInput) -> Result<Vdc> {
@@ -190,7 +228,11 @@ impl Services {
     async fn remove_vdc(&self, id: i64) -> Result<()> {
         let n = self
             .db
-            .execute(Query::delete().from_table(Vdcs::Table).and_where(Expr::col(Vdcs::Id).eq(id)))
+            .execute(
+                Query::delete()
+                    .from_table(Vdcs::Table)
+                    .and_where(Expr::col(Vdcs::Id).eq(id)),
+            )
             .await?;
         if n == 0 {
             return Err(Error::NotFound);

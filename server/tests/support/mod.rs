@@ -53,9 +53,14 @@ pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
     let addr = listener.local_addr().unwrap();
     let services = portal.services.clone();
     tokio::spawn(async move {
-        axum::serve(listener, portal.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            portal
+                .router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     TestApp {
         base: format!("http://{addr}"),
@@ -66,7 +71,11 @@ pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
 
 /// A client with its own cookie jar that does not follow redirects.
 pub fn client() -> Client {
-    Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
 }
 
 impl TestApp {
@@ -82,7 +91,11 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "login answers with a redirect");
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "login answers with a redirect"
+        );
         res.headers()["location"].to_str().unwrap().to_owned()
     }
 
@@ -109,7 +122,12 @@ impl TestApp {
     }
 
     /// Calls a server function with a JSON body; returns status and body.
-    pub async fn call(&self, client: &Client, endpoint: &str, body: Value) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    pub async fn call(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        body: Value,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
         let res = client
             .post(self.url(&format!("/api/{endpoint}")))
             .header("accept", "application/json")
