@@ -5,8 +5,8 @@
 //! Authorization happens inside that service method, never here.
 
 use berth_api::{
-    AppError, ClusterSummary, CurrentUser, Domain, DomainInput, ListQuery, Overview, Page, Vdc,
-    VdcInput,
+    AppError, ClusterSummary, CurrentUser, Domain, DomainInput, Grant, GrantInput, ListQuery,
+    Overview, Page, Role, RoleInput, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -92,4 +92,40 @@ pub async fn delete_vdc(id: i64) -> Result<(), AppError> {
 pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
     let call = backend::Call::begin()?;
     call.done(call.services.list_clusters(&call.principal).await)
+}
+
+#[server(prefix = "/api", endpoint = "roles/list", input = Json)]
+pub async fn list_roles() -> Result<Vec<Role>, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.list_roles(&call.principal).await)
+}
+
+#[server(prefix = "/api", endpoint = "roles/create", input = Json)]
+pub async fn create_role(input: RoleInput) -> Result<Role, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.create_role(&call.principal, input).await)
+}
+
+#[server(prefix = "/api", endpoint = "roles/update", input = Json)]
+pub async fn update_role(id: i64, input: RoleInput) -> Result<Role, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.update_role(&call.principal, id, input).await)
+}
+
+#[server(prefix = "/api", endpoint = "roles/delete", input = Json)]
+pub async fn delete_role(id: i64) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.delete_role(&call.principal, id).await)
+}
+
+#[server(prefix = "/api", endpoint = "grants/create", input = Json)]
+pub async fn grant_role(input: GrantInput) -> Result<Grant, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.grant_role(&call.principal, input).await)
+}
+
+#[server(prefix = "/api", endpoint = "grants/delete", input = Json)]
+pub async fn revoke_role(id: i64) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.revoke_role(&call.principal, id).await)
 }

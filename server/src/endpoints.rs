@@ -83,6 +83,27 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/clusters/list",
         Needs::Permission(Permission::ClusterRead),
     ),
+    server_fn("/api/roles/list", Needs::Permission(Permission::RoleRead)),
+    server_fn(
+        "/api/roles/create",
+        Needs::Permission(Permission::RoleManage),
+    ),
+    server_fn(
+        "/api/roles/update",
+        Needs::Permission(Permission::RoleManage),
+    ),
+    server_fn(
+        "/api/roles/delete",
+        Needs::Permission(Permission::RoleManage),
+    ),
+    server_fn(
+        "/api/grants/create",
+        Needs::Permission(Permission::RoleBind),
+    ),
+    server_fn(
+        "/api/grants/delete",
+        Needs::Permission(Permission::RoleBind),
+    ),
 ];
 
 /// Server functions the app registers that are missing from [`ENDPOINTS`].

@@ -81,11 +81,23 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/vdcs/delete", NoRole) => (404, 404),
         ("/api/clusters/list", Operator) => (200, 200),
         ("/api/clusters/list", _) => (403, 403),
+        ("/api/roles/list", Operator | DomainAdmin | VdcAdmin) => (200, 200),
+        ("/api/roles/list", _) => (403, 403),
+        ("/api/roles/create" | "/api/roles/update" | "/api/roles/delete", Operator) => (200, 200),
+        ("/api/roles/create" | "/api/roles/update" | "/api/roles/delete", _) => (403, 403),
+        ("/api/grants/create" | "/api/grants/delete", Operator) => (200, 200),
+        ("/api/grants/create" | "/api/grants/delete", DomainAdmin | VdcAdmin) => (200, 404),
+        ("/api/grants/create" | "/api/grants/delete", VdcUser) => (403, 404),
+        ("/api/grants/create" | "/api/grants/delete", NoRole) => (404, 404),
         _ => panic!("the matrix has no expectation for {path} as {who:?}: add one"),
     }
 }
 
 struct Fixture {
+    /// The built-in vdc-user role, granted in the grant checks.
+    vdc_user_role: i64,
+    /// A custom role the role checks edit.
+    custom_role: i64,
     alpha: i64,
     beta: i64,
     alpha_one: i64,
@@ -119,7 +131,19 @@ async fn fixture(app: &TestApp) -> Fixture {
     let alpha_one = create(app, &ops, "vdcs/create", vdc(alpha, "alpha-one")).await;
     create(app, &ops, "vdcs/create", vdc(alpha, SIBLING_VDC)).await;
     let beta_one = create(app, &ops, "vdcs/create", vdc(beta, "beta-vdc")).await;
+    let (_, roles, _) = app.call(&ops, "roles/list", json!({})).await;
+    let vdc_user_role = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "vdc-user")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let custom_role = create(app, &ops, "roles/create", role_body("m-custom")).await;
     Fixture {
+        vdc_user_role,
+        custom_role,
         alpha,
         beta,
         alpha_one,
@@ -155,6 +179,19 @@ async fn caller(app: &TestApp, f: &Fixture, who: Who) -> Client {
     }
 }
 
+fn role_body(name: &str) -> Value {
+    json!({"input": {"name": name, "role_type": "vdc_user", "permissions": ["vdc.read"]}})
+}
+
+/// A user holding nothing, to receive grants.
+async fn fresh_user(app: &TestApp, n: usize) -> i64 {
+    let password = secrecy::SecretString::from("pw-fresh-user-1".to_owned());
+    app.services
+        .create_user_with_role(&format!("m-user-{n}"), "M", &password, None)
+        .await
+        .unwrap()
+}
+
 /// The request body for `path` aimed at `target`.
 async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, n: usize) -> Value {
     let (domain, vdc) = match target {
@@ -188,6 +225,26 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
                 create(app, &f.ops, "vdcs/create", input).await
             };
             json!({"id": id})
+        }
+        "/api/roles/list" => json!({}),
+        "/api/roles/create" => role_body(&fresh_name),
+        "/api/roles/update" => {
+            let mut b = role_body(&fresh_name);
+            b["id"] = json!(f.custom_role);
+            b
+        }
+        // A throwaway role, so an allowed delete keeps the fixture intact.
+        "/api/roles/delete" => {
+            json!({"id": create(app, &f.ops, "roles/create", role_body(&fresh_name)).await})
+        }
+        "/api/grants/create" => {
+            let user = fresh_user(app, n).await;
+            json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": vdc}})
+        }
+        "/api/grants/delete" => {
+            let user = fresh_user(app, n).await;
+            let input = json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": vdc}});
+            json!({"id": create(app, &f.ops, "grants/create", input).await})
         }
         other => panic!("the matrix cannot build a request for {other}: add one"),
     }
