@@ -46,6 +46,9 @@ pub enum AppError {
     Conflict { code: ErrorCode, message: String },
     #[error("invalid input")]
     Validation { fields: Vec<FieldError> },
+    /// Too many failed sign-ins; try again later.
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    Locked { retry_after_secs: i64 },
     #[error("service unavailable")]
     Unavailable,
     #[error("internal error (request id {request_id})")]
@@ -74,6 +77,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict { .. } => 409,
             AppError::Validation { .. } => 422,
+            AppError::Locked { .. } => 429,
             AppError::Unavailable => 503,
             AppError::Internal { .. } => 500,
             AppError::Transport { .. } => 502,

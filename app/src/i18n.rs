@@ -92,10 +92,17 @@ impl Lang {
                 _ => message.clone(),
             },
             AppError::Validation { .. } => self.t(T::ErrValidation).into(),
+            AppError::Locked { retry_after_secs } => self.locked(*retry_after_secs),
             AppError::Unavailable => self.t(T::ErrUnavailable).into(),
             AppError::Internal { request_id } => self.fmt(T::ErrInternal, &[request_id]),
             AppError::Transport { .. } => self.t(T::ErrTransport).into(),
         }
+    }
+
+    /// The lockout message, in whole minutes (at least one).
+    pub fn locked(self, retry_after_secs: i64) -> String {
+        let minutes = ((retry_after_secs + 59) / 60).max(1);
+        self.fmt(T::ErrLocked, &[&minutes.to_string()])
     }
 
     /// What to show beside a rejected field.
@@ -235,6 +242,7 @@ texts! {
     ErrNotFound => ("It no longer exists.", "对象不存在。"),
     ErrHasChildren => ("This domain still has VDCs; delete them first.", "该域下仍有虚拟数据中心，请先删除它们。"),
     ErrValidation => ("Some fields need attention.", "部分字段需要修改。"),
+    ErrLocked => ("Too many failed sign-ins. Try again in {} minutes.", "登录失败次数过多，请在 {} 分钟后重试。"),
     ErrUnavailable => ("The service is unavailable; try again shortly.", "服务暂不可用，请稍后重试。"),
     ErrInternal => ("Internal error (request id {}).", "内部错误（请求 ID {}）。"),
     ErrTransport => ("Could not reach the server.", "无法连接服务器。"),

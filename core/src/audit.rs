@@ -84,6 +84,7 @@ fn failure(e: &Error) -> String {
         Error::NotFound => "not found".into(),
         Error::Forbidden => "forbidden".into(),
         Error::Unauthenticated => "unauthenticated".into(),
+        Error::Locked { .. } => "locked".into(),
         Error::Unavailable(_) => "unavailable".into(),
         Error::Internal(_) => "internal error".into(),
     }

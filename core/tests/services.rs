@@ -952,3 +952,102 @@ db_test!(
         );
     }
 );
+
+fn from(source: &str) -> RequestMeta {
+    RequestMeta {
+        request_id: "req-lock".into(),
+        source: Some(source.into()),
+    }
+}
+
+db_test!(
+    repeated_failures_lock_a_name_until_lifted,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        s.put_setting("lockout.max_failures", "3").await.unwrap();
+        let ip = from("198.51.100.1");
+        // A success in between starts the count again.
+        for _ in 0..2 {
+            assert!(matches!(
+                s.login("ops", &secret("wrong"), &ip).await,
+                Err(Error::Unauthenticated)
+            ));
+        }
+        s.login("ops", &secret("ops-password"), &ip).await.unwrap();
+        for _ in 0..3 {
+            assert!(matches!(
+                s.login("OPS", &secret("wrong"), &ip).await,
+                Err(Error::Unauthenticated)
+            ));
+        }
+        // Now even the right password is refused, with the time left.
+        match s.login("ops", &secret("ops-password"), &ip).await {
+            Err(Error::Locked { retry_after_secs }) => assert!(
+                (800..=900).contains(&retry_after_secs),
+                "{retry_after_secs}"
+            ),
+            other => panic!("expected a lock, got {other:?}"),
+        }
+        // Unknown names lock the same way, so a lock reveals nothing.
+        for _ in 0..3 {
+            s.login("ghost", &secret("x"), &ip).await.unwrap_err();
+        }
+        assert!(matches!(
+            s.login("ghost", &secret("x"), &ip).await,
+            Err(Error::Locked { .. })
+        ));
+
+        let locks = s.list_locks(&ops).await.unwrap();
+        let names: Vec<&str> = locks.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["ghost", "ops"]);
+        let uid = s
+            .create_user_with_role("plain", "P", &secret("pw-plain-1"), None)
+            .await
+            .unwrap();
+        let plain = s.principal(uid).await.unwrap().unwrap();
+        assert!(matches!(
+            s.lift_lock(&plain, "ops").await,
+            Err(Error::Forbidden)
+        ));
+        s.lift_lock(&ops, "OPS").await.unwrap();
+        s.login("ops", &secret("ops-password"), &ip).await.unwrap();
+
+        let denied: Vec<AuditRow> = audit_rows(&t)
+            .await
+            .into_iter()
+            .filter(|r| r.outcome == "denied")
+            .collect();
+        assert_eq!(
+            denied.len(),
+            2 + 1,
+            "two locked sign-ins and the plain user's refused lift"
+        );
+        assert_eq!(denied[0].details, "locked");
+    }
+);
+
+db_test!(
+    one_address_failing_often_is_held_back,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        operator(&s).await;
+        s.put_setting("lockout.max_failures_per_source", "4")
+            .await
+            .unwrap();
+        let noisy = from("203.0.113.9");
+        for i in 0..4 {
+            s.login(&format!("guess-{i}"), &secret("x"), &noisy)
+                .await
+                .unwrap_err();
+        }
+        assert!(matches!(
+            s.login("ops", &secret("ops-password"), &noisy).await,
+            Err(Error::Locked { .. })
+        ));
+        // Another address signs in as usual.
+        s.login("ops", &secret("ops-password"), &from("203.0.113.10"))
+            .await
+            .unwrap();
+    }
+);

@@ -75,17 +75,26 @@ pub async fn login(
             tracing::info!(user = %principal.username, "signed in");
             Redirect::to(safe_next(&form.next)).into_response()
         }
+        Err(Error::Locked { retry_after_secs }) => {
+            tracing::info!("sign-in refused: locked");
+            back_to_login(&format!("locked&retry={retry_after_secs}"), &form.next)
+        }
         Err(Error::Unauthenticated) => {
             tracing::info!("sign-in failed");
-            let mut target = "/login?error=1".to_owned();
-            if !form.next.is_empty() {
-                target.push_str("&next=");
-                target.push_str(&encode_component(safe_next(&form.next)));
-            }
-            Redirect::to(&target).into_response()
+            back_to_login("1", &form.next)
         }
         Err(e) => e.into_app_error(&request_id).status_response(),
     }
+}
+
+/// Back to the sign-in page with `error`, keeping where the user was going.
+fn back_to_login(error: &str, next: &str) -> Response {
+    let mut target = format!("/login?error={error}");
+    if !next.is_empty() {
+        target.push_str("&next=");
+        target.push_str(&encode_component(safe_next(next)));
+    }
+    Redirect::to(&target).into_response()
 }
 
 pub async fn logout(

@@ -596,3 +596,37 @@ async fn audit_records_carry_the_request_id_and_client_address() {
         )]
     );
 }
+
+#[tokio::test]
+async fn the_sign_in_page_says_when_an_account_is_locked() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    app.services
+        .put_setting("lockout.max_failures", "2")
+        .await
+        .unwrap();
+    let c = client();
+    for _ in 0..2 {
+        assert_eq!(
+            app.login(&c, "admin", "wrong-password").await,
+            "/login?error=1"
+        );
+    }
+    let location = app.login(&c, "admin", ADMIN_PASSWORD).await;
+    assert!(
+        location.starts_with("/login?error=locked&retry="),
+        "{location}"
+    );
+    let html = c
+        .get(app.url(&location))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Too many failed sign-ins. Try again in 15 minutes."),
+        "{html}"
+    );
+}

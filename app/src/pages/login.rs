@@ -13,15 +13,25 @@ use crate::{
 pub fn LoginPage() -> impl IntoView {
     let lang = use_lang();
     let query = use_query_map();
-    let failed = move || query.read().get("error").is_some();
+    let message = move || {
+        let q = query.read();
+        match q.get("error").as_deref() {
+            Some("locked") => {
+                let secs = q.get("retry").and_then(|r| r.parse().ok()).unwrap_or(60);
+                Some(lang.locked(secs))
+            }
+            Some(_) => Some(lang.t(T::InvalidCredentials).to_owned()),
+            None => None,
+        }
+    };
     let next = move || query.read().get("next").unwrap_or_default();
     view! {
         <main class="login-page">
             <form class="login-card" method="post" action="/auth/login">
                 <h1>{lang.t(T::SignInTitle)}</h1>
                 <p class="muted">{lang.t(T::Tagline)}</p>
-                {move || failed().then(|| view! {
-                    <p class="banner banner-error" role="alert" id="login-error">{lang.t(T::InvalidCredentials)}</p>
+                {move || message().map(|m| view! {
+                    <p class="banner banner-error" role="alert" id="login-error">{m}</p>
                 })}
                 <div class="field">
                     <label for="username">{lang.t(T::Username)}</label>

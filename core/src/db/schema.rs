@@ -102,3 +102,19 @@ pub enum RolePermissions {
     RoleId,
     Permission,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Settings {
+    Table,
+    Name,
+    Value,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum LoginFailures {
+    Table,
+    Id,
+    Username,
+    Source,
+    At,
+}

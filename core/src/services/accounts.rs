@@ -108,6 +108,8 @@ impl Services {
         password: &SecretString,
         request: &RequestMeta,
     ) -> Result<Principal> {
+        let name = username.trim().to_lowercase();
+        let source = request.source.as_deref();
         let row: Option<LoginRow> = self
             .db
             .fetch_optional(
@@ -117,6 +119,11 @@ impl Services {
                     .and_where(Expr::col(Users::Username).eq(username.trim())),
             )
             .await?;
+        if let Some(retry_after_secs) = self.locked_for(&name, source).await? {
+            self.audit_locked(row.as_ref().map(|r| r.id), username.trim(), request)
+                .await;
+            return Err(Error::Locked { retry_after_secs });
+        }
         let verified = self
             .passwords
             .verify_async(password, row.as_ref().map(|r| r.password_hash.clone()))
@@ -126,6 +133,11 @@ impl Services {
             Some(r) if verified && !r.disabled => self.principal(r.id).await?,
             _ => None,
         };
+        if principal.is_some() {
+            self.clear_failures(&name).await?;
+        } else {
+            self.record_failure(&name, source).await?;
+        }
         let outcome = if principal.is_some() {
             Outcome::Allowed
         } else {

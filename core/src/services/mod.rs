@@ -6,6 +6,7 @@ mod accounts;
 mod clusters;
 mod domains;
 mod grants;
+mod lockout;
 mod query;
 mod roles;
 mod vdcs;
@@ -15,6 +16,7 @@ pub use vdcs::VdcFilter;
 use std::sync::Arc;
 
 pub use accounts::InitialAdmin;
+pub use lockout::LockoutPolicy;
 
 use crate::{
     db::Db,
