@@ -166,3 +166,18 @@ pub struct Grant {
     pub scope_kind: String,
     pub scope_id: Option<i64>,
 }
+
+/// One signed-in session, as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// A public id for revoking it (never the cookie value).
+    pub id: String,
+    pub source: Option<String>,
+    pub agent: Option<String>,
+    /// Unix seconds.
+    pub signed_in: Option<i64>,
+    pub last_seen: Option<i64>,
+    pub expires_at: i64,
+    /// The session this request came in.
+    pub current: bool,
+}

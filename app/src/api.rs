@@ -6,7 +6,7 @@
 
 use berth_api::{
     AppError, ClusterSummary, CurrentUser, Domain, DomainInput, Grant, GrantInput, ListQuery,
-    Overview, Page, Role, RoleInput, Vdc, VdcInput,
+    Overview, Page, Role, RoleInput, SessionInfo, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -128,4 +128,26 @@ pub async fn grant_role(input: GrantInput) -> Result<Grant, AppError> {
 pub async fn revoke_role(id: i64) -> Result<(), AppError> {
     let call = backend::Call::begin()?;
     call.done(call.services.revoke_role(&call.principal, id).await)
+}
+
+#[server(prefix = "/api", endpoint = "sessions/list", input = Json)]
+pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.list_sessions(&call.principal).await)
+}
+
+#[server(prefix = "/api", endpoint = "sessions/revoke", input = Json)]
+pub async fn revoke_session(id: String) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.revoke_session(&call.principal, &id).await)
+}
+
+#[server(prefix = "/api", endpoint = "sessions/revoke-user", input = Json)]
+pub async fn revoke_user_sessions(user_id: i64) -> Result<u64, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .revoke_user_sessions(&call.principal, user_id)
+            .await,
+    )
 }

@@ -46,6 +46,7 @@ fn meta() -> RequestMeta {
     RequestMeta {
         request_id: "req-1".into(),
         source: Some("192.0.2.7".into()),
+        session: None,
     }
 }
 
@@ -957,6 +958,7 @@ fn from(source: &str) -> RequestMeta {
     RequestMeta {
         request_id: "req-lock".into(),
         source: Some(source.into()),
+        session: None,
     }
 }
 

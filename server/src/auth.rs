@@ -3,7 +3,7 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::header,
+    http::{header, HeaderMap},
     response::{IntoResponse, Redirect, Response},
     Extension, Form,
 };
@@ -49,10 +49,39 @@ pub fn encode_component(s: &str) -> String {
         .collect()
 }
 
+/// What a new session records: who, from where, in which browser, when.
+async fn remember(
+    session: &Session,
+    user_id: i64,
+    request: &berth_core::auth::RequestMeta,
+    headers: &HeaderMap,
+) -> Result<(), tower_sessions::session::Error> {
+    use berth_core::db::session_store::{
+        AGENT_KEY, LAST_SEEN_KEY, PUBLIC_ID_KEY, SIGNED_IN_KEY, SOURCE_KEY,
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let agent: String = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect();
+    session.insert(USER_ID_KEY, user_id).await?;
+    session
+        .insert(PUBLIC_ID_KEY, uuid::Uuid::new_v4().simple().to_string())
+        .await?;
+    session.insert(SOURCE_KEY, request.source.clone()).await?;
+    session.insert(AGENT_KEY, agent).await?;
+    session.insert(SIGNED_IN_KEY, now).await?;
+    session.insert(LAST_SEEN_KEY, now).await
+}
+
 pub async fn login(
     State(state): State<AppState>,
     session: Session,
     Extension(ctx): Extension<RequestContext>,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let request_id = ctx.request.request_id.clone();
@@ -68,7 +97,7 @@ pub async fn login(
                 tracing::error!(request_id, error = %e, "session cycle failed");
                 return berth_api::AppError::Unavailable.status_response();
             }
-            if let Err(e) = session.insert(USER_ID_KEY, principal.user_id).await {
+            if let Err(e) = remember(&session, principal.user_id, &ctx.request, &headers).await {
                 tracing::error!(request_id, error = %e, "session write failed");
                 return berth_api::AppError::Unavailable.status_response();
             }

@@ -32,6 +32,7 @@ pub const KEYS: &[Key] = &[
     Key { env: "BERTH_EMBEDDED_CLUSTER", file: "embedded_cluster", default: "true", doc: "Start the simulated Kubernetes cluster in-process and register it as `demo`." },
     Key { env: "BERTH_EMBEDDED_CLUSTER_NODES", file: "embedded_cluster_nodes", default: "3", doc: "Node count of the embedded simulated cluster." },
     Key { env: "BERTH_SESSION_IDLE_MINUTES", file: "session_idle_minutes", default: "480", doc: "A session ends after this many minutes without requests." },
+    Key { env: "BERTH_SESSION_MAX_HOURS", file: "session_max_hours", default: "24", doc: "A session ends this many hours after sign-in, however active." },
     Key { env: "BERTH_ARGON2_MEMORY_KIB", file: "argon2_memory_kib", default: "19456", doc: "argon2id memory cost for password hashes, in KiB." },
     Key { env: "BERTH_ARGON2_ITERATIONS", file: "argon2_iterations", default: "2", doc: "argon2id time cost (passes)." },
     Key { env: "BERTH_ARGON2_PARALLELISM", file: "argon2_parallelism", default: "1", doc: "argon2id lanes." },
@@ -70,6 +71,7 @@ pub struct Config {
     pub embedded_cluster: bool,
     pub embedded_cluster_nodes: usize,
     pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
     pub password: PasswordParams,
 }
 
@@ -141,6 +143,10 @@ impl Config {
         if session_idle_minutes < 1 {
             return Err(err("BERTH_SESSION_IDLE_MINUTES", "must be at least 1"));
         }
+        let session_max_hours: i64 = parse(get, "BERTH_SESSION_MAX_HOURS")?;
+        if session_max_hours < 1 {
+            return Err(err("BERTH_SESSION_MAX_HOURS", "must be at least 1"));
+        }
         Ok(Config {
             addr,
             public_url,
@@ -153,6 +159,7 @@ impl Config {
             embedded_cluster: parse_bool(get, "BERTH_EMBEDDED_CLUSTER")?,
             embedded_cluster_nodes: parse(get, "BERTH_EMBEDDED_CLUSTER_NODES")?,
             session_idle_minutes,
+            session_max_hours,
             password: PasswordParams {
                 memory_kib: parse(get, "BERTH_ARGON2_MEMORY_KIB")?,
                 iterations: parse(get, "BERTH_ARGON2_ITERATIONS")?,

@@ -15,7 +15,7 @@ use axum::{
 use berth_app::api::backend::RequestContext;
 use berth_core::{
     auth::{Principal, RequestMeta},
-    db::session_store::USER_ID_KEY,
+    db::session_store::{LAST_SEEN_KEY, PUBLIC_ID_KEY, SIGNED_IN_KEY, USER_ID_KEY},
 };
 use tower_sessions::Session;
 
@@ -83,6 +83,12 @@ fn cross_site(req: &Request, public_origin: &str) -> bool {
     }
 }
 
+/// Whether the session is older than the absolute limit since sign-in.
+async fn past_absolute_limit(session: &Session, max_secs: i64) -> bool {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    matches!(session.get::<i64>(SIGNED_IN_KEY).await, Ok(Some(t)) if now - t > max_secs)
+}
+
 /// Marks the session as used at most every few minutes, which saves it
 /// and so slides its inactivity expiry forward.
 async fn touch(session: &Session, refresh_secs: i64) {
@@ -94,9 +100,6 @@ async fn touch(session: &Session, refresh_secs: i64) {
         }
     }
 }
-
-/// Session key: when the session was last used (unix seconds).
-pub const LAST_SEEN_KEY: &str = "last_seen";
 
 pub async fn attach(
     State(state): State<AppState>,
@@ -110,13 +113,20 @@ pub async fn attach(
     }
     let path = req.uri().path().to_owned();
     let request_id = request_id(req.headers());
-    let meta = RequestMeta {
+    let mut meta = RequestMeta {
         request_id: request_id.clone(),
         source: source(&req),
+        session: None,
     };
     let principal = if path.starts_with("/pkg/") {
         None
     } else {
+        meta.session = session.get::<String>(PUBLIC_ID_KEY).await.ok().flatten();
+        if past_absolute_limit(&session, state.session_max_secs).await {
+            if let Err(e) = session.flush().await {
+                tracing::warn!(error = %e, "ending an expired session failed");
+            }
+        }
         match session.get::<i64>(USER_ID_KEY).await {
             Ok(Some(user_id)) => match state.services.principal(user_id).await {
                 Ok(p) => p.map(|p| Principal {

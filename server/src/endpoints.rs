@@ -104,6 +104,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/grants/delete",
         Needs::Permission(Permission::RoleBind),
     ),
+    // A user's own sessions: any signed-in user, for themselves only.
+    server_fn("/api/sessions/list", Needs::Session),
+    server_fn("/api/sessions/revoke", Needs::Session),
+    server_fn(
+        "/api/sessions/revoke-user",
+        Needs::Permission(Permission::SessionRevoke),
+    ),
 ];
 
 /// Server functions the app registers that are missing from [`ENDPOINTS`].

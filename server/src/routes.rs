@@ -39,6 +39,8 @@ pub struct AppState {
     pub public_origin: String,
     /// How often an active session's expiry is pushed forward.
     pub session_refresh_secs: i64,
+    /// How long a session may last from sign-in, however active.
+    pub session_max_secs: i64,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -86,6 +88,7 @@ pub fn router(config: &Config, services: Services) -> Router {
         services: services.clone(),
         public_origin: origin_of(&config.public_url),
         session_refresh_secs: (config.session_idle_minutes * 60 / 10).clamp(1, 300),
+        session_max_secs: config.session_max_hours * 3600,
     };
     let store = DbSessionStore::new(services.db().clone());
     spawn_session_sweeper(store.clone());

@@ -630,3 +630,61 @@ async fn the_sign_in_page_says_when_an_account_is_locked() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn users_see_and_end_their_own_sessions() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let laptop = app.admin().await;
+    let phone = app.admin().await;
+    let (status, sessions, _) = app.call(&laptop, "sessions/list", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{sessions}");
+    let sessions = sessions.as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    assert!(sessions.iter().all(|s| s["source"] == "127.0.0.1"));
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap()["id"].clone();
+
+    // Another user cannot end it; its owner can.
+    let stranger = app.user_without_roles("stranger").await;
+    let (status, _, _) = app
+        .call(&stranger, "sessions/revoke", json!({"id": other}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = app
+        .call(&laptop, "sessions/revoke", json!({"id": other}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = app.call(&phone, "me", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = app.call(&laptop, "me", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Operators end all of a user's sessions.
+    let (_, me, _) = app.call(&stranger, "me", json!({})).await;
+    let (status, n, _) = app
+        .call(
+            &laptop,
+            "sessions/revoke-user",
+            json!({"user_id": me["id"]}),
+        )
+        .await;
+    assert_eq!((status, n), (StatusCode::OK, json!(1)));
+    let (status, _, _) = app.call(&stranger, "me", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_limit_however_active() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let c = app.admin().await;
+    let berth_core::db::Db::Sqlite(pool) = app.services.db() else {
+        unreachable!()
+    };
+    // As if signed in 25 hours ago (the default limit is 24).
+    sqlx::query("UPDATE sessions SET data = json_set(data, '$.signed_in', json_extract(data, '$.signed_in') - 90000)")
+        .execute(pool)
+        .await
+        .unwrap();
+    let (status, _, _) = app.call(&c, "me", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

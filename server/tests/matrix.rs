@@ -89,6 +89,11 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/grants/create" | "/api/grants/delete", DomainAdmin | VdcAdmin) => (200, 404),
         ("/api/grants/create" | "/api/grants/delete", VdcUser) => (403, 404),
         ("/api/grants/create" | "/api/grants/delete", NoRole) => (404, 404),
+        ("/api/sessions/list", _) => (200, 200),
+        // Only one's own sessions can be ended; any other id is unknown.
+        ("/api/sessions/revoke", _) => (404, 404),
+        ("/api/sessions/revoke-user", Operator) => (200, 200),
+        ("/api/sessions/revoke-user", _) => (403, 403),
         _ => panic!("the matrix has no expectation for {path} as {who:?}: add one"),
     }
 }
@@ -246,6 +251,21 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
             let input = json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": vdc}});
             json!({"id": create(app, &f.ops, "grants/create", input).await})
         }
+        "/api/sessions/list" => json!({}),
+        // Own: an id that is nobody's; other: the operator's own session.
+        "/api/sessions/revoke" => match target {
+            Target::Own => json!({"id": "not-a-session"}),
+            Target::Other => {
+                let (_, sessions, _) = app.call(&f.ops, "sessions/list", json!({})).await;
+                let id = sessions[0]["id"].clone();
+                if who == Who::Operator {
+                    json!({"id": "also-not-a-session"})
+                } else {
+                    json!({"id": id})
+                }
+            }
+        },
+        "/api/sessions/revoke-user" => json!({"user_id": fresh_user(app, n).await}),
         other => panic!("the matrix cannot build a request for {other}: add one"),
     }
 }

@@ -47,6 +47,8 @@ pub struct RequestMeta {
     pub request_id: String,
     /// The client's address as the server sees it.
     pub source: Option<String>,
+    /// The public id of the session the request came in.
+    pub session: Option<String>,
 }
 
 /// The signed-in user making this request, with everything needed to

@@ -45,6 +45,7 @@ pub enum Sessions {
     UserId,
     Data,
     ExpiresAt,
+    PublicId,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -13,8 +13,16 @@ use tower_sessions::{
 
 use super::{schema::Sessions, Db, DbError};
 
-/// The session key under which the signed-in user's id is stored.
+/// Session data keys. The user id also has its own column.
 pub const USER_ID_KEY: &str = "user_id";
+/// A random id naming the session to its owner (never the cookie value).
+pub const PUBLIC_ID_KEY: &str = "public_id";
+/// Client address and browser at sign-in.
+pub const SOURCE_KEY: &str = "source";
+pub const AGENT_KEY: &str = "agent";
+/// When the user signed in, and when the session was last used (unix seconds).
+pub const SIGNED_IN_KEY: &str = "signed_in";
+pub const LAST_SEEN_KEY: &str = "last_seen";
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
@@ -74,6 +82,7 @@ impl SessionStore for DbSessionStore {
                     .table(Sessions::Table)
                     .values([
                         (Sessions::UserId, user_id.into()),
+                        (Sessions::PublicId, public_id(record).into()),
                         (Sessions::Data, data.into()),
                         (
                             Sessions::ExpiresAt,
@@ -142,13 +151,23 @@ fn insert_statement(record: &Record) -> Result<InsertStatement, String> {
             Sessions::UserId,
             Sessions::Data,
             Sessions::ExpiresAt,
+            Sessions::PublicId,
         ])
         .values([
             record.id.to_string().into(),
             user_id.into(),
             data.into(),
             record.expiry_date.unix_timestamp().into(),
+            public_id(record).into(),
         ])
         .map_err(|e| e.to_string())?;
     Ok(q)
+}
+
+fn public_id(record: &Record) -> Option<String> {
+    record
+        .data
+        .get(PUBLIC_ID_KEY)
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
 }

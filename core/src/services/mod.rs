@@ -9,6 +9,7 @@ mod grants;
 mod lockout;
 mod query;
 mod roles;
+mod sessions;
 mod vdcs;
 
 pub use vdcs::VdcFilter;
