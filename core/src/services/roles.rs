@@ -9,7 +9,7 @@ use sea_query::{Alias, Expr, Func, Order, Query, SelectStatement};
 
 use super::Services;
 use crate::{
-    auth::{Permission, Principal, RoleType, Scope},
+    auth::{Authorized, Permission, Principal, RoleType, Scope},
     db::{
         schema::{RoleBindings, RolePermissions, Roles, Users},
         DbError,
@@ -103,6 +103,17 @@ fn validate_role(
     } else {
         Err(errors)
     }
+}
+
+/// Built-in roles hold exactly their type's permissions and never change.
+fn ensure_custom(role: &Role) -> Result<()> {
+    if role.builtin {
+        return Err(Error::conflict(
+            ErrorCode::Invalid,
+            "built-in roles are locked",
+        ));
+    }
+    Ok(())
 }
 
 fn role_target(name: &str) -> String {
@@ -223,20 +234,21 @@ impl Services {
         .await
     }
 
-    /// Renames a custom role and replaces its permissions; its type stays.
-    pub async fn update_role(&self, who: &Principal, id: i64, input: RoleInput) -> Result<Role> {
-        let existing = self.find_role(id).await?.ok_or(Error::NotFound)?;
-        let target = role_target(&existing.name);
+    /// Finds a role and authorizes managing it.
+    async fn managed_role(&self, who: &Principal, id: i64) -> Result<(Role, Authorized, String)> {
+        let role = self.find_role(id).await?.ok_or(Error::NotFound)?;
+        let target = role_target(&role.name);
         let proof = self
             .authorize(who, Permission::RoleManage, Scope::Platform, &target)
             .await?;
+        Ok((role, proof, target))
+    }
+
+    /// Renames a custom role and replaces its permissions; its type stays.
+    pub async fn update_role(&self, who: &Principal, id: i64, input: RoleInput) -> Result<Role> {
+        let (existing, proof, target) = self.managed_role(who, id).await?;
         self.audited(who, proof, &target, async {
-            if existing.builtin {
-                return Err(Error::conflict(
-                    ErrorCode::Invalid,
-                    "built-in roles are locked",
-                ));
-            }
+            ensure_custom(&existing)?;
             let permissions = validate_role(&input, RoleType::from_key(&existing.role_type))
                 .map_err(Error::Validation)?;
             let mut tx = self.db.begin().await?;
@@ -268,18 +280,9 @@ impl Services {
     /// Deletes a custom role that nobody holds; while bound, the refusal
     /// names who holds it.
     pub async fn delete_role(&self, who: &Principal, id: i64) -> Result<()> {
-        let existing = self.find_role(id).await?.ok_or(Error::NotFound)?;
-        let target = role_target(&existing.name);
-        let proof = self
-            .authorize(who, Permission::RoleManage, Scope::Platform, &target)
-            .await?;
+        let (existing, proof, target) = self.managed_role(who, id).await?;
         self.audited(who, proof, &target, async {
-            if existing.builtin {
-                return Err(Error::conflict(
-                    ErrorCode::Invalid,
-                    "built-in roles are locked",
-                ));
-            }
+            ensure_custom(&existing)?;
             let holders: Vec<(String, String, Option<i64>)> = self
                 .db
                 .fetch_all(
