@@ -251,21 +251,7 @@ impl Services {
             RoleType::VdcAdmin,
             RoleType::VdcUser,
         ] {
-            let insert = Query::insert()
-                .into_table(Roles::Table)
-                .columns([
-                    Roles::Name,
-                    Roles::RoleType,
-                    Roles::Builtin,
-                    Roles::CreatedAt,
-                ])
-                .values_panic([
-                    t.builtin_role_name().into(),
-                    t.key().into(),
-                    true.into(),
-                    Utc::now().into(),
-                ])
-                .to_owned();
+            let insert = super::roles::insert_role(t.builtin_role_name(), t, true);
             match self.db.insert(insert).await {
                 Ok(_) | Err(DbError::UniqueViolation) => {}
                 Err(e) => return Err(e.into()),

@@ -105,6 +105,29 @@ fn validate_role(
     }
 }
 
+/// The INSERT for a role row (its permissions go in separately).
+pub(crate) fn insert_role(
+    name: &str,
+    role_type: RoleType,
+    builtin: bool,
+) -> sea_query::InsertStatement {
+    Query::insert()
+        .into_table(Roles::Table)
+        .columns([
+            Roles::Name,
+            Roles::RoleType,
+            Roles::Builtin,
+            Roles::CreatedAt,
+        ])
+        .values_panic([
+            name.into(),
+            role_type.key().into(),
+            builtin.into(),
+            Utc::now().into(),
+        ])
+        .to_owned()
+}
+
 /// Built-in roles hold exactly their type's permissions and never change.
 fn ensure_custom(role: &Role) -> Result<()> {
     if role.builtin {
@@ -208,21 +231,7 @@ impl Services {
             let permissions = validate_role(&input, role_type).map_err(Error::Validation)?;
             let role_type = role_type.ok_or(Error::NotFound)?;
             let mut tx = self.db.begin().await?;
-            let insert = Query::insert()
-                .into_table(Roles::Table)
-                .columns([
-                    Roles::Name,
-                    Roles::RoleType,
-                    Roles::Builtin,
-                    Roles::CreatedAt,
-                ])
-                .values_panic([
-                    input.name.trim().into(),
-                    role_type.key().into(),
-                    false.into(),
-                    Utc::now().into(),
-                ])
-                .to_owned();
+            let insert = insert_role(input.name.trim(), role_type, false);
             let id = match tx.insert(insert).await {
                 Err(DbError::UniqueViolation) => return Err(name_taken(&input.name)),
                 other => other?,
