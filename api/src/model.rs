@@ -181,3 +181,33 @@ pub struct SessionInfo {
     /// The session this request came in.
     pub current: bool,
 }
+
+/// A user account as the users page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub phone: String,
+    /// The domain the user belongs to; none for platform staff.
+    pub domain_id: Option<i64>,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInput {
+    pub username: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub domain_id: Option<i64>,
+    /// The first password; the user must change it at first sign-in.
+    pub password: String,
+}

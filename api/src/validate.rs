@@ -91,6 +91,89 @@ pub fn named_object(
     out
 }
 
+/// A username: 3-64 of `a-z 0-9 . _ -`, starting with a letter or digit.
+pub fn username(field: &str, value: &str, out: &mut Vec<FieldError>) {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c);
+    if value.is_empty() {
+        out.push(err(
+            field,
+            ErrorCode::Required,
+            format!("{field} is required"),
+        ));
+    } else if value.chars().count() > 64 {
+        out.push(err(
+            field,
+            ErrorCode::TooLong,
+            format!("{field} must be at most 64 characters"),
+        ));
+    } else if value.len() < 3
+        || !value.chars().all(ok_char)
+        || !value.starts_with(|c: char| c.is_ascii_alphanumeric())
+    {
+        out.push(err(
+            field,
+            ErrorCode::Invalid,
+            format!("{field} must be 3-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"),
+        ));
+    }
+}
+
+/// An optional e-mail address: one `@` between non-empty parts, no spaces.
+pub fn email(field: &str, value: &str, out: &mut Vec<FieldError>) {
+    if value.is_empty() {
+        return;
+    }
+    let shape = value.split_once('@').is_some_and(|(a, b)| {
+        !a.is_empty()
+            && b.contains('.')
+            && !b.contains('@')
+            && !b.starts_with('.')
+            && !b.ends_with('.')
+    });
+    if value.len() > 254 || value.contains(char::is_whitespace) || !shape {
+        out.push(err(
+            field,
+            ErrorCode::Invalid,
+            format!("{field} is not an e-mail address"),
+        ));
+    }
+}
+
+/// An optional phone number: digits with `+ - ( )` and spaces, at most 32.
+pub fn phone(field: &str, value: &str, out: &mut Vec<FieldError>) {
+    if value.is_empty() {
+        return;
+    }
+    let ok = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || "+-() ".contains(c))
+        && value.chars().any(|c| c.is_ascii_digit());
+    if value.len() > 32 || !ok {
+        out.push(err(
+            field,
+            ErrorCode::Invalid,
+            format!("{field} is not a phone number"),
+        ));
+    }
+}
+
+/// The minimum any password meets (the operators' policy adds to it).
+pub fn password(field: &str, value: &str, out: &mut Vec<FieldError>) {
+    if value.chars().count() < 8 {
+        out.push(err(
+            field,
+            ErrorCode::Invalid,
+            format!("{field} must be at least 8 characters"),
+        ));
+    } else if value.len() > 1024 {
+        out.push(err(
+            field,
+            ErrorCode::TooLong,
+            format!("{field} must be at most 1024 bytes"),
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +198,31 @@ mod tests {
         assert_eq!(out[0].code, ErrorCode::Dns1123Label);
         assert_eq!(out[1].field, "display_name");
         assert_eq!(out[1].code, ErrorCode::TooLong);
+    }
+
+    #[test]
+    fn user_fields() {
+        let check = |f: fn(&str, &str, &mut Vec<FieldError>), v: &str| {
+            let mut out = vec![];
+            f("x", v, &mut out);
+            out.first().map(|e| e.code)
+        };
+        for ok in ["ann", "a.b-c_d", "user42"] {
+            assert_eq!(check(username, ok), None, "{ok}");
+        }
+        for bad in ["ab", "Ann", "-ann", "an n", "änn"] {
+            assert_eq!(check(username, bad), Some(ErrorCode::Invalid), "{bad}");
+        }
+        assert_eq!(check(username, ""), Some(ErrorCode::Required));
+        assert_eq!(check(email, ""), None);
+        assert_eq!(check(email, "ann@example.com"), None);
+        for bad in ["ann", "ann@", "@x.com", "a b@x.com", "ann@x", "a@b@c.com"] {
+            assert_eq!(check(email, bad), Some(ErrorCode::Invalid), "{bad}");
+        }
+        assert_eq!(check(phone, "+86 (10) 1234-5678"), None);
+        assert_eq!(check(phone, "call me"), Some(ErrorCode::Invalid));
+        assert_eq!(check(password, "short"), Some(ErrorCode::Invalid));
+        assert_eq!(check(password, "long enough"), None);
     }
 
     #[test]

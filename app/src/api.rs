@@ -6,7 +6,7 @@
 
 use berth_api::{
     AppError, ClusterSummary, CurrentUser, Domain, DomainInput, Grant, GrantInput, ListQuery,
-    Overview, Page, Role, RoleInput, SessionInfo, Vdc, VdcInput,
+    Overview, Page, Role, RoleInput, SessionInfo, User, UserInput, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -148,6 +148,39 @@ pub async fn revoke_user_sessions(user_id: i64) -> Result<u64, AppError> {
     call.done(
         call.services
             .revoke_user_sessions(&call.principal, user_id)
+            .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "users/list", input = Json)]
+pub async fn list_users(query: ListQuery) -> Result<Page<User>, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.list_users(&call.principal, &query).await)
+}
+
+#[server(prefix = "/api", endpoint = "users/create", input = Json)]
+pub async fn create_user(input: UserInput) -> Result<User, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.create_user(&call.principal, input).await)
+}
+
+#[server(prefix = "/api", endpoint = "users/set-disabled", input = Json)]
+pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<User, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .set_user_disabled(&call.principal, id, disabled)
+            .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "users/reset-password", input = Json)]
+pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    let password = berth_core::secrecy::SecretString::from(password);
+    call.done(
+        call.services
+            .reset_password(&call.principal, id, &password)
             .await,
     )
 }

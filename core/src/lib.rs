@@ -20,4 +20,6 @@ pub mod services;
 pub mod testing;
 
 pub use error::{Error, Result};
+/// Re-exported so callers wrap secrets in the same type.
+pub use secrecy;
 pub use services::Services;

@@ -1053,3 +1053,118 @@ db_test!(
             .unwrap();
     }
 );
+
+fn user_input(username: &str, domain_id: Option<i64>) -> berth_api::UserInput {
+    berth_api::UserInput {
+        username: username.into(),
+        display_name: format!("User {username}"),
+        email: format!("{username}@example.com"),
+        phone: String::new(),
+        domain_id,
+        password: "first-password-1".into(),
+    }
+}
+
+db_test!(
+    users_are_managed_within_their_domain,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
+        let b = s.create_domain(&ops, domain("beta")).await.unwrap();
+        let ann = s
+            .create_user(&ops, user_input("ann", Some(a.id)))
+            .await
+            .unwrap();
+        assert!(ann.must_change_password, "a first password must be changed");
+        let bob = s
+            .create_user(&ops, user_input("bob", Some(b.id)))
+            .await
+            .unwrap();
+
+        let e = s
+            .create_user(
+                &ops,
+                berth_api::UserInput {
+                    email: "nope".into(),
+                    password: "short".into(),
+                    ..user_input("Bad Name", Some(a.id))
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![
+                ("username".into(), ErrorCode::Invalid),
+                ("email".into(), ErrorCode::Invalid),
+                ("password".into(), ErrorCode::Invalid)
+            ]
+        );
+        let e = s
+            .create_user(&ops, user_input("ann", Some(a.id)))
+            .await
+            .unwrap_err();
+        assert_eq!(field_codes(&e), vec![("username".into(), ErrorCode::Taken)]);
+
+        // A domain admin sees and manages only their domain's users.
+        let admin_id = s
+            .create_user_with_role(
+                "alpha-admin",
+                "A",
+                &secret("pw-alpha-1"),
+                Some((RoleType::DomainAdmin, Scope::Domain(a.id))),
+            )
+            .await
+            .unwrap();
+        let admin = s.principal(admin_id).await.unwrap().unwrap();
+        let listed = s.list_users(&admin, &ListQuery::default()).await.unwrap();
+        assert_eq!(
+            listed
+                .items
+                .iter()
+                .map(|u| u.username.as_str())
+                .collect::<Vec<_>>(),
+            ["ann"]
+        );
+        assert!(matches!(
+            s.set_user_disabled(&admin, bob.id, true).await,
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            s.create_user(&admin, user_input("carl", Some(b.id))).await,
+            Err(Error::Forbidden)
+        ));
+        s.create_user(&admin, user_input("cat", Some(a.id)))
+            .await
+            .unwrap();
+
+        // Disabling ends sign-in; enabling restores it.
+        s.login("ann", &secret("first-password-1"), &meta())
+            .await
+            .unwrap();
+        s.set_user_disabled(&admin, ann.id, true).await.unwrap();
+        assert!(matches!(
+            s.login("ann", &secret("first-password-1"), &meta()).await,
+            Err(Error::Unauthenticated)
+        ));
+        assert!(s.principal(ann.id).await.unwrap().is_none());
+        s.set_user_disabled(&admin, ann.id, false).await.unwrap();
+
+        // A reset password works and must be changed again.
+        s.reset_password(&admin, ann.id, &secret("second-password-2"))
+            .await
+            .unwrap();
+        s.login("ann", &secret("second-password-2"), &meta())
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.login("ann", &secret("first-password-1"), &meta()).await,
+            Err(Error::Unauthenticated)
+        ));
+        assert!(matches!(
+            s.reset_password(&admin, ann.id, &secret("short")).await,
+            Err(Error::Validation(_))
+        ));
+    }
+);

@@ -111,6 +111,19 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/sessions/revoke-user",
         Needs::Permission(Permission::SessionRevoke),
     ),
+    server_fn("/api/users/list", Needs::Permission(Permission::UserRead)),
+    server_fn(
+        "/api/users/create",
+        Needs::Permission(Permission::UserCreate),
+    ),
+    server_fn(
+        "/api/users/set-disabled",
+        Needs::Permission(Permission::UserUpdate),
+    ),
+    server_fn(
+        "/api/users/reset-password",
+        Needs::Permission(Permission::UserPasswordReset),
+    ),
 ];
 
 /// Server functions the app registers that are missing from [`ENDPOINTS`].

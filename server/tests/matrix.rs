@@ -94,6 +94,14 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/sessions/revoke", _) => (404, 404),
         ("/api/sessions/revoke-user", Operator) => (200, 200),
         ("/api/sessions/revoke-user", _) => (403, 403),
+        ("/api/users/list", Operator | DomainAdmin) => (200, 200),
+        ("/api/users/list", _) => (403, 403),
+        ("/api/users/create", Operator) => (200, 200),
+        ("/api/users/create", DomainAdmin) => (200, 403),
+        ("/api/users/create", _) => (403, 403),
+        ("/api/users/set-disabled" | "/api/users/reset-password", Operator) => (200, 200),
+        ("/api/users/set-disabled" | "/api/users/reset-password", DomainAdmin) => (200, 404),
+        ("/api/users/set-disabled" | "/api/users/reset-password", _) => (404, 404),
         _ => panic!("the matrix has no expectation for {path} as {who:?}: add one"),
     }
 }
@@ -266,6 +274,20 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
             }
         },
         "/api/sessions/revoke-user" => json!({"user_id": fresh_user(app, n).await}),
+        "/api/users/list" => json!({"query": {"per_page": 200}}),
+        "/api/users/create" => {
+            json!({"input": {"username": fresh_name, "display_name": "M", "domain_id": domain, "password": "m-password-1"}})
+        }
+        "/api/users/set-disabled" | "/api/users/reset-password" => {
+            // A throwaway user in the target tenant's domain.
+            let input = json!({"input": {"username": format!("m-member-{n}"), "display_name": "M", "domain_id": domain, "password": "m-password-1"}});
+            let id = create(app, &f.ops, "users/create", input).await;
+            if path.ends_with("set-disabled") {
+                json!({"id": id, "disabled": true})
+            } else {
+                json!({"id": id, "password": "new-password-1"})
+            }
+        }
         other => panic!("the matrix cannot build a request for {other}: add one"),
     }
 }

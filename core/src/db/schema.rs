@@ -15,6 +15,10 @@ pub enum Users {
     PasswordHash,
     Disabled,
     CreatedAt,
+    Email,
+    Phone,
+    DomainId,
+    MustChangePassword,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -10,6 +10,7 @@ mod lockout;
 mod query;
 mod roles;
 mod sessions;
+mod users;
 mod vdcs;
 
 pub use vdcs::VdcFilter;

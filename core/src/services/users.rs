@@ -1,0 +1,233 @@
+//! Users: operators manage everyone; domain admins manage the users of
+//! their domain. Disabling a user ends their sessions; a reset password
+//! must be changed at the next sign-in.
+
+use berth_api::{validate, ErrorCode, ListQuery, Page, User, UserInput};
+use chrono::Utc;
+use sea_query::{Expr, Func, Order, Query, SelectStatement};
+use secrecy::SecretString;
+
+use super::{query, Services};
+use crate::{
+    auth::{Authorized, Permission, Principal, Scope},
+    db::{
+        schema::{Sessions, Users},
+        DbError,
+    },
+    Error, Result,
+};
+
+fn select_users() -> SelectStatement {
+    Query::select()
+        .columns([
+            Users::Id,
+            Users::Username,
+            Users::DisplayName,
+            Users::Email,
+            Users::Phone,
+            Users::DomainId,
+            Users::Disabled,
+            Users::MustChangePassword,
+            Users::CreatedAt,
+        ])
+        .from(Users::Table)
+        .to_owned()
+}
+
+fn scope_of(domain_id: Option<i64>) -> Scope {
+    domain_id.map_or(Scope::Platform, Scope::Domain)
+}
+
+impl Services {
+    pub async fn list_users(&self, who: &Principal, q: &ListQuery) -> Result<Page<User>> {
+        let visible = self.visible(who, Permission::UserRead, "users").await?;
+        let mut select = select_users();
+        let mut count = Query::select()
+            .expr(Func::count(Expr::col(Users::Id)))
+            .from(Users::Table)
+            .to_owned();
+        let tenants = query::tenant_filter(&visible, Users::DomainId, None::<Users>);
+        let search = query::search(
+            &[Users::Username, Users::DisplayName, Users::Email],
+            &q.search,
+        );
+        for f in [tenants, search].into_iter().flatten() {
+            select.cond_where(f.clone());
+            count.cond_where(f);
+        }
+        select.order_by(Users::Username, Order::Asc);
+        Ok(query::page(&self.db, select, count, q).await?)
+    }
+
+    async fn find_user(&self, id: i64) -> Result<Option<User>> {
+        Ok(self
+            .db
+            .fetch_optional(select_users().and_where(Expr::col(Users::Id).eq(id)))
+            .await?)
+    }
+
+    /// Looks a user up and authorizes `permission` on them; someone the
+    /// caller may not see is reported as missing.
+    async fn user_for(
+        &self,
+        who: &Principal,
+        id: i64,
+        permission: Permission,
+    ) -> Result<(User, Authorized, String)> {
+        let user = self.find_user(id).await?.ok_or(Error::NotFound)?;
+        let scope = scope_of(user.domain_id);
+        let target = format!("user/{}", user.username);
+        if self
+            .authorize(who, Permission::UserRead, scope, &target)
+            .await
+            .is_err()
+        {
+            return Err(Error::NotFound);
+        }
+        let proof = self.authorize(who, permission, scope, &target).await?;
+        Ok((user, proof, target))
+    }
+
+    pub async fn create_user(&self, who: &Principal, input: UserInput) -> Result<User> {
+        let target = format!("user/{}", input.username);
+        let proof = self
+            .authorize(
+                who,
+                Permission::UserCreate,
+                scope_of(input.domain_id),
+                &target,
+            )
+            .await?;
+        self.audited(who, proof, &target, async {
+            let mut fields = vec![];
+            validate::username("username", &input.username, &mut fields);
+            validate::display_name("display_name", input.display_name.trim(), &mut fields);
+            validate::email("email", input.email.trim(), &mut fields);
+            validate::phone("phone", input.phone.trim(), &mut fields);
+            validate::password("password", &input.password, &mut fields);
+            if let Some(d) = input.domain_id {
+                if self.find_domain(d).await?.is_none() {
+                    fields.push(berth_api::FieldError {
+                        field: "domain_id".into(),
+                        code: ErrorCode::NotFound,
+                        message: "choose an existing domain".into(),
+                    });
+                }
+            }
+            Error::check(fields)?;
+            let hash = self
+                .passwords
+                .hash_async(&SecretString::from(input.password.clone()))
+                .await?;
+            let insert = Query::insert()
+                .into_table(Users::Table)
+                .columns([
+                    Users::Username,
+                    Users::DisplayName,
+                    Users::PasswordHash,
+                    Users::Disabled,
+                    Users::CreatedAt,
+                    Users::Email,
+                    Users::Phone,
+                    Users::DomainId,
+                    Users::MustChangePassword,
+                ])
+                .values_panic([
+                    input.username.clone().into(),
+                    input.display_name.trim().into(),
+                    hash.into(),
+                    false.into(),
+                    Utc::now().into(),
+                    input.email.trim().into(),
+                    input.phone.trim().into(),
+                    input.domain_id.into(),
+                    true.into(),
+                ])
+                .to_owned();
+            let id = match self.db.insert(insert).await {
+                Err(DbError::UniqueViolation) => {
+                    return Err(Error::field(
+                        "username",
+                        ErrorCode::Taken,
+                        "this username is taken",
+                    ))
+                }
+                other => other?,
+            };
+            self.find_user(id).await?.ok_or(Error::NotFound)
+        })
+        .await
+    }
+
+    /// Disables or enables a user; disabling ends all their sessions.
+    pub async fn set_user_disabled(
+        &self,
+        who: &Principal,
+        id: i64,
+        disabled: bool,
+    ) -> Result<User> {
+        let (_, proof, target) = self.user_for(who, id, Permission::UserUpdate).await?;
+        self.audited(who, proof, &target, async {
+            if disabled && id == who.user_id {
+                return Err(Error::conflict(
+                    ErrorCode::Invalid,
+                    "you cannot disable yourself",
+                ));
+            }
+            self.db
+                .execute(
+                    Query::update()
+                        .table(Users::Table)
+                        .values([(Users::Disabled, disabled.into())])
+                        .and_where(Expr::col(Users::Id).eq(id)),
+                )
+                .await?;
+            if disabled {
+                self.db
+                    .execute(
+                        Query::delete()
+                            .from_table(Sessions::Table)
+                            .and_where(Expr::col(Sessions::UserId).eq(id)),
+                    )
+                    .await?;
+            }
+            self.find_user(id).await?.ok_or(Error::NotFound)
+        })
+        .await
+    }
+
+    /// Sets a new password that the user must change at the next sign-in.
+    pub async fn reset_password(
+        &self,
+        who: &Principal,
+        id: i64,
+        password: &SecretString,
+    ) -> Result<()> {
+        let (_, proof, target) = self
+            .user_for(who, id, Permission::UserPasswordReset)
+            .await?;
+        self.audited(who, proof, &target, async {
+            let mut fields = vec![];
+            validate::password(
+                "password",
+                secrecy::ExposeSecret::expose_secret(password),
+                &mut fields,
+            );
+            Error::check(fields)?;
+            let hash = self.passwords.hash_async(password).await?;
+            self.db
+                .execute(
+                    Query::update()
+                        .table(Users::Table)
+                        .values([
+                            (Users::PasswordHash, hash.into()),
+                            (Users::MustChangePassword, true.into()),
+                        ])
+                        .and_where(Expr::col(Users::Id).eq(id)),
+                )
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+}
