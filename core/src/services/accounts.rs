@@ -293,7 +293,7 @@ impl Services {
         match created {
             Ok(_) => {}
             // Another replica starting at the same moment created it first.
-            Err(Error::Conflict { .. }) => return Ok(None),
+            Err(Error::Validation(_)) => return Ok(None),
             Err(e) => return Err(e),
         }
         Ok(Some(InitialAdmin {
@@ -311,33 +311,17 @@ impl Services {
         password: &SecretString,
         role: Option<(RoleType, Scope)>,
     ) -> Result<i64> {
-        let hash = self.passwords.hash_async(password).await?;
-        let insert = Query::insert()
-            .into_table(Users::Table)
-            .columns([
-                Users::Username,
-                Users::DisplayName,
-                Users::PasswordHash,
-                Users::Disabled,
-                Users::CreatedAt,
-            ])
-            .values_panic([
-                username.into(),
-                display_name.into(),
-                hash.into(),
-                false.into(),
-                Utc::now().into(),
-            ])
-            .to_owned();
-        let user_id = match self.db.insert(insert).await {
-            Err(DbError::UniqueViolation) => {
-                return Err(Error::conflict(
-                    berth_api::ErrorCode::Taken,
-                    format!("user {username} exists"),
-                ))
-            }
-            other => other?,
-        };
+        let user_id = self
+            .insert_user(super::users::NewUser {
+                username,
+                display_name,
+                email: "",
+                phone: "",
+                domain_id: None,
+                password,
+                must_change_password: false,
+            })
+            .await?;
         if let Some((role_type, scope)) = role {
             let role_id: i64 = self
                 .db

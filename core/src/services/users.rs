@@ -38,7 +38,57 @@ fn scope_of(domain_id: Option<i64>) -> Scope {
     domain_id.map_or(Scope::Platform, Scope::Domain)
 }
 
+/// A user row to insert.
+pub(crate) struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub email: &'a str,
+    pub phone: &'a str,
+    pub domain_id: Option<i64>,
+    pub password: &'a SecretString,
+    pub must_change_password: bool,
+}
+
 impl Services {
+    /// Hashes the password and inserts the user; a taken name is a field
+    /// error on `username`.
+    pub(crate) async fn insert_user(&self, u: NewUser<'_>) -> Result<i64> {
+        let hash = self.passwords.hash_async(u.password).await?;
+        let insert = Query::insert()
+            .into_table(Users::Table)
+            .columns([
+                Users::Username,
+                Users::DisplayName,
+                Users::PasswordHash,
+                Users::Disabled,
+                Users::CreatedAt,
+                Users::Email,
+                Users::Phone,
+                Users::DomainId,
+                Users::MustChangePassword,
+            ])
+            .values_panic([
+                u.username.into(),
+                u.display_name.into(),
+                hash.into(),
+                false.into(),
+                Utc::now().into(),
+                u.email.into(),
+                u.phone.into(),
+                u.domain_id.into(),
+                u.must_change_password.into(),
+            ])
+            .to_owned();
+        match self.db.insert(insert).await {
+            Err(DbError::UniqueViolation) => Err(Error::field(
+                "username",
+                ErrorCode::Taken,
+                "this username is taken",
+            )),
+            other => Ok(other?),
+        }
+    }
+
     pub async fn list_users(&self, who: &Principal, q: &ListQuery) -> Result<Page<User>> {
         let visible = self.visible(who, Permission::UserRead, "users").await?;
         let mut select = select_users();
@@ -115,45 +165,17 @@ impl Services {
                 }
             }
             Error::check(fields)?;
-            let hash = self
-                .passwords
-                .hash_async(&SecretString::from(input.password.clone()))
+            let id = self
+                .insert_user(NewUser {
+                    username: &input.username,
+                    display_name: input.display_name.trim(),
+                    email: input.email.trim(),
+                    phone: input.phone.trim(),
+                    domain_id: input.domain_id,
+                    password: &SecretString::from(input.password.clone()),
+                    must_change_password: true,
+                })
                 .await?;
-            let insert = Query::insert()
-                .into_table(Users::Table)
-                .columns([
-                    Users::Username,
-                    Users::DisplayName,
-                    Users::PasswordHash,
-                    Users::Disabled,
-                    Users::CreatedAt,
-                    Users::Email,
-                    Users::Phone,
-                    Users::DomainId,
-                    Users::MustChangePassword,
-                ])
-                .values_panic([
-                    input.username.clone().into(),
-                    input.display_name.trim().into(),
-                    hash.into(),
-                    false.into(),
-                    Utc::now().into(),
-                    input.email.trim().into(),
-                    input.phone.trim().into(),
-                    input.domain_id.into(),
-                    true.into(),
-                ])
-                .to_owned();
-            let id = match self.db.insert(insert).await {
-                Err(DbError::UniqueViolation) => {
-                    return Err(Error::field(
-                        "username",
-                        ErrorCode::Taken,
-                        "this username is taken",
-                    ))
-                }
-                other => other?,
-            };
             self.find_user(id).await?.ok_or(Error::NotFound)
         })
         .await
