@@ -4,6 +4,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && r
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
+COPY tools ./tools
 RUN scripts/install-tools
 COPY Cargo.toml Cargo.lock ./
 COPY api ./api

@@ -187,21 +187,6 @@ export async function newPage({ locale = 'en-US', javaScriptEnabled = true } = {
   const context = await browser.newContext({ baseURL, locale, javaScriptEnabled });
   context.setDefaultTimeout(TIMEOUT);
   context.setDefaultNavigationTimeout(2 * TIMEOUT);
-  // Marks when the WASM module has been instantiated, so tests can wait for
-  // hydration instead of sleeping.
-  await context.addInitScript(() => {
-    const mark = (p) =>
-      p.then((r) => {
-        window.__e2eWasmReady = true;
-        return r;
-      });
-    const WA = window.WebAssembly;
-    if (!WA) return;
-    const streaming = WA.instantiateStreaming && WA.instantiateStreaming.bind(WA);
-    const plain = WA.instantiate.bind(WA);
-    if (streaming) WA.instantiateStreaming = (...a) => mark(streaming(...a));
-    WA.instantiate = (...a) => mark(plain(...a));
-  });
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
@@ -236,15 +221,13 @@ export async function withPage(fn, options) {
 }
 
 /**
- * Waits until the page's WASM has loaded and hydrated: the network has been
- * idle after load and the module has been instantiated (hydration runs right
- * after instantiation, in the same task chain).
+ * Waits until the page has hydrated: the app marks `<html data-hydrated>`
+ * once every part of the page, including pages loaded as separate WASM
+ * chunks, has hydrated; then queued tasks (effects) get to run.
  */
 export async function waitForHydration(page) {
   await page.waitForLoadState('load');
-  await page.waitForLoadState('networkidle');
-  await page.waitForFunction(() => window.__e2eWasmReady === true, null, { timeout: TIMEOUT });
-  // Let queued microtasks and tasks (the hydrate call, effects) finish.
+  await page.waitForFunction(() => document.documentElement.hasAttribute('data-hydrated'), null, { timeout: TIMEOUT });
   await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
 }
 

@@ -14,19 +14,18 @@ pub mod api;
 pub mod components;
 pub mod i18n;
 pub mod pages;
+mod routes;
 
 use leptos::prelude::*;
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, Lazy,
 };
 
 use crate::{
     components::Shell,
-    pages::{
-        clusters::ClustersPage, domains::DomainsPage, login::LoginPage, not_found::NotFound,
-        overview::OverviewPage, vdcs::VdcsPage,
-    },
+    pages::{login::LoginPage, not_found::NotFound, overview::OverviewPage},
+    routes::{ClustersRoute, DomainsRoute, VdcsRoute},
 };
 
 /// The HTML document around the app (server side only).
@@ -60,9 +59,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=OverviewPage />
-                    <Route path=path!("domains") view=DomainsPage />
-                    <Route path=path!("vdcs") view=VdcsPage />
-                    <Route path=path!("clusters") view=ClustersPage />
+                    <Route path=path!("domains") view={Lazy::<DomainsRoute>::new()} />
+                    <Route path=path!("vdcs") view={Lazy::<VdcsRoute>::new()} />
+                    <Route path=path!("clusters") view={Lazy::<ClustersRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -26,6 +26,7 @@ fn is_public(path: &str) -> bool {
     path == "/login"
         || path == "/healthz"
         || path == "/readyz"
+        || path == "/favicon.svg"
         || path.starts_with("/auth/")
         || path.starts_with("/lang/")
         || path.starts_with("/pkg/")

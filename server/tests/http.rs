@@ -266,6 +266,14 @@ async fn pages_redirect_to_sign_in_and_the_form_works_without_javascript() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["location"], "/login?next=/domains%3Fpage%3D2");
+    // The icon the sign-in page shows is no page: it needs no sign-in.
+    let res = c
+        .get(app.url("/favicon.svg"))
+        .header("accept", "text/html,image/*")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), StatusCode::SEE_OTHER, "the icon is public");
 
     let res = c
         .get(app.url("/login"))

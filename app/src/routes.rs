@@ -1,0 +1,48 @@
+//! Pages loaded on demand. Each is split out of the main WASM by
+//! `tools/wasm-split` and fetched the first time it is shown, so the first
+//! load carries only the shell, the sign-in page and the overview. A new
+//! page gets its route type here, never a place in the main bundle.
+
+use leptos::prelude::*;
+use leptos_router::{lazy_route, LazyRoute};
+
+use crate::pages::{clusters::ClustersPage, domains::DomainsPage, vdcs::VdcsPage};
+
+pub struct DomainsRoute;
+
+#[lazy_route]
+impl LazyRoute for DomainsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <DomainsPage /> }.into_any()
+    }
+}
+
+pub struct VdcsRoute;
+
+#[lazy_route]
+impl LazyRoute for VdcsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <VdcsPage /> }.into_any()
+    }
+}
+
+pub struct ClustersRoute;
+
+#[lazy_route]
+impl LazyRoute for ClustersRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ClustersPage /> }.into_any()
+    }
+}

@@ -1,0 +1,49 @@
+//! `berth-wasm-split INPUT.wasm PKG_DIR MAIN_OUT.wasm`
+//!
+//! Splits the browser WASM at the split points that Leptos' `#[lazy]` and
+//! `#[lazy_route]` leave in it. The chunks, the JS loader and the manifest
+//! Leptos reads to preload a page's chunks go to `PKG_DIR` under the names
+//! Leptos expects; the main module goes to `MAIN_OUT.wasm`, for wasm-bindgen
+//! to process (with `--keep-lld-exports --no-demangle`).
+
+use std::path::Path;
+
+/// The names `leptos::HydrationScripts` looks for in the package directory.
+const LOADER: &str = "./__wasm_split.______________________.js";
+const MANIFEST: &str = "__wasm_split_manifest.json";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [input, pkg, main_out] = args.as_slice() else {
+        eprintln!("usage: berth-wasm-split INPUT.wasm PKG_DIR MAIN_OUT.wasm");
+        std::process::exit(2);
+    };
+    if let Err(e) = run(Path::new(input), Path::new(pkg), Path::new(main_out)) {
+        eprintln!("berth-wasm-split: {e:?}");
+        std::process::exit(1);
+    }
+}
+
+fn run(input: &Path, pkg: &Path, main_out: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let wasm = std::fs::read(input)?;
+    let main_module = "./berth.js";
+    let split = wasm_split_cli_support::transform({
+        let mut opts = wasm_split_cli_support::Options::new(&wasm);
+        opts.output_dir = pkg;
+        opts.main_out_path = main_out;
+        opts.main_module = main_module;
+        opts.link_name = LOADER;
+        opts
+    })
+    .map_err(|e| format!("{e:?}"))?;
+    std::fs::write(
+        pkg.join(MANIFEST),
+        serde_json::to_string_pretty(&split.prefetch_map)?,
+    )?;
+    println!(
+        "berth-wasm-split: {} chunk(s) from {} split point(s)",
+        split.split_modules.len(),
+        split.prefetch_map.len()
+    );
+    Ok(())
+}
