@@ -30,6 +30,16 @@ pub enum ErrorCode {
     NotFound,
     HasChildren,
     Invalid,
+    OutOfRange,
+    PasswordTooShort,
+    PasswordNoUpper,
+    PasswordNoLower,
+    PasswordNoDigit,
+    PasswordNoSymbol,
+    PasswordContainsUsername,
+    PasswordReused,
+    /// The current password given to authorize a change is wrong.
+    WrongPassword,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

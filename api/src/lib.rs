@@ -10,9 +10,11 @@
 
 pub mod error;
 pub mod model;
+pub mod password_policy;
 pub mod permission;
 pub mod time;
 pub mod validate;
 
 pub use error::{AppError, ErrorCode, FieldError};
 pub use model::*;
+pub use password_policy::{PasswordPolicy, PasswordRule};

@@ -157,23 +157,6 @@ pub fn phone(field: &str, value: &str, out: &mut Vec<FieldError>) {
     }
 }
 
-/// The minimum any password meets (the operators' policy adds to it).
-pub fn password(field: &str, value: &str, out: &mut Vec<FieldError>) {
-    if value.chars().count() < 8 {
-        out.push(err(
-            field,
-            ErrorCode::Invalid,
-            format!("{field} must be at least 8 characters"),
-        ));
-    } else if value.len() > 1024 {
-        out.push(err(
-            field,
-            ErrorCode::TooLong,
-            format!("{field} must be at most 1024 bytes"),
-        ));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,8 +204,6 @@ mod tests {
         }
         assert_eq!(check(phone, "+86 (10) 1234-5678"), None);
         assert_eq!(check(phone, "call me"), Some(ErrorCode::Invalid));
-        assert_eq!(check(password, "short"), Some(ErrorCode::Invalid));
-        assert_eq!(check(password, "long enough"), None);
     }
 
     #[test]

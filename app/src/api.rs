@@ -6,7 +6,7 @@
 
 use berth_api::{
     AppError, ClusterSummary, CurrentUser, Domain, DomainInput, Grant, GrantInput, ListQuery,
-    Overview, Page, Role, RoleInput, SessionInfo, User, UserInput, Vdc, VdcInput,
+    Overview, Page, PasswordPolicy, Role, RoleInput, SessionInfo, User, UserInput, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -181,6 +181,38 @@ pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
     call.done(
         call.services
             .reset_password(&call.principal, id, &password)
+            .await,
+    )
+}
+
+/// The password rules, for anyone about to choose a password.
+#[server(prefix = "/api", endpoint = "security/password-policy", input = Json)]
+pub async fn get_password_policy() -> Result<PasswordPolicy, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.password_policy().await)
+}
+
+#[server(prefix = "/api", endpoint = "security/password-policy/update", input = Json)]
+pub async fn set_password_policy(policy: PasswordPolicy) -> Result<PasswordPolicy, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .set_password_policy(&call.principal, policy)
+            .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "account/password", input = Json)]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    let current = berth_core::secrecy::SecretString::from(current_password);
+    let new = berth_core::secrecy::SecretString::from(new_password);
+    call.done(
+        call.services
+            .change_own_password(&call.principal, &current, &new)
             .await,
     )
 }

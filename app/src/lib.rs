@@ -25,7 +25,7 @@ use leptos_router::{
 use crate::{
     components::Shell,
     pages::{login::LoginPage, not_found::NotFound, overview::OverviewPage},
-    routes::{ClustersRoute, DomainsRoute, VdcsRoute},
+    routes::{ChangePasswordRoute, ClustersRoute, DomainsRoute, SecurityRoute, VdcsRoute},
 };
 
 /// The HTML document around the app (server side only).
@@ -62,6 +62,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("domains") view={Lazy::<DomainsRoute>::new()} />
                     <Route path=path!("vdcs") view={Lazy::<VdcsRoute>::new()} />
                     <Route path=path!("clusters") view={Lazy::<ClustersRoute>::new()} />
+                    <Route path=path!("security") view={Lazy::<SecurityRoute>::new()} />
+                    <Route path=path!("account/password") view={Lazy::<ChangePasswordRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

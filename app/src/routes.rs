@@ -6,7 +6,10 @@
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
-use crate::pages::{clusters::ClustersPage, domains::DomainsPage, vdcs::VdcsPage};
+use crate::pages::{
+    account::ChangePasswordPage, clusters::ClustersPage, domains::DomainsPage,
+    security::SecurityPage, vdcs::VdcsPage,
+};
 
 pub struct DomainsRoute;
 
@@ -44,5 +47,31 @@ impl LazyRoute for ClustersRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <ClustersPage /> }.into_any()
+    }
+}
+
+pub struct ChangePasswordRoute;
+
+#[lazy_route]
+impl LazyRoute for ChangePasswordRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ChangePasswordPage /> }.into_any()
+    }
+}
+
+pub struct SecurityRoute;
+
+#[lazy_route]
+impl LazyRoute for SecurityRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <SecurityPage /> }.into_any()
     }
 }

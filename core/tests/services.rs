@@ -1098,7 +1098,7 @@ db_test!(
             vec![
                 ("username".into(), ErrorCode::Invalid),
                 ("email".into(), ErrorCode::Invalid),
-                ("password".into(), ErrorCode::Invalid)
+                ("password".into(), ErrorCode::PasswordTooShort)
             ]
         );
         let e = s
@@ -1166,5 +1166,196 @@ db_test!(
             s.reset_password(&admin, ann.id, &secret("short")).await,
             Err(Error::Validation(_))
         ));
+    }
+);
+
+fn strict_policy() -> berth_api::PasswordPolicy {
+    berth_api::PasswordPolicy {
+        min_length: 12,
+        require_upper: true,
+        require_lower: true,
+        require_digit: true,
+        require_symbol: true,
+        forbid_username: true,
+        history: 2,
+        max_age_days: 30,
+    }
+}
+
+async fn must_change(s: &Services, id: i64) -> bool {
+    s.principal(id).await.unwrap().unwrap().must_change_password
+}
+
+db_test!(
+    the_password_policy_holds_on_every_path_that_sets_a_password,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let d = s.create_domain(&ops, domain("pw")).await.unwrap();
+        let admin_id = s
+            .create_user_with_role(
+                "pw-admin",
+                "A",
+                &secret("pw-admin-password"),
+                Some((RoleType::DomainAdmin, Scope::Domain(d.id))),
+            )
+            .await
+            .unwrap();
+        let admin = s.principal(admin_id).await.unwrap().unwrap();
+
+        // Only operators set it; bad numbers are named and change nothing.
+        assert!(matches!(
+            s.set_password_policy(&admin, strict_policy()).await,
+            Err(Error::Forbidden)
+        ));
+        let e = s
+            .set_password_policy(
+                &ops,
+                berth_api::PasswordPolicy {
+                    min_length: 3,
+                    history: 99,
+                    ..strict_policy()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![
+                ("min_length".into(), ErrorCode::OutOfRange),
+                ("history".into(), ErrorCode::OutOfRange)
+            ]
+        );
+        assert_eq!(
+            s.password_policy().await.unwrap(),
+            berth_api::PasswordPolicy::default()
+        );
+        s.set_password_policy(&ops, strict_policy()).await.unwrap();
+        assert_eq!(s.password_policy().await.unwrap(), strict_policy());
+
+        // Creating a user: every broken rule is named.
+        let e = s
+            .create_user(
+                &ops,
+                berth_api::UserInput {
+                    password: "danapass".into(),
+                    ..user_input("dana", Some(d.id))
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![
+                ("password".into(), ErrorCode::PasswordTooShort),
+                ("password".into(), ErrorCode::PasswordNoUpper),
+                ("password".into(), ErrorCode::PasswordNoDigit),
+                ("password".into(), ErrorCode::PasswordNoSymbol),
+                ("password".into(), ErrorCode::PasswordContainsUsername),
+            ]
+        );
+        let dana = s
+            .create_user(
+                &ops,
+                berth_api::UserInput {
+                    password: "First-Secret-01".into(),
+                    ..user_input("dana", Some(d.id))
+                },
+            )
+            .await
+            .unwrap();
+
+        // Resets: no reuse of the last two passwords.
+        s.reset_password(&admin, dana.id, &secret("Second-Secret-02"))
+            .await
+            .unwrap();
+        let e = s
+            .reset_password(&admin, dana.id, &secret("First-Secret-01"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![("password".into(), ErrorCode::PasswordReused)]
+        );
+        assert!(matches!(
+            s.reset_password(&admin, dana.id, &secret("weak")).await,
+            Err(Error::Validation(_))
+        ));
+        s.login("dana", &secret("Second-Secret-02"), &meta())
+            .await
+            .expect("a refused reset changed nothing");
+        s.reset_password(&admin, dana.id, &secret("Third-Secret-03"))
+            .await
+            .unwrap();
+        // Three passwords on, the first may come back.
+        s.reset_password(&admin, dana.id, &secret("First-Secret-01"))
+            .await
+            .unwrap();
+        assert!(must_change(&s, dana.id).await, "a reset must be changed");
+
+        // Changing one's own: the current password is proven, the policy
+        // and history hold, and the pending change is cleared.
+        let me = s
+            .login("dana", &secret("First-Secret-01"), &meta())
+            .await
+            .unwrap();
+        assert!(me.must_change_password);
+        let e = s
+            .change_own_password(&me, &secret("wrong"), &secret("Fourth-Secret-04"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![("current_password".into(), ErrorCode::WrongPassword)]
+        );
+        let e = s
+            .change_own_password(&me, &secret("First-Secret-01"), &secret("Third-Secret-03"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![("new_password".into(), ErrorCode::PasswordReused)]
+        );
+        let e = s
+            .change_own_password(
+                &me,
+                &secret("First-Secret-01"),
+                &secret("Has-Dana-Inside-5"),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![("new_password".into(), ErrorCode::PasswordContainsUsername)]
+        );
+        assert!(must_change(&s, dana.id).await, "refusals changed nothing");
+        s.change_own_password(&me, &secret("First-Secret-01"), &secret("Fourth-Secret-04"))
+            .await
+            .unwrap();
+        assert!(!must_change(&s, dana.id).await);
+        s.login("dana", &secret("Fourth-Secret-04"), &meta())
+            .await
+            .unwrap();
+
+        // A password older than the maximum age must be changed at sign-in.
+        let old = chrono::Utc::now() - chrono::Duration::days(31);
+        s.db()
+            .execute(
+                sea_query::Query::update()
+                    .table(sea_query::Alias::new("users"))
+                    .value(sea_query::Alias::new("password_changed_at"), old)
+                    .and_where(sea_query::Expr::col(sea_query::Alias::new("id")).eq(dana.id)),
+            )
+            .await
+            .unwrap();
+        assert!(!must_change(&s, dana.id).await, "not before signing in");
+        let me = s
+            .login("dana", &secret("Fourth-Secret-04"), &meta())
+            .await
+            .unwrap();
+        assert!(
+            me.must_change_password,
+            "an expired password must be changed"
+        );
     }
 );

@@ -21,6 +21,8 @@ use tower_sessions::Session;
 
 use crate::routes::AppState;
 
+const CHANGE_PASSWORD_PAGE: &str = "/account/password";
+
 /// Paths anyone may open without signing in.
 fn is_public(path: &str) -> bool {
     path == "/login"
@@ -31,6 +33,24 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/lang/")
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
+}
+
+/// What a user whose password must be changed may still reach: the change
+/// itself, the rules for it, who they are, signing out, and what any page
+/// needs to load.
+fn allowed_before_password_change(path: &str) -> bool {
+    matches!(
+        path,
+        "/account/password"
+            | "/api/account/password"
+            | "/api/security/password-policy"
+            | "/api/me"
+            | "/auth/logout"
+            | "/favicon.svg"
+            | "/healthz"
+            | "/readyz"
+    ) || path.starts_with("/pkg/")
+        || path.starts_with("/lang/")
 }
 
 fn wants_html(req: &Request) -> bool {
@@ -150,6 +170,14 @@ pub async fn attach(
     }
     if principal.is_some() {
         touch(&session, state.session_refresh_secs).await;
+    }
+    if principal.as_ref().is_some_and(|p| p.must_change_password)
+        && !allowed_before_password_change(&path)
+    {
+        if wants_html(&req) {
+            return Redirect::to(CHANGE_PASSWORD_PAGE).into_response();
+        }
+        return berth_api::AppError::Forbidden.status_response();
     }
     if principal.is_some() && path == "/login" {
         return Redirect::to("/").into_response();

@@ -124,6 +124,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/users/reset-password",
         Needs::Permission(Permission::UserPasswordReset),
     ),
+    // Everyone choosing a password sees the rules; operators change them.
+    server_fn("/api/security/password-policy", Needs::Session),
+    server_fn(
+        "/api/security/password-policy/update",
+        Needs::Permission(Permission::SecurityPolicyUpdate),
+    ),
+    // One's own password, proven by the current one.
+    server_fn("/api/account/password", Needs::Session),
 ];
 
 /// Server functions the app registers that are missing from [`ENDPOINTS`].

@@ -696,3 +696,64 @@ async fn a_session_ends_at_its_absolute_limit_however_active() {
     let (status, _, _) = app.call(&c, "me", json!({})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+http_test!(
+    a_password_that_must_be_changed_comes_first,
+    |app: TestApp| async move {
+        let ops = app.admin().await;
+        let (status, user, _) = app
+            .call(
+                &ops,
+                "users/create",
+                json!({"input": {"username": "newcomer", "display_name": "N", "password": "first-Secret-1"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{user}");
+        let c = client();
+        app.login(&c, "newcomer", "first-Secret-1").await;
+        let page = |path: &'static str| c.get(app.url(path)).header("accept", "text/html").send();
+        let res = page("/domains").await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(res.headers()["location"], "/account/password");
+        let (status, _, _) = app.call(&c, "sessions/list", json!({})).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "nothing else before the change"
+        );
+        let (status, policy, _) = app.call(&c, "security/password-policy", json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(policy["min_length"], 8);
+        let (status, me, _) = app.call(&c, "me", json!({})).await;
+        assert_eq!(
+            (status, me["username"].as_str()),
+            (StatusCode::OK, Some("newcomer"))
+        );
+
+        // The rules are enforced over HTTP too, naming the rule.
+        let (status, body, _) = app
+            .call(
+                &c,
+                "account/password",
+                json!({"current_password": "first-Secret-1", "new_password": "x-newcomer-x"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            body["validation"]["fields"][0]["code"], "password_contains_username",
+            "{body}"
+        );
+        let (status, body, _) = app
+            .call(
+                &c,
+                "account/password",
+                json!({"current_password": "first-Secret-1", "new_password": "Second-Secret-2"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let res = page("/domains").await.unwrap();
+        assert_ne!(res.status(), StatusCode::SEE_OTHER, "free to go on");
+        let (status, _, _) = app.call(&c, "sessions/list", json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+);

@@ -102,6 +102,11 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/users/set-disabled" | "/api/users/reset-password", Operator) => (200, 200),
         ("/api/users/set-disabled" | "/api/users/reset-password", DomainAdmin) => (200, 404),
         ("/api/users/set-disabled" | "/api/users/reset-password", _) => (404, 404),
+        ("/api/security/password-policy", _) => (200, 200),
+        ("/api/security/password-policy/update", Operator) => (200, 200),
+        ("/api/security/password-policy/update", _) => (403, 403),
+        // Reached by everyone; the current password given is wrong.
+        ("/api/account/password", _) => (422, 422),
         _ => panic!("the matrix has no expectation for {path} as {who:?}: add one"),
     }
 }
@@ -287,6 +292,16 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
             } else {
                 json!({"id": id, "password": "new-password-1"})
             }
+        }
+        "/api/security/password-policy" => json!({}),
+        // The policy in force by default, so other checks are unaffected.
+        "/api/security/password-policy/update" => json!({"policy": {
+            "min_length": 8, "require_upper": false, "require_lower": false,
+            "require_digit": false, "require_symbol": false, "forbid_username": true,
+            "history": 0, "max_age_days": 0
+        }}),
+        "/api/account/password" => {
+            json!({"current_password": "not-the-password", "new_password": "Another-Password-9"})
         }
         other => panic!("the matrix cannot build a request for {other}: add one"),
     }

@@ -32,6 +32,12 @@ pub fn TextField(
     #[prop(optional)] hint: Option<T>,
     #[prop(optional)] disabled: bool,
     #[prop(optional)] autofocus: bool,
+    /// The input's type: `text` unless given (`password`, `number`).
+    #[prop(optional)]
+    kind: Option<&'static str>,
+    /// What browsers and password managers may fill in.
+    #[prop(optional)]
+    autocomplete: Option<&'static str>,
 ) -> impl IntoView {
     let lang = use_lang();
     let message = move || {
@@ -61,7 +67,8 @@ pub fn TextField(
             <input
                 id=id
                 name=field
-                type="text"
+                type=kind.unwrap_or("text")
+                autocomplete=autocomplete
                 bind:value=value
                 disabled=disabled
                 autofocus=autofocus

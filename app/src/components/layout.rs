@@ -66,6 +66,7 @@ fn UserMenu() -> impl IntoView {
                         })
                     })}
                 </Suspense>
+                <a class="menu-link" href="/account/password">{lang.t(T::ChangePassword)}</a>
                 <form method="post" action="/auth/logout">
                     <button type="submit" class="btn">{lang.t(T::SignOut)}</button>
                 </form>
@@ -98,6 +99,10 @@ pub fn Shell() -> impl IntoView {
                 <h2>{lang.t(T::AreaInfrastructure)}</h2>
                 <ul>
                     <li><A href="/clusters">{lang.t(T::NavClusters)}</A></li>
+                </ul>
+                <h2>{lang.t(T::AreaAdministration)}</h2>
+                <ul>
+                    <li><A href="/security">{lang.t(T::NavSecurity)}</A></li>
                 </ul>
             </nav>
             <main class="content" id="main">

@@ -1,8 +1,10 @@
 //! One module per page.
 
+pub mod account;
 pub mod clusters;
 pub mod domains;
 pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod security;
 pub mod vdcs;

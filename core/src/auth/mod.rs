@@ -60,6 +60,9 @@ pub struct Principal {
     pub display_name: String,
     pub bindings: Vec<Binding>,
     pub request: RequestMeta,
+    /// Set by an operator's reset or a password past the policy's maximum
+    /// age: until it is changed, the user may do nothing else.
+    pub must_change_password: bool,
 }
 
 /// Which tenants' objects a principal may see under one read permission:
@@ -153,6 +156,7 @@ mod tests {
             display_name: "U".into(),
             bindings,
             request: RequestMeta::default(),
+            must_change_password: false,
         }
     }
 

@@ -19,6 +19,16 @@ pub enum Users {
     Phone,
     DomainId,
     MustChangePassword,
+    PasswordChangedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PasswordHistory {
+    Table,
+    Id,
+    UserId,
+    PasswordHash,
+    CreatedAt,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -33,6 +33,7 @@ struct LoginRow {
     id: i64,
     password_hash: String,
     disabled: bool,
+    password_changed_at: Option<chrono::DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -40,6 +41,7 @@ struct UserRow {
     id: i64,
     username: String,
     display_name: String,
+    must_change_password: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -114,7 +116,12 @@ impl Services {
             .db
             .fetch_optional(
                 Query::select()
-                    .columns([Users::Id, Users::PasswordHash, Users::Disabled])
+                    .columns([
+                        Users::Id,
+                        Users::PasswordHash,
+                        Users::Disabled,
+                        Users::PasswordChangedAt,
+                    ])
                     .from(Users::Table)
                     .and_where(Expr::col(Users::Username).eq(username.trim())),
             )
@@ -130,7 +137,11 @@ impl Services {
             .await;
         let known = row.as_ref().map(|r| (r.id, username.trim()));
         let principal = match &row {
-            Some(r) if verified && !r.disabled => self.principal(r.id).await?,
+            Some(r) if verified && !r.disabled => {
+                self.expire_old_password(r.id, r.password_changed_at)
+                    .await?;
+                self.principal(r.id).await?
+            }
             _ => None,
         };
         if principal.is_some() {
@@ -178,7 +189,12 @@ impl Services {
             .db
             .fetch_optional(
                 Query::select()
-                    .columns([Users::Id, Users::Username, Users::DisplayName])
+                    .columns([
+                        Users::Id,
+                        Users::Username,
+                        Users::DisplayName,
+                        Users::MustChangePassword,
+                    ])
                     .from(Users::Table)
                     .and_where(Expr::col(Users::Id).eq(user_id))
                     .and_where(Expr::col(Users::Disabled).eq(false)),
@@ -240,7 +256,32 @@ impl Services {
                 .filter_map(|r| r.into_binding(&custom))
                 .collect(),
             request: RequestMeta::default(),
+            must_change_password: user.must_change_password,
         }))
+    }
+
+    /// At sign-in: a password older than the policy's maximum age must be
+    /// changed before anything else.
+    async fn expire_old_password(
+        &self,
+        user_id: i64,
+        changed_at: Option<chrono::DateTime<Utc>>,
+    ) -> Result<()> {
+        let max_age = self.password_policy().await?.max_age_days;
+        let expired = max_age > 0
+            && changed_at
+                .is_none_or(|t| t + chrono::Duration::days(i64::from(max_age)) < Utc::now());
+        if expired {
+            self.db
+                .execute(
+                    Query::update()
+                        .table(Users::Table)
+                        .values([(Users::MustChangePassword, true.into())])
+                        .and_where(Expr::col(Users::Id).eq(user_id)),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     /// Makes sure each role type's locked built-in role exists.

@@ -74,18 +74,9 @@ impl Services {
         })
     }
 
-    /// Stores one setting (startup and tests; the policy page comes later).
+    /// Stores one setting (startup and tests).
     pub async fn put_setting(&self, name: &str, value: &str) -> Result<()> {
-        let mut q = Query::insert();
-        q.into_table(Settings::Table)
-            .columns([Settings::Name, Settings::Value])
-            .values_panic([name.into(), value.into()])
-            .on_conflict(
-                sea_query::OnConflict::column(Settings::Name)
-                    .update_column(Settings::Value)
-                    .to_owned(),
-            );
-        self.db.execute(&q).await?;
+        self.db.execute(&upsert_setting(name, value)).await?;
         Ok(())
     }
 
@@ -221,4 +212,18 @@ impl Services {
         })
         .await;
     }
+}
+
+/// Inserts or replaces one setting.
+pub(crate) fn upsert_setting(name: &str, value: &str) -> sea_query::InsertStatement {
+    Query::insert()
+        .into_table(Settings::Table)
+        .columns([Settings::Name, Settings::Value])
+        .values_panic([name.into(), value.into()])
+        .on_conflict(
+            sea_query::OnConflict::column(Settings::Name)
+                .update_column(Settings::Value)
+                .to_owned(),
+        )
+        .to_owned()
 }

@@ -7,6 +7,7 @@ mod clusters;
 mod domains;
 mod grants;
 mod lockout;
+mod passwords;
 mod query;
 mod roles;
 mod sessions;

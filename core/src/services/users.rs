@@ -54,6 +54,7 @@ impl Services {
     /// error on `username`.
     pub(crate) async fn insert_user(&self, u: NewUser<'_>) -> Result<i64> {
         let hash = self.passwords.hash_async(u.password).await?;
+        let now = Utc::now();
         let insert = Query::insert()
             .into_table(Users::Table)
             .columns([
@@ -66,27 +67,35 @@ impl Services {
                 Users::Phone,
                 Users::DomainId,
                 Users::MustChangePassword,
+                Users::PasswordChangedAt,
             ])
             .values_panic([
                 u.username.into(),
                 u.display_name.into(),
-                hash.into(),
+                hash.clone().into(),
                 false.into(),
-                Utc::now().into(),
+                now.into(),
                 u.email.into(),
                 u.phone.into(),
                 u.domain_id.into(),
                 u.must_change_password.into(),
+                now.into(),
             ])
             .to_owned();
-        match self.db.insert(insert).await {
-            Err(DbError::UniqueViolation) => Err(Error::field(
-                "username",
-                ErrorCode::Taken,
-                "this username is taken",
-            )),
-            other => Ok(other?),
-        }
+        let mut tx = self.db.begin().await?;
+        let id = match tx.insert(insert).await {
+            Err(DbError::UniqueViolation) => {
+                return Err(Error::field(
+                    "username",
+                    ErrorCode::Taken,
+                    "this username is taken",
+                ))
+            }
+            other => other?,
+        };
+        self.remember_password(&mut tx, id, hash).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     pub async fn list_users(&self, who: &Principal, q: &ListQuery) -> Result<Page<User>> {
@@ -154,7 +163,12 @@ impl Services {
             validate::display_name("display_name", input.display_name.trim(), &mut fields);
             validate::email("email", input.email.trim(), &mut fields);
             validate::phone("phone", input.phone.trim(), &mut fields);
-            validate::password("password", &input.password, &mut fields);
+            self.password_policy().await?.check(
+                "password",
+                &input.username,
+                &input.password,
+                &mut fields,
+            );
             if let Some(d) = input.domain_id {
                 if self.find_domain(d).await?.is_none() {
                     fields.push(berth_api::FieldError {
@@ -225,30 +239,13 @@ impl Services {
         id: i64,
         password: &SecretString,
     ) -> Result<()> {
-        let (_, proof, target) = self
+        let (user, proof, target) = self
             .user_for(who, id, Permission::UserPasswordReset)
             .await?;
         self.audited(who, proof, &target, async {
-            let mut fields = vec![];
-            validate::password(
-                "password",
-                secrecy::ExposeSecret::expose_secret(password),
-                &mut fields,
-            );
-            Error::check(fields)?;
-            let hash = self.passwords.hash_async(password).await?;
-            self.db
-                .execute(
-                    Query::update()
-                        .table(Users::Table)
-                        .values([
-                            (Users::PasswordHash, hash.into()),
-                            (Users::MustChangePassword, true.into()),
-                        ])
-                        .and_where(Expr::col(Users::Id).eq(id)),
-                )
+            self.check_new_password(Some(id), &user.username, password, "password")
                 .await?;
-            Ok(())
+            self.store_password(id, password, true).await
         })
         .await
     }

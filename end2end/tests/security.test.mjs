@@ -1,0 +1,78 @@
+// Browser tests for security settings and one's own password: the password
+// policy page, and a first sign-in that must change the password before
+// anything else, with the rules ticked off while typing.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { ADMIN_PASSWORD, ADMIN_USER, goto, login, setup, stop, unique, withPage } from '../harness.mjs';
+
+const T = { timeout: 120_000 };
+
+before(setup, { timeout: 90_000 });
+after(stop);
+
+const DEFAULT_POLICY = {
+  min_length: 8,
+  require_upper: false,
+  require_lower: false,
+  require_digit: false,
+  require_symbol: false,
+  forbid_username: true,
+  history: 0,
+  max_age_days: 0,
+};
+
+test('operators set the password policy; a new user must change their password first and sees the rules', T, () =>
+  withPage(async (admin) => {
+    await login(admin, ADMIN_USER, ADMIN_PASSWORD);
+    try {
+      await goto(admin, '/security');
+      const form = admin.getByRole('form', { name: 'Password policy' });
+      await form.getByLabel('Minimum length (8 to 128)').fill('3');
+      await form.getByRole('button', { name: 'Save' }).click();
+      await form.getByText('This number is out of the allowed range.').waitFor();
+      await form.getByLabel('Minimum length (8 to 128)').fill('10');
+      await form.getByLabel('Require a digit').check();
+      await form.getByRole('button', { name: 'Save' }).click();
+      await form.getByRole('status').getByText('Saved.').waitFor();
+
+      // An operator creates the user; the first password must be changed.
+      const username = unique('pw');
+      const res = await admin.request.post('/api/users/create', {
+        data: { input: { username, display_name: 'Newcomer', password: 'first-secret-1' } },
+      });
+      assert.equal(res.status(), 200, await res.text());
+
+      await withPage(async (page) => {
+        await login(page, username, 'first-secret-1');
+        assert.equal(new URL(page.url()).pathname, '/account/password');
+        await page.getByText('Your password must be changed before you go on.').waitFor();
+        const rules = page.locator('.password-rules');
+        await rules.getByText('At least 10 characters').waitFor();
+        await page.getByLabel('Current password').fill('first-secret-1');
+        await page.getByLabel('New password', { exact: true }).fill('short');
+        assert.equal(await rules.locator('li.rule-met').count(), 1, 'only "no username" is met');
+        await page.getByLabel('Repeat the new password').fill('short');
+        await page.getByRole('button', { name: 'Change password' }).click();
+        await page.getByText('The password is shorter than the policy allows.').waitFor();
+
+        await page.getByLabel('New password', { exact: true }).fill('a-longer-secret-2');
+        await page.getByLabel('Repeat the new password').fill('a-longer-secret-3');
+        await page.getByRole('button', { name: 'Change password' }).click();
+        await page.getByText('The two new passwords differ.').waitFor();
+
+        await page.getByLabel('Repeat the new password').fill('a-longer-secret-2');
+        assert.equal(await rules.locator('li.rule-met').count(), 3, 'length, digit and no username are met');
+        await page.getByRole('button', { name: 'Change password' }).click();
+        await page.getByRole('status').getByText('Your password has been changed.').waitFor();
+
+        // The portal is open again.
+        await goto(page, '/');
+        assert.equal(new URL(page.url()).pathname, '/');
+      });
+    } finally {
+      const res = await admin.request.post('/api/security/password-policy/update', { data: { policy: DEFAULT_POLICY } });
+      assert.equal(res.status(), 200, await res.text());
+    }
+  }));
