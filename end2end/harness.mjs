@@ -205,8 +205,10 @@ export async function withPage(fn, options) {
   const page = await newPage(options);
   try {
     await fn(page);
-    const uncaught = page.errors.filter((e) => e.startsWith('pageerror'));
-    if (uncaught.length) throw new Error(`uncaught errors in the page:\n${uncaught.join('\n')}`);
+    // Uncaught errors, and anything the Content-Security-Policy refused,
+    // fail the test.
+    const uncaught = page.errors.filter((e) => e.startsWith('pageerror') || e.includes('Content Security Policy'));
+    if (uncaught.length) throw new Error(`uncaught errors or CSP violations in the page:\n${uncaught.join('\n')}`);
   } catch (e) {
     failures += 1;
     const extra = [`page URL: ${page.url()}`, ...page.errors].join('\n  ');

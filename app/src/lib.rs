@@ -28,8 +28,36 @@ use crate::{
     routes::{ChangePasswordRoute, ClustersRoute, DomainsRoute, SecurityRoute, VdcsRoute},
 };
 
+/// The Content-Security-Policy of every page: scripts only from this site
+/// or carrying this response's nonce (Leptos' hydration script), WASM
+/// compilation allowed, no inline styles, no framing, forms only to us.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Puts the page's policy, with the nonce Leptos gave this response, on
+/// the response.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    if let Ok(value) = http::HeaderValue::from_str(&content_security_policy(&nonce)) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     let lang = i18n::initial_lang();
     let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {

@@ -101,6 +101,7 @@ pub fn router(config: &Config, services: Services) -> Router {
             config.session_idle_minutes,
         )));
 
+    let hsts = config.secure_cookies();
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     let request_id = HeaderName::from_static("x-request-id");
@@ -134,6 +135,16 @@ pub fn router(config: &Config, services: Services) -> Router {
             req
         }))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Behind https, browsers are told to keep to https.
+        .layer(middleware::map_response(move |mut res: Response<Body>| async move {
+            if hsts {
+                res.headers_mut().insert(
+                    header::STRICT_TRANSPORT_SECURITY,
+                    HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+                );
+            }
+            res
+        }))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

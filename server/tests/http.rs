@@ -437,6 +437,53 @@ async fn behind_https_the_session_cookie_is_secure() {
         .unwrap();
     let set = cookie(res.headers(), "berth_session").unwrap();
     assert!(set.contains("Secure") && set.contains("HttpOnly"), "{set}");
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_a_content_security_policy_with_a_fresh_script_nonce() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let page = || async {
+        let res = client()
+            .get(app.url("/login"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        (csp, res.text().await.unwrap())
+    };
+    let (csp, html) = page().await;
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains(" 'unsafe-eval'"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a script nonce");
+    assert!(nonce.len() >= 16, "{nonce}");
+    // Every inline script carries it.
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "{html}"
+    );
+    let (again, _) = page().await;
+    assert_ne!(again, csp, "a new nonce for every response");
+    // Plain http: no HSTS.
+    let res = client().get(app.url("/healthz")).send().await.unwrap();
+    assert!(res.headers().get("strict-transport-security").is_none());
 }
 
 #[tokio::test]

@@ -52,7 +52,7 @@ impl Services {
                 })
             })
             .collect();
-        out.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+        out.sort_by_key(|s| std::cmp::Reverse(s.last_seen.clone()));
         Ok(out)
     }
 
