@@ -23,6 +23,7 @@ pub const KEYS: &[Key] = &[
     Key { env: "BERTH_CONFIG", file: "", default: "", doc: "Path of an optional TOML file with any of the keys below (file names in lower case, without the prefix)." },
     Key { env: "BERTH_ADDR", file: "addr", default: "127.0.0.1:3000", doc: "Address and port the portal listens on." },
     Key { env: "BERTH_PUBLIC_URL", file: "public_url", default: "", doc: "URL users reach Berth at; `https://...` marks session cookies Secure. Defaults to http://BERTH_ADDR." },
+    Key { env: "BERTH_TRUSTED_PROXIES", file: "trusted_proxies", default: "", doc: "Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` gives the client address (for audit, lockout and login IP rules). Empty: the direct peer is the client." },
     Key { env: "BERTH_DATA_DIR", file: "data_dir", default: "berth-data", doc: "Directory for embedded data (the SQLite file), relative to the working directory." },
     Key { env: "DATABASE_URL", file: "database_url", default: "", doc: "`sqlite://...`, `postgres://...` or `mysql://...` (MariaDB). Defaults to SQLite at BERTH_DATA_DIR/berth.db. Secret." },
     Key { env: "BERTH_ADMIN_PASSWORD", file: "admin_password", default: "", doc: "Password for the initial operations admin `admin`, used only when the database has no users. Generated and printed once when unset. Secret." },
@@ -62,6 +63,7 @@ pub enum LogFormat {
 pub struct Config {
     pub addr: SocketAddr,
     pub public_url: String,
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
     pub data_dir: PathBuf,
     pub database_url: SecretString,
     pub admin_password: Option<SecretString>,
@@ -122,6 +124,9 @@ impl Config {
                 ))
             }
         };
+        let trusted_proxies =
+            crate::client_addr::TrustedProxies::parse(&get("BERTH_TRUSTED_PROXIES"))
+                .map_err(|m| err("BERTH_TRUSTED_PROXIES", m))?;
         let log_format = match get("BERTH_LOG_FORMAT").as_str() {
             "human" => LogFormat::Human,
             "json" => LogFormat::Json,
@@ -150,6 +155,7 @@ impl Config {
         Ok(Config {
             addr,
             public_url,
+            trusted_proxies,
             data_dir,
             database_url: SecretString::from(database_url),
             admin_password: admin_password.map(SecretString::from),
@@ -289,6 +295,7 @@ mod tests {
             ("BERTH_ARGON2_MEMORY_KIB", "-1"),
             ("BERTH_ADMIN_PASSWORD", "short"),
             ("BERTH_PUBLIC_URL", "ftp://x"),
+            ("BERTH_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local"),
         ] {
             let e = load(&[(key, value)]).unwrap_err();
             assert_eq!(e.key, key, "{e}");

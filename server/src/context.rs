@@ -62,12 +62,20 @@ fn wants_html(req: &Request) -> bool {
             .is_some_and(|a| a.contains("text/html"))
 }
 
-/// The client address: the direct peer. (Forwarded headers are trusted
-/// only with a configured proxy list, which comes with login IP rules.)
-pub fn source(req: &Request) -> Option<String> {
-    req.extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+/// The client address: the direct peer, or what a trusted proxy forwarded
+/// (see [`crate::client_addr`]).
+pub fn source(req: &Request, proxies: &crate::client_addr::TrustedProxies) -> Option<String> {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+        .0
+        .ip();
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    Some(proxies.client(peer, forwarded).to_string())
 }
 
 pub fn request_id(headers: &axum::http::HeaderMap) -> String {
@@ -136,7 +144,7 @@ pub async fn attach(
     let request_id = request_id(req.headers());
     let mut meta = RequestMeta {
         request_id: request_id.clone(),
-        source: source(&req),
+        source: source(&req, &state.trusted_proxies),
         session: None,
     };
     let principal = if path.starts_with("/pkg/") {

@@ -10,6 +10,7 @@
 )]
 
 pub mod auth;
+pub mod client_addr;
 pub mod config;
 pub mod context;
 pub mod endpoints;

@@ -41,6 +41,8 @@ pub struct AppState {
     pub session_refresh_secs: i64,
     /// How long a session may last from sign-in, however active.
     pub session_max_secs: i64,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -89,6 +91,7 @@ pub fn router(config: &Config, services: Services) -> Router {
         public_origin: origin_of(&config.public_url),
         session_refresh_secs: (config.session_idle_minutes * 60 / 10).clamp(1, 300),
         session_max_secs: config.session_max_hours * 3600,
+        trusted_proxies: config.trusted_proxies.clone(),
     };
     let store = DbSessionStore::new(services.db().clone());
     spawn_session_sweeper(store.clone());

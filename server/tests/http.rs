@@ -804,3 +804,53 @@ http_test!(
         assert_eq!(status, StatusCode::OK);
     }
 );
+
+/// The address the server recorded for this client's session.
+async fn recorded_source(app: &TestApp, forwarded_for: &str) -> String {
+    let c = client();
+    let res = c
+        .post(app.url("/auth/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, sessions, _) = app.call(&c, "sessions/list", json!({})).await;
+    let current = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == true)
+        .unwrap()
+        .clone();
+    current["source"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    // No proxies configured: a spoofed header is ignored.
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    assert_eq!(recorded_source(&app, "203.0.113.9").await, "127.0.0.1");
+
+    // Behind a trusted proxy (the test client connects from loopback): the
+    // right-most address that is no proxy, never a spoofed one to its left.
+    let opts = Options {
+        trusted_proxies: Some("127.0.0.0/8, ::1/128"),
+        ..Default::default()
+    };
+    let app = spawn_app_with(berth_core::db::Dialect::Sqlite, opts).await;
+    assert_eq!(recorded_source(&app, "203.0.113.9").await, "203.0.113.9");
+    assert_eq!(
+        recorded_source(&app, "198.51.100.66, 203.0.113.9").await,
+        "203.0.113.9"
+    );
+    assert_eq!(
+        recorded_source(&app, "2001:db8::7, 127.0.0.5").await,
+        "2001:db8::7"
+    );
+}

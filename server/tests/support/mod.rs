@@ -26,6 +26,7 @@ pub struct TestApp {
 pub struct Options {
     pub embedded_cluster: bool,
     pub public_url: Option<&'static str>,
+    pub trusted_proxies: Option<&'static str>,
 }
 
 pub async fn spawn_app(dialect: Dialect) -> TestApp {
@@ -46,6 +47,9 @@ pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
     ]);
     if let Some(url) = opts.public_url {
         env.insert("BERTH_PUBLIC_URL", url.into());
+    }
+    if let Some(proxies) = opts.trusted_proxies {
+        env.insert("BERTH_TRUSTED_PROXIES", proxies.into());
     }
     let config = Config::load(|k| env.get(k).cloned()).unwrap();
     let portal = start(&config).await.unwrap();
