@@ -40,6 +40,8 @@ pub enum ErrorCode {
     PasswordReused,
     /// The current password given to authorize a change is wrong.
     WrongPassword,
+    /// The change would refuse the caller's own address.
+    WouldLockOut,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

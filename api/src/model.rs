@@ -211,3 +211,31 @@ pub struct UserInput {
     /// The first password; the user must change it at first sign-in.
     pub password: String,
 }
+
+/// One login IP rule: a network allowed or denied, for the platform
+/// (`domain_id` none) or one domain's users. Deny wins; where a scope has
+/// allow rules, only their networks may sign in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct IpRule {
+    pub id: i64,
+    pub domain_id: Option<i64>,
+    /// `allow` or `deny`.
+    pub action: String,
+    /// The network, normalised (`10.0.0.0/8`, `2001:db8::/32`).
+    pub cidr: String,
+    pub description: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpRuleInput {
+    #[serde(default)]
+    pub domain_id: Option<i64>,
+    /// `allow` or `deny`.
+    pub action: String,
+    /// A CIDR or a single address, IPv4 or IPv6.
+    pub cidr: String,
+    #[serde(default)]
+    pub description: String,
+}

@@ -5,8 +5,9 @@
 //! Authorization happens inside that service method, never here.
 
 use berth_api::{
-    AppError, ClusterSummary, CurrentUser, Domain, DomainInput, Grant, GrantInput, ListQuery,
-    Overview, Page, PasswordPolicy, Role, RoleInput, SessionInfo, User, UserInput, Vdc, VdcInput,
+    AppError, ClusterSummary, CurrentUser, Domain, DomainInput, Grant, GrantInput, IpRule,
+    IpRuleInput, ListQuery, Overview, Page, PasswordPolicy, Role, RoleInput, SessionInfo, User,
+    UserInput, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -215,4 +216,22 @@ pub async fn change_password(
             .change_own_password(&call.principal, &current, &new)
             .await,
     )
+}
+
+#[server(prefix = "/api", endpoint = "ip-rules/list", input = Json)]
+pub async fn list_ip_rules() -> Result<Vec<IpRule>, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.list_ip_rules(&call.principal).await)
+}
+
+#[server(prefix = "/api", endpoint = "ip-rules/create", input = Json)]
+pub async fn create_ip_rule(input: IpRuleInput) -> Result<IpRule, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.create_ip_rule(&call.principal, input).await)
+}
+
+#[server(prefix = "/api", endpoint = "ip-rules/delete", input = Json)]
+pub async fn delete_ip_rule(id: i64) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.delete_ip_rule(&call.principal, id).await)
 }

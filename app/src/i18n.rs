@@ -89,6 +89,7 @@ impl Lang {
             AppError::NotFound => self.t(T::ErrNotFound).into(),
             AppError::Conflict { code, message } => match code {
                 ErrorCode::HasChildren => self.t(T::ErrHasChildren).into(),
+                ErrorCode::WouldLockOut => self.t(T::FieldWouldLockOut).into(),
                 _ => message.clone(),
             },
             AppError::Validation { .. } => self.t(T::ErrValidation).into(),
@@ -124,6 +125,7 @@ impl Lang {
             ErrorCode::PasswordContainsUsername => T::PwContainsUsername,
             ErrorCode::PasswordReused => T::PwReused,
             ErrorCode::WrongPassword => T::PwWrongCurrent,
+            ErrorCode::WouldLockOut => T::FieldWouldLockOut,
         })
     }
 }
@@ -299,6 +301,18 @@ texts! {
     HistoryCount => ("Earlier passwords that may not be reused (0 to 24)", "不可重复使用的历史密码数（0 到 24）"),
     MaxAgeDays => ("Maximum age in days, then a change is required (0: never)", "密码最长有效天数，到期须修改（0 表示永不过期）"),
     Saved => ("Saved.", "已保存。"),
+    AddressRefused => ("Signing in from your network address is not allowed.", "不允许从您当前的网络地址登录。"),
+    IpRules => ("Login IP rules", "登录 IP 规则"),
+    IpRulesIntro => ("Deny rules always win. Where a scope has allow rules, only their networks may sign in. Domain rules apply to the users of that domain.", "拒绝规则始终优先。某范围内存在允许规则时，仅允许这些网络登录。域规则适用于该域的用户。"),
+    NoIpRules => ("No rules: every address may sign in.", "暂无规则：任何地址均可登录。"),
+    NewIpRule => ("New IP rule", "新建 IP 规则"),
+    RuleScope => ("Applies to", "适用范围"),
+    WholePlatform => ("The whole platform", "整个平台"),
+    RuleAction => ("Action", "动作"),
+    ActionAllow => ("Allow", "允许"),
+    ActionDeny => ("Deny", "拒绝"),
+    Network => ("Network (CIDR or address)", "网络（CIDR 或地址）"),
+    FieldWouldLockOut => ("This rule would refuse your own address.", "该规则会拒绝您当前的地址。"),
 }
 
 #[cfg(test)]

@@ -85,6 +85,7 @@ fn failure(e: &Error) -> String {
         Error::Forbidden => "forbidden".into(),
         Error::Unauthenticated => "unauthenticated".into(),
         Error::Locked { .. } => "locked".into(),
+        Error::AddressRefused => "address refused".into(),
         Error::Unavailable(_) => "unavailable".into(),
         Error::Internal(_) => "internal error".into(),
     }

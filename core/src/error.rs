@@ -16,6 +16,9 @@ pub enum Error {
     Conflict { code: ErrorCode, message: String },
     #[error("invalid input: {0:?}")]
     Validation(Vec<FieldError>),
+    /// The login IP rules refuse the client's address.
+    #[error("address refused by the login IP rules")]
+    AddressRefused,
     /// Too many failed sign-ins: try again after this many seconds.
     #[error("locked for {retry_after_secs} s")]
     Locked { retry_after_secs: i64 },
@@ -74,6 +77,7 @@ impl Error {
             Error::Conflict { code, message } => AppError::Conflict { code, message },
             Error::Validation(fields) => AppError::Validation { fields },
             Error::Locked { retry_after_secs } => AppError::Locked { retry_after_secs },
+            Error::AddressRefused => AppError::Forbidden,
             Error::Unavailable(detail) => {
                 tracing::warn!(request_id, %detail, "service unavailable");
                 AppError::Unavailable

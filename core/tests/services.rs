@@ -1359,3 +1359,138 @@ db_test!(
         );
     }
 );
+
+fn ip_rule(domain_id: Option<i64>, action: &str, cidr: &str) -> berth_api::IpRuleInput {
+    berth_api::IpRuleInput {
+        domain_id,
+        action: action.into(),
+        cidr: cidr.into(),
+        description: String::new(),
+    }
+}
+
+db_test!(
+    login_ip_rules_deny_wins_and_allow_lists_admit_only_their_networks,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let mut ops = operator(&s).await;
+        ops.request.source = Some("192.0.2.5".into());
+        let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
+        let b = s.create_domain(&ops, domain("beta")).await.unwrap();
+        s.create_user(&ops, user_input("amy", Some(a.id))).await.unwrap();
+        s.create_user(&ops, user_input("ben", Some(b.id))).await.unwrap();
+        let admin_id = s
+            .create_user_with_role(
+                "alpha-admin",
+                "A",
+                &secret("pw-alpha-1"),
+                Some((RoleType::DomainAdmin, Scope::Domain(a.id))),
+            )
+            .await
+            .unwrap();
+        let admin = s.principal(admin_id).await.unwrap().unwrap();
+        let pw = secret("first-password-1");
+
+        // Bad input is named and changes nothing.
+        let e = s
+            .create_ip_rule(&ops, ip_rule(None, "block", "10.0.0.0/33"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![
+                ("cidr".into(), ErrorCode::Invalid),
+                ("action".into(), ErrorCode::Invalid)
+            ]
+        );
+        // Nobody refuses their own address by accident.
+        let e = s
+            .create_ip_rule(&ops, ip_rule(None, "allow", "10.0.0.0/8"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Conflict { code: ErrorCode::WouldLockOut, .. }),
+            "{e:?}"
+        );
+        assert!(s.list_ip_rules(&ops).await.unwrap().is_empty());
+
+        // A platform deny rule refuses everyone from that network.
+        let deny = s
+            .create_ip_rule(&ops, ip_rule(None, "deny", "10.66.1.9/16"))
+            .await
+            .unwrap();
+        assert_eq!(deny.cidr, "10.66.0.0/16", "stored normalised");
+        assert!(matches!(
+            s.login("amy", &pw, &from("10.66.3.3")).await,
+            Err(Error::AddressRefused)
+        ));
+        assert!(matches!(
+            s.login("nobody", &pw, &from("10.66.3.3")).await,
+            Err(Error::AddressRefused)
+        ));
+        s.login("amy", &pw, &from("10.1.1.1")).await.unwrap();
+
+        // A domain admin keeps alpha's users to one network; beta's users
+        // and platform staff are not bound by it.
+        let allow = s
+            .create_ip_rule(&admin, ip_rule(Some(a.id), "allow", "10.7.0.0/16"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.login("amy", &pw, &from("10.1.1.1")).await,
+            Err(Error::AddressRefused)
+        ));
+        s.login("amy", &pw, &from("10.7.1.1")).await.unwrap();
+        s.login("ben", &pw, &from("10.1.1.1")).await.unwrap();
+        s.login("ops", &secret("ops-password"), &from("10.1.1.1"))
+            .await
+            .unwrap();
+        // Deny wins inside the allowed network too.
+        s.create_ip_rule(&admin, ip_rule(Some(a.id), "deny", "10.7.7.7"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.login("amy", &pw, &from("10.7.7.7")).await,
+            Err(Error::AddressRefused)
+        ));
+        // IPv6 networks work the same way.
+        s.create_ip_rule(&ops, ip_rule(Some(b.id), "allow", "2001:db8::/32"))
+            .await
+            .unwrap();
+        s.login("ben", &pw, &from("2001:db8::42")).await.unwrap();
+        assert!(matches!(
+            s.login("ben", &pw, &from("2001:db9::42")).await,
+            Err(Error::AddressRefused)
+        ));
+        // Every request is judged too, not only the sign-in.
+        assert!(!s.address_admitted(Some(a.id), Some("10.1.1.1")).await.unwrap());
+        assert!(s.address_admitted(Some(a.id), Some("10.7.1.1")).await.unwrap());
+
+        // Domain admins see and change only their domain's rules.
+        let seen: Vec<Option<i64>> = s
+            .list_ip_rules(&admin)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.domain_id)
+            .collect();
+        assert_eq!(seen, [Some(a.id), Some(a.id)]);
+        assert!(matches!(
+            s.create_ip_rule(&admin, ip_rule(Some(b.id), "deny", "10.9.0.0/16")).await,
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            s.delete_ip_rule(&admin, deny.id).await,
+            Err(Error::NotFound)
+        ));
+        assert_eq!(s.list_ip_rules(&ops).await.unwrap().len(), 4);
+        s.delete_ip_rule(&admin, allow.id).await.unwrap();
+        s.login("amy", &pw, &from("10.1.1.1")).await.unwrap();
+
+        // Refused sign-ins are audited as such.
+        let rows = audit_rows(&t).await;
+        assert!(rows
+            .iter()
+            .any(|r| r.action == "auth.login" && r.outcome == "denied" && r.details == "address"));
+    }
+);

@@ -76,3 +76,35 @@ test('operators set the password policy; a new user must change their password f
       assert.equal(res.status(), 200, await res.text());
     }
   }));
+
+test('operators add and remove login IP rules, and cannot lock themselves out', T, () =>
+  withPage(async (page) => {
+    await login(page, ADMIN_USER, ADMIN_PASSWORD);
+    await goto(page, '/security');
+    const section = page.getByRole('region', { name: 'Login IP rules' });
+    const form = section.getByRole('form', { name: 'New IP rule' });
+
+    // An allow list without this browser's address would refuse it.
+    await form.getByLabel('Action').selectOption('allow');
+    await form.getByLabel('Network (CIDR or address)').fill('10.0.0.0/8');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await section.getByText('This rule would refuse your own address.').waitFor();
+
+    await form.getByLabel('Network (CIDR or address)').fill('not-a-network');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await section.getByText('This value is invalid.').waitFor();
+
+    await form.getByLabel('Action').selectOption('deny');
+    await form.getByLabel('Network (CIDR or address)').fill('192.0.2.77/24');
+    await form.getByLabel('Description').fill('e2e test network');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const row = section.getByRole('row').filter({ hasText: '192.0.2.0/24' });
+    await row.waitFor();
+    assert.match(await row.innerText(), /The whole platform\s+Deny\s+192\.0\.2\.0\/24\s+e2e test network/);
+
+    await row.getByRole('button', { name: 'Delete 192.0.2.0/24' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Delete 192.0.2.0/24?' });
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await row.waitFor({ state: 'detached' });
+    await section.getByText('No rules: every address may sign in.').waitFor();
+  }));

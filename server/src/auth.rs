@@ -108,6 +108,10 @@ pub async fn login(
             tracing::info!("sign-in refused: locked");
             back_to_login(&format!("locked&retry={retry_after_secs}"), &form.next)
         }
+        Err(Error::AddressRefused) => {
+            tracing::info!("sign-in refused: address");
+            back_to_login("address", &form.next)
+        }
         Err(Error::Unauthenticated) => {
             tracing::info!("sign-in failed");
             back_to_login("1", &form.next)

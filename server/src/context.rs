@@ -167,6 +167,28 @@ pub async fn attach(
             _ => None,
         }
     };
+    // The login IP rules hold on every request, not only at sign-in: a
+    // session used from a refused address ends there.
+    if let Some(p) = &principal {
+        match state
+            .services
+            .address_admitted(p.domain_id, meta.source.as_deref())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                state.services.end_session_refused(p).await;
+                if let Err(e) = session.flush().await {
+                    tracing::warn!(error = %e, "ending a refused session failed");
+                }
+                if wants_html(&req) {
+                    return Redirect::to("/login?error=address").into_response();
+                }
+                return berth_api::AppError::Forbidden.status_response();
+            }
+            Err(e) => return e.into_app_error(&request_id).status_response(),
+        }
+    }
     if principal.is_none() && !is_public(&path) && wants_html(&req) {
         let next = req
             .uri()

@@ -132,6 +132,18 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     // One's own password, proven by the current one.
     server_fn("/api/account/password", Needs::Session),
+    server_fn(
+        "/api/ip-rules/list",
+        Needs::Permission(Permission::SecurityPolicyRead),
+    ),
+    server_fn(
+        "/api/ip-rules/create",
+        Needs::Permission(Permission::SecurityPolicyUpdate),
+    ),
+    server_fn(
+        "/api/ip-rules/delete",
+        Needs::Permission(Permission::SecurityPolicyUpdate),
+    ),
 ];
 
 /// Server functions the app registers that are missing from [`ENDPOINTS`].

@@ -854,3 +854,78 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
         "2001:db8::7"
     );
 }
+
+/// Signs in through the form as if from `address` (via the trusted proxy);
+/// returns where the server sent the browser.
+async fn sign_in_from(app: &TestApp, c: &reqwest::Client, address: &str) -> String {
+    let res = c
+        .post(app.url("/auth/login"))
+        .header("x-forwarded-for", address)
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn login_ip_rules_hold_at_sign_in_and_on_every_request() {
+    let opts = Options {
+        trusted_proxies: Some("127.0.0.0/8"),
+        ..Default::default()
+    };
+    let app = spawn_app_with(berth_core::db::Dialect::Sqlite, opts).await;
+    let ops = app.admin().await; // from 127.0.0.1, the proxy itself
+    let laptop = client();
+    assert_eq!(sign_in_from(&app, &laptop, "203.0.113.20").await, "/");
+
+    let (status, rule, _) = app
+        .call(
+            &ops,
+            "ip-rules/create",
+            json!({"input": {"action": "deny", "cidr": "198.51.100.0/24"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rule}");
+    // Refused at sign-in; a spoofed entry to the left changes nothing.
+    for forwarded in ["198.51.100.7", "10.9.9.9, 198.51.100.7"] {
+        let refused = client();
+        assert_eq!(
+            sign_in_from(&app, &refused, forwarded).await,
+            "/login?error=address&next=/"
+        );
+    }
+    let html = client()
+        .get(app.url("/login?error=address"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Signing in from your network address is not allowed."));
+
+    // A session in use from a refused address ends on its next request.
+    let (status, _, _) = app
+        .call(
+            &ops,
+            "ip-rules/create",
+            json!({"input": {"action": "deny", "cidr": "203.0.113.0/24"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let res = laptop
+        .post(app.url("/api/sessions/list"))
+        .header("x-forwarded-for", "203.0.113.20")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (status, _, _) = app.call(&laptop, "sessions/list", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the session has ended");
+    let (status, _, _) = app.call(&ops, "sessions/list", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "others carry on");
+}

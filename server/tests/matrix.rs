@@ -107,6 +107,14 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/security/password-policy/update", _) => (403, 403),
         // Reached by everyone; the current password given is wrong.
         ("/api/account/password", _) => (422, 422),
+        ("/api/ip-rules/list", Operator | DomainAdmin) => (200, 200),
+        ("/api/ip-rules/list", _) => (403, 403),
+        ("/api/ip-rules/create", Operator) => (200, 200),
+        ("/api/ip-rules/create", DomainAdmin) => (200, 403),
+        ("/api/ip-rules/create", _) => (403, 403),
+        ("/api/ip-rules/delete", Operator) => (200, 200),
+        ("/api/ip-rules/delete", DomainAdmin) => (200, 404),
+        ("/api/ip-rules/delete", _) => (404, 404),
         _ => panic!("the matrix has no expectation for {path} as {who:?}: add one"),
     }
 }
@@ -302,6 +310,15 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
         }}),
         "/api/account/password" => {
             json!({"current_password": "not-the-password", "new_password": "Another-Password-9"})
+        }
+        // Deny rules for a documentation network: nobody here is refused.
+        "/api/ip-rules/list" => json!({}),
+        "/api/ip-rules/create" => {
+            json!({"input": {"domain_id": domain, "action": "deny", "cidr": format!("192.0.2.{}", n % 250)}})
+        }
+        "/api/ip-rules/delete" => {
+            let input = json!({"input": {"domain_id": domain, "action": "deny", "cidr": format!("198.51.100.{}", n % 250)}});
+            json!({"id": create(app, &f.ops, "ip-rules/create", input).await})
         }
         other => panic!("the matrix cannot build a request for {other}: add one"),
     }

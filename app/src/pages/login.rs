@@ -20,6 +20,7 @@ pub fn LoginPage() -> impl IntoView {
                 let secs = q.get("retry").and_then(|r| r.parse().ok()).unwrap_or(60);
                 Some(lang.locked(secs))
             }
+            Some("address") => Some(lang.t(T::AddressRefused).to_owned()),
             Some(_) => Some(lang.t(T::InvalidCredentials).to_owned()),
             None => None,
         }

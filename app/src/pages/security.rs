@@ -1,11 +1,16 @@
-//! Security settings operators change: the password policy.
+//! Security settings: the password policy (operators) and the login IP
+//! rules (operators for the platform and any domain, domain admins for
+//! their own domain).
 
-use berth_api::PasswordPolicy;
+use berth_api::{Domain, IpRule, IpRuleInput, ListQuery, PasswordPolicy};
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
-    api::{get_password_policy, SetPasswordPolicy},
-    components::{last_error, ErrorBanner, FormError, TextField},
+    api::{
+        get_password_policy, list_domains, list_ip_rules, CreateIpRule, DeleteIpRule,
+        SetPasswordPolicy,
+    },
+    components::{last_error, ConfirmDelete, ErrorBanner, FormError, TextField},
     i18n::{use_lang, T},
 };
 
@@ -23,6 +28,155 @@ pub fn SecurityPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <IpRulesSection />
+    }
+}
+
+#[component]
+fn IpRulesSection() -> impl IntoView {
+    let lang = use_lang();
+    let create = ServerAction::<CreateIpRule>::new();
+    let delete = ServerAction::<DeleteIpRule>::new();
+    let deleting = RwSignal::new(None::<IpRule>);
+    let rules = Resource::new(
+        move || create.version().get() + delete.version().get(),
+        |_| list_ip_rules(),
+    );
+    // Domain names for the scope column and the form; whoever may not list
+    // domains sees their ids.
+    let domains = Resource::new(
+        || (),
+        |_| async {
+            list_domains(ListQuery {
+                per_page: ListQuery::MAX_PER_PAGE,
+                ..ListQuery::default()
+            })
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default()
+        },
+    );
+    Effect::new(move || {
+        if matches!(delete.value().get(), Some(Ok(()))) {
+            deleting.set(None);
+        }
+    });
+    let scope_name = move |d: Option<i64>, all: &[Domain]| match d {
+        None => lang.t(T::WholePlatform).to_owned(),
+        Some(id) => all
+            .iter()
+            .find(|x| x.id == id)
+            .map_or_else(|| format!("#{id}"), |x| x.display_name.clone()),
+    };
+    view! {
+        <section class="panel" aria-labelledby="ip-rules-title">
+            <h2 id="ip-rules-title">{lang.t(T::IpRules)}</h2>
+            <p class="muted">{lang.t(T::IpRulesIntro)}</p>
+            <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let all = domains.await;
+                    match rules.await {
+                        Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="empty">{lang.t(T::NoIpRules)}</p>
+                            <IpRuleForm create domains=all />
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <table class="table">
+                                <thead><tr>
+                                    <th scope="col">{lang.t(T::RuleScope)}</th>
+                                    <th scope="col">{lang.t(T::RuleAction)}</th>
+                                    <th scope="col">{lang.t(T::Network)}</th>
+                                    <th scope="col">{lang.t(T::Description)}</th>
+                                    <th scope="col">{lang.t(T::Actions)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|r| {
+                                        let for_delete = r.clone();
+                                        let label = format!("{} {}", lang.t(T::Delete), r.cidr);
+                                        view! {
+                                            <tr>
+                                                <td>{scope_name(r.domain_id, &all)}</td>
+                                                <td>{lang.t(if r.action == "deny" { T::ActionDeny } else { T::ActionAllow })}</td>
+                                                <td class="mono">{r.cidr.clone()}</td>
+                                                <td>{r.description.clone()}</td>
+                                                <td><button class="btn btn-small" type="button" aria-label=label
+                                                    on:click=move |_| { delete.value().set(None); deleting.set(Some(for_delete.clone())); }>
+                                                    {lang.t(T::Delete)}
+                                                </button></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <IpRuleForm create domains=all />
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+        {move || deleting.get().map(|r| {
+            let id = r.id;
+            view! {
+                <ConfirmDelete
+                    name=r.cidr
+                    on_confirm=Callback::new(move |_| { delete.dispatch(DeleteIpRule { id }); })
+                    on_cancel=Callback::new(move |_| deleting.set(None))
+                    pending=delete.pending().into()
+                    error=last_error(delete.value())
+                />
+            }
+        })}
+    }
+}
+
+#[component]
+fn IpRuleForm(create: ServerAction<CreateIpRule>, domains: Vec<Domain>) -> impl IntoView {
+    let lang = use_lang();
+    let domain_id = RwSignal::new(None::<i64>);
+    let action = RwSignal::new("deny".to_owned());
+    let cidr = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let error = last_error(create.value());
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateIpRule {
+            input: IpRuleInput {
+                domain_id: domain_id.get_untracked(),
+                action: action.get_untracked(),
+                cidr: cidr.get_untracked(),
+                description: description.get_untracked(),
+            },
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=on_submit aria-labelledby="ip-rule-form-title">
+            <h3 id="ip-rule-form-title">{lang.t(T::NewIpRule)}</h3>
+            <FormError error />
+            <div class="field">
+                <label for="ip-rule-scope">{lang.t(T::RuleScope)}</label>
+                <select id="ip-rule-scope" on:change=move |ev| domain_id.set(event_target_value(&ev).parse().ok())>
+                    <option value="">{lang.t(T::WholePlatform)}</option>
+                    {domains.into_iter().map(|d| view! {
+                        <option value=d.id.to_string()>{d.display_name}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="ip-rule-action">{lang.t(T::RuleAction)}</label>
+                <select id="ip-rule-action" on:change=move |ev| action.set(event_target_value(&ev))>
+                    <option value="deny">{lang.t(T::ActionDeny)}</option>
+                    <option value="allow">{lang.t(T::ActionAllow)}</option>
+                </select>
+            </div>
+            <TextField id="ip-rule-cidr" field="cidr" label=T::Network value=cidr error />
+            <TextField id="ip-rule-description" field="description" label=T::Description value=description error />
+            <div class="form-actions">
+                <button class="btn btn-primary" type="submit" disabled=move || create.pending().get()>
+                    {move || lang.t(if create.pending().get() { T::Saving } else { T::Create })}
+                </button>
+            </div>
+        </form>
     }
 }
 

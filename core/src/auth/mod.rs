@@ -58,6 +58,9 @@ pub struct Principal {
     pub user_id: i64,
     pub username: String,
     pub display_name: String,
+    /// The user's home domain (none for platform staff): its login IP
+    /// rules apply to them.
+    pub domain_id: Option<i64>,
     pub bindings: Vec<Binding>,
     pub request: RequestMeta,
     /// Set by an operator's reset or a password past the policy's maximum
@@ -154,6 +157,7 @@ mod tests {
             user_id: 7,
             username: "u".into(),
             display_name: "U".into(),
+            domain_id: None,
             bindings,
             request: RequestMeta::default(),
             must_change_password: false,

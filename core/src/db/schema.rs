@@ -133,3 +133,14 @@ pub enum LoginFailures {
     Source,
     At,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum IpRules {
+    Table,
+    Id,
+    DomainId,
+    Action,
+    Cidr,
+    Description,
+    CreatedAt,
+}

@@ -34,6 +34,7 @@ struct LoginRow {
     password_hash: String,
     disabled: bool,
     password_changed_at: Option<chrono::DateTime<Utc>>,
+    domain_id: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -42,6 +43,7 @@ struct UserRow {
     username: String,
     display_name: String,
     must_change_password: bool,
+    domain_id: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -121,13 +123,21 @@ impl Services {
                         Users::PasswordHash,
                         Users::Disabled,
                         Users::PasswordChangedAt,
+                        Users::DomainId,
                     ])
                     .from(Users::Table)
                     .and_where(Expr::col(Users::Username).eq(username.trim())),
             )
             .await?;
+        let user_id = row.as_ref().map(|r| r.id);
+        // The platform's IP rules hold for everyone, whoever they claim to be.
+        if !self.address_admitted(None, source).await? {
+            self.audit_login_denied(user_id, username.trim(), request, "address")
+                .await;
+            return Err(Error::AddressRefused);
+        }
         if let Some(retry_after_secs) = self.locked_for(&name, source).await? {
-            self.audit_locked(row.as_ref().map(|r| r.id), username.trim(), request)
+            self.audit_login_denied(user_id, username.trim(), request, "locked")
                 .await;
             return Err(Error::Locked { retry_after_secs });
         }
@@ -138,6 +148,12 @@ impl Services {
         let known = row.as_ref().map(|r| (r.id, username.trim()));
         let principal = match &row {
             Some(r) if verified && !r.disabled => {
+                // A domain's rules, once we know whose domain it is.
+                if !self.address_admitted(r.domain_id, source).await? {
+                    self.audit_login_denied(user_id, username.trim(), request, "address")
+                        .await;
+                    return Err(Error::AddressRefused);
+                }
                 self.expire_old_password(r.id, r.password_changed_at)
                     .await?;
                 self.principal(r.id).await?
@@ -194,6 +210,7 @@ impl Services {
                         Users::Username,
                         Users::DisplayName,
                         Users::MustChangePassword,
+                        Users::DomainId,
                     ])
                     .from(Users::Table)
                     .and_where(Expr::col(Users::Id).eq(user_id))
@@ -251,6 +268,7 @@ impl Services {
             user_id: user.id,
             username: user.username,
             display_name: user.display_name,
+            domain_id: user.domain_id,
             bindings: rows
                 .into_iter()
                 .filter_map(|r| r.into_binding(&custom))

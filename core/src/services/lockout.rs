@@ -194,11 +194,14 @@ impl Services {
     }
 
     /// Audits a sign-in refused because of a lock.
-    pub(crate) async fn audit_locked(
+    /// Records a sign-in refused before the password counted (`why`:
+    /// `locked`, or `address` for the login IP rules).
+    pub(crate) async fn audit_login_denied(
         &self,
         user_id: Option<i64>,
         name: &str,
         request: &crate::auth::RequestMeta,
+        why: &str,
     ) {
         self.audit(Event {
             user_id,
@@ -207,7 +210,7 @@ impl Services {
             target: "session",
             scope: None,
             outcome: Outcome::Denied,
-            details: "locked".into(),
+            details: why.into(),
             request,
         })
         .await;

@@ -6,6 +6,7 @@ mod accounts;
 mod clusters;
 mod domains;
 mod grants;
+mod ip_rules;
 mod lockout;
 mod passwords;
 mod query;
@@ -30,6 +31,7 @@ use crate::{
 pub struct Services {
     db: Db,
     passwords: Arc<Passwords>,
+    ip_rules: Arc<ip_rules::RuleCache>,
 }
 
 impl Services {
@@ -37,6 +39,7 @@ impl Services {
         Ok(Self {
             db,
             passwords: Arc::new(Passwords::new(password_params)?),
+            ip_rules: Arc::default(),
         })
     }
 
