@@ -52,7 +52,7 @@ impl Services {
                 })
             })
             .collect();
-        out.sort_by_key(|s| std::cmp::Reverse(s.last_seen.clone()));
+        out.sort_by_key(|s| std::cmp::Reverse(s.last_seen));
         Ok(out)
     }
 
