@@ -42,6 +42,8 @@ pub enum ErrorCode {
     WrongPassword,
     /// The change would refuse the caller's own address.
     WouldLockOut,
+    /// A one-time or recovery code is wrong or already used.
+    WrongCode,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

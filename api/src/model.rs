@@ -239,3 +239,73 @@ pub struct IpRuleInput {
     #[serde(default)]
     pub description: String,
 }
+
+/// Filters and paging for the audit log. Empty strings filter nothing;
+/// `from` and `to` are dates (`2026-11-23`, `to` inclusive) or RFC 3339
+/// times.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    /// Part of the username.
+    #[serde(default)]
+    pub user: String,
+    /// Part of the action (`auth.login`, `domain.`...).
+    #[serde(default)]
+    pub action: String,
+    /// `allowed`, `denied` or `failed`.
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub page: u32,
+    #[serde(default)]
+    pub per_page: u32,
+}
+
+/// One audit record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Timestamp,
+    pub username: String,
+    pub source: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub scope_kind: Option<String>,
+    pub scope_id: Option<i64>,
+    pub outcome: String,
+    pub request_id: String,
+    pub details: String,
+}
+
+/// Who must sign in with a second factor: holders of roles of these
+/// types, and users whose home domain is one of these.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorPolicy {
+    #[serde(default)]
+    pub required_role_types: Vec<crate::permission::RoleType>,
+    #[serde(default)]
+    pub required_domains: Vec<i64>,
+}
+
+/// The caller's own two-factor sign-in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorStatus {
+    pub enabled: bool,
+    /// The operators' policy asks this user for it.
+    pub required: bool,
+}
+
+/// What setting up an authenticator app needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrollment {
+    /// Base32, for typing in by hand.
+    pub secret: String,
+    /// The `otpauth://` address the QR code holds.
+    pub uri: String,
+    /// The QR code as a `data:` image.
+    pub qr_image: String,
+}

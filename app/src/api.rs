@@ -5,9 +5,9 @@
 //! Authorization happens inside that service method, never here.
 
 use berth_api::{
-    AppError, ClusterSummary, CurrentUser, Domain, DomainInput, Grant, GrantInput, IpRule,
-    IpRuleInput, ListQuery, Overview, Page, PasswordPolicy, Role, RoleInput, SessionInfo, User,
-    UserInput, Vdc, VdcInput,
+    AppError, AuditEntry, AuditQuery, ClusterSummary, CurrentUser, Domain, DomainInput, Grant,
+    GrantInput, IpRule, IpRuleInput, ListQuery, Overview, Page, PasswordPolicy, Role, RoleInput,
+    SessionInfo, User, UserInput, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -234,4 +234,10 @@ pub async fn create_ip_rule(input: IpRuleInput) -> Result<IpRule, AppError> {
 pub async fn delete_ip_rule(id: i64) -> Result<(), AppError> {
     let call = backend::Call::begin()?;
     call.done(call.services.delete_ip_rule(&call.principal, id).await)
+}
+
+#[server(prefix = "/api", endpoint = "audit/list", input = Json)]
+pub async fn list_audit(query: AuditQuery) -> Result<Page<AuditEntry>, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.list_audit(&call.principal, &query).await)
 }

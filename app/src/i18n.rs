@@ -126,6 +126,7 @@ impl Lang {
             ErrorCode::PasswordReused => T::PwReused,
             ErrorCode::WrongPassword => T::PwWrongCurrent,
             ErrorCode::WouldLockOut => T::FieldWouldLockOut,
+            ErrorCode::WrongCode => T::FieldWrongCode,
         })
     }
 }
@@ -312,6 +313,24 @@ texts! {
     ActionAllow => ("Allow", "允许"),
     ActionDeny => ("Deny", "拒绝"),
     Network => ("Network (CIDR or address)", "网络（CIDR 或地址）"),
+    NavAudit => ("Audit log", "审计日志"),
+    Filters => ("Filters", "筛选"),
+    AuditActionHint => ("Part of an action, such as auth.login or vdc.", "操作名称的一部分，例如 auth.login 或 vdc."),
+    Outcome => ("Outcome", "结果"),
+    AnyOutcome => ("Any outcome", "全部结果"),
+    OutcomeAllowed => ("Allowed", "已允许"),
+    OutcomeDenied => ("Denied", "已拒绝"),
+    OutcomeFailed => ("Failed", "失败"),
+    FromDate => ("From", "开始日期"),
+    ToDate => ("To", "结束日期"),
+    ApplyFilters => ("Apply filters", "应用筛选"),
+    ExportCsv => ("Export CSV", "导出 CSV"),
+    Time => ("Time", "时间"),
+    Address => ("Address", "地址"),
+    Target => ("Target", "对象"),
+    Details => ("Details", "详情"),
+    NoAudit => ("No records yet.", "暂无记录。"),
+    FieldWrongCode => ("The code is wrong or already used.", "验证码错误或已被使用。"),
     FieldWouldLockOut => ("This rule would refuse your own address.", "该规则会拒绝您当前的地址。"),
 }
 

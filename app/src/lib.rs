@@ -25,7 +25,9 @@ use leptos_router::{
 use crate::{
     components::Shell,
     pages::{login::LoginPage, not_found::NotFound, overview::OverviewPage},
-    routes::{ChangePasswordRoute, ClustersRoute, DomainsRoute, SecurityRoute, VdcsRoute},
+    routes::{
+        AuditRoute, ChangePasswordRoute, ClustersRoute, DomainsRoute, SecurityRoute, VdcsRoute,
+    },
 };
 
 /// The Content-Security-Policy of every page: scripts only from this site
@@ -91,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("vdcs") view={Lazy::<VdcsRoute>::new()} />
                     <Route path=path!("clusters") view={Lazy::<ClustersRoute>::new()} />
                     <Route path=path!("security") view={Lazy::<SecurityRoute>::new()} />
+                    <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
                     <Route path=path!("account/password") view={Lazy::<ChangePasswordRoute>::new()} />
                 </ParentRoute>
             </Routes>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use crate::pages::{
-    account::ChangePasswordPage, clusters::ClustersPage, domains::DomainsPage,
+    account::ChangePasswordPage, audit::AuditPage, clusters::ClustersPage, domains::DomainsPage,
     security::SecurityPage, vdcs::VdcsPage,
 };
 
@@ -73,5 +73,18 @@ impl LazyRoute for SecurityRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <SecurityPage /> }.into_any()
+    }
+}
+
+pub struct AuditRoute;
+
+#[lazy_route]
+impl LazyRoute for AuditRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <AuditPage /> }.into_any()
     }
 }

@@ -18,6 +18,7 @@ pub mod password;
 pub mod services;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod totp;
 
 pub use error::{Error, Result};
 /// Re-exported so callers wrap secrets in the same type.

@@ -1377,8 +1377,12 @@ db_test!(
         ops.request.source = Some("192.0.2.5".into());
         let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
         let b = s.create_domain(&ops, domain("beta")).await.unwrap();
-        s.create_user(&ops, user_input("amy", Some(a.id))).await.unwrap();
-        s.create_user(&ops, user_input("ben", Some(b.id))).await.unwrap();
+        s.create_user(&ops, user_input("amy", Some(a.id)))
+            .await
+            .unwrap();
+        s.create_user(&ops, user_input("ben", Some(b.id)))
+            .await
+            .unwrap();
         let admin_id = s
             .create_user_with_role(
                 "alpha-admin",
@@ -1409,7 +1413,13 @@ db_test!(
             .await
             .unwrap_err();
         assert!(
-            matches!(e, Error::Conflict { code: ErrorCode::WouldLockOut, .. }),
+            matches!(
+                e,
+                Error::Conflict {
+                    code: ErrorCode::WouldLockOut,
+                    ..
+                }
+            ),
             "{e:?}"
         );
         assert!(s.list_ip_rules(&ops).await.unwrap().is_empty());
@@ -1463,8 +1473,14 @@ db_test!(
             Err(Error::AddressRefused)
         ));
         // Every request is judged too, not only the sign-in.
-        assert!(!s.address_admitted(Some(a.id), Some("10.1.1.1")).await.unwrap());
-        assert!(s.address_admitted(Some(a.id), Some("10.7.1.1")).await.unwrap());
+        assert!(!s
+            .address_admitted(Some(a.id), Some("10.1.1.1"))
+            .await
+            .unwrap());
+        assert!(s
+            .address_admitted(Some(a.id), Some("10.7.1.1"))
+            .await
+            .unwrap());
 
         // Domain admins see and change only their domain's rules.
         let seen: Vec<Option<i64>> = s
@@ -1476,7 +1492,8 @@ db_test!(
             .collect();
         assert_eq!(seen, [Some(a.id), Some(a.id)]);
         assert!(matches!(
-            s.create_ip_rule(&admin, ip_rule(Some(b.id), "deny", "10.9.0.0/16")).await,
+            s.create_ip_rule(&admin, ip_rule(Some(b.id), "deny", "10.9.0.0/16"))
+                .await,
             Err(Error::Forbidden)
         ));
         assert!(matches!(
@@ -1492,5 +1509,176 @@ db_test!(
         assert!(rows
             .iter()
             .any(|r| r.action == "auth.login" && r.outcome == "denied" && r.details == "address"));
+    }
+);
+
+db_test!(
+    the_audit_log_is_filtered_paged_and_scoped_to_the_callers_tenants,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
+        let b = s.create_domain(&ops, domain("beta")).await.unwrap();
+        let a1 = s.create_vdc(&ops, vdc(a.id, "alpha-one")).await.unwrap();
+        let b1 = s.create_vdc(&ops, vdc(b.id, "beta-one")).await.unwrap();
+        s.update_vdc(&ops, a1.id, vdc(a.id, "alpha-one"))
+            .await
+            .unwrap();
+        s.update_vdc(&ops, b1.id, vdc(b.id, "beta-one"))
+            .await
+            .unwrap();
+        let admin_id = s
+            .create_user_with_role(
+                "alpha-admin",
+                "A",
+                &secret("pw-alpha-1"),
+                Some((RoleType::DomainAdmin, Scope::Domain(a.id))),
+            )
+            .await
+            .unwrap();
+        let admin = s.principal(admin_id).await.unwrap().unwrap();
+        let user_id = s
+            .create_user_with_role(
+                "one-user",
+                "U",
+                &secret("pw-one-1"),
+                Some((
+                    RoleType::VdcUser,
+                    Scope::Vdc {
+                        domain_id: a.id,
+                        vdc_id: a1.id,
+                    },
+                )),
+            )
+            .await
+            .unwrap();
+        let user = s.principal(user_id).await.unwrap().unwrap();
+        // A denial, and a failed sign-in.
+        assert!(s.create_domain(&admin, domain("nope")).await.is_err());
+        assert!(s
+            .login("alpha-admin", &secret("wrong"), &meta())
+            .await
+            .is_err());
+
+        let all = |q: berth_api::AuditQuery| {
+            let s = s.clone();
+            let who = ops.clone();
+            async move { s.list_audit(&who, &q).await.unwrap() }
+        };
+        let everything = all(berth_api::AuditQuery::default()).await;
+        assert!(everything.total >= 8, "{}", everything.total);
+        assert!(
+            everything.items.windows(2).all(|w| w[0].id > w[1].id),
+            "newest first"
+        );
+        let denied = all(berth_api::AuditQuery {
+            outcome: "denied".into(),
+            ..Default::default()
+        })
+        .await;
+        assert!(denied.items.iter().all(|e| e.outcome == "denied"));
+        assert!(denied
+            .items
+            .iter()
+            .any(|e| e.action == "domain.create" && e.username == "alpha-admin"));
+        let logins = all(berth_api::AuditQuery {
+            user: "ALPHA".into(),
+            action: "auth.login".into(),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(logins.total, 1);
+        assert_eq!(logins.items[0].outcome, "failed");
+        let paged = all(berth_api::AuditQuery {
+            per_page: 2,
+            page: 2,
+            ..Default::default()
+        })
+        .await;
+        assert_eq!((paged.items.len(), paged.total), (2, everything.total));
+        let today = chrono::Utc::now().date_naive();
+        let tomorrow = (today + chrono::Duration::days(1)).to_string();
+        assert_eq!(
+            all(berth_api::AuditQuery {
+                from: tomorrow,
+                ..Default::default()
+            })
+            .await
+            .total,
+            0
+        );
+        assert_eq!(
+            all(berth_api::AuditQuery {
+                from: today.to_string(),
+                to: today.to_string(),
+                ..Default::default()
+            })
+            .await
+            .total,
+            everything.total
+        );
+        let e = s
+            .list_audit(
+                &ops,
+                &berth_api::AuditQuery {
+                    outcome: "maybe".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![("outcome".into(), ErrorCode::Invalid)]
+        );
+
+        // A domain admin: alpha and its VDCs, nothing of beta or the platform.
+        let theirs = s
+            .list_audit(&admin, &berth_api::AuditQuery::default())
+            .await
+            .unwrap();
+        assert!(theirs.total >= 2, "{theirs:?}");
+        for e in &theirs.items {
+            let ok = (e.scope_kind.as_deref() == Some("domain") && e.scope_id == Some(a.id))
+                || (e.scope_kind.as_deref() == Some("vdc") && e.scope_id == Some(a1.id));
+            assert!(ok, "a domain admin sees {e:?}");
+        }
+        assert!(theirs
+            .items
+            .iter()
+            .any(|e| e.scope_kind.as_deref() == Some("vdc")));
+        // A VDC user: that VDC only.
+        let mine = s
+            .list_audit(&user, &berth_api::AuditQuery::default())
+            .await
+            .unwrap();
+        assert!(mine.total >= 1);
+        assert!(mine
+            .items
+            .iter()
+            .all(|e| e.scope_kind.as_deref() == Some("vdc") && e.scope_id == Some(a1.id)));
+
+        // Export: the same scoping; VDC roles may not export; it is audited.
+        let (rows, total) = s
+            .export_audit(&admin, &berth_api::AuditQuery::default())
+            .await
+            .unwrap();
+        assert_eq!((rows.len() as i64, total), (theirs.total, theirs.total));
+        let csv = berth_core::services::audit_log::to_csv(&rows);
+        assert!(
+            csv.starts_with("time,user,source,action,target,scope,outcome,request_id,details\r\n")
+        );
+        assert!(!csv.contains("beta"), "{csv}");
+        assert!(matches!(
+            s.export_audit(&user, &berth_api::AuditQuery::default())
+                .await,
+            Err(Error::Forbidden)
+        ));
+        let exports = all(berth_api::AuditQuery {
+            action: "audit.export".into(),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(exports.total, 2, "the export and the refused one");
     }
 );

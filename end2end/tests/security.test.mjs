@@ -108,3 +108,66 @@ test('operators add and remove login IP rules, and cannot lock themselves out', 
     await row.waitFor({ state: 'detached' });
     await section.getByText('No rules: every address may sign in.').waitFor();
   }));
+
+/** Posts the sign-in form as a browser without scripts would. */
+async function failSignIn(page, username) {
+  const res = await page.request.post('/auth/login', {
+    form: { username, password: 'not-the-password', next: '/' },
+    maxRedirects: 0,
+  });
+  assert.equal(res.status(), 303);
+  return res.headers().location;
+}
+
+test('the audit page filters by user and outcome, and exports what it shows', T, () =>
+  withPage(async (page) => {
+    await login(page, ADMIN_USER, ADMIN_PASSWORD);
+    const username = unique('audit');
+    const res = await page.request.post('/api/users/create', {
+      data: { input: { username, display_name: 'Audited', password: 'first-secret-1' } },
+    });
+    assert.equal(res.status(), 200, await res.text());
+    assert.match(await failSignIn(page, username), /error=1/);
+
+    await goto(page, '/audit');
+    const filters = page.getByRole('form', { name: 'Filters' });
+    await filters.getByLabel('Username').fill(username);
+    await filters.getByLabel('Outcome').selectOption('failed');
+    await filters.getByRole('button', { name: 'Apply filters' }).click();
+    const rows = page.locator('table.table tbody tr');
+    await page.getByText('1 in total').waitFor();
+    assert.equal(await rows.count(), 1);
+    assert.match(await rows.first().innerText(), new RegExp(`${username}\\s+127\\.0\\.0\\.1\\s+auth\\.login\\s+session\\s+Failed`));
+
+    // The export link carries the same filters.
+    const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+    assert.equal(href, `/audit/export.csv?user=${username}&outcome=failed`);
+    const csv = await (await page.request.get(href)).text();
+    const lines = csv.trim().split('\r\n');
+    assert.equal(lines[0], 'time,user,source,action,target,scope,outcome,request_id,details');
+    assert.equal(lines.length, 2, csv);
+    assert.match(lines[1], new RegExp(`"${username}","127\\.0\\.0\\.1","auth\\.login","session","","failed"`));
+
+    await filters.getByLabel('Outcome').selectOption('allowed');
+    await filters.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('Nothing matches your search.').waitFor();
+  }));
+
+test('repeated failed sign-ins lock the account and the sign-in page says for how long', T, () =>
+  withPage(async (page) => {
+    await login(page, ADMIN_USER, ADMIN_PASSWORD);
+    const username = unique('lock');
+    const res = await page.request.post('/api/users/create', {
+      data: { input: { username, display_name: 'Locked', password: 'first-secret-1' } },
+    });
+    assert.equal(res.status(), 200, await res.text());
+    await page.context().clearCookies();
+    for (let i = 0; i < 5; i++) await failSignIn(page, username);
+    // Even the right password is refused now, with the reason shown.
+    await goto(page, '/login');
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill('first-secret-1');
+    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await page.getByRole('alert').getByText('Too many failed sign-ins. Try again in 15 minutes.').waitFor();
+    assert.equal(new URL(page.url()).pathname, '/login');
+  }));

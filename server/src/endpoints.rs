@@ -132,6 +132,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     // One's own password, proven by the current one.
     server_fn("/api/account/password", Needs::Session),
+    server_fn("/api/audit/list", Needs::Permission(Permission::AuditRead)),
+    Endpoint {
+        method: "GET",
+        path: "/audit/export.csv",
+        needs: Needs::Permission(Permission::AuditExport),
+    },
     server_fn(
         "/api/ip-rules/list",
         Needs::Permission(Permission::SecurityPolicyRead),

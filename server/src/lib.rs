@@ -9,6 +9,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod audit_export;
 pub mod auth;
 pub mod client_addr;
 pub mod config;

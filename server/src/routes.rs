@@ -115,6 +115,7 @@ pub fn router(config: &Config, services: Services) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/lang/{tag}", get(auth::set_language))
+        .route("/audit/export.csv", get(crate::audit_export::export_csv))
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         // The WASM, JS and CSS, with the gzip copies build-site makes.
         .nest_service("/pkg", ServeDir::new(config.site_root.join("pkg")).precompressed_gzip())

@@ -861,7 +861,11 @@ async fn sign_in_from(app: &TestApp, c: &reqwest::Client, address: &str) -> Stri
     let res = c
         .post(app.url("/auth/login"))
         .header("x-forwarded-for", address)
-        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/")])
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/"),
+        ])
         .send()
         .await
         .unwrap();

@@ -29,7 +29,8 @@ pub fn LanguageSwitch() -> impl IntoView {
     }
 }
 
-fn encode(path: &str) -> String {
+/// Percent-encodes text for a URL path or query value.
+pub fn encode(path: &str) -> String {
     path.chars()
         .map(|c| match c {
             'a'..='z' | 'A'..='Z' | '0'..='9' | '/' | '-' | '_' | '.' | '~' => c.to_string(),
@@ -103,6 +104,7 @@ pub fn Shell() -> impl IntoView {
                 <h2>{lang.t(T::AreaAdministration)}</h2>
                 <ul>
                     <li><A href="/security">{lang.t(T::NavSecurity)}</A></li>
+                    <li><A href="/audit">{lang.t(T::NavAudit)}</A></li>
                 </ul>
             </nav>
             <main class="content" id="main">

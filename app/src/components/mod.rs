@@ -4,4 +4,4 @@ mod common;
 mod layout;
 
 pub use common::*;
-pub use layout::{LanguageSwitch, Shell};
+pub use layout::{encode, LanguageSwitch, Shell};

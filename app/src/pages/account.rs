@@ -55,7 +55,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
             </div>
         })}
         <form class="panel narrow" on:submit=on_submit aria-labelledby="password-form-title">
-            <h2 id="password-form-title" class="visually-hidden">{lang.t(T::ChangePassword)}</h2>
+            <h2 id="password-form-title" class="sr-only">{lang.t(T::ChangePassword)}</h2>
             <FormError error />
             <TextField id="current-password" field="current_password" label=T::CurrentPassword value=current error
                 kind="password" autocomplete="current-password" autofocus=true />
@@ -132,7 +132,7 @@ pub fn PasswordRules(
                         <li class:rule-met=met>
                             <span aria-hidden="true">{move || if met() { "✓ " } else { "• " }}</span>
                             {text}
-                            <span class="visually-hidden">{move || format!(" ({})", lang.t(if met() { T::RuleMet } else { T::RuleNotMet }))}</span>
+                            <span class="sr-only">{move || format!(" ({})", lang.t(if met() { T::RuleMet } else { T::RuleNotMet }))}</span>
                         </li>
                     }
                 }).collect_view()}

@@ -66,6 +66,9 @@ pub struct Principal {
     /// Set by an operator's reset or a password past the policy's maximum
     /// age: until it is changed, the user may do nothing else.
     pub must_change_password: bool,
+    /// The operators' policy asks this user for a second factor, and they
+    /// have not set one up: until they do, they may do nothing else.
+    pub must_enroll_2fa: bool,
 }
 
 /// Which tenants' objects a principal may see under one read permission:
@@ -161,6 +164,7 @@ mod tests {
             bindings,
             request: RequestMeta::default(),
             must_change_password: false,
+            must_enroll_2fa: false,
         }
     }
 

@@ -20,6 +20,9 @@ pub enum Users {
     DomainId,
     MustChangePassword,
     PasswordChangedAt,
+    TotpSecret,
+    TotpEnabled,
+    TotpLastStep,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -143,4 +146,13 @@ pub enum IpRules {
     Cidr,
     Description,
     CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RecoveryCodes {
+    Table,
+    Id,
+    UserId,
+    CodeHash,
+    UsedAt,
 }

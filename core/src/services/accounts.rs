@@ -44,6 +44,7 @@ struct UserRow {
     display_name: String,
     must_change_password: bool,
     domain_id: Option<i64>,
+    totp_enabled: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -211,6 +212,7 @@ impl Services {
                         Users::DisplayName,
                         Users::MustChangePassword,
                         Users::DomainId,
+                        Users::TotpEnabled,
                     ])
                     .from(Users::Table)
                     .and_where(Expr::col(Users::Id).eq(user_id))
@@ -264,7 +266,7 @@ impl Services {
             .map(|r| r.role_id)
             .collect();
         let custom = self.role_permissions(&custom).await?;
-        Ok(Some(Principal {
+        let mut principal = Principal {
             user_id: user.id,
             username: user.username,
             display_name: user.display_name,
@@ -275,7 +277,11 @@ impl Services {
                 .collect(),
             request: RequestMeta::default(),
             must_change_password: user.must_change_password,
-        }))
+            must_enroll_2fa: false,
+        };
+        principal.must_enroll_2fa =
+            !user.totp_enabled && self.two_factor_required(&principal).await?;
+        Ok(Some(principal))
     }
 
     /// At sign-in: a password older than the policy's maximum age must be

@@ -4,11 +4,7 @@
 //! one of them. Checked at sign-in and on every request. Rules are read
 //! through a short-lived cache, dropped on every local change.
 
-use std::{
-    net::IpAddr,
-    sync::{Arc, RwLock},
-    time::{Duration, Instant},
-};
+use std::{net::IpAddr, sync::Arc};
 
 use berth_api::{ErrorCode, IpRule, IpRuleInput};
 use chrono::Utc;
@@ -21,13 +17,6 @@ use crate::{
     db::schema::IpRules,
     Error, Result,
 };
-
-/// How long another replica's change may take to apply here.
-const CACHE_FOR: Duration = Duration::from_secs(5);
-
-/// The rules in force, parsed, and when they were read.
-#[derive(Debug, Default)]
-pub struct RuleCache(RwLock<Option<(Instant, Arc<Vec<Rule>>)>>);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
@@ -95,35 +84,26 @@ fn parse_net(s: &str) -> Option<IpNet> {
 
 impl Services {
     async fn rules(&self) -> Result<Arc<Vec<Rule>>> {
-        if let Ok(cache) = self.ip_rules.0.read() {
-            if let Some((at, rules)) = cache.as_ref() {
-                if at.elapsed() < CACHE_FOR {
-                    return Ok(rules.clone());
-                }
-            }
-        }
-        let rows: Vec<IpRule> = self.db.fetch_all(&select_rules()).await?;
-        let rules = Arc::new(
-            rows.iter()
-                .filter_map(|r| {
-                    Some(Rule {
-                        domain_id: r.domain_id,
-                        deny: r.action == "deny",
-                        net: parse_net(&r.cidr)?,
+        self.caches
+            .ip_rules
+            .get(|| async {
+                let rows: Vec<IpRule> = self.db.fetch_all(&select_rules()).await?;
+                Ok(rows
+                    .iter()
+                    .filter_map(|r| {
+                        Some(Rule {
+                            domain_id: r.domain_id,
+                            deny: r.action == "deny",
+                            net: parse_net(&r.cidr)?,
+                        })
                     })
-                })
-                .collect::<Vec<_>>(),
-        );
-        if let Ok(mut cache) = self.ip_rules.0.write() {
-            *cache = Some((Instant::now(), rules.clone()));
-        }
-        Ok(rules)
+                    .collect())
+            })
+            .await
     }
 
     fn forget_rules(&self) {
-        if let Ok(mut cache) = self.ip_rules.0.write() {
-            *cache = None;
-        }
+        self.caches.ip_rules.forget();
     }
 
     /// Whether a user of `domain_id` may work from `source`. An address
@@ -198,7 +178,12 @@ impl Services {
                     message: "action must be `allow` or `deny`".into(),
                 });
             }
-            berth_api::validate::max_chars("description", input.description.trim(), 256, &mut fields);
+            berth_api::validate::max_chars(
+                "description",
+                input.description.trim(),
+                256,
+                &mut fields,
+            );
             if let Some(d) = input.domain_id {
                 if self.find_domain(d).await?.is_none() {
                     return Err(Error::NotFound);

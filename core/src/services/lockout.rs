@@ -42,16 +42,27 @@ impl Default for LockoutPolicy {
 }
 
 impl Services {
-    pub(crate) async fn settings(&self) -> Result<HashMap<String, String>> {
-        let rows: Vec<(String, String)> = self
-            .db
-            .fetch_all(
-                Query::select()
-                    .columns([Settings::Name, Settings::Value])
-                    .from(Settings::Table),
-            )
-            .await?;
-        Ok(rows.into_iter().collect())
+    /// Every setting, read through a short-lived cache.
+    pub(crate) async fn settings(&self) -> Result<std::sync::Arc<HashMap<String, String>>> {
+        self.caches
+            .settings
+            .get(|| async {
+                let rows: Vec<(String, String)> = self
+                    .db
+                    .fetch_all(
+                        Query::select()
+                            .columns([Settings::Name, Settings::Value])
+                            .from(Settings::Table),
+                    )
+                    .await?;
+                Ok(rows.into_iter().collect())
+            })
+            .await
+    }
+
+    /// After settings change here: read them afresh.
+    pub(crate) fn forget_settings(&self) {
+        self.caches.settings.forget();
     }
 
     pub async fn lockout_policy(&self) -> Result<LockoutPolicy> {
@@ -77,6 +88,7 @@ impl Services {
     /// Stores one setting (startup and tests).
     pub async fn put_setting(&self, name: &str, value: &str) -> Result<()> {
         self.db.execute(&upsert_setting(name, value)).await?;
+        self.forget_settings();
         Ok(())
     }
 

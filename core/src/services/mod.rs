@@ -3,6 +3,8 @@
 //! touches the database or a cluster.
 
 mod accounts;
+pub mod audit_log;
+mod cache;
 mod clusters;
 mod domains;
 mod grants;
@@ -12,6 +14,7 @@ mod passwords;
 mod query;
 mod roles;
 mod sessions;
+mod two_factor;
 mod users;
 mod vdcs;
 
@@ -31,7 +34,14 @@ use crate::{
 pub struct Services {
     db: Db,
     passwords: Arc<Passwords>,
-    ip_rules: Arc<ip_rules::RuleCache>,
+    caches: Arc<Caches>,
+}
+
+/// Rarely changed tables every request consults.
+#[derive(Debug, Default)]
+struct Caches {
+    settings: cache::Cached<std::collections::HashMap<String, String>>,
+    ip_rules: cache::Cached<Vec<ip_rules::Rule>>,
 }
 
 impl Services {
@@ -39,7 +49,7 @@ impl Services {
         Ok(Self {
             db,
             passwords: Arc::new(Passwords::new(password_params)?),
-            ip_rules: Arc::default(),
+            caches: Arc::default(),
         })
     }
 

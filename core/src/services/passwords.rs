@@ -77,6 +77,7 @@ impl Services {
                     .await?;
             }
             tx.commit().await?;
+            self.forget_settings();
             Ok(policy)
         })
         .await

@@ -1,0 +1,49 @@
+//! A value read from the database and kept for a few seconds, dropped on
+//! every local change. Another replica's change applies within the TTL.
+
+use std::{
+    future::Future,
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
+
+use crate::Result;
+
+/// How long another replica's change may take to apply here.
+pub const TTL: Duration = Duration::from_secs(5);
+
+#[derive(Debug)]
+pub struct Cached<T>(RwLock<Option<(Instant, Arc<T>)>>);
+
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Self(RwLock::new(None))
+    }
+}
+
+impl<T> Cached<T> {
+    /// The kept value, or a fresh one from `load`.
+    pub async fn get<F: Future<Output = Result<T>>>(
+        &self,
+        load: impl FnOnce() -> F,
+    ) -> Result<Arc<T>> {
+        if let Ok(kept) = self.0.read() {
+            if let Some((at, value)) = kept.as_ref() {
+                if at.elapsed() < TTL {
+                    return Ok(value.clone());
+                }
+            }
+        }
+        let value = Arc::new(load().await?);
+        if let Ok(mut kept) = self.0.write() {
+            *kept = Some((Instant::now(), value.clone()));
+        }
+        Ok(value)
+    }
+
+    pub fn forget(&self) {
+        if let Ok(mut kept) = self.0.write() {
+            *kept = None;
+        }
+    }
+}
