@@ -7,7 +7,7 @@
 use berth_api::{
     AppError, AuditEntry, AuditQuery, ClusterSummary, CurrentUser, Domain, DomainInput, Grant,
     GrantInput, IpRule, IpRuleInput, ListQuery, Overview, Page, PasswordPolicy, Role, RoleInput,
-    SessionInfo, User, UserInput, Vdc, VdcInput,
+    SessionInfo, TotpEnrollment, TwoFactorPolicy, TwoFactorStatus, User, UserInput, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -240,4 +240,45 @@ pub async fn delete_ip_rule(id: i64) -> Result<(), AppError> {
 pub async fn list_audit(query: AuditQuery) -> Result<Page<AuditEntry>, AppError> {
     let call = backend::Call::begin()?;
     call.done(call.services.list_audit(&call.principal, &query).await)
+}
+
+#[server(prefix = "/api", endpoint = "account/2fa", input = Json)]
+pub async fn get_two_factor_status() -> Result<TwoFactorStatus, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.two_factor_status(&call.principal).await)
+}
+
+#[server(prefix = "/api", endpoint = "account/2fa/begin", input = Json)]
+pub async fn begin_totp() -> Result<TotpEnrollment, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.begin_totp(&call.principal).await)
+}
+
+/// Returns the recovery codes, shown once.
+#[server(prefix = "/api", endpoint = "account/2fa/confirm", input = Json)]
+pub async fn confirm_totp(code: String) -> Result<Vec<String>, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.confirm_totp(&call.principal, &code).await)
+}
+
+#[server(prefix = "/api", endpoint = "account/2fa/disable", input = Json)]
+pub async fn disable_totp(code: String) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.disable_totp(&call.principal, &code).await)
+}
+
+#[server(prefix = "/api", endpoint = "security/two-factor-policy", input = Json)]
+pub async fn get_two_factor_policy() -> Result<TwoFactorPolicy, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.two_factor_policy_for(&call.principal).await)
+}
+
+#[server(prefix = "/api", endpoint = "security/two-factor-policy/update", input = Json)]
+pub async fn set_two_factor_policy(policy: TwoFactorPolicy) -> Result<TwoFactorPolicy, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .set_two_factor_policy(&call.principal, policy)
+            .await,
+    )
 }

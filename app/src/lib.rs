@@ -24,9 +24,12 @@ use leptos_router::{
 
 use crate::{
     components::Shell,
-    pages::{login::LoginPage, not_found::NotFound, overview::OverviewPage},
+    pages::{
+        login::LoginPage, login_2fa::SecondFactorPage, not_found::NotFound, overview::OverviewPage,
+    },
     routes::{
-        AuditRoute, ChangePasswordRoute, ClustersRoute, DomainsRoute, SecurityRoute, VdcsRoute,
+        AuditRoute, ChangePasswordRoute, ClustersRoute, DomainsRoute, SecurityRoute,
+        TwoFactorRoute, VdcsRoute,
     },
 };
 
@@ -87,6 +90,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/login/2fa") view=SecondFactorPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("domains") view={Lazy::<DomainsRoute>::new()} />
@@ -95,6 +99,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("security") view={Lazy::<SecurityRoute>::new()} />
                     <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
                     <Route path=path!("account/password") view={Lazy::<ChangePasswordRoute>::new()} />
+                    <Route path=path!("account/2fa") view={Lazy::<TwoFactorRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

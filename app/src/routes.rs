@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use crate::pages::{
-    account::ChangePasswordPage, audit::AuditPage, clusters::ClustersPage, domains::DomainsPage,
-    security::SecurityPage, vdcs::VdcsPage,
+    account::ChangePasswordPage, account_2fa::TwoFactorPage, audit::AuditPage,
+    clusters::ClustersPage, domains::DomainsPage, security::SecurityPage, vdcs::VdcsPage,
 };
 
 pub struct DomainsRoute;
@@ -86,5 +86,18 @@ impl LazyRoute for AuditRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <AuditPage /> }.into_any()
+    }
+}
+
+pub struct TwoFactorRoute;
+
+#[lazy_route]
+impl LazyRoute for TwoFactorRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <TwoFactorPage /> }.into_any()
     }
 }

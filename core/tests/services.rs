@@ -1682,3 +1682,161 @@ db_test!(
         assert_eq!(exports.total, 2, "the export and the refused one");
     }
 );
+
+fn totp_code(secret: &str, step: i64) -> String {
+    let secret = berth_core::totp::from_base32(secret).unwrap();
+    format!("{:06}", berth_core::totp::code(&secret, step))
+}
+
+fn step_now() -> i64 {
+    berth_core::totp::step_at(chrono::Utc::now().timestamp())
+}
+
+db_test!(
+    two_factor_sign_in_takes_each_code_once_and_can_be_required,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let d = s.create_domain(&ops, domain("tf")).await.unwrap();
+        let amy = s
+            .create_user(&ops, user_input("amy", Some(d.id)))
+            .await
+            .unwrap();
+        let me = s
+            .login("amy", &secret("first-password-1"), &meta())
+            .await
+            .unwrap();
+        let status = s.two_factor_status(&me).await.unwrap();
+        assert!(!status.enabled && !status.required);
+
+        // Enrolment: a wrong code is refused, the right one turns it on.
+        let setup = s.begin_totp(&me).await.unwrap();
+        assert!(setup.uri.contains(&setup.secret));
+        assert!(setup.qr_image.starts_with("data:image/svg+xml;base64,"));
+        let e = s.confirm_totp(&me, "12345x").await.unwrap_err();
+        assert_eq!(field_codes(&e), vec![("code".into(), ErrorCode::WrongCode)]);
+        assert!(!s.totp_enabled(amy.id).await.unwrap());
+        let first = step_now();
+        let recovery = s
+            .confirm_totp(&me, &totp_code(&setup.secret, first))
+            .await
+            .unwrap();
+        assert_eq!(recovery.len(), 10);
+        assert!(s.totp_enabled(amy.id).await.unwrap());
+
+        // Signing in: the code used to enrol is spent; a newer one works once.
+        let e = s
+            .verify_second_factor(amy.id, &totp_code(&setup.secret, first), &meta())
+            .await
+            .unwrap_err();
+        assert_eq!(field_codes(&e), vec![("code".into(), ErrorCode::WrongCode)]);
+        let next = totp_code(&setup.secret, first + 1);
+        let p = s
+            .verify_second_factor(amy.id, &next, &meta())
+            .await
+            .unwrap();
+        assert_eq!(p.username, "amy");
+        assert!(s
+            .verify_second_factor(amy.id, &next, &meta())
+            .await
+            .is_err());
+        // Recovery codes work once each, typed loosely.
+        s.verify_second_factor(amy.id, &recovery[0].to_uppercase(), &meta())
+            .await
+            .unwrap();
+        assert!(s
+            .verify_second_factor(amy.id, &recovery[0], &meta())
+            .await
+            .is_err());
+
+        // Required for the domain: a member without it is held to enrolment;
+        // amy may not turn hers off.
+        let dom_admin_id = s
+            .create_user_with_role(
+                "tf-admin",
+                "A",
+                &secret("pw-tf-admin"),
+                Some((RoleType::DomainAdmin, Scope::Domain(d.id))),
+            )
+            .await
+            .unwrap();
+        let dom_admin = s.principal(dom_admin_id).await.unwrap().unwrap();
+        let required = berth_api::TwoFactorPolicy {
+            required_role_types: vec![],
+            required_domains: vec![d.id],
+        };
+        assert!(matches!(
+            s.set_two_factor_policy(&dom_admin, required.clone()).await,
+            Err(Error::Forbidden)
+        ));
+        let e = s
+            .set_two_factor_policy(
+                &ops,
+                berth_api::TwoFactorPolicy {
+                    required_domains: vec![999_999],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![("required_domains".into(), ErrorCode::NotFound)]
+        );
+        s.set_two_factor_policy(&ops, required).await.unwrap();
+        let ben = s
+            .create_user(&ops, user_input("ben", Some(d.id)))
+            .await
+            .unwrap();
+        assert!(s.principal(ben.id).await.unwrap().unwrap().must_enroll_2fa);
+        assert!(!s.principal(amy.id).await.unwrap().unwrap().must_enroll_2fa);
+        assert!(!ops.must_enroll_2fa, "operators are not in the domain");
+        assert!(matches!(
+            s.disable_totp(&me, &recovery[1]).await,
+            Err(Error::Conflict { .. })
+        ));
+        // By role type too.
+        s.set_two_factor_policy(
+            &ops,
+            berth_api::TwoFactorPolicy {
+                required_role_types: vec![berth_api::permission::RoleType::DomainAdmin],
+                required_domains: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.principal(dom_admin_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .must_enroll_2fa
+        );
+        assert!(!s.principal(ben.id).await.unwrap().unwrap().must_enroll_2fa);
+
+        // Not required any more: off with a code, and sign-in asks no more.
+        s.disable_totp(&me, &recovery[1]).await.unwrap();
+        assert!(!s.totp_enabled(amy.id).await.unwrap());
+
+        // Wrong codes count towards the lockout, like wrong passwords.
+        let me = s
+            .login("ben", &secret("first-password-1"), &meta())
+            .await
+            .unwrap();
+        let setup = s.begin_totp(&me).await.unwrap();
+        s.confirm_totp(&me, &totp_code(&setup.secret, step_now()))
+            .await
+            .unwrap();
+        for _ in 0..5 {
+            assert!(s
+                .verify_second_factor(ben.id, "abcdef", &meta())
+                .await
+                .is_err());
+        }
+        assert!(matches!(
+            s.verify_second_factor(ben.id, &totp_code(&setup.secret, step_now() + 1), &meta())
+                .await,
+            Err(Error::Locked { .. })
+        ));
+    }
+);

@@ -5,7 +5,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { ADMIN_PASSWORD, ADMIN_USER, goto, login, setup, stop, unique, withPage } from '../harness.mjs';
+import { createHmac } from 'node:crypto';
+
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USER,
+  goto,
+  login,
+  setup,
+  stop,
+  unique,
+  waitForHydration,
+  withPage,
+} from '../harness.mjs';
 
 const T = { timeout: 120_000 };
 
@@ -170,4 +182,97 @@ test('repeated failed sign-ins lock the account and the sign-in page says for ho
     await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Sign in' }).click()]);
     await page.getByRole('alert').getByText('Too many failed sign-ins. Try again in 15 minutes.').waitFor();
     assert.equal(new URL(page.url()).pathname, '/login');
+  }));
+
+// RFC 6238 computed here, independently of the server's code.
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of text.replace(/=+$/, '').toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigInt64BE(BigInt(step));
+  const h = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const o = h[19] & 15;
+  const bin = ((h[o] & 127) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(bin % 1_000_000).padStart(6, '0');
+}
+
+const stepNow = () => Math.floor(Date.now() / 1000 / 30);
+
+async function signInWithPassword(page, username, password) {
+  await goto(page, '/login');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await waitForHydration(page);
+}
+
+async function enterCode(page, code) {
+  await page.getByLabel('Code').fill(code);
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Verify' }).click()]);
+  await waitForHydration(page);
+}
+
+test('a user sets up two-factor sign-in with the QR code, then signs in with a code and a recovery code', T, () =>
+  withPage(async (admin) => {
+    await login(admin, ADMIN_USER, ADMIN_PASSWORD);
+    const username = unique('tf');
+    const res = await admin.request.post('/api/users/create', {
+      data: { input: { username, display_name: 'Two Factor', password: 'first-secret-1' } },
+    });
+    assert.equal(res.status(), 200, await res.text());
+
+    let recovery;
+    await withPage(async (page) => {
+      await signInWithPassword(page, username, 'first-secret-1');
+      const changed = await page.request.post('/api/account/password', {
+        data: { current_password: 'first-secret-1', new_password: 'second-secret-2' },
+      });
+      assert.equal(changed.status(), 200, await changed.text());
+
+      await goto(page, '/account/2fa');
+      await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+      const qr = page.getByRole('img', { name: 'QR code for your authenticator app' });
+      await qr.waitFor();
+      assert.match(await qr.getAttribute('src'), /^data:image\/svg\+xml;base64,/);
+      const secret = (await page.locator('#totp-secret').innerText()).trim();
+      await page.getByLabel('Code').fill('000000' === totp(secret, stepNow()) ? '111111' : '000000');
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByText('The code is wrong or already used.').waitFor();
+      await page.getByLabel('Code').fill(totp(secret, stepNow()));
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('heading', { name: 'Recovery codes' }).waitFor();
+      recovery = await page.locator('ul.recovery-codes li').allInnerTexts();
+      assert.equal(recovery.length, 10);
+
+      // Signing in now asks for a code after the password.
+      await page.context().clearCookies();
+      await signInWithPassword(page, username, 'second-secret-2');
+      assert.equal(new URL(page.url()).pathname, '/login/2fa');
+      await page.getByRole('heading', { name: 'Two-factor sign-in' }).waitFor();
+      await enterCode(page, totp(secret, stepNow() + 1));
+      assert.equal(new URL(page.url()).pathname, '/');
+    });
+
+    await withPage(async (page) => {
+      await signInWithPassword(page, username, 'second-secret-2');
+      await enterCode(page, 'abcdef');
+      assert.equal(new URL(page.url()).pathname, '/login/2fa');
+      await page.getByRole('alert').getByText('The code is wrong or already used.').waitFor();
+      await enterCode(page, recovery[0]);
+      assert.equal(new URL(page.url()).pathname, '/');
+    });
   }));

@@ -9,7 +9,10 @@ use axum::{
 };
 use berth_app::api::backend::RequestContext;
 use berth_app::i18n::{Lang, LANG_COOKIE};
-use berth_core::{db::session_store::USER_ID_KEY, Error};
+use berth_core::{
+    db::session_store::{PENDING_AT_KEY, PENDING_USER_KEY, USER_ID_KEY},
+    Error,
+};
 use secrecy::SecretString;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -97,12 +100,14 @@ pub async fn login(
                 tracing::error!(request_id, error = %e, "session cycle failed");
                 return berth_api::AppError::Unavailable.status_response();
             }
-            if let Err(e) = remember(&session, principal.user_id, &ctx.request, &headers).await {
-                tracing::error!(request_id, error = %e, "session write failed");
-                return berth_api::AppError::Unavailable.status_response();
+            match state.services.totp_enabled(principal.user_id).await {
+                Ok(false) => {}
+                Ok(true) => {
+                    return await_second_factor(&session, principal.user_id, &form.next).await
+                }
+                Err(e) => return e.into_app_error(&request_id).status_response(),
             }
-            tracing::info!(user = %principal.username, "signed in");
-            Redirect::to(safe_next(&form.next)).into_response()
+            signed_in(&session, &principal, &ctx.request, &headers, &form.next).await
         }
         Err(Error::Locked { retry_after_secs }) => {
             tracing::info!("sign-in refused: locked");
@@ -117,6 +122,98 @@ pub async fn login(
             back_to_login("1", &form.next)
         }
         Err(e) => e.into_app_error(&request_id).status_response(),
+    }
+}
+
+/// Makes the session a signed-in one and goes on to `next`.
+async fn signed_in(
+    session: &Session,
+    principal: &berth_core::auth::Principal,
+    request: &berth_core::auth::RequestMeta,
+    headers: &HeaderMap,
+    next: &str,
+) -> Response {
+    if let Err(e) = remember(session, principal.user_id, request, headers).await {
+        tracing::error!(request_id = request.request_id, error = %e, "session write failed");
+        return berth_api::AppError::Unavailable.status_response();
+    }
+    tracing::info!(user = %principal.username, "signed in");
+    Redirect::to(safe_next(next)).into_response()
+}
+
+/// How long the second step may wait after the password step.
+const SECOND_FACTOR_WINDOW_SECS: i64 = 300;
+
+/// The password was right; the session only remembers who is halfway in.
+async fn await_second_factor(session: &Session, user_id: i64, next: &str) -> Response {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if session.insert(PENDING_USER_KEY, user_id).await.is_err()
+        || session.insert(PENDING_AT_KEY, now).await.is_err()
+    {
+        return berth_api::AppError::Unavailable.status_response();
+    }
+    Redirect::to(&format!(
+        "/login/2fa?next={}",
+        encode_component(safe_next(next))
+    ))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct SecondFactorForm {
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The second sign-in step: a code from the authenticator app, or a
+/// recovery code.
+pub async fn second_factor(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(ctx): Extension<RequestContext>,
+    headers: HeaderMap,
+    Form(form): Form<SecondFactorForm>,
+) -> Response {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let pending = session.get::<i64>(PENDING_USER_KEY).await.ok().flatten();
+    let at = session
+        .get::<i64>(PENDING_AT_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    let Some(user_id) = pending.filter(|_| now - at <= SECOND_FACTOR_WINDOW_SECS) else {
+        let _ = session.flush().await;
+        return back_to_login("expired", &form.next);
+    };
+    match state
+        .services
+        .verify_second_factor(user_id, &form.code, &ctx.request)
+        .await
+    {
+        Ok(principal) => {
+            let _ = session.remove::<i64>(PENDING_USER_KEY).await;
+            let _ = session.remove::<i64>(PENDING_AT_KEY).await;
+            if let Err(e) = session.cycle_id().await {
+                tracing::error!(error = %e, "session cycle failed");
+                return berth_api::AppError::Unavailable.status_response();
+            }
+            signed_in(&session, &principal, &ctx.request, &headers, &form.next).await
+        }
+        Err(Error::Locked { retry_after_secs }) => {
+            let _ = session.flush().await;
+            back_to_login(&format!("locked&retry={retry_after_secs}"), &form.next)
+        }
+        Err(Error::Validation(_)) => {
+            let mut target = String::from("/login/2fa?error=1");
+            if !form.next.is_empty() {
+                target.push_str("&next=");
+                target.push_str(&encode_component(safe_next(&form.next)));
+            }
+            Redirect::to(&target).into_response()
+        }
+        Err(e) => e.into_app_error(&ctx.request.request_id).status_response(),
     }
 }
 

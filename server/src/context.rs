@@ -21,11 +21,10 @@ use tower_sessions::Session;
 
 use crate::routes::AppState;
 
-const CHANGE_PASSWORD_PAGE: &str = "/account/password";
-
 /// Paths anyone may open without signing in.
 fn is_public(path: &str) -> bool {
     path == "/login"
+        || path == "/login/2fa"
         || path == "/healthz"
         || path == "/readyz"
         || path == "/favicon.svg"
@@ -35,22 +34,47 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/api/")
 }
 
-/// What a user whose password must be changed may still reach: the change
-/// itself, the rules for it, who they are, signing out, and what any page
-/// needs to load.
-fn allowed_before_password_change(path: &str) -> bool {
-    matches!(
+/// What a user held to one task (changing their password, setting up a
+/// second factor) may still reach: that task's page and calls, who they
+/// are, signing out, and what any page needs to load.
+fn allowed_while_held(path: &str, task: Hold) -> bool {
+    let own = match task {
+        Hold::ChangePassword => matches!(
+            path,
+            "/account/password" | "/api/account/password" | "/api/security/password-policy"
+        ),
+        Hold::EnrollSecondFactor => path == "/account/2fa" || path.starts_with("/api/account/2fa"),
+    };
+    own || matches!(
         path,
-        "/account/password"
-            | "/api/account/password"
-            | "/api/security/password-policy"
-            | "/api/me"
-            | "/auth/logout"
-            | "/favicon.svg"
-            | "/healthz"
-            | "/readyz"
+        "/api/me" | "/auth/logout" | "/favicon.svg" | "/healthz" | "/readyz"
     ) || path.starts_with("/pkg/")
         || path.starts_with("/lang/")
+}
+
+#[derive(Clone, Copy)]
+enum Hold {
+    ChangePassword,
+    EnrollSecondFactor,
+}
+
+impl Hold {
+    fn of(p: &Principal) -> Option<Hold> {
+        if p.must_change_password {
+            Some(Hold::ChangePassword)
+        } else if p.must_enroll_2fa {
+            Some(Hold::EnrollSecondFactor)
+        } else {
+            None
+        }
+    }
+
+    fn page(self) -> &'static str {
+        match self {
+            Hold::ChangePassword => "/account/password",
+            Hold::EnrollSecondFactor => "/account/2fa",
+        }
+    }
 }
 
 fn wants_html(req: &Request) -> bool {
@@ -201,13 +225,13 @@ pub async fn attach(
     if principal.is_some() {
         touch(&session, state.session_refresh_secs).await;
     }
-    if principal.as_ref().is_some_and(|p| p.must_change_password)
-        && !allowed_before_password_change(&path)
-    {
-        if wants_html(&req) {
-            return Redirect::to(CHANGE_PASSWORD_PAGE).into_response();
+    if let Some(hold) = principal.as_ref().and_then(Hold::of) {
+        if !allowed_while_held(&path, hold) {
+            if wants_html(&req) {
+                return Redirect::to(hold.page()).into_response();
+            }
+            return berth_api::AppError::Forbidden.status_response();
         }
-        return berth_api::AppError::Forbidden.status_response();
     }
     if principal.is_some() && path == "/login" {
         return Redirect::to("/").into_response();

@@ -132,6 +132,25 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     // One's own password, proven by the current one.
     server_fn("/api/account/password", Needs::Session),
+    // One's own second factor.
+    server_fn("/api/account/2fa", Needs::Session),
+    server_fn("/api/account/2fa/begin", Needs::Session),
+    server_fn("/api/account/2fa/confirm", Needs::Session),
+    server_fn("/api/account/2fa/disable", Needs::Session),
+    server_fn(
+        "/api/security/two-factor-policy",
+        Needs::Permission(Permission::SecurityPolicyRead),
+    ),
+    server_fn(
+        "/api/security/two-factor-policy/update",
+        Needs::Permission(Permission::SecurityPolicyUpdate),
+    ),
+    // The second sign-in step: a pending sign-in, not a session.
+    Endpoint {
+        method: "POST",
+        path: "/auth/2fa",
+        needs: Needs::Nobody,
+    },
     server_fn("/api/audit/list", Needs::Permission(Permission::AuditRead)),
     Endpoint {
         method: "GET",

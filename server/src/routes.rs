@@ -114,6 +114,7 @@ pub fn router(config: &Config, services: Services) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/2fa", post(auth::second_factor))
         .route("/lang/{tag}", get(auth::set_language))
         .route("/audit/export.csv", get(crate::audit_export::export_csv))
         .leptos_routes(&state, routes, move || shell(leptos.clone()))

@@ -933,3 +933,166 @@ async fn login_ip_rules_hold_at_sign_in_and_on_every_request() {
     let (status, _, _) = app.call(&ops, "sessions/list", json!({})).await;
     assert_eq!(status, StatusCode::OK, "others carry on");
 }
+
+fn totp_now(secret: &str, ahead: i64) -> String {
+    let secret = berth_core::totp::from_base32(secret).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let step = berth_core::totp::step_at(now) + ahead;
+    format!("{:06}", berth_core::totp::code(&secret, step))
+}
+
+/// Posts a form; returns the redirect target.
+async fn post_form(
+    app: &TestApp,
+    c: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> String {
+    let res = c.post(app.url(path)).form(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+http_test!(
+    two_factor_sign_in_asks_for_a_code_after_the_password,
+    |app: TestApp| async move {
+        let ops = app.admin().await;
+        let (status, setup, _) = app.call(&ops, "account/2fa/begin", json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{setup}");
+        let secret = setup["secret"].as_str().unwrap().to_owned();
+        let (status, codes, _) = app
+            .call(
+                &ops,
+                "account/2fa/confirm",
+                json!({"code": totp_now(&secret, 0)}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{codes}");
+        let recovery = codes[0].as_str().unwrap().to_owned();
+
+        let login = [
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/domains"),
+        ];
+        let c = client();
+        assert_eq!(
+            post_form(&app, &c, "/auth/login", &login).await,
+            "/login/2fa?next=/domains"
+        );
+        let (status, _, _) = app.call(&c, "me", json!({})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "halfway in is not in");
+        let res = c
+            .get(app.url("/login/2fa"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "the code page needs no session"
+        );
+        assert_eq!(
+            post_form(
+                &app,
+                &c,
+                "/auth/2fa",
+                &[("code", "abcdef"), ("next", "/domains")]
+            )
+            .await,
+            "/login/2fa?error=1&next=/domains"
+        );
+        let fresh = totp_now(&secret, 1);
+        assert_eq!(
+            post_form(
+                &app,
+                &c,
+                "/auth/2fa",
+                &[("code", &fresh), ("next", "/domains")]
+            )
+            .await,
+            "/domains"
+        );
+        let (status, _, _) = app.call(&c, "me", json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+
+        // The same code again is refused; a recovery code works, once.
+        let again = client();
+        post_form(&app, &again, "/auth/login", &login).await;
+        assert!(post_form(&app, &again, "/auth/2fa", &[("code", &fresh)])
+            .await
+            .contains("error=1"));
+        assert_eq!(
+            post_form(&app, &again, "/auth/2fa", &[("code", &recovery)]).await,
+            "/"
+        );
+        let third = client();
+        post_form(&app, &third, "/auth/login", &login).await;
+        assert!(post_form(&app, &third, "/auth/2fa", &[("code", &recovery)])
+            .await
+            .contains("error=1"));
+        // No pending sign-in: back to the start.
+        assert_eq!(
+            post_form(&app, &client(), "/auth/2fa", &[("code", "123456")]).await,
+            "/login?error=expired"
+        );
+    }
+);
+
+#[tokio::test]
+async fn a_required_second_factor_must_be_set_up_before_anything_else() {
+    let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
+    let ops = app.admin().await;
+    let (status, _, _) = app
+        .call(
+            &ops,
+            "security/two-factor-policy/update",
+            json!({"policy": {"required_role_types": ["DomainAdmin"]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, domain, _) = app
+        .call(
+            &ops,
+            "domains/create",
+            json!({"input": {"name": "tf", "display_name": "TF"}}),
+        )
+        .await;
+    let d = domain["id"].as_i64().unwrap();
+    let c = app
+        .user_with_role(
+            "tf-admin",
+            Some((
+                berth_core::auth::RoleType::DomainAdmin,
+                berth_core::auth::Scope::Domain(d),
+            )),
+        )
+        .await;
+    let res = c
+        .get(app.url("/domains"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/account/2fa");
+    let (status, _, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, s, _) = app.call(&c, "account/2fa", json!({})).await;
+    assert_eq!(
+        (status, s["required"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
+    let (_, setup, _) = app.call(&c, "account/2fa/begin", json!({})).await;
+    let code = totp_now(setup["secret"].as_str().unwrap(), 0);
+    let (status, _, _) = app
+        .call(&c, "account/2fa/confirm", json!({"code": code}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
+    assert_eq!(status, StatusCode::OK, "free once it is set up");
+}

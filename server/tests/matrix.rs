@@ -107,6 +107,13 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/security/password-policy/update", _) => (403, 403),
         // Reached by everyone; the current password given is wrong.
         ("/api/account/password", _) => (422, 422),
+        ("/api/account/2fa" | "/api/account/2fa/begin", _) => (200, 200),
+        // The code given is wrong for everyone.
+        ("/api/account/2fa/confirm" | "/api/account/2fa/disable", _) => (422, 422),
+        ("/api/security/two-factor-policy", Operator | DomainAdmin) => (200, 200),
+        ("/api/security/two-factor-policy", _) => (403, 403),
+        ("/api/security/two-factor-policy/update", Operator) => (200, 200),
+        ("/api/security/two-factor-policy/update", _) => (403, 403),
         ("/api/audit/list", NoRole) => (403, 403),
         ("/api/audit/list", _) => (200, 200),
         ("/audit/export.csv", Operator | DomainAdmin) => (200, 200),
@@ -315,6 +322,12 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
         "/api/account/password" => {
             json!({"current_password": "not-the-password", "new_password": "Another-Password-9"})
         }
+        "/api/account/2fa" | "/api/account/2fa/begin" => json!({}),
+        // Never a code: letters.
+        "/api/account/2fa/confirm" | "/api/account/2fa/disable" => json!({"code": "abcdef"}),
+        "/api/security/two-factor-policy" => json!({}),
+        // Nobody required, so no caller is held to enrolment.
+        "/api/security/two-factor-policy/update" => json!({"policy": {}}),
         "/api/audit/list" => json!({"query": {"per_page": 200}}),
         "/audit/export.csv" => json!({}),
         // Deny rules for a documentation network: nobody here is refused.

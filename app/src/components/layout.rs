@@ -68,6 +68,7 @@ fn UserMenu() -> impl IntoView {
                     })}
                 </Suspense>
                 <a class="menu-link" href="/account/password">{lang.t(T::ChangePassword)}</a>
+                <a class="menu-link" href="/account/2fa">{lang.t(T::TwoFactor)}</a>
                 <form method="post" action="/auth/logout">
                     <button type="submit" class="btn">{lang.t(T::SignOut)}</button>
                 </form>

@@ -21,6 +21,7 @@ pub fn LoginPage() -> impl IntoView {
                 Some(lang.locked(secs))
             }
             Some("address") => Some(lang.t(T::AddressRefused).to_owned()),
+            Some("expired") => Some(lang.t(T::SecondFactorExpired).to_owned()),
             Some(_) => Some(lang.t(T::InvalidCredentials).to_owned()),
             None => None,
         }

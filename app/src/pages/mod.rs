@@ -1,10 +1,12 @@
 //! One module per page.
 
 pub mod account;
+pub mod account_2fa;
 pub mod audit;
 pub mod clusters;
 pub mod domains;
 pub mod login;
+pub mod login_2fa;
 pub mod not_found;
 pub mod overview;
 pub mod security;

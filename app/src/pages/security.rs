@@ -2,13 +2,15 @@
 //! rules (operators for the platform and any domain, domain admins for
 //! their own domain).
 
-use berth_api::{Domain, IpRule, IpRuleInput, ListQuery, PasswordPolicy};
+use berth_api::{
+    permission::RoleType, Domain, IpRule, IpRuleInput, ListQuery, PasswordPolicy, TwoFactorPolicy,
+};
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     api::{
-        get_password_policy, list_domains, list_ip_rules, CreateIpRule, DeleteIpRule,
-        SetPasswordPolicy,
+        get_password_policy, get_two_factor_policy, list_domains, list_ip_rules, CreateIpRule,
+        DeleteIpRule, SetPasswordPolicy, SetTwoFactorPolicy,
     },
     components::{last_error, ConfirmDelete, ErrorBanner, FormError, TextField},
     i18n::{use_lang, T},
@@ -18,32 +20,8 @@ use crate::{
 pub fn SecurityPage() -> impl IntoView {
     let lang = use_lang();
     let policy = Resource::new(|| (), |_| get_password_policy());
-    view! {
-        <div class="page-head"><h1>{lang.t(T::NavSecurity)}</h1></div>
-        <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
-                match policy.await {
-                    Ok(p) => view! { <PasswordPolicyForm policy=p /> }.into_any(),
-                    Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
-        <IpRulesSection />
-    }
-}
-
-#[component]
-fn IpRulesSection() -> impl IntoView {
-    let lang = use_lang();
-    let create = ServerAction::<CreateIpRule>::new();
-    let delete = ServerAction::<DeleteIpRule>::new();
-    let deleting = RwSignal::new(None::<IpRule>);
-    let rules = Resource::new(
-        move || create.version().get() + delete.version().get(),
-        |_| list_ip_rules(),
-    );
-    // Domain names for the scope column and the form; whoever may not list
-    // domains sees their ids.
+    // Domain names for scopes and choices; whoever may not list domains
+    // sees their ids.
     let domains = Resource::new(
         || (),
         |_| async {
@@ -55,6 +33,31 @@ fn IpRulesSection() -> impl IntoView {
             .map(|p| p.items)
             .unwrap_or_default()
         },
+    );
+    view! {
+        <div class="page-head"><h1>{lang.t(T::NavSecurity)}</h1></div>
+        <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match policy.await {
+                    Ok(p) => view! { <PasswordPolicyForm policy=p /> }.into_any(),
+                    Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <TwoFactorPolicySection domains />
+        <IpRulesSection domains />
+    }
+}
+
+#[component]
+fn IpRulesSection(domains: Resource<Vec<Domain>>) -> impl IntoView {
+    let lang = use_lang();
+    let create = ServerAction::<CreateIpRule>::new();
+    let delete = ServerAction::<DeleteIpRule>::new();
+    let deleting = RwSignal::new(None::<IpRule>);
+    let rules = Resource::new(
+        move || create.version().get() + delete.version().get(),
+        |_| list_ip_rules(),
     );
     Effect::new(move || {
         if matches!(delete.value().get(), Some(Ok(()))) {
@@ -238,6 +241,104 @@ fn PasswordPolicyForm(policy: PasswordPolicy) -> impl IntoView {
             <CheckField id="policy-username" label=T::ForbidUsername value=no_username />
             <TextField id="policy-history" field="history" label=T::HistoryCount value=history error kind="number" />
             <TextField id="policy-max-age" field="max_age_days" label=T::MaxAgeDays value=max_age_days error kind="number" />
+            <div class="form-actions">
+                <button class="btn btn-primary" type="submit" disabled=move || save.pending().get()>
+                    {move || lang.t(if save.pending().get() { T::Saving } else { T::Save })}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn TwoFactorPolicySection(domains: Resource<Vec<Domain>>) -> impl IntoView {
+    let lang = use_lang();
+    let policy = Resource::new(|| (), |_| get_two_factor_policy());
+    view! {
+        <section class="panel narrow" aria-labelledby="twofa-policy-title">
+            <h2 id="twofa-policy-title">{lang.t(T::TwoFactorPolicy)}</h2>
+            <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let all = domains.await;
+                    match policy.await {
+                        Ok(p) => view! { <TwoFactorPolicyForm policy=p domains=all /> }.into_any(),
+                        Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn TwoFactorPolicyForm(policy: TwoFactorPolicy, domains: Vec<Domain>) -> impl IntoView {
+    let lang = use_lang();
+    let save = ServerAction::<SetTwoFactorPolicy>::new();
+    let error = last_error(save.value());
+    let types: Vec<(RoleType, T, RwSignal<bool>)> = [
+        (RoleType::OperationsAdmin, T::RoleTypeOperationsAdmin),
+        (RoleType::DomainAdmin, T::RoleTypeDomainAdmin),
+        (RoleType::VdcAdmin, T::RoleTypeVdcAdmin),
+        (RoleType::VdcUser, T::RoleTypeVdcUser),
+    ]
+    .into_iter()
+    .map(|(t, label)| {
+        (
+            t,
+            label,
+            RwSignal::new(policy.required_role_types.contains(&t)),
+        )
+    })
+    .collect();
+    let picked: Vec<(Domain, RwSignal<bool>)> = domains
+        .into_iter()
+        .map(|d| {
+            let on = policy.required_domains.contains(&d.id);
+            (d, RwSignal::new(on))
+        })
+        .collect();
+    let (types_for_submit, picked_for_submit) = (types.clone(), picked.clone());
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SetTwoFactorPolicy {
+            policy: TwoFactorPolicy {
+                required_role_types: types_for_submit
+                    .iter()
+                    .filter(|(_, _, on)| on.get_untracked())
+                    .map(|(t, _, _)| *t)
+                    .collect(),
+                required_domains: picked_for_submit
+                    .iter()
+                    .filter(|(_, on)| on.get_untracked())
+                    .map(|(d, _)| d.id)
+                    .collect(),
+            },
+        });
+    };
+    view! {
+        <form on:submit=on_submit aria-label=lang.t(T::TwoFactorPolicy)>
+            <FormError error />
+            {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! {
+                <div class="banner banner-ok" role="status">{lang.t(T::Saved)}</div>
+            })}
+            <fieldset>
+                <legend>{lang.t(T::RequiredForRoleTypes)}</legend>
+                {types.into_iter().map(|(t, label, on)| view! {
+                    <CheckField id=t.key() label value=on />
+                }).collect_view()}
+            </fieldset>
+            <fieldset>
+                <legend>{lang.t(T::RequiredForDomains)}</legend>
+                {picked.into_iter().map(|(d, on)| {
+                    let id = format!("twofa-domain-{}", d.id);
+                    view! {
+                        <div class="field-check">
+                            <input id=id.clone() type="checkbox" bind:checked=on />
+                            <label for=id>{d.display_name}</label>
+                        </div>
+                    }
+                }).collect_view()}
+            </fieldset>
             <div class="form-actions">
                 <button class="btn btn-primary" type="submit" disabled=move || save.pending().get()>
                     {move || lang.t(if save.pending().get() { T::Saving } else { T::Save })}

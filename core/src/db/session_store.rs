@@ -23,6 +23,10 @@ pub const AGENT_KEY: &str = "agent";
 /// When the user signed in, and when the session was last used (unix seconds).
 pub const SIGNED_IN_KEY: &str = "signed_in";
 pub const LAST_SEEN_KEY: &str = "last_seen";
+/// A sign-in waiting for its second factor: the user, and when the
+/// password step passed (unix seconds). Not a signed-in session.
+pub const PENDING_USER_KEY: &str = "pending_user";
+pub const PENDING_AT_KEY: &str = "pending_at";
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {

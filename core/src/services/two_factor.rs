@@ -104,6 +104,13 @@ impl Services {
         })
     }
 
+    /// The policy, for those who may see security settings.
+    pub async fn two_factor_policy_for(&self, who: &Principal) -> Result<TwoFactorPolicy> {
+        self.visible(who, Permission::SecurityPolicyRead, POLICY_TARGET)
+            .await?;
+        self.two_factor_policy().await
+    }
+
     pub async fn set_two_factor_policy(
         &self,
         who: &Principal,
