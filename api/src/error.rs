@@ -44,6 +44,8 @@ pub enum ErrorCode {
     WouldLockOut,
     /// A one-time or recovery code is wrong or already used.
     WrongCode,
+    /// A role is still granted; the message lists to whom.
+    RoleInUse,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

@@ -59,6 +59,10 @@ pub struct CurrentUser {
     pub id: i64,
     pub username: String,
     pub display_name: String,
+    /// Permission keys held at any scope: what the navigation and the
+    /// pages offer. The server still decides each call at its scope.
+    #[serde(default)]
+    pub permissions: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -19,10 +19,18 @@ pub mod backend;
 pub async fn get_current_user() -> Result<CurrentUser, AppError> {
     let call = backend::Call::begin()?;
     let p = &call.principal;
+    let mut permissions: Vec<String> = p
+        .bindings
+        .iter()
+        .flat_map(|b| b.permissions.iter().map(|k| k.key().to_owned()))
+        .collect();
+    permissions.sort();
+    permissions.dedup();
     Ok(CurrentUser {
         id: p.user_id,
         username: p.username.clone(),
         display_name: p.display_name.clone(),
+        permissions,
     })
 }
 
@@ -279,6 +287,16 @@ pub async fn set_two_factor_policy(policy: TwoFactorPolicy) -> Result<TwoFactorP
     call.done(
         call.services
             .set_two_factor_policy(&call.principal, policy)
+            .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "grants/list", input = Json)]
+pub async fn list_user_grants(user_id: i64) -> Result<Vec<Grant>, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .list_user_grants(&call.principal, user_id)
             .await,
     )
 }

@@ -28,8 +28,8 @@ use crate::{
         login::LoginPage, login_2fa::SecondFactorPage, not_found::NotFound, overview::OverviewPage,
     },
     routes::{
-        AuditRoute, ChangePasswordRoute, ClustersRoute, DomainsRoute, SecurityRoute,
-        TwoFactorRoute, VdcsRoute,
+        AuditRoute, ChangePasswordRoute, ClustersRoute, DomainsRoute, RolesRoute, SecurityRoute,
+        TwoFactorRoute, UsersRoute, VdcsRoute,
     },
 };
 
@@ -98,6 +98,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("clusters") view={Lazy::<ClustersRoute>::new()} />
                     <Route path=path!("security") view={Lazy::<SecurityRoute>::new()} />
                     <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
+                    <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
+                    <Route path=path!("roles") view={Lazy::<RolesRoute>::new()} />
                     <Route path=path!("account/password") view={Lazy::<ChangePasswordRoute>::new()} />
                     <Route path=path!("account/2fa") view={Lazy::<TwoFactorRoute>::new()} />
                 </ParentRoute>

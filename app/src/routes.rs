@@ -8,7 +8,8 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use crate::pages::{
     account::ChangePasswordPage, account_2fa::TwoFactorPage, audit::AuditPage,
-    clusters::ClustersPage, domains::DomainsPage, security::SecurityPage, vdcs::VdcsPage,
+    clusters::ClustersPage, domains::DomainsPage, roles::RolesPage, security::SecurityPage,
+    users::UsersPage, vdcs::VdcsPage,
 };
 
 pub struct DomainsRoute;
@@ -99,5 +100,31 @@ impl LazyRoute for TwoFactorRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <TwoFactorPage /> }.into_any()
+    }
+}
+
+pub struct UsersRoute;
+
+#[lazy_route]
+impl LazyRoute for UsersRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <UsersPage /> }.into_any()
+    }
+}
+
+pub struct RolesRoute;
+
+#[lazy_route]
+impl LazyRoute for RolesRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <RolesPage /> }.into_any()
     }
 }

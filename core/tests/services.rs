@@ -763,7 +763,7 @@ db_test!(
         let binding = bind(&t, uid, role.id, "vdc", Some(42)).await;
         match s.delete_role(&ops, role.id).await {
             Err(Error::Conflict { code, message }) => {
-                assert_eq!(code, ErrorCode::HasChildren);
+                assert_eq!(code, ErrorCode::RoleInUse);
                 assert!(message.contains("holder (vdc 42)"), "{message}");
             }
             other => panic!("expected a refusal, got {other:?}"),
@@ -1837,6 +1837,56 @@ db_test!(
             s.verify_second_factor(ben.id, &totp_code(&setup.secret, step_now() + 1), &meta())
                 .await,
             Err(Error::Locked { .. })
+        ));
+    }
+);
+
+db_test!(
+    a_users_grants_are_listed_where_the_caller_may_see_them,
+    |t: TestDb| async move {
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
+        let b = s.create_domain(&ops, domain("beta")).await.unwrap();
+        let a1 = s.create_vdc(&ops, vdc(a.id, "alpha-one")).await.unwrap();
+        let b1 = s.create_vdc(&ops, vdc(b.id, "beta-one")).await.unwrap();
+        let roles = s.list_roles(&ops).await.unwrap();
+        let vdc_user = roles.iter().find(|r| r.name == "vdc-user").unwrap().id;
+        let holder = s
+            .create_user_with_role("holder", "H", &secret("pw-holder-1"), None)
+            .await
+            .unwrap();
+        s.grant_role(&ops, grant(holder, vdc_user, "vdc", Some(a1.id)))
+            .await
+            .unwrap();
+        s.grant_role(&ops, grant(holder, vdc_user, "vdc", Some(b1.id)))
+            .await
+            .unwrap();
+        let admin_id = s
+            .create_user_with_role(
+                "alpha-admin",
+                "A",
+                &secret("pw-alpha-1"),
+                Some((RoleType::DomainAdmin, Scope::Domain(a.id))),
+            )
+            .await
+            .unwrap();
+        let admin = s.principal(admin_id).await.unwrap().unwrap();
+        let scopes =
+            |g: Vec<berth_api::Grant>| g.into_iter().map(|g| g.scope_id).collect::<Vec<_>>();
+        assert_eq!(
+            scopes(s.list_user_grants(&ops, holder).await.unwrap()),
+            [Some(a1.id), Some(b1.id)]
+        );
+        assert_eq!(
+            scopes(s.list_user_grants(&admin, holder).await.unwrap()),
+            [Some(a1.id)],
+            "only grants inside the admin's domain"
+        );
+        let viewer = s.principal(holder).await.unwrap().unwrap();
+        assert!(matches!(
+            s.list_user_grants(&viewer, holder).await,
+            Err(Error::Forbidden)
         ));
     }
 );

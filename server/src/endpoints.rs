@@ -104,6 +104,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/grants/delete",
         Needs::Permission(Permission::RoleBind),
     ),
+    server_fn("/api/grants/list", Needs::Permission(Permission::RoleRead)),
     // A user's own sessions: any signed-in user, for themselves only.
     server_fn("/api/sessions/list", Needs::Session),
     server_fn("/api/sessions/revoke", Needs::Session),

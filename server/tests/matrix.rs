@@ -89,6 +89,8 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/grants/create" | "/api/grants/delete", DomainAdmin | VdcAdmin) => (200, 404),
         ("/api/grants/create" | "/api/grants/delete", VdcUser) => (403, 404),
         ("/api/grants/create" | "/api/grants/delete", NoRole) => (404, 404),
+        ("/api/grants/list", Operator | DomainAdmin | VdcAdmin) => (200, 200),
+        ("/api/grants/list", _) => (403, 403),
         ("/api/sessions/list", _) => (200, 200),
         // Only one's own sessions can be ended; any other id is unknown.
         ("/api/sessions/revoke", _) => (404, 404),
@@ -282,6 +284,13 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
             let user = fresh_user(app, n).await;
             let input = json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": vdc}});
             json!({"id": create(app, &f.ops, "grants/create", input).await})
+        }
+        // A user holding a VDC role in the target tenant.
+        "/api/grants/list" => {
+            let user = fresh_user(app, n).await;
+            let input = json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": vdc}});
+            create(app, &f.ops, "grants/create", input).await;
+            json!({"user_id": user})
         }
         "/api/sessions/list" => json!({}),
         // Own: an id that is nobody's; other: the operator's own session.

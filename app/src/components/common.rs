@@ -241,14 +241,27 @@ where
 /// Edit and Delete buttons for one table row, labelled with the row's name
 /// for screen readers.
 #[component]
-pub fn RowActions(name: String, on_edit: Callback<()>, on_delete: Callback<()>) -> impl IntoView {
+pub fn RowActions(
+    name: String,
+    on_edit: Callback<()>,
+    on_delete: Callback<()>,
+    /// The permission keys editing and deleting need; the buttons show
+    /// only to holders.
+    edit: &'static str,
+    delete: &'static str,
+) -> impl IntoView {
     let lang = use_lang();
+    let (can_edit, can_delete) = (super::holds(edit), super::holds(delete));
     view! {
         <td class="row-actions">
-            <button class="btn btn-small" type="button" aria-label=format!("{} {}", lang.t(T::Edit), name)
-                on:click=move |_| on_edit.run(())>{lang.t(T::Edit)}</button>
-            <button class="btn btn-small btn-danger" type="button" aria-label=format!("{} {}", lang.t(T::Delete), name)
-                on:click=move |_| on_delete.run(())>{lang.t(T::Delete)}</button>
+            {can_edit.then(|| view! {
+                <button class="btn btn-small" type="button" aria-label=format!("{} {}", lang.t(T::Edit), name)
+                    on:click=move |_| on_edit.run(())>{lang.t(T::Edit)}</button>
+            })}
+            {can_delete.then(|| view! {
+                <button class="btn btn-small btn-danger" type="button" aria-label=format!("{} {}", lang.t(T::Delete), name)
+                    on:click=move |_| on_delete.run(())>{lang.t(T::Delete)}</button>
+            })}
         </td>
     }
 }

@@ -6,6 +6,8 @@ use leptos_router::{
     hooks::use_location,
 };
 
+use berth_api::{AppError, CurrentUser};
+
 use crate::{
     api::get_current_user,
     i18n::{use_lang, Lang, T},
@@ -46,10 +48,43 @@ pub fn encode(path: &str) -> String {
         .collect()
 }
 
+/// The signed-in user, loaded once by the shell for every page.
+#[derive(Clone, Copy)]
+pub struct Me(pub Resource<Result<CurrentUser, AppError>>);
+
+/// Whether the signed-in user holds `permission` anywhere, for offering
+/// navigation and actions. Read inside a `Suspense`. The server decides
+/// every call at its own scope regardless.
+pub fn holds(permission: &str) -> bool {
+    use_context::<Me>()
+        .and_then(|me| me.0.get())
+        .and_then(|r| r.ok())
+        .is_some_and(|u| u.permissions.iter().any(|p| p == permission))
+}
+
+/// Shows `children` only to holders of `permission`.
 #[component]
-fn UserMenu() -> impl IntoView {
+pub fn IfHeld(permission: &'static str, children: ChildrenFn) -> impl IntoView {
+    let me = use_context::<Me>();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    let held = match me {
+                        Some(me) => me.0.await.is_ok_and(|u| u.permissions.iter().any(|p| p == permission)),
+                        None => false,
+                    };
+                    held.then(|| children())
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn UserMenu(me: Resource<Result<CurrentUser, AppError>>) -> impl IntoView {
     let lang = use_lang();
-    let me = Resource::new(|| (), |_| get_current_user());
     view! {
         <details class="user-menu">
             <summary aria-label=lang.t(T::UserMenu)>
@@ -80,6 +115,12 @@ fn UserMenu() -> impl IntoView {
 #[component]
 pub fn Shell() -> impl IntoView {
     let lang = use_lang();
+    let me = Resource::new(|| (), |_| get_current_user());
+    provide_context(Me(me));
+    // One navigation entry, for holders of its permission.
+    let entry = move |href: &'static str, permission: &'static str, label: T| {
+        view! { <IfHeld permission><li><A href=href>{lang.t(label)}</A></li></IfHeld> }
+    };
     view! {
         <div class="layout">
             <header class="topbar">
@@ -87,7 +128,7 @@ pub fn Shell() -> impl IntoView {
                 <span class="tagline">{lang.t(T::Tagline)}</span>
                 <span class="spacer"></span>
                 <LanguageSwitch />
-                <UserMenu />
+                <UserMenu me />
             </header>
             <nav class="sidenav" aria-label=lang.t(T::MainNavigation)>
                 <ul>
@@ -95,17 +136,19 @@ pub fn Shell() -> impl IntoView {
                 </ul>
                 <h2>{lang.t(T::AreaTenancy)}</h2>
                 <ul>
-                    <li><A href="/domains">{lang.t(T::NavDomains)}</A></li>
-                    <li><A href="/vdcs">{lang.t(T::NavVdcs)}</A></li>
+                    {entry("/domains", "domain.read", T::NavDomains)}
+                    {entry("/vdcs", "vdc.read", T::NavVdcs)}
                 </ul>
                 <h2>{lang.t(T::AreaInfrastructure)}</h2>
                 <ul>
-                    <li><A href="/clusters">{lang.t(T::NavClusters)}</A></li>
+                    {entry("/clusters", "cluster.read", T::NavClusters)}
                 </ul>
                 <h2>{lang.t(T::AreaAdministration)}</h2>
                 <ul>
-                    <li><A href="/security">{lang.t(T::NavSecurity)}</A></li>
-                    <li><A href="/audit">{lang.t(T::NavAudit)}</A></li>
+                    {entry("/users", "user.read", T::NavUsers)}
+                    {entry("/roles", "role.read", T::NavRoles)}
+                    {entry("/security", "security.policy.read", T::NavSecurity)}
+                    {entry("/audit", "audit.read", T::NavAudit)}
                 </ul>
             </nav>
             <main class="content" id="main">

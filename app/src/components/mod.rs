@@ -4,4 +4,4 @@ mod common;
 mod layout;
 
 pub use common::*;
-pub use layout::{encode, LanguageSwitch, Shell};
+pub use layout::{encode, holds, IfHeld, LanguageSwitch, Me, Shell};

@@ -6,8 +6,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use crate::{
     api::{list_domains, CreateDomain, DeleteDomain, UpdateDomain},
     components::{
-        last_error, short_time, ConfirmDelete, FormActions, FormError, PagedTable, RowActions,
-        SearchBox, TextField,
+        last_error, short_time, ConfirmDelete, FormActions, FormError, IfHeld, PagedTable,
+        RowActions, SearchBox, TextField,
     },
     i18n::{use_lang, T},
 };
@@ -67,7 +67,9 @@ pub fn DomainsPage() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>{lang.t(T::NavDomains)}</h1>
-            <button class="btn btn-primary" type="button" on:click=move |_| open(None)>{lang.t(T::NewDomain)}</button>
+            <IfHeld permission="domain.create">
+                <button class="btn btn-primary" type="button" on:click=move |_| open(None)>{lang.t(T::NewDomain)}</button>
+            </IfHeld>
         </div>
         <SearchBox search page />
         {move || editing.get().map(|target| view! {
@@ -88,7 +90,8 @@ pub fn DomainsPage() -> impl IntoView {
                     <td>{short_time(&d.created_at)}</td>
                     <RowActions name=d.name.clone()
                         on_edit=Callback::new(move |_| open(Some(for_edit.clone())))
-                        on_delete=Callback::new(move |_| ask_delete(for_delete.clone())) />
+                        on_delete=Callback::new(move |_| ask_delete(for_delete.clone()))
+                        edit="domain.update" delete="domain.delete" />
                 }
             }
         />

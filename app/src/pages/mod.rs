@@ -9,5 +9,7 @@ pub mod login;
 pub mod login_2fa;
 pub mod not_found;
 pub mod overview;
+pub mod roles;
 pub mod security;
+pub mod users;
 pub mod vdcs;

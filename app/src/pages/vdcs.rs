@@ -6,8 +6,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use crate::{
     api::{list_domains, list_vdcs, CreateVdc, DeleteVdc, UpdateVdc},
     components::{
-        last_error, short_time, ConfirmDelete, FormActions, FormError, PagedTable, RowActions,
-        SearchBox, TextField,
+        last_error, short_time, ConfirmDelete, FormActions, FormError, IfHeld, PagedTable,
+        RowActions, SearchBox, TextField,
     },
     i18n::{use_lang, Lang, T},
 };
@@ -94,7 +94,9 @@ pub fn VdcsPage() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>{lang.t(T::NavVdcs)}</h1>
-            <button class="btn btn-primary" type="button" on:click=move |_| open(None)>{lang.t(T::NewVdc)}</button>
+            <IfHeld permission="vdc.create">
+                <button class="btn btn-primary" type="button" on:click=move |_| open(None)>{lang.t(T::NewVdc)}</button>
+            </IfHeld>
         </div>
         <div class="toolbar">
             <label class="inline-field">
@@ -132,7 +134,8 @@ pub fn VdcsPage() -> impl IntoView {
                     <td>{short_time(&v.created_at)}</td>
                     <RowActions name=v.name.clone()
                         on_edit=Callback::new(move |_| open(Some(for_edit.clone())))
-                        on_delete=Callback::new(move |_| ask_delete(for_delete.clone())) />
+                        on_delete=Callback::new(move |_| ask_delete(for_delete.clone()))
+                        edit="vdc.update" delete="vdc.delete" />
                 }
             }
         />

@@ -29,6 +29,50 @@ fn can_see(who: &Principal, scope: Scope) -> bool {
     authorize(who, read, scope).is_ok()
 }
 
+/// Grants with their user's name, their role's name, and (for VDC grants)
+/// the VDC's domain.
+fn select_grants() -> sea_query::SelectStatement {
+    Query::select()
+        .columns([
+            (RoleBindings::Table, RoleBindings::Id),
+            (RoleBindings::Table, RoleBindings::UserId),
+            (RoleBindings::Table, RoleBindings::RoleId),
+            (RoleBindings::Table, RoleBindings::ScopeKind),
+            (RoleBindings::Table, RoleBindings::ScopeId),
+        ])
+        .column((Users::Table, Users::Username))
+        .expr_as(
+            Expr::col((Roles::Table, Roles::Name)),
+            Alias::new("role_name"),
+        )
+        .expr_as(
+            Expr::col((Vdcs::Table, Vdcs::DomainId)),
+            Alias::new("vdc_domain_id"),
+        )
+        .from(RoleBindings::Table)
+        .inner_join(
+            Users::Table,
+            Expr::col((Users::Table, Users::Id))
+                .equals((RoleBindings::Table, RoleBindings::UserId)),
+        )
+        .inner_join(
+            Roles::Table,
+            Expr::col((Roles::Table, Roles::Id))
+                .equals((RoleBindings::Table, RoleBindings::RoleId)),
+        )
+        .join(
+            sea_query::JoinType::LeftJoin,
+            Vdcs::Table,
+            Expr::col((RoleBindings::Table, RoleBindings::ScopeKind))
+                .eq("vdc")
+                .and(
+                    Expr::col((Vdcs::Table, Vdcs::Id))
+                        .equals((RoleBindings::Table, RoleBindings::ScopeId)),
+                ),
+        )
+        .to_owned()
+}
+
 #[derive(sqlx::FromRow)]
 struct GrantRow {
     id: i64,
@@ -38,6 +82,7 @@ struct GrantRow {
     role_name: String,
     scope_kind: String,
     scope_id: Option<i64>,
+    vdc_domain_id: Option<i64>,
 }
 
 impl From<GrantRow> for Grant {
@@ -92,34 +137,43 @@ impl Services {
         let row: Option<GrantRow> = self
             .db
             .fetch_optional(
-                Query::select()
-                    .columns([
-                        (RoleBindings::Table, RoleBindings::Id),
-                        (RoleBindings::Table, RoleBindings::UserId),
-                        (RoleBindings::Table, RoleBindings::RoleId),
-                        (RoleBindings::Table, RoleBindings::ScopeKind),
-                        (RoleBindings::Table, RoleBindings::ScopeId),
-                    ])
-                    .column((Users::Table, Users::Username))
-                    .expr_as(
-                        Expr::col((Roles::Table, Roles::Name)),
-                        Alias::new("role_name"),
-                    )
-                    .from(RoleBindings::Table)
-                    .inner_join(
-                        Users::Table,
-                        Expr::col((Users::Table, Users::Id))
-                            .equals((RoleBindings::Table, RoleBindings::UserId)),
-                    )
-                    .inner_join(
-                        Roles::Table,
-                        Expr::col((Roles::Table, Roles::Id))
-                            .equals((RoleBindings::Table, RoleBindings::RoleId)),
-                    )
+                select_grants()
                     .and_where(Expr::col((RoleBindings::Table, RoleBindings::Id)).eq(id)),
             )
             .await?;
         Ok(row.map(Grant::from))
+    }
+
+    /// The roles a user holds, where the caller may see them: grants at
+    /// scopes the caller holds `role.read` at.
+    pub async fn list_user_grants(&self, who: &Principal, user_id: i64) -> Result<Vec<Grant>> {
+        self.visible(who, Permission::RoleRead, "grants").await?;
+        let rows: Vec<GrantRow> = self
+            .db
+            .fetch_all(
+                select_grants()
+                    .and_where(Expr::col((RoleBindings::Table, RoleBindings::UserId)).eq(user_id))
+                    .order_by(
+                        (RoleBindings::Table, RoleBindings::Id),
+                        sea_query::Order::Asc,
+                    ),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| {
+                let scope = match (r.scope_kind.as_str(), r.scope_id, r.vdc_domain_id) {
+                    ("domain", Some(d), _) => Scope::Domain(d),
+                    ("vdc", Some(v), Some(d)) => Scope::Vdc {
+                        domain_id: d,
+                        vdc_id: v,
+                    },
+                    _ => Scope::Platform,
+                };
+                authorize(who, Permission::RoleRead, scope).is_ok()
+            })
+            .map(Grant::from)
+            .collect())
     }
 
     pub async fn grant_role(&self, who: &Principal, input: GrantInput) -> Result<Grant> {

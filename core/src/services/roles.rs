@@ -320,7 +320,7 @@ impl Services {
                     })
                     .collect();
                 return Err(Error::conflict(
-                    ErrorCode::HasChildren,
+                    ErrorCode::RoleInUse,
                     format!(
                         "role {} is still granted to: {}",
                         existing.name,
@@ -339,7 +339,7 @@ impl Services {
             match n {
                 // A binding made since the check above.
                 Err(DbError::ForeignKeyViolation) => Err(Error::conflict(
-                    ErrorCode::HasChildren,
+                    ErrorCode::RoleInUse,
                     format!("role {} is still granted", existing.name),
                 )),
                 Ok(0) => Err(Error::NotFound),
