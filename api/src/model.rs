@@ -313,3 +313,10 @@ pub struct TotpEnrollment {
     /// The QR code as a `data:` image.
     pub qr_image: String,
 }
+
+/// A sign-in name locked after too many failures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountLock {
+    pub username: String,
+    pub retry_after_secs: i64,
+}

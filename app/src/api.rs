@@ -5,9 +5,10 @@
 //! Authorization happens inside that service method, never here.
 
 use berth_api::{
-    AppError, AuditEntry, AuditQuery, ClusterSummary, CurrentUser, Domain, DomainInput, Grant,
-    GrantInput, IpRule, IpRuleInput, ListQuery, Overview, Page, PasswordPolicy, Role, RoleInput,
-    SessionInfo, TotpEnrollment, TwoFactorPolicy, TwoFactorStatus, User, UserInput, Vdc, VdcInput,
+    AccountLock, AppError, AuditEntry, AuditQuery, ClusterSummary, CurrentUser, Domain,
+    DomainInput, Grant, GrantInput, IpRule, IpRuleInput, ListQuery, Overview, Page, PasswordPolicy,
+    Role, RoleInput, SessionInfo, TotpEnrollment, TwoFactorPolicy, TwoFactorStatus, User,
+    UserInput, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -299,4 +300,29 @@ pub async fn list_user_grants(user_id: i64) -> Result<Vec<Grant>, AppError> {
             .list_user_grants(&call.principal, user_id)
             .await,
     )
+}
+
+#[server(prefix = "/api", endpoint = "locks/list", input = Json)]
+pub async fn list_locks() -> Result<Vec<AccountLock>, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .list_locks(&call.principal)
+            .await
+            .map(|locks| {
+                locks
+                    .into_iter()
+                    .map(|(username, retry_after_secs)| AccountLock {
+                        username,
+                        retry_after_secs,
+                    })
+                    .collect()
+            }),
+    )
+}
+
+#[server(prefix = "/api", endpoint = "locks/lift", input = Json)]
+pub async fn lift_lock(username: String) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.lift_lock(&call.principal, &username).await)
 }

@@ -29,7 +29,7 @@ use crate::{
     },
     routes::{
         AuditRoute, ChangePasswordRoute, ClustersRoute, DomainsRoute, RolesRoute, SecurityRoute,
-        TwoFactorRoute, UsersRoute, VdcsRoute,
+        SessionsRoute, TwoFactorRoute, UsersRoute, VdcsRoute,
     },
 };
 
@@ -102,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("roles") view={Lazy::<RolesRoute>::new()} />
                     <Route path=path!("account/password") view={Lazy::<ChangePasswordRoute>::new()} />
                     <Route path=path!("account/2fa") view={Lazy::<TwoFactorRoute>::new()} />
+                    <Route path=path!("account/sessions") view={Lazy::<SessionsRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

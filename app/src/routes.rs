@@ -9,7 +9,7 @@ use leptos_router::{lazy_route, LazyRoute};
 use crate::pages::{
     account::ChangePasswordPage, account_2fa::TwoFactorPage, audit::AuditPage,
     clusters::ClustersPage, domains::DomainsPage, roles::RolesPage, security::SecurityPage,
-    users::UsersPage, vdcs::VdcsPage,
+    sessions::SessionsPage, users::UsersPage, vdcs::VdcsPage,
 };
 
 pub struct DomainsRoute;
@@ -126,5 +126,18 @@ impl LazyRoute for RolesRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <RolesPage /> }.into_any()
+    }
+}
+
+pub struct SessionsRoute;
+
+#[lazy_route]
+impl LazyRoute for SessionsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <SessionsPage /> }.into_any()
     }
 }

@@ -182,6 +182,54 @@ test('repeated failed sign-ins lock the account and the sign-in page says for ho
     await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Sign in' }).click()]);
     await page.getByRole('alert').getByText('Too many failed sign-ins. Try again in 15 minutes.').waitFor();
     assert.equal(new URL(page.url()).pathname, '/login');
+
+    // An operator sees the lock and lifts it; the user signs in again.
+    await login(page, ADMIN_USER, ADMIN_PASSWORD);
+    await goto(page, '/security');
+    const locks = page.getByRole('region', { name: 'Locked sign-in names' });
+    await locks.getByText(username).waitFor();
+    await locks.getByRole('button', { name: `Lift the lock ${username}` }).click();
+    await locks.getByText(username).waitFor({ state: 'detached' });
+    await page.context().clearCookies();
+    await login(page, username, 'first-secret-1');
+    assert.equal(new URL(page.url()).pathname, '/account/password');
+  }));
+
+test('users see where they are signed in and end another session', T, () =>
+  withPage(async (laptop) => {
+    // A user of their own, so their sessions are exactly these two.
+    await login(laptop, ADMIN_USER, ADMIN_PASSWORD);
+    const username = unique('sess');
+    const res = await laptop.request.post('/api/users/create', {
+      data: { input: { username, display_name: 'Sessions', password: 'first-secret-1' } },
+    });
+    assert.equal(res.status(), 200, await res.text());
+    await laptop.context().clearCookies();
+    await login(laptop, username, 'first-secret-1');
+    const changed = await laptop.request.post('/api/account/password', {
+      data: { current_password: 'first-secret-1', new_password: 'second-secret-2' },
+    });
+    assert.equal(changed.status(), 200, await changed.text());
+
+    await withPage(async (phone) => {
+      await login(phone, username, 'second-secret-2');
+      await goto(laptop, '/account/sessions');
+      const rows = laptop.locator('table.table tbody tr');
+      await rows.nth(1).waitFor();
+      assert.equal(await rows.count(), 2);
+      assert.equal(await rows.filter({ hasText: 'This session' }).count(), 1);
+      const other = rows.filter({ hasNotText: 'This session' });
+      await other.getByRole('button', { name: /^End session/ }).click();
+      const dialog = laptop.getByRole('alertdialog');
+      await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await laptop.waitForFunction(() => document.querySelectorAll('table.table tbody tr').length === 1);
+      // The phone is signed out; the laptop is not.
+      await phone.goto('/account/sessions');
+      assert.equal(new URL(phone.url()).pathname, '/login');
+      await goto(laptop, '/account/sessions');
+      assert.equal(new URL(laptop.url()).pathname, '/account/sessions');
+    });
   }));
 
 // RFC 6238 computed here, independently of the server's code.

@@ -152,6 +152,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         path: "/auth/2fa",
         needs: Needs::Nobody,
     },
+    server_fn(
+        "/api/locks/list",
+        Needs::Permission(Permission::LockoutLift),
+    ),
+    server_fn(
+        "/api/locks/lift",
+        Needs::Permission(Permission::LockoutLift),
+    ),
     server_fn("/api/audit/list", Needs::Permission(Permission::AuditRead)),
     Endpoint {
         method: "GET",

@@ -116,6 +116,8 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/security/two-factor-policy", _) => (403, 403),
         ("/api/security/two-factor-policy/update", Operator) => (200, 200),
         ("/api/security/two-factor-policy/update", _) => (403, 403),
+        ("/api/locks/list" | "/api/locks/lift", Operator) => (200, 200),
+        ("/api/locks/list" | "/api/locks/lift", _) => (403, 403),
         ("/api/audit/list", NoRole) => (403, 403),
         ("/api/audit/list", _) => (200, 200),
         ("/audit/export.csv", Operator | DomainAdmin) => (200, 200),
@@ -337,6 +339,8 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
         "/api/security/two-factor-policy" => json!({}),
         // Nobody required, so no caller is held to enrolment.
         "/api/security/two-factor-policy/update" => json!({"policy": {}}),
+        "/api/locks/list" => json!({}),
+        "/api/locks/lift" => json!({"username": format!("nobody-{n}")}),
         "/api/audit/list" => json!({"query": {"per_page": 200}}),
         "/audit/export.csv" => json!({}),
         // Deny rules for a documentation network: nobody here is refused.

@@ -104,6 +104,7 @@ fn UserMenu(me: Resource<Result<CurrentUser, AppError>>) -> impl IntoView {
                 </Suspense>
                 <a class="menu-link" href="/account/password">{lang.t(T::ChangePassword)}</a>
                 <a class="menu-link" href="/account/2fa">{lang.t(T::TwoFactor)}</a>
+                <a class="menu-link" href="/account/sessions">{lang.t(T::MySessions)}</a>
                 <form method="post" action="/auth/logout">
                     <button type="submit" class="btn">{lang.t(T::SignOut)}</button>
                 </form>

@@ -11,5 +11,6 @@ pub mod not_found;
 pub mod overview;
 pub mod roles;
 pub mod security;
+pub mod sessions;
 pub mod users;
 pub mod vdcs;

@@ -9,10 +9,10 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     api::{
-        get_password_policy, get_two_factor_policy, list_domains, list_ip_rules, CreateIpRule,
-        DeleteIpRule, SetPasswordPolicy, SetTwoFactorPolicy,
+        get_password_policy, get_two_factor_policy, list_domains, list_ip_rules, list_locks,
+        CreateIpRule, DeleteIpRule, LiftLock, SetPasswordPolicy, SetTwoFactorPolicy,
     },
-    components::{last_error, ConfirmDelete, ErrorBanner, FormError, TextField},
+    components::{last_error, ConfirmDelete, ErrorBanner, FormError, IfHeld, TextField},
     i18n::{use_lang, T},
 };
 
@@ -45,6 +45,7 @@ pub fn SecurityPage() -> impl IntoView {
             })}
         </Suspense>
         <TwoFactorPolicySection domains />
+        <IfHeld permission="lockout.lift"><LocksSection /></IfHeld>
         <IpRulesSection domains />
     }
 }
@@ -345,5 +346,46 @@ fn TwoFactorPolicyForm(policy: TwoFactorPolicy, domains: Vec<Domain>) -> impl In
                 </button>
             </div>
         </form>
+    }
+}
+
+/// Names locked after too many failed sign-ins, for operators to lift.
+#[component]
+fn LocksSection() -> impl IntoView {
+    let lang = use_lang();
+    let lift = ServerAction::<LiftLock>::new();
+    let locks = Resource::new(move || lift.version().get(), |_| list_locks());
+    view! {
+        <section class="panel" aria-labelledby="locks-title">
+            <h2 id="locks-title">{lang.t(T::LockedAccounts)}</h2>
+            {move || last_error(lift.value()).get().map(|e| view! { <ErrorBanner error=e /> })}
+            <Transition fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match locks.await {
+                        Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">{lang.t(T::NoLocks)}</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="grants">
+                                {list.into_iter().map(|l| {
+                                    let minutes = ((l.retry_after_secs + 59) / 60).max(1);
+                                    let name = l.username.clone();
+                                    let label = format!("{} {}", lang.t(T::LiftLock), l.username);
+                                    view! {
+                                        <li>
+                                            <span class="mono">{l.username.clone()}</span> " "
+                                            <span class="muted">{lang.fmt(T::LockedForMinutes, &[&minutes.to_string()])}</span> " "
+                                            <button class="btn btn-small" type="button" aria-label=label
+                                                on:click=move |_| { lift.dispatch(LiftLock { username: name.clone() }); }>
+                                                {lang.t(T::LiftLock)}
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }

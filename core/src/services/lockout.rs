@@ -205,7 +205,6 @@ impl Services {
             .await
     }
 
-    /// Audits a sign-in refused because of a lock.
     /// Records a sign-in refused before the password counted (`why`:
     /// `locked`, or `address` for the login IP rules).
     pub(crate) async fn audit_login_denied(
