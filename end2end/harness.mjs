@@ -45,7 +45,7 @@ let serverExit = null; // { code, signal } once the server has exited
 let failures = 0; // tests that failed inside withPage
 export let baseURL = null;
 
-function freePort() {
+export function freePort() {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.unref();
@@ -84,7 +84,11 @@ async function waitForReady(url) {
 }
 
 /** Starts the server and the browser. Call from `before`. */
-export async function setup() {
+/**
+ * Starts the server and the browser. `options.env` adds server settings;
+ * `options.port` picks the port (default: a free one).
+ */
+export async function setup(options = {}) {
   const bin = process.env.BERTH_BIN ? resolve(process.env.BERTH_BIN) : resolve(here, '../target/debug/berth');
   const siteRoot = resolve(repoRoot, 'target/site');
   if (!existsSync(bin)) throw new Error(`server binary not found: ${bin} (set BERTH_BIN or build it first)`);
@@ -93,7 +97,7 @@ export async function setup() {
   tempDir = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
   logPath = join(tempDir, 'server.log');
   logFd = openSync(logPath, 'a');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const addr = `127.0.0.1:${port}`;
   baseURL = `http://${addr}`;
 
@@ -113,6 +117,7 @@ export async function setup() {
     BERTH_ARGON2_MEMORY_KIB: '1024',
     BERTH_ARGON2_ITERATIONS: '1',
     BERTH_LOG: 'info',
+    ...(options.env ?? {}),
   });
 
   console.log(`# berth server: ${bin} at ${baseURL}, log ${logPath}`);

@@ -410,6 +410,9 @@ texts! {
     NoLocks => ("Nothing is locked.", "当前没有锁定。"),
     LockedForMinutes => ("locked for {} more minutes", "还将锁定 {} 分钟"),
     LiftLock => ("Lift the lock", "解除锁定"),
+    SignInWithSso => ("Sign in with single sign-on", "使用单点登录"),
+    SsoRefused => ("Single sign-on did not succeed. Try again, or ask your administrator.", "单点登录未成功。请重试，或联系管理员。"),
+    LocalLoginOff => ("Sign-in with a Berth password is turned off; use single sign-on.", "已关闭 Berth 密码登录，请使用单点登录。"),
     FieldWrongCode => ("The code is wrong or already used.", "验证码错误或已被使用。"),
     FieldWouldLockOut => ("This rule would refuse your own address.", "该规则会拒绝您当前的地址。"),
 }

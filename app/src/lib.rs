@@ -33,6 +33,46 @@ use crate::{
     },
 };
 
+/// How people may sign in: shown on the sign-in page. The server provides
+/// it when rendering; the browser reads it back from `<html>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignInOptions {
+    /// A single sign-on provider is configured.
+    pub sso: bool,
+    /// Berth passwords may be used.
+    pub local: bool,
+}
+
+impl Default for SignInOptions {
+    fn default() -> Self {
+        Self {
+            sso: false,
+            local: true,
+        }
+    }
+}
+
+impl SignInOptions {
+    pub fn current() -> Self {
+        #[cfg(feature = "ssr")]
+        {
+            use_context::<SignInOptions>().unwrap_or_default()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            let attr = |name: &str| {
+                document()
+                    .document_element()
+                    .and_then(|e| e.get_attribute(name))
+            };
+            Self {
+                sso: attr("data-sso").as_deref() == Some("on"),
+                local: attr("data-local-login").as_deref() != Some("off"),
+            }
+        }
+    }
+}
+
 /// The Content-Security-Policy of every page: scripts only from this site
 /// or carrying this response's nonce (Leptos' hydration script), WASM
 /// compilation allowed, no inline styles, no framing, forms only to us.
@@ -64,10 +104,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
     let lang = i18n::initial_lang();
+    let sign_in = SignInOptions::current();
     let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
-        <html lang=lang.tag()>
+        <html lang=lang.tag() data-sso=if sign_in.sso { "on" } else { "off" }
+            data-local-login=if sign_in.local { "on" } else { "off" }>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />

@@ -1890,3 +1890,54 @@ db_test!(
         ));
     }
 );
+
+db_test!(
+    sso_sign_in_creates_the_user_once_and_grants_their_groups_roles,
+    |t: TestDb| async move {
+        use berth_core::services::sso::{SsoGrant, SsoScope};
+        let s = services(&t).await;
+        let ops = operator(&s).await;
+        let a = s.create_domain(&ops, domain("acme")).await.unwrap();
+        let web = s.create_vdc(&ops, vdc(a.id, "web")).await.unwrap();
+        let grants = [
+            SsoGrant {
+                role: "vdc-user".into(),
+                scope: SsoScope::Vdc {
+                    domain: "acme".into(),
+                    vdc: "web".into(),
+                },
+            },
+            // Names nothing: skipped, not an error.
+            SsoGrant {
+                role: "no-such-role".into(),
+                scope: SsoScope::Platform,
+            },
+        ];
+        let p = s.sso_sign_in("carol", "Carol C", &grants, &meta()).await.unwrap();
+        assert_eq!((p.username.as_str(), p.display_name.as_str()), ("carol", "Carol C"));
+        assert_eq!(p.bindings.len(), 1);
+        assert_eq!(
+            p.bindings[0].scope,
+            Scope::Vdc {
+                domain_id: a.id,
+                vdc_id: web.id
+            }
+        );
+        // Again: the same user, the grant not doubled.
+        let again = s.sso_sign_in("carol", "Carol C", &grants, &meta()).await.unwrap();
+        assert_eq!((again.user_id, again.bindings.len()), (p.user_id, 1));
+        // The unusable password signs nobody in.
+        assert!(s.login("carol", &secret(""), &meta()).await.is_err());
+        // A name that is no Berth username is refused.
+        assert!(matches!(
+            s.sso_sign_in("Carol Smith", "", &[], &meta()).await,
+            Err(Error::Validation(_))
+        ));
+        // Disabled users stay out.
+        s.set_user_disabled(&ops, p.user_id, true).await.unwrap();
+        assert!(matches!(
+            s.sso_sign_in("carol", "", &[], &meta()).await,
+            Err(Error::Unauthenticated)
+        ));
+    }
+);

@@ -88,6 +88,9 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let request_id = ctx.request.request_id.clone();
+    if !state.local_login {
+        return back_to_login("local", &form.next);
+    }
     let password = SecretString::from(form.password);
     match state
         .services
@@ -126,7 +129,7 @@ pub async fn login(
 }
 
 /// Makes the session a signed-in one and goes on to `next`.
-async fn signed_in(
+pub(crate) async fn signed_in(
     session: &Session,
     principal: &berth_core::auth::Principal,
     request: &berth_core::auth::RequestMeta,

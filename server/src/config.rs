@@ -34,6 +34,13 @@ pub const KEYS: &[Key] = &[
     Key { env: "BERTH_EMBEDDED_CLUSTER_NODES", file: "embedded_cluster_nodes", default: "3", doc: "Node count of the embedded simulated cluster." },
     Key { env: "BERTH_SESSION_IDLE_MINUTES", file: "session_idle_minutes", default: "480", doc: "A session ends after this many minutes without requests." },
     Key { env: "BERTH_SESSION_MAX_HOURS", file: "session_max_hours", default: "24", doc: "A session ends this many hours after sign-in, however active." },
+    Key { env: "BERTH_OIDC_ISSUER", file: "oidc_issuer", default: "", doc: "Issuer URL of an OpenID Connect provider for single sign-on. Empty: no SSO." },
+    Key { env: "BERTH_OIDC_CLIENT_ID", file: "oidc_client_id", default: "berth", doc: "Berth's client id at the provider. The redirect URI to register is BERTH_PUBLIC_URL/auth/oidc/callback." },
+    Key { env: "BERTH_OIDC_CLIENT_SECRET", file: "oidc_client_secret", default: "", doc: "Berth's client secret at the provider. Secret." },
+    Key { env: "BERTH_OIDC_USERNAME_CLAIM", file: "oidc_username_claim", default: "preferred_username", doc: "ID token claim that becomes the Berth username (users are created on first sign-in)." },
+    Key { env: "BERTH_OIDC_GROUPS_CLAIM", file: "oidc_groups_claim", default: "groups", doc: "ID token claim listing the user's groups." },
+    Key { env: "BERTH_OIDC_GROUP_ROLES", file: "oidc_group_roles", default: "", doc: "Roles granted for provider groups: `group=role@scope;...`, scope `platform`, `domain:NAME` or `vdc:DOMAIN/VDC`." },
+    Key { env: "BERTH_LOCAL_LOGIN", file: "local_login", default: "true", doc: "Whether users may sign in with a Berth password (turn off to allow SSO only)." },
     Key { env: "BERTH_ARGON2_MEMORY_KIB", file: "argon2_memory_kib", default: "19456", doc: "argon2id memory cost for password hashes, in KiB." },
     Key { env: "BERTH_ARGON2_ITERATIONS", file: "argon2_iterations", default: "2", doc: "argon2id time cost (passes)." },
     Key { env: "BERTH_ARGON2_PARALLELISM", file: "argon2_parallelism", default: "1", doc: "argon2id lanes." },
@@ -75,6 +82,8 @@ pub struct Config {
     pub session_idle_minutes: i64,
     pub session_max_hours: i64,
     pub password: PasswordParams,
+    pub sso: Option<crate::sso::SsoConfig>,
+    pub local_login: bool,
 }
 
 impl Config {
@@ -152,7 +161,39 @@ impl Config {
         if session_max_hours < 1 {
             return Err(err("BERTH_SESSION_MAX_HOURS", "must be at least 1"));
         }
+        // Checked whether or not SSO is on, so a typo never waits.
+        let group_roles = crate::sso::parse_group_roles(&get("BERTH_OIDC_GROUP_ROLES"))
+            .map_err(|m| err("BERTH_OIDC_GROUP_ROLES", m))?;
+        let sso = match get("BERTH_OIDC_ISSUER") {
+            i if i.is_empty() => None,
+            i if i.starts_with("http://") || i.starts_with("https://") => {
+                let secret = get("BERTH_OIDC_CLIENT_SECRET");
+                if secret.is_empty() {
+                    return Err(err(
+                        "BERTH_OIDC_CLIENT_SECRET",
+                        "is required with BERTH_OIDC_ISSUER",
+                    ));
+                }
+                Some(crate::sso::SsoConfig {
+                    issuer: i.trim_end_matches('/').to_owned(),
+                    client_id: required(get, "BERTH_OIDC_CLIENT_ID")?,
+                    client_secret: SecretString::from(secret),
+                    username_claim: required(get, "BERTH_OIDC_USERNAME_CLAIM")?,
+                    groups_claim: required(get, "BERTH_OIDC_GROUPS_CLAIM")?,
+                    group_roles,
+                })
+            }
+            _ => {
+                return Err(err(
+                    "BERTH_OIDC_ISSUER",
+                    "must start with http:// or https://",
+                ))
+            }
+        };
+        let local_login = parse_bool(get, "BERTH_LOCAL_LOGIN")?;
         Ok(Config {
+            sso,
+            local_login,
             addr,
             public_url,
             trusted_proxies,
@@ -296,6 +337,8 @@ mod tests {
             ("BERTH_ADMIN_PASSWORD", "short"),
             ("BERTH_PUBLIC_URL", "ftp://x"),
             ("BERTH_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local"),
+            ("BERTH_OIDC_ISSUER", "ldap://x"),
+            ("BERTH_OIDC_GROUP_ROLES", "ops=admin"),
         ] {
             let e = load(&[(key, value)]).unwrap_err();
             assert_eq!(e.key, key, "{e}");

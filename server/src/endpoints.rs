@@ -146,6 +146,17 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/security/two-factor-policy/update",
         Needs::Permission(Permission::SecurityPolicyUpdate),
     ),
+    // Single sign-on: out to the provider and back.
+    Endpoint {
+        method: "GET",
+        path: "/auth/oidc/start",
+        needs: Needs::Nobody,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/auth/oidc/callback",
+        needs: Needs::Nobody,
+    },
     // The second sign-in step: a pending sign-in, not a session.
     Endpoint {
         method: "POST",

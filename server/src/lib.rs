@@ -17,6 +17,7 @@ pub mod context;
 pub mod endpoints;
 pub mod health;
 pub mod routes;
+pub mod sso;
 pub mod telemetry;
 
 use std::net::SocketAddr;
@@ -47,6 +48,8 @@ pub enum StartError {
     Password(String),
     #[error("embedded cluster: {0}")]
     Cluster(std::io::Error),
+    #[error("single sign-on: {0}")]
+    Sso(String),
 }
 
 /// Connects, migrates, seeds and builds the router.
@@ -80,7 +83,13 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
         None
     };
 
-    let router = routes::router(config, services.clone());
+    let sso = match &config.sso {
+        Some(c) => Some(std::sync::Arc::new(
+            sso::Sso::new(c.clone(), &config.public_url).map_err(StartError::Sso)?,
+        )),
+        None => None,
+    };
+    let router = routes::router(config, services.clone(), sso);
     Ok(Portal {
         router,
         services,

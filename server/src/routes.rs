@@ -1,7 +1,7 @@
 //! The router: auth routes, health, server functions, Leptos pages and
 //! static files, wrapped in request id, tracing and session layers.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::Body,
@@ -43,6 +43,10 @@ pub struct AppState {
     pub session_max_secs: i64,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: crate::client_addr::TrustedProxies,
+    /// Single sign-on, when a provider is configured.
+    pub sso: Option<Arc<crate::sso::Sso>>,
+    /// Whether Berth passwords may be used to sign in.
+    pub local_login: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -84,7 +88,7 @@ async fn bad_arguments_are_400(req: Request<Body>, next: middleware::Next) -> Re
     Response::from_parts(parts, Body::from(bytes))
 }
 
-pub fn router(config: &Config, services: Services) -> Router {
+pub fn router(config: &Config, services: Services, sso: Option<Arc<crate::sso::Sso>>) -> Router {
     let state = AppState {
         leptos: leptos_options(config),
         services: services.clone(),
@@ -92,6 +96,8 @@ pub fn router(config: &Config, services: Services) -> Router {
         session_refresh_secs: (config.session_idle_minutes * 60 / 10).clamp(1, 300),
         session_max_secs: config.session_max_hours * 3600,
         trusted_proxies: config.trusted_proxies.clone(),
+        sso,
+        local_login: config.local_login,
     };
     let store = DbSessionStore::new(services.db().clone());
     spawn_session_sweeper(store.clone());
@@ -105,6 +111,10 @@ pub fn router(config: &Config, services: Services) -> Router {
         )));
 
     let hsts = config.secure_cookies();
+    let sign_in = berth_app::SignInOptions {
+        sso: config.sso.is_some(),
+        local: config.local_login,
+    };
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     let request_id = HeaderName::from_static("x-request-id");
@@ -115,9 +125,14 @@ pub fn router(config: &Config, services: Services) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/2fa", post(auth::second_factor))
+        .route("/auth/oidc/start", get(crate::sso::start))
+        .route("/auth/oidc/callback", get(crate::sso::callback))
         .route("/lang/{tag}", get(auth::set_language))
         .route("/audit/export.csv", get(crate::audit_export::export_csv))
-        .leptos_routes(&state, routes, move || shell(leptos.clone()))
+        .leptos_routes(&state, routes, move || {
+            leptos::prelude::provide_context(sign_in);
+            shell(leptos.clone())
+        })
         // The WASM, JS and CSS, with the gzip copies build-site makes.
         .nest_service("/pkg", ServeDir::new(config.site_root.join("pkg")).precompressed_gzip())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -1096,3 +1096,52 @@ async fn a_required_second_factor_must_be_set_up_before_anything_else() {
     let (status, _, _) = app.call(&c, "domains/list", json!({"query": {}})).await;
     assert_eq!(status, StatusCode::OK, "free once it is set up");
 }
+
+#[tokio::test]
+async fn an_sso_answer_nobody_asked_for_is_refused_and_passwords_can_be_turned_off() {
+    let opts = Options {
+        // Never contacted: the answer is refused before.
+        env: &[
+            ("BERTH_OIDC_ISSUER", "http://127.0.0.1:9"),
+            ("BERTH_OIDC_CLIENT_SECRET", "s"),
+            ("BERTH_LOCAL_LOGIN", "false"),
+        ],
+        ..Default::default()
+    };
+    let app = spawn_app_with(berth_core::db::Dialect::Sqlite, opts).await;
+    let c = client();
+    let res = c
+        .get(app.url("/auth/oidc/callback?code=stolen&state=forged"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login?error=sso");
+    let (status, _, _) = app.call(&c, "me", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Passwords are off: even the right one does not sign in.
+    let res = c
+        .post(app.url("/auth/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/login?error=local&next=/");
+    let html = c
+        .get(app.url("/login"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"data-sso="on""#) && html.contains(r#"data-local-login="off""#));
+    assert!(html.contains("Sign in with single sign-on"));
+    assert!(!html.contains(r#"name="password""#), "no password form");
+}

@@ -22,11 +22,20 @@ pub fn LoginPage() -> impl IntoView {
             }
             Some("address") => Some(lang.t(T::AddressRefused).to_owned()),
             Some("expired") => Some(lang.t(T::SecondFactorExpired).to_owned()),
+            Some("sso") => Some(lang.t(T::SsoRefused).to_owned()),
+            Some("local") => Some(lang.t(T::LocalLoginOff).to_owned()),
             Some(_) => Some(lang.t(T::InvalidCredentials).to_owned()),
             None => None,
         }
     };
     let next = move || query.read().get("next").unwrap_or_default();
+    let options = crate::SignInOptions::current();
+    let sso_href = move || {
+        format!(
+            "/auth/oidc/start?next={}",
+            crate::components::encode(&next())
+        )
+    };
     view! {
         <main class="login-page">
             <form class="login-card" method="post" action="/auth/login">
@@ -35,6 +44,10 @@ pub fn LoginPage() -> impl IntoView {
                 {move || message().map(|m| view! {
                     <p class="banner banner-error" role="alert" id="login-error">{m}</p>
                 })}
+                {options.sso.then(|| view! {
+                    <a class="btn btn-primary btn-block" href=sso_href rel="external">{lang.t(T::SignInWithSso)}</a>
+                })}
+                <Show when=move || options.local>
                 <div class="field">
                     <label for="username">{lang.t(T::Username)}</label>
                     <input id="username" name="username" type="text" autocomplete="username" required autofocus />
@@ -45,6 +58,7 @@ pub fn LoginPage() -> impl IntoView {
                 </div>
                 <input type="hidden" name="next" value=next />
                 <button type="submit" class="btn btn-primary">{lang.t(T::SignIn)}</button>
+                </Show>
             </form>
             <LanguageSwitch />
         </main>

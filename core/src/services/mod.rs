@@ -14,6 +14,7 @@ mod passwords;
 mod query;
 mod roles;
 mod sessions;
+pub mod sso;
 mod two_factor;
 mod users;
 mod vdcs;

@@ -27,6 +27,8 @@ pub struct Options {
     pub embedded_cluster: bool,
     pub public_url: Option<&'static str>,
     pub trusted_proxies: Option<&'static str>,
+    /// Any other settings.
+    pub env: &'static [(&'static str, &'static str)],
 }
 
 pub async fn spawn_app(dialect: Dialect) -> TestApp {
@@ -50,6 +52,9 @@ pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
     }
     if let Some(proxies) = opts.trusted_proxies {
         env.insert("BERTH_TRUSTED_PROXIES", proxies.into());
+    }
+    for (k, v) in opts.env {
+        env.insert(k, (*v).into());
     }
     let config = Config::load(|k| env.get(k).cloned()).unwrap();
     let portal = start(&config).await.unwrap();
