@@ -326,3 +326,29 @@ pub async fn lift_lock(username: String) -> Result<(), AppError> {
     let call = backend::Call::begin()?;
     call.done(call.services.lift_lock(&call.principal, &username).await)
 }
+
+/// Every domain the caller may see, for choosers (none when they may not
+/// list domains).
+pub async fn domain_choices() -> Vec<Domain> {
+    list_domains(ListQuery {
+        per_page: ListQuery::MAX_PER_PAGE,
+        ..ListQuery::default()
+    })
+    .await
+    .map(|p| p.items)
+    .unwrap_or_default()
+}
+
+/// Every VDC the caller may see, for choosers.
+pub async fn vdc_choices() -> Vec<Vdc> {
+    list_vdcs(
+        None,
+        ListQuery {
+            per_page: ListQuery::MAX_PER_PAGE,
+            ..ListQuery::default()
+        },
+    )
+    .await
+    .map(|p| p.items)
+    .unwrap_or_default()
+}

@@ -1913,8 +1913,14 @@ db_test!(
                 scope: SsoScope::Platform,
             },
         ];
-        let p = s.sso_sign_in("carol", "Carol C", &grants, &meta()).await.unwrap();
-        assert_eq!((p.username.as_str(), p.display_name.as_str()), ("carol", "Carol C"));
+        let p = s
+            .sso_sign_in("carol", "Carol C", &grants, &meta())
+            .await
+            .unwrap();
+        assert_eq!(
+            (p.username.as_str(), p.display_name.as_str()),
+            ("carol", "Carol C")
+        );
         assert_eq!(p.bindings.len(), 1);
         assert_eq!(
             p.bindings[0].scope,
@@ -1924,7 +1930,10 @@ db_test!(
             }
         );
         // Again: the same user, the grant not doubled.
-        let again = s.sso_sign_in("carol", "Carol C", &grants, &meta()).await.unwrap();
+        let again = s
+            .sso_sign_in("carol", "Carol C", &grants, &meta())
+            .await
+            .unwrap();
         assert_eq!((again.user_id, again.bindings.len()), (p.user_id, 1));
         // The unusable password signs nobody in.
         assert!(s.login("carol", &secret(""), &meta()).await.is_err());

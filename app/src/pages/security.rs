@@ -3,13 +3,13 @@
 //! their own domain).
 
 use berth_api::{
-    permission::RoleType, Domain, IpRule, IpRuleInput, ListQuery, PasswordPolicy, TwoFactorPolicy,
+    permission::RoleType, Domain, IpRule, IpRuleInput, PasswordPolicy, TwoFactorPolicy,
 };
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     api::{
-        get_password_policy, get_two_factor_policy, list_domains, list_ip_rules, list_locks,
+        domain_choices, get_password_policy, get_two_factor_policy, list_ip_rules, list_locks,
         CreateIpRule, DeleteIpRule, LiftLock, SetPasswordPolicy, SetTwoFactorPolicy,
     },
     components::{last_error, ConfirmDelete, ErrorBanner, FormError, IfHeld, TextField},
@@ -22,18 +22,7 @@ pub fn SecurityPage() -> impl IntoView {
     let policy = Resource::new(|| (), |_| get_password_policy());
     // Domain names for scopes and choices; whoever may not list domains
     // sees their ids.
-    let domains = Resource::new(
-        || (),
-        |_| async {
-            list_domains(ListQuery {
-                per_page: ListQuery::MAX_PER_PAGE,
-                ..ListQuery::default()
-            })
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default()
-        },
-    );
+    let domains = Resource::new(|| (), |_| domain_choices());
     view! {
         <div class="page-head"><h1>{lang.t(T::NavSecurity)}</h1></div>
         <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>

@@ -10,8 +10,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     api::{
-        list_domains, list_roles, list_user_grants, list_users, list_vdcs, CreateUser, GrantRole,
-        ResetPassword, RevokeRole, RevokeUserSessions, SetUserDisabled,
+        domain_choices, list_roles, list_user_grants, list_users, vdc_choices, CreateUser,
+        GrantRole, ResetPassword, RevokeRole, RevokeUserSessions, SetUserDisabled,
     },
     components::{
         last_error, short_time, ErrorBanner, FormActions, FormError, PagedTable, SearchBox,
@@ -56,18 +56,7 @@ pub fn UsersPage() -> impl IntoView {
             })
         },
     );
-    let domains = Resource::new(
-        || (),
-        |_| async {
-            list_domains(ListQuery {
-                per_page: ListQuery::MAX_PER_PAGE,
-                ..ListQuery::default()
-            })
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default()
-        },
-    );
+    let domains = Resource::new(|| (), |_| domain_choices());
     Effect::new(move || {
         let done = matches!(create.value().get(), Some(Ok(_)))
             || matches!(set_disabled.value().get(), Some(Ok(_)))
@@ -297,21 +286,7 @@ fn GrantsPanel(
         move |_| list_user_grants(user_id),
     );
     let roles = Resource::new(|| (), |_| async { list_roles().await.unwrap_or_default() });
-    let vdcs = Resource::new(
-        || (),
-        |_| async {
-            list_vdcs(
-                None,
-                ListQuery {
-                    per_page: ListQuery::MAX_PER_PAGE,
-                    ..ListQuery::default()
-                },
-            )
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default()
-        },
-    );
+    let vdcs = Resource::new(|| (), |_| vdc_choices());
     let revoke_error = last_error(revoke.value());
     view! {
         <section class="panel" aria-labelledby="grants-title"

@@ -398,23 +398,7 @@ impl Services {
                 )
                 .await?;
             let (kind, scope_id) = scope_columns(scope);
-            let insert = Query::insert()
-                .into_table(RoleBindings::Table)
-                .columns([
-                    RoleBindings::UserId,
-                    RoleBindings::RoleId,
-                    RoleBindings::ScopeKind,
-                    RoleBindings::ScopeId,
-                    RoleBindings::CreatedAt,
-                ])
-                .values_panic([
-                    user_id.into(),
-                    role_id.into(),
-                    kind.into(),
-                    scope_id.into(),
-                    Utc::now().into(),
-                ])
-                .to_owned();
+            let insert = super::grants::insert_binding(user_id, role_id, kind, scope_id);
             self.db.insert(insert).await?;
         }
         Ok(user_id)

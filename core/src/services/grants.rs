@@ -29,6 +29,32 @@ fn can_see(who: &Principal, scope: Scope) -> bool {
     authorize(who, read, scope).is_ok()
 }
 
+/// The one statement that records a binding.
+pub(crate) fn insert_binding(
+    user_id: i64,
+    role_id: i64,
+    scope_kind: &str,
+    scope_id: Option<i64>,
+) -> sea_query::InsertStatement {
+    Query::insert()
+        .into_table(RoleBindings::Table)
+        .columns([
+            RoleBindings::UserId,
+            RoleBindings::RoleId,
+            RoleBindings::ScopeKind,
+            RoleBindings::ScopeId,
+            RoleBindings::CreatedAt,
+        ])
+        .values_panic([
+            user_id.into(),
+            role_id.into(),
+            scope_kind.into(),
+            scope_id.into(),
+            Utc::now().into(),
+        ])
+        .to_owned()
+}
+
 /// Grants with their user's name, their role's name, and (for VDC grants)
 /// the VDC's domain.
 fn select_grants() -> sea_query::SelectStatement {
@@ -257,23 +283,7 @@ impl Services {
                     "the user already holds this role there",
                 ));
             }
-            let insert = Query::insert()
-                .into_table(RoleBindings::Table)
-                .columns([
-                    RoleBindings::UserId,
-                    RoleBindings::RoleId,
-                    RoleBindings::ScopeKind,
-                    RoleBindings::ScopeId,
-                    RoleBindings::CreatedAt,
-                ])
-                .values_panic([
-                    input.user_id.into(),
-                    role.id.into(),
-                    input.scope_kind.as_str().into(),
-                    scope_id.into(),
-                    Utc::now().into(),
-                ])
-                .to_owned();
+            let insert = insert_binding(input.user_id, role.id, &input.scope_kind, scope_id);
             let id = self.db.insert(insert).await?;
             self.find_grant(id).await?.ok_or(Error::NotFound)
         })

@@ -60,6 +60,17 @@ impl Services {
             .await
     }
 
+    /// Stores several settings at once (all or none).
+    pub(crate) async fn put_settings(&self, entries: &[(&str, String)]) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        for (name, value) in entries {
+            tx.execute(&upsert_setting(name, value)).await?;
+        }
+        tx.commit().await?;
+        self.forget_settings();
+        Ok(())
+    }
+
     /// After settings change here: read them afresh.
     pub(crate) fn forget_settings(&self) {
         self.caches.settings.forget();

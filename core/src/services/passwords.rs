@@ -71,13 +71,7 @@ impl Services {
             let mut fields = vec![];
             policy.validate(&mut fields);
             Error::check(fields)?;
-            let mut tx = self.db.begin().await?;
-            for (name, value) in entries(&policy) {
-                tx.execute(&super::lockout::upsert_setting(name, &value))
-                    .await?;
-            }
-            tx.commit().await?;
-            self.forget_settings();
+            self.put_settings(&entries(&policy)).await?;
             Ok(policy)
         })
         .await

@@ -6,7 +6,6 @@
 //! refused addresses are turned away as with a password.
 
 use berth_api::validate;
-use chrono::Utc;
 use sea_query::{Expr, Func, Query};
 use secrecy::SecretString;
 
@@ -94,25 +93,9 @@ impl Services {
         let n: i64 = self.db.fetch_scalar(&held).await?;
         if n == 0 {
             self.db
-                .insert(
-                    Query::insert()
-                        .into_table(RoleBindings::Table)
-                        .columns([
-                            RoleBindings::UserId,
-                            RoleBindings::RoleId,
-                            RoleBindings::ScopeKind,
-                            RoleBindings::ScopeId,
-                            RoleBindings::CreatedAt,
-                        ])
-                        .values_panic([
-                            user_id.into(),
-                            role_id.into(),
-                            kind.into(),
-                            scope_id.into(),
-                            Utc::now().into(),
-                        ])
-                        .to_owned(),
-                )
+                .insert(super::grants::insert_binding(
+                    user_id, role_id, kind, scope_id,
+                ))
                 .await?;
         }
         Ok(())

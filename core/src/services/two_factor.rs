@@ -136,19 +136,11 @@ impl Services {
             }
             let types: Vec<&str> = policy.required_role_types.iter().map(|t| t.key()).collect();
             let domains: Vec<String> = policy.required_domains.iter().map(i64::to_string).collect();
-            let mut tx = self.db.begin().await?;
-            tx.execute(&super::lockout::upsert_setting(
-                "twofa.required_role_types",
-                &types.join(","),
-            ))
+            self.put_settings(&[
+                ("twofa.required_role_types", types.join(",")),
+                ("twofa.required_domains", domains.join(",")),
+            ])
             .await?;
-            tx.execute(&super::lockout::upsert_setting(
-                "twofa.required_domains",
-                &domains.join(","),
-            ))
-            .await?;
-            tx.commit().await?;
-            self.forget_settings();
             Ok(policy)
         })
         .await
