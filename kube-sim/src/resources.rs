@@ -115,7 +115,7 @@ impl ResourceType {
     }
 }
 
-const CRUD: &[&str] = &["create", "delete", "get", "list", "update"];
+const CRUD: &[&str] = &["create", "delete", "get", "list", "update", "watch"];
 const CRUD_COLLECTION: &[&str] = &[
     "create",
     "delete",
@@ -123,6 +123,7 @@ const CRUD_COLLECTION: &[&str] = &[
     "get",
     "list",
     "update",
+    "watch",
 ];
 
 /// Every resource type the simulator serves.

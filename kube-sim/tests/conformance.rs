@@ -558,3 +558,91 @@ async fn resourcequotas_in_namespaces() {
         assert_eq!(gone.code, 404, "{}", t.name);
     }
 }
+
+/// The next ADDED, DELETED or ERROR event, within the target's patience.
+/// Bookmarks are skipped, and so are MODIFIED events: the quota controller
+/// fills in `status.used` right after a quota is created, on Kubernetes as
+/// in the simulator.
+async fn next_event<S>(t: &Target, events: &mut S) -> kube::api::WatchEvent<ResourceQuota>
+where
+    S: futures::Stream<Item = kube::Result<kube::api::WatchEvent<ResourceQuota>>> + Unpin,
+{
+    use futures::StreamExt;
+    loop {
+        let event = tokio::time::timeout(t.patience, events.next())
+            .await
+            .unwrap_or_else(|_| panic!("{}: no watch event in time", t.name))
+            .unwrap_or_else(|| panic!("{}: the watch ended", t.name))
+            .unwrap_or_else(|e| panic!("{}: watch: {e}", t.name));
+        if !matches!(
+            event,
+            kube::api::WatchEvent::Bookmark(_) | kube::api::WatchEvent::Modified(_)
+        ) {
+            return event;
+        }
+    }
+}
+
+#[tokio::test]
+async fn watch_streams_changes_and_resumes_from_a_resource_version() {
+    use kube::api::{WatchEvent, WatchParams};
+    for t in targets().await {
+        let namespaces: Api<Namespace> = Api::all(t.client.clone());
+        let ns = unique("berth-conf-watch");
+        namespaces
+            .create(&PostParams::default(), &namespace(&ns, &[]))
+            .await
+            .unwrap_or_else(|e| panic!("{}: create namespace: {e}", t.name));
+        let quotas: Api<ResourceQuota> = Api::namespaced(t.client.clone(), &ns);
+        let params = WatchParams::default().labels("berth.io/test=quota");
+
+        // From now on ("0": the current objects first; there are none).
+        let mut events = Box::pin(
+            quotas
+                .watch(&params, "0")
+                .await
+                .unwrap_or_else(|e| panic!("{}: watch: {e}", t.name)),
+        );
+        quotas
+            .create(&PostParams::default(), &quota("first", &[("pods", "5")]))
+            .await
+            .unwrap_or_else(|e| panic!("{}: create: {e}", t.name));
+        let first_rv = match next_event(&t, &mut events).await {
+            WatchEvent::Added(q) => {
+                assert_eq!(q.name_any(), "first", "{}", t.name);
+                q.resource_version().unwrap()
+            }
+            other => panic!("{}: expected ADDED, got {other:?}", t.name),
+        };
+        quotas
+            .delete("first", &DeleteParams::default())
+            .await
+            .unwrap_or_else(|e| panic!("{}: delete: {e}", t.name));
+        match next_event(&t, &mut events).await {
+            WatchEvent::Deleted(q) => assert_eq!(q.name_any(), "first", "{}", t.name),
+            other => panic!("{}: expected DELETED, got {other:?}", t.name),
+        }
+        drop(events);
+
+        // A new watch from the first object's version replays what came after.
+        quotas
+            .create(&PostParams::default(), &quota("second", &[("pods", "3")]))
+            .await
+            .unwrap_or_else(|e| panic!("{}: create: {e}", t.name));
+        let mut replay = Box::pin(
+            quotas
+                .watch(&params, &first_rv)
+                .await
+                .unwrap_or_else(|e| panic!("{}: watch: {e}", t.name)),
+        );
+        match next_event(&t, &mut replay).await {
+            WatchEvent::Deleted(q) => assert_eq!(q.name_any(), "first", "{}", t.name),
+            other => panic!("{}: expected the replayed DELETED, got {other:?}", t.name),
+        }
+        match next_event(&t, &mut replay).await {
+            WatchEvent::Added(q) => assert_eq!(q.name_any(), "second", "{}", t.name),
+            other => panic!("{}: expected the replayed ADDED, got {other:?}", t.name),
+        }
+        cleanup(&t, &[ns]).await;
+    }
+}

@@ -8,7 +8,7 @@ use http::{header, HeaderMap, Method, StatusCode, Uri};
 use serde_json::{json, Value};
 
 use super::json_response;
-use crate::ops::{Cluster, DeleteOptions, Deleted, ListOptions};
+use crate::ops::{Cluster, DeleteOptions, Deleted, ListOptions, WatchOptions};
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
@@ -139,6 +139,37 @@ fn respond(result: Result<Response, ApiError>) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
+/// A WATCH: newline-delimited JSON events, streamed.
+fn watch(
+    cluster: &std::sync::Arc<Cluster>,
+    rt: &'static ResourceType,
+    namespace: Option<&str>,
+    params: &Params,
+) -> Result<Response, ApiError> {
+    let number = |name: &str| -> Result<Option<u64>, ApiError> {
+        match params.get(name) {
+            None | Some("") => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::bad_request(format!("invalid {name}: {v}"))),
+        }
+    };
+    let opts = WatchOptions {
+        list: params.list_options(rt)?,
+        resource_version: number("resourceVersion")?,
+        bookmarks: params.flag("allowWatchBookmarks"),
+        bookmark_every: std::time::Duration::from_secs(1),
+        timeout: std::time::Duration::from_secs(number("timeoutSeconds")?.unwrap_or(1_800)),
+    };
+    let events = cluster.watch(rt, namespace, opts)?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::from_stream(events),
+    )
+        .into_response())
+}
+
 fn require(rt: &ResourceType, verb: &str) -> Result<(), ApiError> {
     if rt.supports(verb) {
         Ok(())
@@ -163,10 +194,8 @@ pub fn collection(
         match *method {
             Method::GET | Method::HEAD => {
                 if params.flag("watch") {
-                    return Err(ApiError {
-                        message: "watch is not supported by the Berth simulator yet".into(),
-                        ..ApiError::method_not_allowed()
-                    });
+                    require(rt, "watch")?;
+                    return watch(cluster, rt, namespace, &params);
                 }
                 require(rt, "list")?;
                 let list = cluster.list(rt, namespace, &params.list_options(rt)?)?;

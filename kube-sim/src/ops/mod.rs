@@ -8,7 +8,10 @@
 //! controller; this file the shared state, reads and small helpers.
 
 mod delete;
+mod watch;
 mod write;
+
+pub use watch::WatchOptions;
 
 use std::sync::{Mutex, MutexGuard};
 
