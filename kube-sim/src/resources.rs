@@ -115,13 +115,16 @@ impl ResourceType {
     }
 }
 
-const CRUD: &[&str] = &["create", "delete", "get", "list", "update", "watch"];
+const CRUD: &[&str] = &[
+    "create", "delete", "get", "list", "patch", "update", "watch",
+];
 const CRUD_COLLECTION: &[&str] = &[
     "create",
     "delete",
     "deletecollection",
     "get",
     "list",
+    "patch",
     "update",
     "watch",
 ];

@@ -212,6 +212,16 @@ impl ApiError {
         }
     }
 
+    /// 415 for a PATCH whose body is no patch format.
+    pub fn unsupported_patch_type(content_type: &str) -> Self {
+        ApiError {
+            code: 415,
+            reason: "UnsupportedMediaType",
+            message: format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {content_type})"),
+            details: None,
+        }
+    }
+
     /// 500 InternalError.
     pub fn internal(message: impl Into<String>) -> Self {
         let message = message.into();

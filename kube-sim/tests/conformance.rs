@@ -646,3 +646,82 @@ async fn watch_streams_changes_and_resumes_from_a_resource_version() {
         cleanup(&t, &[ns]).await;
     }
 }
+
+#[tokio::test]
+async fn merge_and_strategic_patches_change_labels_and_respect_preconditions() {
+    use kube::api::{Patch, PatchParams};
+    for t in targets().await {
+        let namespaces: Api<Namespace> = Api::all(t.client.clone());
+        let ns = unique("berth-conf-patch");
+        let created = namespaces
+            .create(
+                &PostParams::default(),
+                &namespace(&ns, &[("keep", "yes"), ("drop", "me")]),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: create: {e}", t.name));
+        let patched = namespaces
+            .patch(
+                &ns,
+                &PatchParams::default(),
+                &Patch::Merge(
+                    serde_json::json!({"metadata": {"labels": {"drop": null, "new": "1"}}}),
+                ),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: merge patch: {e}", t.name));
+        let labels = patched.labels();
+        assert_eq!(
+            labels.get("keep").map(String::as_str),
+            Some("yes"),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            labels.get("new").map(String::as_str),
+            Some("1"),
+            "{}",
+            t.name
+        );
+        assert!(!labels.contains_key("drop"), "{}: null removes", t.name);
+        assert_ne!(
+            patched.resource_version(),
+            created.resource_version(),
+            "{}",
+            t.name
+        );
+
+        let patched = namespaces
+            .patch(
+                &ns,
+                &PatchParams::default(),
+                &Patch::Strategic(serde_json::json!({"metadata": {"labels": {"team": "blue"}}})),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: strategic patch: {e}", t.name));
+        assert_eq!(
+            patched.labels().get("team").map(String::as_str),
+            Some("blue"),
+            "{}",
+            t.name
+        );
+
+        // A resourceVersion in the patch is a precondition.
+        let stale = created.resource_version().unwrap();
+        let result = namespaces
+            .patch(
+                &ns,
+                &PatchParams::default(),
+                &Patch::Merge(serde_json::json!({"metadata": {"resourceVersion": stale, "labels": {"x": "y"}}})),
+            )
+            .await;
+        let status = api_error(result, &format!("{}: stale patch", t.name));
+        assert_eq!(
+            (status.code, status.reason.as_str()),
+            (409, "Conflict"),
+            "{}",
+            t.name
+        );
+        cleanup(&t, &[ns]).await;
+    }
+}

@@ -277,11 +277,12 @@ async fn malformed_requests_get_status_errors() {
             "BadRequest",
         ),
         (
+            // A patch needs a patch media type, as on Kubernetes.
             Method::PATCH,
             "/api/v1/namespaces/default",
             Some("{}"),
-            405,
-            "MethodNotAllowed",
+            415,
+            "UnsupportedMediaType",
         ),
         (
             Method::POST,

@@ -8,7 +8,7 @@ use http::{header, HeaderMap, Method, StatusCode, Uri};
 use serde_json::{json, Value};
 
 use super::json_response;
-use crate::ops::{Cluster, DeleteOptions, Deleted, ListOptions, WatchOptions};
+use crate::ops::{Cluster, DeleteOptions, Deleted, ListOptions, PatchKind, WatchOptions};
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
@@ -259,6 +259,25 @@ pub fn object(
                 let updated =
                     cluster.update(rt, namespace, name, body, status_only, params.dry_run())?;
                 Ok(render(StatusCode::OK, &updated, form))
+            }
+            Method::PATCH => {
+                require(rt, "patch")?;
+                let ct = headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let kind = PatchKind::from_content_type(ct)
+                    .ok_or_else(|| ApiError::unsupported_patch_type(ct))?;
+                let patched = cluster.patch(
+                    rt,
+                    namespace,
+                    name,
+                    kind,
+                    body,
+                    status_only,
+                    params.dry_run(),
+                )?;
+                Ok(render(StatusCode::OK, &patched, form))
             }
             Method::DELETE if !status_only => {
                 require(rt, "delete")?;

@@ -8,9 +8,11 @@
 //! controller; this file the shared state, reads and small helpers.
 
 mod delete;
+mod patch;
 mod watch;
 mod write;
 
+pub use patch::PatchKind;
 pub use watch::WatchOptions;
 
 use std::sync::{Mutex, MutexGuard};
