@@ -20,18 +20,11 @@ pub mod backend;
 pub async fn get_current_user() -> Result<CurrentUser, AppError> {
     let call = backend::Call::begin()?;
     let p = &call.principal;
-    let mut permissions: Vec<String> = p
-        .bindings
-        .iter()
-        .flat_map(|b| b.permissions.iter().map(|k| k.key().to_owned()))
-        .collect();
-    permissions.sort();
-    permissions.dedup();
     Ok(CurrentUser {
         id: p.user_id,
         username: p.username.clone(),
         display_name: p.display_name.clone(),
-        permissions,
+        permissions: p.permission_keys(),
     })
 }
 

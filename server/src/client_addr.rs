@@ -6,6 +6,7 @@
 
 use std::net::IpAddr;
 
+use berth_core::auth::canonical_ip as canonical;
 use ipnet::IpNet;
 
 /// The networks (`BERTH_TRUSTED_PROXIES`) whose forwarded headers count.
@@ -54,14 +55,6 @@ impl TrustedProxies {
             }
         }
         client
-    }
-}
-
-/// IPv4 written as IPv6 (`::ffff:a.b.c.d`) is the IPv4 address.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
     }
 }
 

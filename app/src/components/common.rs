@@ -134,16 +134,17 @@ pub fn Pager(page: RwSignal<u32>, pages: u32, total: i64) -> impl IntoView {
 
 /// A modal asking to confirm a destructive action. Escape cancels.
 #[component]
-pub fn ConfirmDelete(
-    /// What is being deleted, shown in the title.
-    name: String,
+pub fn Confirm(
+    title: String,
+    body: T,
+    /// The label of the destructive button.
+    action: T,
     on_confirm: Callback<()>,
     on_cancel: Callback<()>,
     pending: Signal<bool>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let title = lang.fmt(T::ConfirmDeleteTitle, &[&name]);
     view! {
         <div class="modal-backdrop">
             <div
@@ -158,7 +159,7 @@ pub fn ConfirmDelete(
                 }
             >
                 <h2 id="confirm-title">{title}</h2>
-                <p>{lang.t(T::ConfirmDeleteBody)}</p>
+                <p>{lang.t(body)}</p>
                 {move || error.get().map(|e| view! { <ErrorBanner error=e /> })}
                 <div class="modal-actions">
                     <button class="btn" type="button" autofocus on:click=move |_| on_cancel.run(())>
@@ -170,7 +171,7 @@ pub fn ConfirmDelete(
                         disabled=move || pending.get()
                         on:click=move |_| on_confirm.run(())
                     >
-                        {lang.t(T::Delete)}
+                        {lang.t(action)}
                     </button>
                 </div>
             </div>
@@ -178,9 +179,23 @@ pub fn ConfirmDelete(
     }
 }
 
-/// A list resource shown as a table with paging, and with its loading,
-/// empty ("nothing yet" or "no match" while searching) and error states.
-/// `row` renders one item's cells; the last column holds its actions.
+/// [`Confirm`] for deleting `name`.
+#[component]
+pub fn ConfirmDelete(
+    /// What is being deleted, shown in the title.
+    name: String,
+    on_confirm: Callback<()>,
+    on_cancel: Callback<()>,
+    pending: Signal<bool>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Confirm title=lang.fmt(T::ConfirmDeleteTitle, &[&name]) body=T::ConfirmDeleteBody action=T::Delete
+            on_confirm on_cancel pending error />
+    }
+}
+
 #[component]
 pub fn PagedTable<Item, Row, Cells>(
     list: Resource<Result<Page<Item>, AppError>>,

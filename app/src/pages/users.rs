@@ -3,8 +3,7 @@
 //! user's sessions; and the roles a user holds where (grants).
 
 use berth_api::{
-    permission::RoleType, AppError, Domain, Grant, GrantInput, ListQuery, Role, User, UserInput,
-    Vdc,
+    permission::RoleType, Domain, Grant, GrantInput, ListQuery, Role, User, UserInput, Vdc,
 };
 use leptos::{ev::SubmitEvent, prelude::*};
 
@@ -14,8 +13,8 @@ use crate::{
         GrantRole, ResetPassword, RevokeRole, RevokeUserSessions, SetUserDisabled,
     },
     components::{
-        last_error, short_time, ErrorBanner, FormActions, FormError, PagedTable, SearchBox,
-        TextField,
+        last_error, short_time, Confirm, ErrorBanner, FormActions, FormError, PagedTable,
+        SearchBox, TextField,
     },
     i18n::{use_lang, T},
 };
@@ -151,35 +150,6 @@ pub fn UsersPage() -> impl IntoView {
                 }
             }
         />
-    }
-}
-
-/// A modal confirming one action. Escape cancels.
-#[component]
-fn Confirm(
-    title: String,
-    body: T,
-    action: T,
-    pending: Signal<bool>,
-    error: Signal<Option<AppError>>,
-    on_confirm: Callback<()>,
-    on_cancel: Callback<()>,
-) -> impl IntoView {
-    let lang = use_lang();
-    view! {
-        <div class="modal-backdrop">
-            <div class="modal" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title"
-                on:keydown=move |ev| if ev.key() == "Escape" { on_cancel.run(()) }>
-                <h2 id="confirm-title">{title}</h2>
-                <p>{lang.t(body)}</p>
-                {move || error.get().map(|e| view! { <ErrorBanner error=e /> })}
-                <div class="modal-actions">
-                    <button class="btn" type="button" autofocus on:click=move |_| on_cancel.run(())>{lang.t(T::Cancel)}</button>
-                    <button class="btn btn-danger" type="button" disabled=move || pending.get()
-                        on:click=move |_| on_confirm.run(())>{lang.t(action)}</button>
-                </div>
-            </div>
-        </div>
     }
 }
 

@@ -71,6 +71,15 @@ pub struct Principal {
     pub must_enroll_2fa: bool,
 }
 
+/// An address as compared with networks: IPv4 written as IPv6
+/// (`::ffff:a.b.c.d`) is the IPv4 address.
+pub fn canonical_ip(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+        v4 => v4,
+    }
+}
+
 /// Which tenants' objects a principal may see under one read permission:
 /// the one tenant filter every list, count and search applies in the data
 /// layer.
@@ -89,6 +98,19 @@ impl Visibility {
 }
 
 impl Principal {
+    /// Every permission held at any scope, as keys, sorted: what pages
+    /// offer. Each call is still decided by [`authorize`] at its scope.
+    pub fn permission_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .bindings
+            .iter()
+            .flat_map(|b| b.permissions.iter().map(|p| p.key().to_owned()))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
     /// Where this principal holds `permission`.
     pub fn visibility(&self, permission: Permission) -> Visibility {
         let (mut domains, mut vdcs) = (vec![], vec![]);

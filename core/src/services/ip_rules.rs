@@ -27,10 +27,7 @@ pub struct Rule {
 
 /// Whether `ip` may sign in as a user of `domain_id` (none: platform staff).
 fn admits(rules: &[Rule], domain_id: Option<i64>, ip: IpAddr) -> bool {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    };
+    let ip = crate::auth::canonical_ip(ip);
     let applies = |r: &&Rule| r.domain_id.is_none() || r.domain_id == domain_id;
     if rules
         .iter()
