@@ -10,6 +10,18 @@ pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 /// No type-specific create preparation.
 pub fn no_create(_obj: &mut Value) {}
 
+/// No type-specific validation.
+pub fn no_validation(_obj: &Value) -> Vec<crate::status::Cause> {
+    Vec::new()
+}
+
+/// A new Secret is `Opaque` unless it says otherwise.
+pub fn secret_create(obj: &mut Value) {
+    if let Some(map) = obj.as_object_mut() {
+        map.entry("type").or_insert_with(|| json!("Opaque"));
+    }
+}
+
 /// No type-specific update preparation.
 pub fn no_update(_old: &Value, _new: &mut Value) {}
 

@@ -29,15 +29,22 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod controllers;
+pub mod cron;
 pub mod hooks;
+pub mod metrics;
 pub mod ops;
+pub mod pods;
+pub mod quantity;
 pub mod quota;
 pub mod resources;
 pub mod seed;
 pub mod selectors;
 pub mod status;
+pub mod storage;
 pub mod store;
 pub mod validation;
+pub mod workloads;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -75,13 +82,20 @@ impl std::fmt::Debug for Simulator {
 }
 
 impl Simulator {
-    /// A new cluster with the system namespaces and `config.nodes` ready nodes.
+    /// A new cluster with the system namespaces and `config.nodes` ready
+    /// nodes. Inside a tokio runtime, its controllers start too.
     pub fn new(config: SimConfig) -> Self {
         let cluster = Arc::new(Cluster::new());
         if let Err(e) = seed::seed(&cluster, config.nodes) {
             tracing::error!(error = %e, "seeding the simulated cluster failed");
         }
+        controllers::start(&cluster);
         Simulator { cluster }
+    }
+
+    /// Moves the cluster's clock forward (CronJob schedules, run times).
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.cluster.lock().advance_clock(by);
     }
 
     /// The whole API as an axum router, state included. Also a tower

@@ -1,15 +1,21 @@
-//! ResourceQuota status: `status.hard` mirrors `spec.hard`, `status.used` is
-//! computed from the objects in the quota's namespace. Runs after every write
-//! in a namespace (like Kubernetes' quota controller, but at once).
+//! ResourceQuota: admission of new objects against every quota in their
+//! namespace (403 `exceeded quota` / `failed quota` with Kubernetes'
+//! messages), and `status` kept current (`status.hard` mirrors `spec.hard`,
+//! `status.used` is computed after every write in the namespace, like the
+//! quota controller but at once).
 //!
 //! Usage is known for object counts (`count/<resource>[.<group>]` and the
-//! legacy names `pods`, `configmaps`, `resourcequotas`, ...) of the resource
-//! types the simulator serves; everything else (e.g. `requests.cpu`, until
-//! pods exist) is `0`. [`usage`] is the hook to extend.
+//! legacy names `pods`, `configmaps`, ...), for pod compute resources
+//! (`requests.cpu`/`cpu`, `requests.memory`/`memory`, `limits.cpu`,
+//! `limits.memory`, `requests.ephemeral-storage`) of pods that have not
+//! finished, and for claim storage (`requests.storage`).
 
 use serde_json::{json, Map, Value};
 
+use crate::pods;
+use crate::quantity;
 use crate::resources::{self, ResourceType};
+use crate::status::ApiError;
 use crate::store::{ObjectKey, Store};
 
 /// Quota names that count core objects without the `count/` prefix.
@@ -26,9 +32,9 @@ const LEGACY_COUNTS: &[&str] = &[
 fn counted_type(resource: &str) -> Option<&'static ResourceType> {
     if let Some(rest) = resource.strip_prefix("count/") {
         let (plural, group) = rest.split_once('.').unwrap_or((rest, ""));
-        return resources::RESOURCES
-            .iter()
-            .find(|r| r.plural == plural && r.group == group && r.namespaced);
+        return resources::RESOURCES.iter().find(|r| {
+            r.plural == plural && r.group == group && r.namespaced && r.computed.is_none()
+        });
     }
     if LEGACY_COUNTS.contains(&resource) {
         return resources::core(resource);
@@ -36,13 +42,81 @@ fn counted_type(resource: &str) -> Option<&'static ResourceType> {
     None
 }
 
-/// Current usage of `resource` (a quota key such as `count/resourcequotas`)
-/// in `namespace`, as a quantity string. Unknown resources are `"0"`.
-pub fn usage(store: &Store, namespace: &str, resource: &str) -> String {
-    match counted_type(resource) {
-        Some(rt) => store.count(rt, Some(namespace)).to_string(),
-        None => "0".to_string(),
+/// A pod compute resource named by a quota key: (`requests`|`limits`, resource).
+fn pod_compute(key: &str) -> Option<(&'static str, &str)> {
+    match key {
+        "cpu" | "memory" | "ephemeral-storage" => Some(("requests", key)),
+        _ => {
+            let (kind, r) = key.split_once('.')?;
+            let kind = match kind {
+                "requests" => "requests",
+                "limits" => "limits",
+                _ => return None,
+            };
+            ["cpu", "memory", "ephemeral-storage"]
+                .contains(&r)
+                .then_some((kind, r))
+        }
     }
+}
+
+/// What one object adds to `key`'s usage (0 when the key does not count it).
+fn charge(rt: &ResourceType, obj: &Value, key: &str) -> f64 {
+    if counted_type(key).is_some_and(|t| t == rt) {
+        if rt.plural == "pods" && rt.group.is_empty() && pods::is_terminal(obj) {
+            return 0.0;
+        }
+        return 1.0;
+    }
+    if rt.group.is_empty() && rt.plural == "pods" {
+        if pods::is_terminal(obj) {
+            return 0.0;
+        }
+        if let Some((kind, r)) = pod_compute(key) {
+            return pods::total(obj, kind, r);
+        }
+    }
+    if rt.group.is_empty() && rt.plural == "persistentvolumeclaims" && key == "requests.storage" {
+        return obj
+            .pointer("/spec/resources/requests/storage")
+            .and_then(Value::as_str)
+            .and_then(quantity::parse)
+            .unwrap_or(0.0);
+    }
+    0.0
+}
+
+fn types_for(key: &str) -> Vec<&'static ResourceType> {
+    if let Some(t) = counted_type(key) {
+        return vec![t];
+    }
+    if pod_compute(key).is_some() {
+        return resources::core("pods").into_iter().collect();
+    }
+    if key == "requests.storage" {
+        return resources::core("persistentvolumeclaims")
+            .into_iter()
+            .collect();
+    }
+    vec![]
+}
+
+/// Current usage of `key` in `namespace`, in base units.
+pub fn used(store: &Store, namespace: &str, key: &str) -> f64 {
+    types_for(key)
+        .into_iter()
+        .map(|rt| {
+            store
+                .list(rt, Some(namespace))
+                .map(|(_, o)| charge(rt, o, key))
+                .sum::<f64>()
+        })
+        .sum()
+}
+
+/// Current usage of `key` in `namespace`, as a quantity string.
+pub fn usage(store: &Store, namespace: &str, key: &str) -> String {
+    quantity::format(key, used(store, namespace, key))
 }
 
 /// The status a quota should have now.
@@ -61,6 +135,98 @@ pub fn status_for(store: &Store, namespace: &str, quota: &Value) -> Value {
     } else {
         json!({ "hard": hard, "used": used })
     }
+}
+
+/// Admission of `obj` (new, or replacing `old`) in `namespace`: refused
+/// with 403 when a quota there would be exceeded, or tracks a compute
+/// resource the pod's containers do not all set.
+pub fn admit(
+    store: &Store,
+    rt: &ResourceType,
+    namespace: &str,
+    name: &str,
+    obj: &Value,
+    old: Option<&Value>,
+) -> Result<(), ApiError> {
+    let Some(quota_type) = resources::core("resourcequotas") else {
+        return Ok(());
+    };
+    for (key, quota) in store.list(quota_type, Some(namespace)) {
+        let Some(hard) = quota.pointer("/spec/hard").and_then(Value::as_object) else {
+            continue;
+        };
+        let is_pod = rt.group.is_empty() && rt.plural == "pods" && old.is_none();
+        if is_pod {
+            let missing: Vec<String> = hard
+                .keys()
+                .filter(|k| {
+                    pod_compute(k).is_some_and(|(kind, r)| !pods::all_containers_set(obj, kind, r))
+                })
+                .map(|k| format!("{k} for: {}", container_names(obj)))
+                .collect();
+            if !missing.is_empty() {
+                return Err(ApiError::forbidden(
+                    rt,
+                    name,
+                    &format!(
+                        "failed quota: {}: must specify {}",
+                        key.name,
+                        missing.join("; ")
+                    ),
+                    vec![],
+                ));
+            }
+        }
+        let mut exceeded: Vec<Exceeded> = Vec::new();
+        for (k, limit) in hard {
+            let delta = charge(rt, obj, k) - old.map_or(0.0, |o| charge(rt, o, k));
+            if delta <= 0.0 {
+                continue;
+            }
+            let limit_q = limit.as_str().and_then(quantity::parse).unwrap_or(0.0);
+            let now = used(store, namespace, k);
+            if now + delta > limit_q + 1e-9 {
+                exceeded.push((
+                    k.clone(),
+                    delta,
+                    now,
+                    limit.as_str().unwrap_or("0").to_string(),
+                ));
+            }
+        }
+        if !exceeded.is_empty() {
+            exceeded.sort_by(|a, b| a.0.cmp(&b.0));
+            let list = |f: &dyn Fn(&Exceeded) -> String| {
+                exceeded.iter().map(f).collect::<Vec<_>>().join(",")
+            };
+            let requested = list(&|(k, d, _, _)| format!("{k}={}", quantity::format(k, *d)));
+            let used_now = list(&|(k, _, u, _)| format!("{k}={}", quantity::format(k, *u)));
+            let limited = list(&|(k, _, _, l)| format!("{k}={l}"));
+            return Err(ApiError::forbidden(
+                rt,
+                name,
+                &format!(
+                    "exceeded quota: {}, requested: {requested}, used: {used_now}, limited: {limited}",
+                    key.name
+                ),
+                vec![],
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A quota key that a new object would exceed: (key, requested, used, limit).
+type Exceeded = (String, f64, f64, String);
+
+fn container_names(pod: &Value) -> String {
+    pod.pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("name").and_then(Value::as_str))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Recomputes the status of every quota in `namespace`, storing (with a new

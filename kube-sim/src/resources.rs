@@ -8,7 +8,9 @@
 
 use serde_json::Value;
 
-use crate::hooks;
+use crate::status::Cause;
+use crate::store::{ObjectKey, Store};
+use crate::{hooks, metrics, pods, storage, workloads};
 
 /// How the names of a resource type are validated (as Kubernetes' `ValidateObjectMeta`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +35,14 @@ pub enum DeleteBehavior {
 /// Type-specific preparation of a new object before it is stored
 /// (Kubernetes' `PrepareForCreate`). Gets the object with metadata filled in.
 pub type PrepareCreate = fn(&mut Value);
+
+/// Type-specific validation of an object about to be stored (Kubernetes'
+/// `Validate`): the field errors, answered as 422 Invalid.
+pub type Validate = fn(&Value) -> Vec<Cause>;
+
+/// Objects of a read-only type computed from the store rather than stored
+/// (the metrics API): every object in `namespace` (`None`: all), sorted by key.
+pub type Computed = fn(&Store, Option<&str>) -> Vec<(ObjectKey, Value)>;
 
 /// Type-specific preparation of an updated object (Kubernetes'
 /// `PrepareForUpdate`): `(old, new)`; may copy fields the update must not change.
@@ -74,6 +84,32 @@ pub struct ResourceType {
     pub prepare_create: PrepareCreate,
     /// Type-specific update preparation.
     pub prepare_update: PrepareUpdate,
+    /// Type-specific validation of spec fields.
+    pub validate: Validate,
+    /// Subresources other than `status` (`log`, `eviction`, `scale`, `binding`).
+    pub subresources: &'static [&'static str],
+    /// Fields a field selector may name besides `metadata.name` and `metadata.namespace`.
+    pub field_selectors: &'static [&'static str],
+    /// For read-only computed types (metrics): where the objects come from.
+    pub computed: Option<Computed>,
+}
+
+/// A subresource other than `status`: its name, the kind it answers as
+/// (group, version, kind) and its verbs, as discovery lists them.
+pub fn subresource_info(
+    name: &str,
+) -> (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+) {
+    match name {
+        "scale" => ("autoscaling", "v1", "Scale", &["get", "patch", "update"]),
+        "eviction" => ("policy", "v1", "Eviction", &["create"]),
+        "binding" => ("", "v1", "Binding", &["create"]),
+        _ => ("", "v1", "Pod", &["get"]),
+    }
 }
 
 /// Two rows are the same resource type when group, version and plural match.
@@ -128,62 +164,370 @@ const CRUD_COLLECTION: &[&str] = &[
     "update",
     "watch",
 ];
+const READ_ONLY: &[&str] = &["get", "list"];
+
+/// Pod fields a field selector may name (besides `metadata.name` and `metadata.namespace`).
+const POD_FIELDS: &[&str] = &[
+    "spec.nodeName",
+    "spec.restartPolicy",
+    "spec.schedulerName",
+    "spec.serviceAccountName",
+    "status.phase",
+    "status.podIP",
+    "status.nominatedNodeName",
+];
+
+/// Defaults shared by most rows; each row names only what differs.
+const BASE: ResourceType = ResourceType {
+    group: "",
+    version: "v1",
+    kind: "",
+    plural: "",
+    singular: "",
+    namespaced: true,
+    short_names: &[],
+    verbs: CRUD_COLLECTION,
+    categories: &[],
+    name_rule: NameRule::Dns1123Subdomain,
+    status_subresource: false,
+    sets_generation: false,
+    delete: DeleteBehavior::Immediate,
+    returns_deleted_object: false,
+    prepare_create: hooks::no_create,
+    prepare_update: hooks::no_update,
+    validate: hooks::no_validation,
+    subresources: &[],
+    field_selectors: &[],
+    computed: None,
+};
+
+/// A workload row of `apps/v1`: status subresource, generation, category `all`.
+const APPS: ResourceType = ResourceType {
+    group: "apps",
+    status_subresource: true,
+    sets_generation: true,
+    categories: &["all"],
+    validate: workloads::validate_pod_template_owner,
+    ..BASE
+};
 
 /// Every resource type the simulator serves.
 pub static RESOURCES: &[ResourceType] = &[
+    // core/v1
     ResourceType {
-        group: "",
-        version: "v1",
         kind: "Namespace",
         plural: "namespaces",
         singular: "namespace",
         namespaced: false,
         short_names: &["ns"],
         verbs: CRUD,
-        categories: &[],
         name_rule: NameRule::Dns1123Label,
         status_subresource: true,
-        sets_generation: false,
         delete: DeleteBehavior::NamespaceLifecycle,
-        returns_deleted_object: false,
         prepare_create: hooks::namespace_create,
         prepare_update: hooks::namespace_update,
+        field_selectors: &["status.phase"],
+        ..BASE
     },
     ResourceType {
-        group: "",
-        version: "v1",
         kind: "Node",
         plural: "nodes",
         singular: "node",
         namespaced: false,
         short_names: &["no"],
-        verbs: CRUD_COLLECTION,
-        categories: &[],
-        name_rule: NameRule::Dns1123Subdomain,
         status_subresource: true,
-        sets_generation: false,
-        delete: DeleteBehavior::Immediate,
-        returns_deleted_object: false,
-        prepare_create: hooks::no_create,
-        prepare_update: hooks::no_update,
+        ..BASE
     },
     ResourceType {
-        group: "",
-        version: "v1",
         kind: "ResourceQuota",
         plural: "resourcequotas",
         singular: "resourcequota",
-        namespaced: true,
         short_names: &["quota"],
-        verbs: CRUD_COLLECTION,
-        categories: &[],
-        name_rule: NameRule::Dns1123Subdomain,
         status_subresource: true,
-        sets_generation: false,
-        delete: DeleteBehavior::Immediate,
         returns_deleted_object: true,
         prepare_create: hooks::resourcequota_create,
-        prepare_update: hooks::no_update,
+        ..BASE
+    },
+    ResourceType {
+        kind: "Pod",
+        plural: "pods",
+        singular: "pod",
+        short_names: &["po"],
+        categories: &["all"],
+        status_subresource: true,
+        returns_deleted_object: true,
+        prepare_create: pods::prepare_create,
+        prepare_update: pods::prepare_update,
+        validate: pods::validate,
+        subresources: &["binding", "eviction", "log"],
+        field_selectors: POD_FIELDS,
+        ..BASE
+    },
+    ResourceType {
+        kind: "Service",
+        plural: "services",
+        singular: "service",
+        short_names: &["svc"],
+        categories: &["all"],
+        verbs: CRUD,
+        status_subresource: true,
+        returns_deleted_object: true,
+        prepare_create: workloads::service_create,
+        prepare_update: workloads::service_update,
+        name_rule: NameRule::Dns1123Label,
+        ..BASE
+    },
+    ResourceType {
+        kind: "Endpoints",
+        plural: "endpoints",
+        singular: "endpoints",
+        short_names: &["ep"],
+        ..BASE
+    },
+    ResourceType {
+        kind: "ConfigMap",
+        plural: "configmaps",
+        singular: "configmap",
+        short_names: &["cm"],
+        ..BASE
+    },
+    ResourceType {
+        kind: "Secret",
+        plural: "secrets",
+        singular: "secret",
+        prepare_create: hooks::secret_create,
+        field_selectors: &["type"],
+        ..BASE
+    },
+    ResourceType {
+        kind: "PersistentVolume",
+        plural: "persistentvolumes",
+        singular: "persistentvolume",
+        namespaced: false,
+        short_names: &["pv"],
+        status_subresource: true,
+        returns_deleted_object: true,
+        prepare_create: storage::pv_create,
+        ..BASE
+    },
+    ResourceType {
+        kind: "PersistentVolumeClaim",
+        plural: "persistentvolumeclaims",
+        singular: "persistentvolumeclaim",
+        short_names: &["pvc"],
+        status_subresource: true,
+        returns_deleted_object: true,
+        prepare_create: storage::pvc_create,
+        validate: storage::validate_pvc,
+        ..BASE
+    },
+    ResourceType {
+        kind: "LimitRange",
+        plural: "limitranges",
+        singular: "limitrange",
+        short_names: &["limits"],
+        ..BASE
+    },
+    ResourceType {
+        kind: "Event",
+        plural: "events",
+        singular: "event",
+        short_names: &["ev"],
+        field_selectors: &[
+            "involvedObject.kind",
+            "involvedObject.name",
+            "involvedObject.namespace",
+            "involvedObject.uid",
+            "reason",
+            "type",
+        ],
+        ..BASE
+    },
+    ResourceType {
+        kind: "ServiceAccount",
+        plural: "serviceaccounts",
+        singular: "serviceaccount",
+        short_names: &["sa"],
+        ..BASE
+    },
+    // apps/v1
+    ResourceType {
+        kind: "Deployment",
+        plural: "deployments",
+        singular: "deployment",
+        short_names: &["deploy"],
+        prepare_create: workloads::deployment_create,
+        subresources: &["scale"],
+        ..APPS
+    },
+    ResourceType {
+        kind: "ReplicaSet",
+        plural: "replicasets",
+        singular: "replicaset",
+        short_names: &["rs"],
+        prepare_create: workloads::replicaset_create,
+        subresources: &["scale"],
+        ..APPS
+    },
+    ResourceType {
+        kind: "StatefulSet",
+        plural: "statefulsets",
+        singular: "statefulset",
+        short_names: &["sts"],
+        prepare_create: workloads::statefulset_create,
+        subresources: &["scale"],
+        ..APPS
+    },
+    ResourceType {
+        kind: "DaemonSet",
+        plural: "daemonsets",
+        singular: "daemonset",
+        short_names: &["ds"],
+        prepare_create: workloads::daemonset_create,
+        ..APPS
+    },
+    ResourceType {
+        kind: "ControllerRevision",
+        plural: "controllerrevisions",
+        singular: "controllerrevision",
+        group: "apps",
+        ..BASE
+    },
+    // batch/v1
+    ResourceType {
+        group: "batch",
+        kind: "Job",
+        plural: "jobs",
+        singular: "job",
+        categories: &["all"],
+        status_subresource: true,
+        sets_generation: true,
+        prepare_create: workloads::job_create,
+        validate: workloads::validate_pod_template_owner,
+        ..BASE
+    },
+    ResourceType {
+        group: "batch",
+        kind: "CronJob",
+        plural: "cronjobs",
+        singular: "cronjob",
+        short_names: &["cj"],
+        categories: &["all"],
+        status_subresource: true,
+        sets_generation: true,
+        validate: workloads::validate_cronjob,
+        ..BASE
+    },
+    // autoscaling/v2
+    ResourceType {
+        group: "autoscaling",
+        version: "v2",
+        kind: "HorizontalPodAutoscaler",
+        plural: "horizontalpodautoscalers",
+        singular: "horizontalpodautoscaler",
+        short_names: &["hpa"],
+        categories: &["all"],
+        status_subresource: true,
+        ..BASE
+    },
+    // networking.k8s.io/v1
+    ResourceType {
+        group: "networking.k8s.io",
+        kind: "Ingress",
+        plural: "ingresses",
+        singular: "ingress",
+        short_names: &["ing"],
+        status_subresource: true,
+        sets_generation: true,
+        ..BASE
+    },
+    ResourceType {
+        group: "networking.k8s.io",
+        kind: "IngressClass",
+        plural: "ingressclasses",
+        singular: "ingressclass",
+        namespaced: false,
+        ..BASE
+    },
+    ResourceType {
+        group: "networking.k8s.io",
+        kind: "NetworkPolicy",
+        plural: "networkpolicies",
+        singular: "networkpolicy",
+        short_names: &["netpol"],
+        sets_generation: true,
+        ..BASE
+    },
+    // storage.k8s.io/v1
+    ResourceType {
+        group: "storage.k8s.io",
+        kind: "StorageClass",
+        plural: "storageclasses",
+        singular: "storageclass",
+        namespaced: false,
+        short_names: &["sc"],
+        ..BASE
+    },
+    // rbac.authorization.k8s.io/v1
+    ResourceType {
+        group: "rbac.authorization.k8s.io",
+        kind: "Role",
+        plural: "roles",
+        singular: "role",
+        ..BASE
+    },
+    ResourceType {
+        group: "rbac.authorization.k8s.io",
+        kind: "RoleBinding",
+        plural: "rolebindings",
+        singular: "rolebinding",
+        ..BASE
+    },
+    ResourceType {
+        group: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        plural: "clusterroles",
+        singular: "clusterrole",
+        namespaced: false,
+        ..BASE
+    },
+    ResourceType {
+        group: "rbac.authorization.k8s.io",
+        kind: "ClusterRoleBinding",
+        plural: "clusterrolebindings",
+        singular: "clusterrolebinding",
+        namespaced: false,
+        ..BASE
+    },
+    // coordination.k8s.io/v1
+    ResourceType {
+        group: "coordination.k8s.io",
+        kind: "Lease",
+        plural: "leases",
+        singular: "lease",
+        ..BASE
+    },
+    // metrics.k8s.io/v1beta1: read-only, computed from the simulated usage
+    ResourceType {
+        group: "metrics.k8s.io",
+        version: "v1beta1",
+        kind: "NodeMetrics",
+        plural: "nodes",
+        singular: "",
+        namespaced: false,
+        verbs: READ_ONLY,
+        computed: Some(metrics::node_metrics),
+        ..BASE
+    },
+    ResourceType {
+        group: "metrics.k8s.io",
+        version: "v1beta1",
+        kind: "PodMetrics",
+        plural: "pods",
+        singular: "",
+        verbs: READ_ONLY,
+        computed: Some(metrics::pod_metrics),
+        ..BASE
     },
 ];
 

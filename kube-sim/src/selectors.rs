@@ -284,6 +284,57 @@ impl LabelSelector {
         }
     }
 
+    /// A `metav1.LabelSelector` object (`matchLabels`, `matchExpressions`
+    /// with `In`, `NotIn`, `Exists`, `DoesNotExist`).
+    pub fn from_json(sel: &Value) -> Result<Self, String> {
+        let mut reqs = Vec::new();
+        if !sel.is_object() {
+            return Err("must be an object".into());
+        }
+        if let Some(labels) = sel.get("matchLabels").and_then(Value::as_object) {
+            for (k, v) in labels {
+                let v = v.as_str().ok_or("matchLabels values must be strings")?;
+                if let Some(e) = validation::label_key_error(k) {
+                    return Err(e);
+                }
+                reqs.push(Requirement::In(k.clone(), vec![v.to_string()]));
+            }
+        }
+        for e in sel
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = e.get("key").and_then(Value::as_str).unwrap_or_default();
+            if key.is_empty() {
+                return Err("matchExpressions key is required".into());
+            }
+            let values: Vec<String> = e
+                .get("values")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+            let op = e
+                .get("operator")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            reqs.push(match op {
+                "In" if !values.is_empty() => Requirement::In(key.into(), values),
+                "NotIn" if !values.is_empty() => Requirement::NotIn(key.into(), values),
+                "Exists" if values.is_empty() => Requirement::Exists(key.into()),
+                "DoesNotExist" if values.is_empty() => Requirement::DoesNotExist(key.into()),
+                "In" | "NotIn" => return Err(format!("{op} needs at least one value")),
+                "Exists" | "DoesNotExist" => return Err(format!("{op} takes no values")),
+                other => return Err(format!("{other:?} is not a valid label selector operator")),
+            });
+        }
+        Ok(LabelSelector(reqs))
+    }
+
     /// Whether an object (with `metadata.labels`) matches every requirement.
     pub fn matches(&self, obj: &Value) -> bool {
         let labels = obj.pointer("/metadata/labels").and_then(Value::as_object);

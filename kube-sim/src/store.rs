@@ -86,6 +86,7 @@ pub struct Store {
     objects: HashMap<TypeKey, BTreeMap<ObjectKey, Value>>,
     log: VecDeque<Change>,
     events: broadcast::Sender<Change>,
+    clock_offset: chrono::Duration,
 }
 
 impl Default for Store {
@@ -110,7 +111,18 @@ impl Store {
             objects: HashMap::new(),
             log: VecDeque::new(),
             events,
+            clock_offset: chrono::Duration::zero(),
         }
+    }
+
+    /// The cluster's clock: the real time, moved on by [`Store::advance_clock`].
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + self.clock_offset
+    }
+
+    /// Moves the cluster's clock forward (for tests of schedules and timeouts).
+    pub fn advance_clock(&mut self, by: std::time::Duration) {
+        self.clock_offset += chrono::Duration::from_std(by).unwrap_or_default();
     }
 
     /// The latest resourceVersion handed out (a list's `metadata.resourceVersion`).

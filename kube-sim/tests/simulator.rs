@@ -327,13 +327,7 @@ async fn malformed_requests_get_status_errors() {
             404,
             "NotFound",
         ),
-        (
-            Method::GET,
-            "/apis/apps/v1/deployments",
-            None,
-            404,
-            "NotFound",
-        ),
+        (Method::GET, "/apis/apps/v1/widgets", None, 404, "NotFound"),
         (
             Method::GET,
             "/definitely/not/kubernetes",
@@ -686,18 +680,52 @@ async fn paging_field_selectors_and_metadata_lists() {
 #[tokio::test]
 async fn aggregated_discovery_matches_legacy() {
     let (_sim, client) = sim_client(SimConfig::default());
-    let discovery = Discovery::new(client)
+    let served = |d: &Discovery| {
+        let mut all: Vec<String> = d
+            .groups()
+            .flat_map(|g| g.recommended_resources())
+            .map(|(ar, caps)| {
+                let subs: Vec<String> = caps
+                    .subresources
+                    .iter()
+                    .map(|(s, _)| s.plural.clone())
+                    .collect();
+                format!(
+                    "{}/{}/{} {:?} {:?}",
+                    ar.group, ar.version, ar.plural, caps.scope, subs
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let aggregated = Discovery::new(client.clone())
         .run_aggregated()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let core = discovery.get("").unwrap_or_else(|| panic!("no core group"));
-    let mut plurals: Vec<String> = core
-        .recommended_resources()
-        .into_iter()
-        .map(|(ar, _)| ar.plural)
-        .collect();
-    plurals.sort();
-    assert_eq!(plurals, ["namespaces", "nodes", "resourcequotas"]);
+    let legacy = Discovery::new(client)
+        .run()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let listed = served(&aggregated);
+    assert_eq!(listed, served(&legacy));
+    for expected in [
+        "/v1/pods Namespaced",
+        "apps/v1/deployments Namespaced",
+        "batch/v1/cronjobs Namespaced",
+        "autoscaling/v2/horizontalpodautoscalers Namespaced",
+        "networking.k8s.io/v1/ingressclasses Cluster",
+        "storage.k8s.io/v1/storageclasses Cluster",
+        "rbac.authorization.k8s.io/v1/clusterrolebindings Cluster",
+        "coordination.k8s.io/v1/leases Namespaced",
+        "metrics.k8s.io/v1beta1/pods Namespaced",
+    ] {
+        assert!(
+            listed.iter().any(|l| l.starts_with(expected)),
+            "{expected} missing from {listed:#?}"
+        );
+    }
+    assert_eq!(listed.len(), 32, "{listed:#?}");
 }
 
 #[tokio::test]

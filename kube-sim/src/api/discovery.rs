@@ -124,6 +124,20 @@ pub fn resource_list(group: &str, version: &str) -> Value {
                 "verbs": status_verbs(),
             }));
         }
+        for sub in r.subresources {
+            let (g, v, kind, verbs) = resources::subresource_info(sub);
+            let mut e = Map::new();
+            e.insert("name".into(), json!(format!("{}/{sub}", r.plural)));
+            e.insert("singularName".into(), json!(""));
+            e.insert("namespaced".into(), json!(r.namespaced));
+            if !g.is_empty() {
+                e.insert("group".into(), json!(g));
+                e.insert("version".into(), json!(v));
+            }
+            e.insert("kind".into(), json!(kind));
+            e.insert("verbs".into(), json!(verbs));
+            list.push(Value::Object(e));
+        }
     }
     let group_version = if group.is_empty() {
         version.to_string()
@@ -159,11 +173,20 @@ fn aggregated_group(group: &str, versions: &[&str]) -> Value {
                     if !r.categories.is_empty() {
                         entry.insert("categories".into(), json!(r.categories));
                     }
+                    let mut subs = Vec::new();
                     if r.status_subresource {
-                        entry.insert(
-                            "subresources".into(),
-                            json!([{ "subresource": "status", "responseKind": kind, "verbs": status_verbs() }]),
-                        );
+                        subs.push(json!({ "subresource": "status", "responseKind": kind, "verbs": status_verbs() }));
+                    }
+                    for sub in r.subresources {
+                        let (g, v, k, verbs) = resources::subresource_info(sub);
+                        subs.push(json!({
+                            "subresource": sub,
+                            "responseKind": { "group": g, "version": v, "kind": k },
+                            "verbs": verbs,
+                        }));
+                    }
+                    if !subs.is_empty() {
+                        entry.insert("subresources".into(), Value::Array(subs));
                     }
                     Value::Object(entry)
                 })

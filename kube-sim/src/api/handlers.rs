@@ -41,13 +41,11 @@ impl Params {
     fn list_options(&self, rt: &ResourceType) -> Result<ListOptions, ApiError> {
         let labels = LabelSelector::parse(self.get("labelSelector").unwrap_or_default())
             .map_err(ApiError::bad_request)?;
-        let extra: &[&str] = if rt.plural == "namespaces" {
-            &["status.phase"]
-        } else {
-            &[]
-        };
-        let fields = FieldSelector::parse(self.get("fieldSelector").unwrap_or_default(), extra)
-            .map_err(ApiError::bad_request)?;
+        let fields = FieldSelector::parse(
+            self.get("fieldSelector").unwrap_or_default(),
+            rt.field_selectors,
+        )
+        .map_err(ApiError::bad_request)?;
         let limit = match self.get("limit") {
             None | Some("") => None,
             Some(l) => Some(
@@ -223,6 +221,78 @@ pub fn collection(
     })())
 }
 
+fn patch_kind(headers: &HeaderMap) -> Result<PatchKind, ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    PatchKind::from_content_type(ct).ok_or_else(|| ApiError::unsupported_patch_type(ct))
+}
+
+/// `scale`, `log`, `eviction` and `binding`.
+#[allow(clippy::too_many_arguments)]
+fn other_subresource(
+    cluster: &std::sync::Arc<Cluster>,
+    method: &Method,
+    headers: &HeaderMap,
+    params: &Params,
+    rt: &'static ResourceType,
+    namespace: Option<&str>,
+    name: &str,
+    sub: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let ns = namespace.unwrap_or_default();
+    match (sub, method.clone()) {
+        ("scale", Method::GET) => Ok(json_response(
+            StatusCode::OK,
+            &cluster.get_scale(rt, namespace, name)?,
+        )),
+        ("scale", Method::PUT) => {
+            check_json_body(headers)?;
+            let scale = cluster.update_scale(rt, namespace, name, body, params.dry_run())?;
+            Ok(json_response(StatusCode::OK, &scale))
+        }
+        ("scale", Method::PATCH) => {
+            let scale = cluster.patch_scale(
+                rt,
+                namespace,
+                name,
+                patch_kind(headers)?,
+                body,
+                params.dry_run(),
+            )?;
+            Ok(json_response(StatusCode::OK, &scale))
+        }
+        ("log", Method::GET) => {
+            let tail = match params.get("tailLines") {
+                None | Some("") => None,
+                Some(t) => Some(
+                    t.parse::<usize>()
+                        .map_err(|_| ApiError::bad_request(format!("invalid tailLines: {t}")))?,
+                ),
+            };
+            let text = cluster.pod_log(
+                ns,
+                name,
+                params.get("container"),
+                tail,
+                params.flag("timestamps"),
+            )?;
+            Ok(([(header::CONTENT_TYPE, "text/plain")], text).into_response())
+        }
+        ("eviction", Method::POST) => Ok(json_response(
+            StatusCode::CREATED,
+            &cluster.evict(ns, name, body)?,
+        )),
+        ("binding", Method::POST) => Ok(json_response(
+            StatusCode::CREATED,
+            &cluster.bind(ns, name, body)?,
+        )),
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
 /// A request on an object URL (or its subresource): get, update, delete.
 #[allow(clippy::too_many_arguments)]
 pub fn object(
@@ -242,6 +312,11 @@ pub fn object(
         let status_only = match subresource {
             None => false,
             Some("status") if rt.status_subresource => true,
+            Some(sub) if rt.subresources.contains(&sub) => {
+                return other_subresource(
+                    cluster, method, headers, &params, rt, namespace, name, sub, body,
+                );
+            }
             Some(_) => return Err(ApiError::path_not_found()),
         };
         match *method {
@@ -262,12 +337,7 @@ pub fn object(
             }
             Method::PATCH => {
                 require(rt, "patch")?;
-                let ct = headers
-                    .get(header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                let kind = PatchKind::from_content_type(ct)
-                    .ok_or_else(|| ApiError::unsupported_patch_type(ct))?;
+                let kind = patch_kind(headers)?;
                 let patched = cluster.patch(
                     rt,
                     namespace,

@@ -173,7 +173,12 @@ mod tests {
         assert_eq!(route("/api/v1/resourcequotas/q"), Route::NotFound);
         assert_eq!(route("/api/v1/widgets"), Route::NotFound);
         assert_eq!(route("/api/v2/namespaces"), Route::NotFound);
-        assert_eq!(route("/apis/apps/v1/deployments"), Route::NotFound);
+        assert_eq!(
+            describe(route("/apis/apps/v1/namespaces/a/deployments/web/scale")),
+            "deployments Some(\"a\")/web Some(\"scale\")"
+        );
+        assert_eq!(route("/apis/apps/v1/widgets"), Route::NotFound);
+        assert_eq!(route("/apis/apps/v2/deployments"), Route::NotFound);
         assert_eq!(route("/nope"), Route::NotFound);
     }
 }

@@ -27,6 +27,8 @@ pub struct DeleteOptions {
     pub resource_version: Option<String>,
     /// `dryRun: ["All"]`.
     pub dry_run: bool,
+    /// `propagationPolicy`: `Background` (default), `Foreground` or `Orphan`.
+    pub propagation: Option<String>,
 }
 
 impl DeleteOptions {
@@ -43,10 +45,24 @@ impl DeleteOptions {
             .get("dryRun")
             .and_then(Value::as_array)
             .is_some_and(|a| a.iter().any(|x| x == "All"));
+        let propagation = s("/propagationPolicy").or_else(|| {
+            match v.get("orphanDependents").and_then(Value::as_bool) {
+                Some(true) => Some("Orphan".to_string()),
+                _ => None,
+            }
+        });
+        if let Some(p) = &propagation {
+            if !["Background", "Foreground", "Orphan"].contains(&p.as_str()) {
+                return Err(ApiError::bad_request(format!(
+                    "propagationPolicy: Unsupported value: {p:?}: supported values: \"Foreground\", \"Background\", \"Orphan\""
+                )));
+            }
+        }
         Ok(DeleteOptions {
             uid: s("/preconditions/uid"),
             resource_version: s("/preconditions/resourceVersion"),
             dry_run,
+            propagation,
         })
     }
 }
@@ -109,6 +125,19 @@ impl Cluster {
                 Ok(Deleted::Object(stored))
             }
             DeleteBehavior::Immediate => {
+                let finalizer = match opts.propagation.as_deref() {
+                    Some("Foreground") => Some(crate::controllers::FOREGROUND),
+                    Some("Orphan") => Some(crate::controllers::ORPHAN),
+                    _ => None,
+                };
+                if let (Some(f), Some(m)) = (finalizer, meta_mut(&mut obj)) {
+                    let list = m.entry("finalizers").or_insert_with(|| json!([]));
+                    if let Some(list) = list.as_array_mut() {
+                        if !list.iter().any(|x| x == f) {
+                            list.push(json!(f));
+                        }
+                    }
+                }
                 let has_finalizers = obj
                     .pointer("/metadata/finalizers")
                     .and_then(Value::as_array)

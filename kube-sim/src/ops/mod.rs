@@ -9,6 +9,8 @@
 
 mod delete;
 mod patch;
+mod strategic;
+mod subresources;
 mod watch;
 mod write;
 
@@ -70,6 +72,53 @@ pub(crate) fn with_type(rt: &ResourceType, mut obj: Value) -> Value {
     obj
 }
 
+/// Assigns a pod to `node`: `spec.nodeName` and a true `PodScheduled` condition.
+pub(crate) fn set_pod_bound(pod: &mut Value, node: &str, now: &str) {
+    if let Some(spec) = crate::hooks::object_at(pod, "spec") {
+        spec.insert("nodeName".into(), json!(node));
+    }
+    set_condition(pod, "PodScheduled", "True", "", "", now);
+}
+
+/// Sets (or adds) `status.conditions[type]`, keeping its transition time
+/// when the status does not change.
+pub(crate) fn set_condition(
+    obj: &mut Value,
+    kind: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+    now: &str,
+) {
+    let Some(st) = crate::hooks::object_at(obj, "status") else {
+        return;
+    };
+    let list = st.entry("conditions").or_insert_with(|| json!([]));
+    if !list.is_array() {
+        *list = json!([]);
+    }
+    let Some(list) = list.as_array_mut() else {
+        return;
+    };
+    let mut cond =
+        json!({ "type": kind, "status": status, "lastProbeTime": null, "lastTransitionTime": now });
+    if !reason.is_empty() {
+        cond["reason"] = json!(reason);
+    }
+    if !message.is_empty() {
+        cond["message"] = json!(message);
+    }
+    match list.iter_mut().find(|c| c["type"] == kind) {
+        Some(existing) => {
+            if existing["status"] == status {
+                cond["lastTransitionTime"] = existing["lastTransitionTime"].clone();
+            }
+            *existing = cond;
+        }
+        None => list.push(cond),
+    }
+}
+
 /// The shared state of one simulated cluster.
 #[derive(Debug, Default)]
 pub struct Cluster {
@@ -108,9 +157,15 @@ impl Cluster {
         name: &str,
     ) -> Result<Value, ApiError> {
         let store = self.lock();
-        store
-            .get(rt, &ObjectKey::new(namespace, name))
-            .cloned()
+        let key = ObjectKey::new(namespace.filter(|_| rt.namespaced), name);
+        let found = match rt.computed {
+            Some(compute) => compute(&store, namespace)
+                .into_iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v),
+            None => store.get(rt, &key).cloned(),
+        };
+        found
             .map(|o| with_type(rt, o))
             .ok_or_else(|| ApiError::not_found(rt, name))
     }
@@ -127,8 +182,12 @@ impl Cluster {
             _ => None,
         };
         let store = self.lock();
-        let matching: Vec<(&ObjectKey, &Value)> = store
-            .list(rt, namespace)
+        let computed = rt.computed.map(|compute| compute(&store, namespace));
+        let all: Box<dyn Iterator<Item = (&ObjectKey, &Value)>> = match &computed {
+            Some(objects) => Box::new(objects.iter().map(|(k, v)| (k, v))),
+            None => Box::new(store.list(rt, namespace)),
+        };
+        let matching: Vec<(&ObjectKey, &Value)> = all
             .filter(|(k, _)| after.as_ref().is_none_or(|a| *k > a))
             .filter(|(_, v)| opts.labels.matches(v) && opts.fields.matches(v))
             .collect();

@@ -1,6 +1,5 @@
-//! PATCH: JSON merge patch (RFC 7386), strategic merge patch (for the
-//! simulator's resources, whose lists have no merge keys yet, the same as a
-//! merge patch) and JSON patch (RFC 6902). The patch is applied to the
+//! PATCH: JSON merge patch (RFC 7386), strategic merge patch (see
+//! [`super::strategic`]) and JSON patch (RFC 6902). The patch is applied to the
 //! current object and the result written as an update; a concurrent write
 //! in between is retried, unless the patch itself names a resourceVersion
 //! (a precondition, which then fails with 409 Conflict like Kubernetes).
@@ -177,6 +176,21 @@ pub fn json_patch(doc: &mut Value, ops: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// Applies a patch of `kind` to `doc`; a JSON patch that fails answers 422.
+pub(crate) fn apply_patch(kind: PatchKind, doc: &mut Value, patch: &Value) -> Result<(), ApiError> {
+    match kind {
+        PatchKind::Merge => merge(doc, patch),
+        PatchKind::StrategicMerge => super::strategic::apply(doc, patch),
+        PatchKind::Json => json_patch(doc, patch).map_err(|m| ApiError {
+            code: 422,
+            reason: "Invalid",
+            message: m,
+            details: None,
+        })?,
+    }
+    Ok(())
+}
+
 impl Cluster {
     /// PATCH an object (or its status).
     #[allow(clippy::too_many_arguments)]
@@ -198,15 +212,7 @@ impl Cluster {
         };
         for _ in 0..5 {
             let mut doc = self.get(rt, namespace, name)?;
-            match kind {
-                PatchKind::Merge | PatchKind::StrategicMerge => merge(&mut doc, &patch),
-                PatchKind::Json => json_patch(&mut doc, &patch).map_err(|m| ApiError {
-                    code: 422,
-                    reason: "Invalid",
-                    message: m,
-                    details: None,
-                })?,
-            }
+            apply_patch(kind, &mut doc, &patch)?;
             let bytes = serde_json::to_vec(&doc).map_err(|e| ApiError::internal(e.to_string()))?;
             match self.update(rt, namespace, name, &bytes, status_only, dry_run) {
                 Err(e) if e.code == 409 && !precondition => continue,

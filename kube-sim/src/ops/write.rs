@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use super::{meta, meta_mut, now, Cluster};
+use crate::quota;
 use crate::resources::{self, DeleteBehavior, ResourceType};
 use crate::status::{ApiError, Cause};
 use crate::store::{ObjectKey, Store};
@@ -148,6 +149,13 @@ impl Cluster {
             }
         }
         (rt.prepare_create)(&mut obj);
+        let causes = (rt.validate)(&obj);
+        if !causes.is_empty() {
+            return Err(ApiError::invalid(rt, &name, causes));
+        }
+        if rt.namespaced {
+            quota::admit(&store, rt, &key.namespace, &name, &obj, None)?;
+        }
         if dry_run {
             return Ok(obj);
         }
@@ -222,9 +230,13 @@ impl Cluster {
                 }
             }
             (rt.prepare_update)(&old, &mut new);
-            let causes = validation::metadata_causes(&new, rt.name_rule);
+            let mut causes = validation::metadata_causes(&new, rt.name_rule);
+            causes.extend((rt.validate)(&new));
             if !causes.is_empty() {
                 return Err(ApiError::invalid(rt, name, causes));
+            }
+            if rt.namespaced {
+                quota::admit(&store, rt, &key.namespace, name, &new, Some(&old))?;
             }
         }
         if let Some(m) = meta_mut(&mut new) {

@@ -1,0 +1,708 @@
+//! Conformance of pods, workloads, scheduling, quota admission and garbage
+//! collection, through kube-rs. Every check runs against the in-process
+//! simulator and, when `KUBECONFIG` is set, unchanged against that real
+//! cluster (which needs room for a few small pods).
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{api_error, eventually, targets, unique, Target};
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Pod, ResourceQuota, Service};
+use kube::api::{
+    Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams, WatchEvent,
+    WatchParams,
+};
+use kube::ResourceExt;
+use serde_json::{json, Value};
+
+fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
+    serde_json::from_value(v).unwrap_or_else(|e| panic!("test object: {e}"))
+}
+
+/// A fresh namespace on `t`, removed again by [`Scratch::drop`]-less cleanup at the end of each test.
+async fn scratch(t: &Target, prefix: &str) -> String {
+    let ns = unique(prefix);
+    let api: Api<Namespace> = Api::all(t.client.clone());
+    api.create(
+        &PostParams::default(),
+        &from(json!({"metadata": {"name": ns}})),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}: create namespace: {e}", t.name));
+    ns
+}
+
+async fn drop_namespace(t: &Target, ns: &str) {
+    let api: Api<Namespace> = Api::all(t.client.clone());
+    let _ = api.delete(ns, &DeleteParams::default()).await;
+}
+
+fn pod(name: &str, cpu: Option<&str>) -> Pod {
+    let resources = match cpu {
+        Some(c) => {
+            json!({"requests": {"cpu": c, "memory": "16Mi"}, "limits": {"cpu": c, "memory": "16Mi"}})
+        }
+        None => json!({}),
+    };
+    from(json!({
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {
+            "terminationGracePeriodSeconds": 0,
+            "containers": [{"name": "main", "image": "registry.k8s.io/pause:3.10", "resources": resources}],
+        },
+    }))
+}
+
+fn deployment(name: &str, replicas: i32, image: &str) -> Deployment {
+    from(json!({
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "terminationGracePeriodSeconds": 0,
+                    "containers": [
+                        {"name": "main", "image": image, "env": [{"name": "A", "value": "1"}],
+                         "resources": {"requests": {"cpu": "10m", "memory": "8Mi"}}},
+                        {"name": "side", "image": "registry.k8s.io/pause:3.10",
+                         "resources": {"requests": {"cpu": "10m", "memory": "8Mi"}}}
+                    ],
+                },
+            },
+        },
+    }))
+}
+
+fn phase(p: &Pod) -> String {
+    p.status
+        .as_ref()
+        .and_then(|s| s.phase.clone())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn pods_are_scheduled_run_and_log() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-pod").await;
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        let created = pods
+            .create(&PostParams::default(), &pod("web", Some("50m")))
+            .await
+            .unwrap_or_else(|e| panic!("{}: create pod: {e}", t.name));
+        assert_eq!(
+            phase(&created),
+            "Pending",
+            "{}: a new pod is Pending",
+            t.name
+        );
+        let spec = created.spec.clone().unwrap_or_default();
+        assert_eq!(spec.restart_policy.as_deref(), Some("Always"), "{}", t.name);
+        assert_eq!(
+            spec.scheduler_name.as_deref(),
+            Some("default-scheduler"),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            created.status.as_ref().and_then(|s| s.qos_class.as_deref()),
+            Some("Guaranteed"),
+            "{}",
+            t.name
+        );
+        let running = eventually(t.patience, || async {
+            pods.get("web").await.is_ok_and(|p| phase(&p) == "Running")
+        })
+        .await;
+        assert!(running, "{}: the pod never ran", t.name);
+        let p = pods.get("web").await.unwrap_or_else(|e| panic!("{e}"));
+        let node = p
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.clone())
+            .unwrap_or_default();
+        assert!(!node.is_empty(), "{}: a running pod has a node", t.name);
+        let status = p.status.clone().unwrap_or_default();
+        assert!(
+            status.pod_ip.is_some() && status.start_time.is_some(),
+            "{}",
+            t.name
+        );
+        let ready = status
+            .conditions
+            .unwrap_or_default()
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
+        assert!(ready, "{}: a running pod is Ready", t.name);
+        // Field selectors on phase and node.
+        let selected = pods
+            .list(
+                &ListParams::default()
+                    .fields(&format!("status.phase=Running,spec.nodeName={node}")),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(selected.items.len(), 1, "{}", t.name);
+        let none = pods
+            .list(&ListParams::default().fields("status.phase=Succeeded"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(none.items.is_empty(), "{}", t.name);
+        let bad = api_error(
+            pods.list(&ListParams::default().fields("spec.image=x"))
+                .await,
+            "bad field",
+        );
+        assert_eq!(bad.code, 400, "{}", t.name);
+        // Logs (the pause image writes nothing on a real cluster: only the call is checked there).
+        let log = pods
+            .logs(
+                "web",
+                &LogParams {
+                    tail_lines: Some(2),
+                    ..Default::default()
+                },
+            )
+            .await;
+        let log = log.unwrap_or_else(|e| panic!("{}: logs: {e}", t.name));
+        if t.simulated {
+            assert_eq!(log.lines().count(), 1, "{}: one line so far: {log}", t.name);
+            assert!(log.contains("starting main"), "{log}");
+        }
+        let missing = api_error(
+            pods.logs(
+                "web",
+                &LogParams {
+                    container: Some("nope".into()),
+                    ..Default::default()
+                },
+            )
+            .await,
+            "log of a missing container",
+        );
+        assert_eq!(missing.code, 400, "{}: {}", t.name, missing.message);
+        // Eviction removes it.
+        pods.evict("web", &Default::default())
+            .await
+            .unwrap_or_else(|e| panic!("{}: evict: {e}", t.name));
+        let gone = eventually(t.patience, || async {
+            pods.get_opt("web").await.is_ok_and(|p| p.is_none())
+        })
+        .await;
+        assert!(gone, "{}: the evicted pod stayed", t.name);
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+#[tokio::test]
+async fn a_pod_that_fits_nowhere_stays_pending_with_a_reason() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-sched").await;
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        pods.create(&PostParams::default(), &pod("huge", Some("5000")))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let explained = eventually(t.patience, || async {
+            pods.get("huge").await.is_ok_and(|p| {
+                p.status
+                    .and_then(|s| s.conditions)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|c| {
+                        c.type_ == "PodScheduled"
+                            && c.status == "False"
+                            && c.reason.as_deref() == Some("Unschedulable")
+                            && c.message
+                                .as_deref()
+                                .is_some_and(|m| m.contains("Insufficient cpu"))
+                    })
+            })
+        })
+        .await;
+        assert!(explained, "{}: no Unschedulable condition", t.name);
+        let events: Api<Event> = Api::namespaced(t.client.clone(), &ns);
+        let found = eventually(t.patience, || async {
+            events
+                .list(
+                    &ListParams::default()
+                        .fields("involvedObject.name=huge,reason=FailedScheduling"),
+                )
+                .await
+                .is_ok_and(|l| !l.items.is_empty())
+        })
+        .await;
+        assert!(found, "{}: no FailedScheduling event", t.name);
+        let p = pods.get("huge").await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(phase(&p), "Pending", "{}", t.name);
+        assert!(p.spec.and_then(|s| s.node_name).is_none(), "{}", t.name);
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+#[tokio::test]
+async fn quota_admission_refuses_pods_over_the_quota() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-qa").await;
+        let quotas: Api<ResourceQuota> = Api::namespaced(t.client.clone(), &ns);
+        quotas
+            .create(
+                &PostParams::default(),
+                &from(json!({
+                    "metadata": {"name": "compute"},
+                    "spec": {"hard": {"requests.cpu": "1", "pods": "5"}},
+                })),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        // Kubernetes' quota controller fills status in before admission counts against it.
+        let ready = eventually(t.patience, || async {
+            quotas
+                .get("compute")
+                .await
+                .is_ok_and(|q| q.status.and_then(|s| s.hard).is_some())
+        })
+        .await;
+        assert!(ready, "{}: quota status never appeared", t.name);
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        pods.create(&PostParams::default(), &pod("a", Some("600m")))
+            .await
+            .unwrap_or_else(|e| panic!("{}: first pod: {e}", t.name));
+        let over = api_error(
+            pods.create(&PostParams::default(), &pod("b", Some("600m")))
+                .await,
+            "over quota",
+        );
+        assert_eq!(over.code, 403, "{}: {}", t.name, over.message);
+        assert_eq!(
+            over.message,
+            "pods \"b\" is forbidden: exceeded quota: compute, requested: requests.cpu=600m, used: requests.cpu=600m, limited: requests.cpu=1",
+            "{}",
+            t.name
+        );
+        let unset = api_error(
+            pods.create(&PostParams::default(), &pod("c", None)).await,
+            "no requests",
+        );
+        assert_eq!(unset.code, 403, "{}", t.name);
+        assert!(
+            unset.message.starts_with(
+                "pods \"c\" is forbidden: failed quota: compute: must specify requests.cpu"
+            ),
+            "{}: {}",
+            t.name,
+            unset.message
+        );
+        assert!(
+            pods.get_opt("b").await.is_ok_and(|p| p.is_none()),
+            "{}: a refused pod was stored",
+            t.name
+        );
+        let counted = eventually(t.patience, || async {
+            quotas.get("compute").await.is_ok_and(|q| {
+                let used = q.status.and_then(|s| s.used).unwrap_or_default();
+                used.get("requests.cpu").map(|q| q.0.as_str()) == Some("600m")
+                    && used.get("pods").map(|q| q.0.as_str()) == Some("1")
+            })
+        })
+        .await;
+        assert!(counted, "{}: status.used not current", t.name);
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+async fn sets_of(api: &Api<ReplicaSet>, deployment: &str) -> Vec<ReplicaSet> {
+    api.list(&ListParams::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .items
+        .into_iter()
+        .filter(|rs| rs.owner_references().iter().any(|o| o.name == deployment))
+        .collect()
+}
+
+fn revision(rs: &ReplicaSet) -> String {
+    rs.annotations()
+        .get("deployment.kubernetes.io/revision")
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn rolled_out(api: &Api<Deployment>, name: &str, replicas: i32) -> bool {
+    api.get(name).await.is_ok_and(|d| {
+        let generation = d.metadata.generation;
+        let s = d.status.unwrap_or_default();
+        s.observed_generation == generation
+            && s.updated_replicas == Some(replicas)
+            && s.available_replicas == Some(replicas)
+            && s.replicas == Some(replicas)
+    })
+}
+
+#[tokio::test]
+async fn deployments_roll_out_within_their_surge_and_roll_back() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-deploy").await;
+        let deployments: Api<Deployment> = Api::namespaced(t.client.clone(), &ns);
+        let sets: Api<ReplicaSet> = Api::namespaced(t.client.clone(), &ns);
+        deployments
+            .create(
+                &PostParams::default(),
+                &deployment("web", 3, "registry.k8s.io/pause:3.9"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        assert!(
+            eventually(t.patience, || rolled_out(&deployments, "web", 3)).await,
+            "{}: first rollout",
+            t.name
+        );
+        let first = sets_of(&sets, "web").await;
+        assert_eq!(first.len(), 1, "{}", t.name);
+        assert_eq!(revision(&first[0]), "1", "{}", t.name);
+        let first_name = first[0].name_any();
+
+        // Watch the ReplicaSets through the update: at no point may their
+        // replicas add up to more than 3 + maxSurge (1).
+        let rv = sets
+            .list(&ListParams::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .metadata
+            .resource_version
+            .unwrap_or_default();
+        let mut stream = sets
+            .watch(&WatchParams::default().timeout(60), &rv)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .boxed();
+        let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "registry.k8s.io/pause:3.10"}]}}}});
+        deployments
+            .patch("web", &PatchParams::default(), &Patch::Strategic(&patch))
+            .await
+            .unwrap_or_else(|e| panic!("{}: strategic patch: {e}", t.name));
+        let mut specs: HashMap<String, i32> = HashMap::new();
+        specs.insert(first_name.clone(), 3);
+        let mut most = 3;
+        let watched = tokio::time::timeout(t.patience, async {
+            while let Some(ev) = stream.try_next().await.unwrap_or_else(|e| panic!("{e}")) {
+                if let WatchEvent::Added(rs) | WatchEvent::Modified(rs) = ev {
+                    specs.insert(rs.name_any(), rs.spec.replicas.unwrap_or(0));
+                    most = most.max(specs.values().sum());
+                    let old = specs.get(&first_name).copied().unwrap_or(0);
+                    if old == 0 && specs.len() == 2 && specs.values().sum::<i32>() == 3 {
+                        return;
+                    }
+                }
+            }
+        })
+        .await;
+        assert!(
+            watched.is_ok(),
+            "{}: rollout never finished: {specs:?}",
+            t.name
+        );
+        assert!(
+            most <= 4,
+            "{}: replicas reached {most}, more than 3 + maxSurge",
+            t.name
+        );
+        assert!(
+            eventually(t.patience, || rolled_out(&deployments, "web", 3)).await,
+            "{}: second rollout",
+            t.name
+        );
+        // The strategic patch merged the container by name: the side car and env stayed.
+        let d = deployments
+            .get("web")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let containers = d
+            .spec
+            .template
+            .spec
+            .map(|s| s.containers)
+            .unwrap_or_default();
+        assert_eq!(containers.len(), 2, "{}", t.name);
+        assert_eq!(
+            containers[0].image.as_deref(),
+            Some("registry.k8s.io/pause:3.10"),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            containers[0].env.as_ref().map(Vec::len),
+            Some(1),
+            "{}",
+            t.name
+        );
+        let second = sets_of(&sets, "web").await;
+        assert_eq!(second.len(), 2, "{}", t.name);
+        assert!(
+            second
+                .iter()
+                .any(|rs| revision(rs) == "2" && rs.name_any() != first_name),
+            "{}",
+            t.name
+        );
+
+        // Roll back as `kubectl rollout undo` does: put revision 1's template back.
+        let mut template = first[0].spec.template.clone().unwrap_or_default();
+        if let Some(labels) = template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
+            labels.remove("pod-template-hash");
+        }
+        let undo = json!({"spec": {"template": template}});
+        deployments
+            .patch("web", &PatchParams::default(), &Patch::Merge(&undo))
+            .await
+            .unwrap_or_else(|e| panic!("{}: rollback: {e}", t.name));
+        let back = eventually(t.patience, || async {
+            let sets = sets_of(&sets, "web").await;
+            sets.len() == 2
+                && sets.iter().any(|rs| {
+                    rs.name_any() == first_name
+                        && revision(rs) == "3"
+                        && rs.status.as_ref().and_then(|s| s.available_replicas) == Some(3)
+                })
+        })
+        .await;
+        assert!(
+            back,
+            "{}: rollback did not reuse revision 1's ReplicaSet as revision 3",
+            t.name
+        );
+
+        // Scale through the subresource.
+        let scale = deployments
+            .get_scale("web")
+            .await
+            .unwrap_or_else(|e| panic!("{}: get scale: {e}", t.name));
+        assert_eq!(scale.spec.and_then(|s| s.replicas), Some(3), "{}", t.name);
+        deployments
+            .patch_scale(
+                "web",
+                &PatchParams::default(),
+                &Patch::Merge(&json!({"spec": {"replicas": 1}})),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: patch scale: {e}", t.name));
+        assert!(
+            eventually(t.patience, || rolled_out(&deployments, "web", 1)).await,
+            "{}: scaled to 1",
+            t.name
+        );
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+#[tokio::test]
+async fn deleting_an_owner_collects_or_orphans_its_dependents() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-gc").await;
+        let deployments: Api<Deployment> = Api::namespaced(t.client.clone(), &ns);
+        let sets: Api<ReplicaSet> = Api::namespaced(t.client.clone(), &ns);
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        for name in ["bg", "fg", "orphan"] {
+            deployments
+                .create(
+                    &PostParams::default(),
+                    &deployment(name, 2, "registry.k8s.io/pause:3.10"),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        }
+        for name in ["bg", "fg", "orphan"] {
+            assert!(
+                eventually(t.patience, || rolled_out(&deployments, name, 2)).await,
+                "{}: {name}",
+                t.name
+            );
+        }
+        let count = |app: &'static str| {
+            let pods = pods.clone();
+            async move {
+                pods.list(&ListParams::default().labels(&format!("app={app}")))
+                    .await
+                    .map(|l| l.items.len())
+                    .unwrap_or(99)
+            }
+        };
+        // Background: the Deployment goes at once, then its ReplicaSet and pods.
+        deployments
+            .delete("bg", &DeleteParams::background())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            eventually(t.patience, || async { count("bg").await == 0 }).await,
+            "{}: background",
+            t.name
+        );
+        // Foreground: the Deployment stays, marked, until its dependents are gone.
+        let marked = deployments
+            .delete("fg", &DeleteParams::foreground())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let marked = marked
+            .left()
+            .unwrap_or_else(|| panic!("{}: foreground deletion answers the object", t.name));
+        assert!(marked.metadata.deletion_timestamp.is_some(), "{}", t.name);
+        assert!(
+            marked
+                .finalizers()
+                .iter()
+                .any(|f| f == "foregroundDeletion"),
+            "{}",
+            t.name
+        );
+        assert!(
+            eventually(t.patience, || async {
+                deployments.get_opt("fg").await.is_ok_and(|d| d.is_none())
+            })
+            .await,
+            "{}: foreground owner never went",
+            t.name
+        );
+        assert_eq!(count("fg").await, 0, "{}: foreground left pods", t.name);
+        // Orphan: the ReplicaSet and its pods stay, without the owner reference.
+        deployments
+            .delete("orphan", &DeleteParams::orphan())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            eventually(t.patience, || async {
+                deployments
+                    .get_opt("orphan")
+                    .await
+                    .is_ok_and(|d| d.is_none())
+            })
+            .await,
+            "{}: orphaning owner never went",
+            t.name
+        );
+        let left = sets
+            .list(&ListParams::default().labels("app=orphan"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(left.items.len(), 1, "{}", t.name);
+        assert!(left.items[0].owner_references().is_empty(), "{}", t.name);
+        assert_eq!(count("orphan").await, 2, "{}", t.name);
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+#[tokio::test]
+async fn invalid_workloads_are_unprocessable_with_causes() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-invalid").await;
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        let empty = api_error(
+            pods.create(
+                &PostParams::default(),
+                &from(json!({"metadata": {"name": "x"}, "spec": {"containers": []}})),
+            )
+            .await,
+            "pod without containers",
+        );
+        assert_eq!(empty.code, 422, "{}", t.name);
+        let fields: Vec<String> = empty
+            .details
+            .map(|d| d.causes.into_iter().map(|c| c.field).collect())
+            .unwrap_or_default();
+        assert!(
+            fields.iter().any(|f| f == "spec.containers"),
+            "{}: {fields:?}",
+            t.name
+        );
+        let deployments: Api<Deployment> = Api::namespaced(t.client.clone(), &ns);
+        let mut d = deployment("mismatch", 1, "registry.k8s.io/pause:3.10");
+        d.spec.selector.match_labels = Some([("app".to_string(), "other".to_string())].into());
+        let mismatch = api_error(
+            deployments.create(&PostParams::default(), &d).await,
+            "selector mismatch",
+        );
+        assert_eq!(mismatch.code, 422, "{}", t.name);
+        let fields: Vec<String> = mismatch
+            .details
+            .map(|d| d.causes.into_iter().map(|c| c.field).collect())
+            .unwrap_or_default();
+        assert!(
+            fields.iter().any(|f| f == "spec.template.metadata.labels"),
+            "{}: {fields:?}",
+            t.name
+        );
+        assert!(
+            deployments
+                .get_opt("mismatch")
+                .await
+                .is_ok_and(|d| d.is_none()),
+            "{}",
+            t.name
+        );
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+#[tokio::test]
+async fn services_keep_their_cluster_ip_and_configmaps_round_trip() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-svc").await;
+        let services: Api<Service> = Api::namespaced(t.client.clone(), &ns);
+        let svc = services
+            .create(
+                &PostParams::default(),
+                &from(json!({
+                    "metadata": {"name": "web"},
+                    "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
+                })),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let spec = svc.spec.clone().unwrap_or_default();
+        let ip = spec.cluster_ip.clone().unwrap_or_default();
+        assert!(
+            ip.parse::<std::net::IpAddr>().is_ok(),
+            "{}: cluster IP {ip:?}",
+            t.name
+        );
+        assert_eq!(spec.type_.as_deref(), Some("ClusterIP"), "{}", t.name);
+        let port = &spec.ports.unwrap_or_default()[0];
+        assert_eq!(port.protocol.as_deref(), Some("TCP"), "{}", t.name);
+        let patched = services
+            .patch(
+                "web",
+                &PatchParams::default(),
+                &Patch::Strategic(&json!({"spec": {"ports": [{"port": 443, "name": "https"}]}})),
+            )
+            .await;
+        // Two unnamed-and-named ports are invalid on a real cluster; what matters is that the IP never changes.
+        if let Ok(p) = patched {
+            assert_eq!(
+                p.spec.and_then(|s| s.cluster_ip),
+                Some(ip.clone()),
+                "{}",
+                t.name
+            );
+        }
+        let maps: Api<ConfigMap> = Api::namespaced(t.client.clone(), &ns);
+        maps.create(
+            &PostParams::default(),
+            &from(json!({"metadata": {"name": "cfg"}, "data": {"a": "1"}})),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let merged = maps
+            .patch(
+                "cfg",
+                &PatchParams::default(),
+                &Patch::Merge(&json!({"data": {"b": "2"}})),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        assert_eq!(merged.data.unwrap_or_default().len(), 2, "{}", t.name);
+        drop_namespace(&t, &ns).await;
+    }
+}
