@@ -2,12 +2,14 @@
 //! month, month, day of week) of `*`, numbers, ranges, lists and steps, or
 //! the macros `@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`.
 
-use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
 
 /// A parsed schedule: for each field, the set of matching values as a bit mask.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule {
     fields: [u64; 5],
+    /// Both day fields are restricted: a day matches when either does (as cron has it).
+    either_day: bool,
 }
 
 const RANGES: [(u32, u32); 5] = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 6)];
@@ -76,26 +78,46 @@ impl Schedule {
         for (i, p) in parts.iter().enumerate() {
             fields[i] = field(p, i)?;
         }
-        Ok(Schedule { fields })
+        let restricted = |p: &str| !p.starts_with('*') && !p.starts_with('?');
+        Ok(Schedule {
+            fields,
+            either_day: restricted(parts[2]) && restricted(parts[4]),
+        })
     }
 
-    fn matches(&self, t: DateTime<Utc>) -> bool {
-        let has = |i: usize, v: u32| self.fields[i] & (1 << v) != 0;
-        has(0, t.minute())
-            && has(1, t.hour())
-            && has(2, t.day())
-            && has(3, t.month())
-            && has(4, t.weekday().num_days_from_sunday())
+    fn day_matches(&self, t: DateTime<Utc>) -> bool {
+        let dom = self.fields[2] & (1 << t.day()) != 0;
+        let dow = self.fields[4] & (1 << t.weekday().num_days_from_sunday()) != 0;
+        if self.either_day {
+            dom || dow
+        } else {
+            dom && dow
+        }
     }
 
     /// The first matching minute strictly after `after`, within four years.
+    /// Skips whole months, days and hours that cannot match.
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let has = |i: usize, v: u32| self.fields[i] & (1 << v) != 0;
+        let limit = after + Duration::days(4 * 366);
         let mut t = after.with_second(0)?.with_nanosecond(0)? + Duration::minutes(1);
-        for _ in 0..(4 * 366 * 24 * 60) {
-            if self.matches(t) {
+        while t <= limit {
+            if !has(3, t.month()) {
+                let (y, m) = if t.month() == 12 {
+                    (t.year() + 1, 1)
+                } else {
+                    (t.year(), t.month() + 1)
+                };
+                t = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single()?;
+            } else if !self.day_matches(t) {
+                t = (t + Duration::days(1)).with_hour(0)?.with_minute(0)?;
+            } else if !has(1, t.hour()) {
+                t = (t + Duration::hours(1)).with_minute(0)?;
+            } else if !has(0, t.minute()) {
+                t += Duration::minutes(1);
+            } else {
                 return Some(t);
             }
-            t += Duration::minutes(1);
         }
         None
     }
@@ -104,7 +126,6 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     #[test]
     fn parses_and_finds_next_times() {
@@ -131,5 +152,21 @@ mod tests {
             .unwrap_err()
             .contains("minute"));
         assert!(Schedule::parse("*/0 * * * *").is_err());
+        let yearly = Schedule::parse("@yearly").unwrap();
+        assert_eq!(
+            yearly.next_after(friday),
+            Some(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap())
+        );
+        // Day of month or day of week: the 1st, or any Monday.
+        let either = Schedule::parse("0 0 1 * 1").unwrap();
+        assert_eq!(
+            either.next_after(friday),
+            Some(Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap())
+        );
+        // February 30th never comes.
+        assert_eq!(
+            Schedule::parse("0 0 30 2 *").unwrap().next_after(friday),
+            None
+        );
     }
 }

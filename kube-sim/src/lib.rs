@@ -31,7 +31,9 @@
 pub mod api;
 pub mod controllers;
 pub mod cron;
+pub mod faults;
 pub mod hooks;
+pub mod limits;
 pub mod metrics;
 pub mod ops;
 pub mod pods;
@@ -43,6 +45,7 @@ pub mod selectors;
 pub mod status;
 pub mod storage;
 pub mod store;
+pub mod tls;
 pub mod validation;
 pub mod workloads;
 
@@ -93,6 +96,21 @@ impl Simulator {
         Simulator { cluster }
     }
 
+    /// The fault rules of this cluster, for tests to add and clear.
+    pub fn faults(&self) -> &faults::Faults {
+        &self.cluster.faults
+    }
+
+    /// Every object and the resourceVersion counter, as JSON.
+    pub fn snapshot(&self) -> serde_json::Value {
+        self.cluster.lock().snapshot()
+    }
+
+    /// Replaces the whole state with a [`Simulator::snapshot`]; returns the object count.
+    pub fn restore(&self, snapshot: &serde_json::Value) -> Result<usize, String> {
+        self.cluster.lock().restore(snapshot)
+    }
+
     /// Moves the cluster's clock forward (CronJob schedules, run times).
     pub fn advance_clock(&self, by: std::time::Duration) {
         self.cluster.lock().advance_clock(by);
@@ -137,17 +155,35 @@ pub async fn spawn(
 /// with a cluster, user and context named [`KUBECONFIG_NAME`] and the
 /// `default` namespace.
 pub fn kubeconfig_yaml(server: &str) -> String {
+    kubeconfig_yaml_with(server, None, None)
+}
+
+/// [`kubeconfig_yaml`] for a TLS server with this CA (PEM) and a bearer token.
+pub fn kubeconfig_yaml_with(server: &str, ca_pem: Option<&str>, token: Option<&str>) -> String {
+    use base64::Engine;
     let n = KUBECONFIG_NAME;
+    let ca = ca_pem
+        .map(|pem| {
+            format!(
+                "\n    certificate-authority-data: {}",
+                base64::engine::general_purpose::STANDARD.encode(pem)
+            )
+        })
+        .unwrap_or_default();
+    let user = match token {
+        Some(t) => format!("\n    token: {t}"),
+        None => " {}".to_string(),
+    };
     format!(
         "apiVersion: v1\n\
          kind: Config\n\
          clusters:\n\
          - name: {n}\n\
         \x20 cluster:\n\
-        \x20   server: {server}\n\
+        \x20   server: {server}{ca}\n\
          users:\n\
          - name: {n}\n\
-        \x20 user: {{}}\n\
+        \x20 user:{user}\n\
          contexts:\n\
          - name: {n}\n\
         \x20 context:\n\

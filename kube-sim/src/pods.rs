@@ -181,6 +181,15 @@ pub fn prepare_create(pod: &mut Value) {
             json!({ "phase": "Pending", "qosClass": qos }),
         );
     }
+    if pod
+        .pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty())
+    {
+        // Created bound (DaemonSets, static placement): already scheduled.
+        let now = crate::ops::now();
+        crate::ops::set_condition(pod, "PodScheduled", "True", "", "", &now);
+    }
 }
 
 /// An updated pod keeps its binding: `spec.nodeName` changes only through `binding`.

@@ -20,6 +20,11 @@ pub const NODE_MEMORY: &str = "32Gi";
 /// Pod capacity of each simulated node.
 pub const NODE_PODS: &str = "110";
 
+/// The default StorageClass every simulated cluster has.
+pub const DEFAULT_STORAGE_CLASS: &str = "standard";
+/// What the default StorageClass may provision in all.
+pub const DEFAULT_STORAGE_CAPACITY: &str = "500Gi";
+
 /// Name of the `i`-th simulated node (1-based).
 pub fn node_name(i: usize) -> String {
     format!("sim-node-{i}")
@@ -114,5 +119,31 @@ pub fn seed(cluster: &Cluster, nodes: usize) -> Result<(), ApiError> {
     for i in 1..=nodes {
         cluster.seed(node_type, None, node(i))?;
     }
+    let class = |group: &str, plural: &str| {
+        resources::lookup(group, "v1", plural)
+            .ok_or_else(|| ApiError::internal(format!("{plural} not served")))
+    };
+    cluster.seed(
+        class("storage.k8s.io", "storageclasses")?,
+        None,
+        json!({
+            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": DEFAULT_STORAGE_CLASS, "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+            "provisioner": "sim.berth.io/hostpath",
+            "parameters": {"sim.berth.io/capacity": DEFAULT_STORAGE_CAPACITY},
+            "reclaimPolicy": "Delete",
+            "volumeBindingMode": "Immediate",
+            "allowVolumeExpansion": true,
+        }),
+    )?;
+    cluster.seed(
+        class("networking.k8s.io", "ingressclasses")?,
+        None,
+        json!({
+            "apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+            "metadata": {"name": "nginx", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
+            "spec": {"controller": "k8s.io/ingress-nginx"},
+        }),
+    )?;
     Ok(())
 }

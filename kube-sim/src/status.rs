@@ -222,6 +222,35 @@ impl ApiError {
         }
     }
 
+    /// An error a test injected: 429, 500, 503 or any other code, shaped as
+    /// the API server answers it.
+    pub fn injected(code: u16) -> Self {
+        let (reason, message) = match code {
+            429 => (
+                "TooManyRequests",
+                "the server has received too many requests and has asked us to try again later",
+            ),
+            500 => ("InternalError", "Internal error occurred: injected fault"),
+            503 => (
+                "ServiceUnavailable",
+                "the server is currently unable to handle the request",
+            ),
+            504 => (
+                "Timeout",
+                "the server was unable to return a response in the time allotted",
+            ),
+            401 => ("Unauthorized", "Unauthorized"),
+            403 => ("Forbidden", "forbidden: injected fault"),
+            _ => ("InternalError", "injected fault"),
+        };
+        ApiError {
+            code,
+            reason,
+            message: message.to_string(),
+            details: (code == 429).then(|| json!({ "retryAfterSeconds": 1 })),
+        }
+    }
+
     /// 500 InternalError.
     pub fn internal(message: impl Into<String>) -> Self {
         let message = message.into();
@@ -261,7 +290,14 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        crate::api::json_response(code, &self.to_json())
+        let mut res = crate::api::json_response(code, &self.to_json());
+        if code == StatusCode::TOO_MANY_REQUESTS {
+            res.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("1"),
+            );
+        }
+        res
     }
 }
 

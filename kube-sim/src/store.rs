@@ -213,6 +213,69 @@ impl Store {
         )
     }
 
+    /// Every object with the resourceVersion counter, as JSON (for `--snapshot`).
+    pub fn snapshot(&self) -> Value {
+        let mut objects = Vec::new();
+        let mut keys: Vec<&TypeKey> = self.objects.keys().collect();
+        keys.sort();
+        for key in keys {
+            for obj in self.objects[key].values() {
+                objects.push(json!({ "group": key.0, "resource": key.1, "object": obj }));
+            }
+        }
+        json!({ "resourceVersion": self.last_rv, "objects": objects })
+    }
+
+    /// Replaces every object with those of a [`Store::snapshot`]. The change
+    /// log starts empty, so watches from before answer 410 Gone.
+    pub fn restore(&mut self, snapshot: &Value) -> Result<usize, String> {
+        let items = snapshot
+            .get("objects")
+            .and_then(Value::as_array)
+            .ok_or("a snapshot has an \"objects\" list")?;
+        let mut objects: HashMap<TypeKey, BTreeMap<ObjectKey, Value>> = HashMap::new();
+        for item in items {
+            let s = |f: &str| item.get(f).and_then(Value::as_str).unwrap_or_default();
+            let rt = crate::resources::RESOURCES
+                .iter()
+                .find(|r| {
+                    r.group == s("group") && r.plural == s("resource") && r.computed.is_none()
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "the snapshot holds {}.{}, which is not served",
+                        s("resource"),
+                        s("group")
+                    )
+                })?;
+            let obj = item
+                .get("object")
+                .cloned()
+                .ok_or("a snapshot item has an \"object\"")?;
+            let ns = obj
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .filter(|_| rt.namespaced);
+            let name = obj
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .ok_or("a snapshot object has a name")?;
+            objects
+                .entry(type_key(rt))
+                .or_default()
+                .insert(ObjectKey::new(ns, name), obj);
+        }
+        let rv = snapshot
+            .get("resourceVersion")
+            .and_then(Value::as_u64)
+            .ok_or("a snapshot has a resourceVersion")?;
+        let count = objects.values().map(BTreeMap::len).sum();
+        self.objects = objects;
+        self.last_rv = rv.max(self.last_rv);
+        self.log.clear();
+        Ok(count)
+    }
+
     /// A receiver of every change from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.events.subscribe()

@@ -9,8 +9,12 @@ use std::collections::HashMap;
 
 use common::{api_error, eventually, targets, unique, Target};
 use futures::{StreamExt, TryStreamExt};
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Pod, ResourceQuota, Service};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Event, LimitRange, Namespace, Node, PersistentVolumeClaim, Pod, ResourceQuota,
+    Service,
+};
 use kube::api::{
     Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams, WatchEvent,
     WatchParams,
@@ -703,6 +707,297 @@ async fn services_keep_their_cluster_ip_and_configmaps_round_trip() {
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", t.name));
         assert_eq!(merged.data.unwrap_or_default().len(), 2, "{}", t.name);
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+fn small_template(app: &str) -> Value {
+    json!({
+        "metadata": {"labels": {"app": app}},
+        "spec": {
+            "terminationGracePeriodSeconds": 0,
+            "containers": [{"name": "main", "image": "registry.k8s.io/pause:3.10",
+                "resources": {"requests": {"cpu": "10m", "memory": "8Mi"}}}],
+        },
+    })
+}
+
+#[tokio::test]
+async fn statefulsets_create_ordered_pods_with_their_claims() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-sts").await;
+        let sets: Api<StatefulSet> = Api::namespaced(t.client.clone(), &ns);
+        sets.create(&PostParams::default(), &from(json!({
+            "metadata": {"name": "db"},
+            "spec": {
+                "serviceName": "db", "replicas": 3,
+                "selector": {"matchLabels": {"app": "db"}},
+                "template": small_template("db"),
+                "volumeClaimTemplates": [{"metadata": {"name": "data"},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}],
+            },
+        }))).await.unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let ready = eventually(t.patience, || async {
+            sets.get("db")
+                .await
+                .is_ok_and(|s| s.status.and_then(|s| s.ready_replicas) == Some(3))
+        })
+        .await;
+        assert!(ready, "{}: the StatefulSet never had 3 ready pods", t.name);
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        let mut listed: Vec<(String, String)> = pods
+            .list(&ListParams::default().labels("app=db"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .items
+            .iter()
+            .map(|p| {
+                (
+                    p.name_any(),
+                    p.metadata
+                        .creation_timestamp
+                        .as_ref()
+                        .map(|c| c.0.to_string())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        listed.sort();
+        let names: Vec<&str> = listed.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["db-0", "db-1", "db-2"], "{}", t.name);
+        // Ordered: each pod was created no earlier than the one before it.
+        assert!(
+            listed.windows(2).all(|w| w[0].1 <= w[1].1),
+            "{}: {listed:?}",
+            t.name
+        );
+        let claims: Api<PersistentVolumeClaim> = Api::namespaced(t.client.clone(), &ns);
+        for i in 0..3 {
+            let claim = claims.get(&format!("data-db-{i}")).await;
+            assert!(claim.is_ok(), "{}: no claim for db-{i}", t.name);
+        }
+        // Scale down removes the highest ordinal; the claims stay.
+        sets.patch_scale(
+            "db",
+            &PatchParams::default(),
+            &Patch::Merge(&json!({"spec": {"replicas": 2}})),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let shrunk = eventually(t.patience, || async {
+            pods.get_opt("db-2").await.is_ok_and(|p| p.is_none())
+        })
+        .await;
+        assert!(shrunk, "{}: db-2 stayed", t.name);
+        assert!(
+            pods.get_opt("db-1").await.is_ok_and(|p| p.is_some()),
+            "{}",
+            t.name
+        );
+        assert!(
+            claims.get_opt("data-db-2").await.is_ok_and(|c| c.is_some()),
+            "{}: the claim went with the pod",
+            t.name
+        );
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+#[tokio::test]
+async fn daemonsets_run_one_pod_per_node() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-ds").await;
+        let nodes: Api<Node> = Api::all(t.client.clone());
+        let schedulable = nodes
+            .list(&ListParams::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .items
+            .iter()
+            .filter(|n| {
+                n.spec
+                    .as_ref()
+                    .and_then(|s| s.taints.as_ref())
+                    .is_none_or(|t| t.is_empty())
+            })
+            .count();
+        let sets: Api<DaemonSet> = Api::namespaced(t.client.clone(), &ns);
+        sets.create(&PostParams::default(), &from(json!({
+            "metadata": {"name": "agent"},
+            "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": small_template("agent")},
+        }))).await.unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let placed = eventually(t.patience, || async {
+            sets.get("agent").await.is_ok_and(|d| {
+                d.status.is_some_and(|s| {
+                    s.number_ready as usize >= schedulable
+                        && s.desired_number_scheduled as usize >= schedulable
+                })
+            })
+        })
+        .await;
+        assert!(placed, "{}: not one ready pod per node", t.name);
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        let list = pods
+            .list(&ListParams::default().labels("app=agent"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut on: Vec<String> = list
+            .items
+            .iter()
+            .filter_map(|p| p.spec.as_ref().and_then(|s| s.node_name.clone()))
+            .collect();
+        let count = on.len();
+        on.sort();
+        on.dedup();
+        assert_eq!(on.len(), count, "{}: two pods on one node", t.name);
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+fn job(name: &str, exit: i32, backoff: i32) -> Job {
+    from(json!({
+        "metadata": {"name": name},
+        "spec": {
+            "backoffLimit": backoff,
+            "template": {
+                // The simulator reads the exit code from the annotation; a real cluster runs the command.
+                "metadata": {"annotations": {"sim.berth.io/exit-code": exit.to_string(), "sim.berth.io/run-seconds": "1"}},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "terminationGracePeriodSeconds": 0,
+                    "containers": [{"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", format!("exit {exit}")],
+                        "resources": {"requests": {"cpu": "10m", "memory": "8Mi"}}}],
+                },
+            },
+        },
+    }))
+}
+
+fn has_condition(j: &Job, kind: &str) -> bool {
+    j.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|cs| cs.iter().any(|c| c.type_ == kind && c.status == "True"))
+}
+
+#[tokio::test]
+async fn jobs_complete_or_fail_after_their_backoff_limit() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-job").await;
+        let jobs: Api<Job> = Api::namespaced(t.client.clone(), &ns);
+        jobs.create(&PostParams::default(), &job("ok", 0, 0))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        jobs.create(&PostParams::default(), &job("bad", 1, 1))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let done = eventually(t.patience, || async {
+            jobs.get("ok")
+                .await
+                .is_ok_and(|j| has_condition(&j, "Complete"))
+        })
+        .await;
+        assert!(done, "{}: the job never completed", t.name);
+        let ok = jobs.get("ok").await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            ok.status.as_ref().and_then(|s| s.succeeded),
+            Some(1),
+            "{}",
+            t.name
+        );
+        let failed = eventually(t.patience, || async {
+            jobs.get("bad")
+                .await
+                .is_ok_and(|j| has_condition(&j, "Failed"))
+        })
+        .await;
+        assert!(failed, "{}: the failing job never failed", t.name);
+        let bad = jobs.get("bad").await.unwrap_or_else(|e| panic!("{e}"));
+        // backoffLimit 1: the first pod and one retry.
+        assert_eq!(
+            bad.status.as_ref().and_then(|s| s.failed),
+            Some(2),
+            "{}",
+            t.name
+        );
+        let reason = bad
+            .status
+            .and_then(|s| s.conditions)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|c| c.type_ == "Failed")
+            .and_then(|c| c.reason);
+        assert_eq!(
+            reason.as_deref(),
+            Some("BackoffLimitExceeded"),
+            "{}",
+            t.name
+        );
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+#[tokio::test]
+async fn limit_ranges_default_and_bound_containers() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-limits").await;
+        let ranges: Api<LimitRange> = Api::namespaced(t.client.clone(), &ns);
+        ranges
+            .create(
+                &PostParams::default(),
+                &from(json!({
+                    "metadata": {"name": "defaults"},
+                    "spec": {"limits": [{"type": "Container",
+                        "default": {"cpu": "200m", "memory": "64Mi"},
+                        "defaultRequest": {"cpu": "100m", "memory": "32Mi"},
+                        "max": {"cpu": "1"}}]},
+                })),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        let created = pods
+            .create(&PostParams::default(), &pod("plain", None))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let res = created
+            .spec
+            .and_then(|s| s.containers.into_iter().next())
+            .and_then(|c| c.resources)
+            .unwrap_or_default();
+        let get =
+            |m: &Option<
+                std::collections::BTreeMap<
+                    String,
+                    k8s_openapi::apimachinery::pkg::api::resource::Quantity,
+                >,
+            >,
+             k: &str| { m.as_ref().and_then(|m| m.get(k)).map(|q| q.0.clone()) };
+        assert_eq!(
+            get(&res.requests, "cpu").as_deref(),
+            Some("100m"),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            get(&res.limits, "memory").as_deref(),
+            Some("64Mi"),
+            "{}",
+            t.name
+        );
+        let big = api_error(
+            pods.create(&PostParams::default(), &pod("big", Some("2")))
+                .await,
+            "over the max",
+        );
+        assert_eq!(big.code, 403, "{}", t.name);
+        assert!(
+            big.message
+                .contains("maximum cpu usage per Container is 1, but limit is 2"),
+            "{}: {}",
+            t.name,
+            big.message
+        );
         drop_namespace(&t, &ns).await;
     }
 }

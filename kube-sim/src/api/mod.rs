@@ -3,6 +3,7 @@
 //! ([`discovery`]) or resource verbs ([`handlers`]), answering JSON as the
 //! API server does and `kind: Status` bodies for every error.
 
+mod control;
 pub mod discovery;
 pub mod handlers;
 pub mod paths;
@@ -47,8 +48,58 @@ fn wants_aggregated(headers: &HeaderMap) -> bool {
         .any(|v| v.contains("as=APIGroupDiscoveryList") && v.contains("g=apidiscovery.k8s.io;v=v2"))
 }
 
+fn is_watch(uri: &Uri) -> bool {
+    uri.query()
+        .is_some_and(|q| q.split('&').any(|kv| kv == "watch=true" || kv == "watch=1"))
+}
+
+/// Serves a request, with whatever faults are injected for it.
 async fn dispatch(
     State(cluster): State<Arc<Cluster>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if uri.path().starts_with("/__sim/") {
+        return control::handle(&cluster, &method, uri.path(), &body);
+    }
+    let watch = is_watch(&uri);
+    let plan = cluster.faults.plan(method.as_str(), uri.path(), watch);
+    if !plan.latency.is_zero() {
+        tokio::time::sleep(plan.latency).await;
+    }
+    if let Some(code) = plan.error {
+        return ApiError::injected(code).into_response();
+    }
+    if plan.gone {
+        let rv = cluster.lock().resource_version();
+        return (
+            [(header::CONTENT_TYPE, "application/json")],
+            crate::ops::gone_event(rv),
+        )
+            .into_response();
+    }
+    let response = serve(cluster, method, uri, headers, body).await;
+    if plan.drop {
+        let (parts, _) = response.into_parts();
+        let broken = futures::stream::once(async {
+            Err::<Bytes, std::io::Error>(std::io::Error::other(
+                "connection dropped (injected fault)",
+            ))
+        });
+        return Response::from_parts(parts, Body::from_stream(broken));
+    }
+    if let Some(n) = plan.close_watch_after {
+        use futures::StreamExt;
+        let (parts, body) = response.into_parts();
+        return Response::from_parts(parts, Body::from_stream(body.into_data_stream().take(n)));
+    }
+    response
+}
+
+async fn serve(
+    cluster: Arc<Cluster>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,

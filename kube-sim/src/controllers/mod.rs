@@ -1,5 +1,6 @@
 //! The simulated control plane: a scheduler, a kubelet per node, the
-//! ReplicaSet and Deployment controllers and the garbage collector. Like
+//! Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
+//! HorizontalPodAutoscaler and volume controllers, and the garbage collector. Like
 //! Kubernetes' controllers they are clients of the API: each pass reads
 //! the store briefly under its lock, then writes through the same
 //! [`Cluster`] operations that HTTP requests use, so validation, quota
@@ -9,11 +10,16 @@
 //! short tick (for time-driven work: containers starting and finishing).
 //! It stops when the simulator is dropped.
 
+mod daemonset;
 mod deployment;
 mod gc;
+mod hpa;
+mod job;
 mod kubelet;
 mod replicaset;
 mod scheduler;
+mod statefulset;
+mod volumes;
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -121,8 +127,14 @@ pub(crate) fn reconcile(cluster: &Arc<Cluster>, wake: Wake, state: &mut State) {
     if wake.deletions {
         gc::collect(cluster);
     }
+    job::sync_cronjobs(cluster);
+    job::sync_jobs(cluster, state);
+    hpa::sync(cluster);
     deployment::sync(cluster);
     replicaset::sync(cluster, state);
+    statefulset::sync(cluster, state);
+    daemonset::sync(cluster, state);
+    volumes::sync(cluster, state);
     scheduler::schedule(cluster);
     kubelet::sync(cluster);
 }

@@ -36,7 +36,7 @@ fn allocatable(node: &Value, r: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn tolerates(pod: &Value, taint: &Value) -> bool {
+pub(crate) fn tolerates(pod: &Value, taint: &Value) -> bool {
     let effect = taint
         .get("effect")
         .and_then(Value::as_str)

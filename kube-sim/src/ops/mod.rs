@@ -15,6 +15,11 @@ mod watch;
 mod write;
 
 pub use patch::PatchKind;
+
+/// The single watch event a watch answers when its resourceVersion is too old (410 Expired).
+pub fn gone_event(resource_version: u64) -> bytes::Bytes {
+    watch::gone(resource_version)
+}
 pub use watch::WatchOptions;
 
 use std::sync::{Mutex, MutexGuard};
@@ -123,6 +128,8 @@ pub(crate) fn set_condition(
 #[derive(Debug, Default)]
 pub struct Cluster {
     store: Mutex<Store>,
+    /// Faults tests have asked for.
+    pub faults: crate::faults::Faults,
 }
 
 impl Cluster {

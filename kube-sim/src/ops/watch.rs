@@ -39,7 +39,7 @@ fn line(event: &str, object: &Value) -> Bytes {
     Bytes::from(text)
 }
 
-fn gone(resource_version: u64) -> Bytes {
+pub(crate) fn gone(resource_version: u64) -> Bytes {
     let status = ApiError {
         code: 410,
         reason: "Expired",

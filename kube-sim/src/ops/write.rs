@@ -149,6 +149,11 @@ impl Cluster {
             }
         }
         (rt.prepare_create)(&mut obj);
+        if rt.group.is_empty() && rt.plural == "pods" {
+            crate::limits::admit_pod(&store, rt, &key.namespace, &name, &mut obj)?;
+            let qos = crate::pods::qos_class(&obj);
+            obj["status"]["qosClass"] = json!(qos);
+        }
         let causes = (rt.validate)(&obj);
         if !causes.is_empty() {
             return Err(ApiError::invalid(rt, &name, causes));
