@@ -46,6 +46,12 @@ pub enum ErrorCode {
     WrongCode,
     /// A role is still granted; the message lists to whom.
     RoleInUse,
+    /// Nothing answered at a cluster's address; the message says why.
+    ClusterUnreachable,
+    /// A cluster's TLS certificate is not trusted (or ours was refused).
+    ClusterCertificate,
+    /// A cluster refused the credentials given.
+    ClusterCredentials,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

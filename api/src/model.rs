@@ -106,16 +106,77 @@ pub struct VdcInput {
     pub description: String,
 }
 
-/// A registered cluster as the Clusters page shows it, probed live.
+/// A registered cluster as the Clusters page shows it. Health is what the
+/// last poll found (`unknown` until the first).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct ClusterSummary {
     pub id: i64,
     pub name: String,
+    pub description: String,
     pub api_url: String,
-    pub reachable: bool,
-    pub version: Option<String>,
-    pub node_count: Option<u32>,
-    pub error: Option<String>,
+    /// `none`, `token` or `client_certificate`.
+    pub auth_kind: String,
+    /// Server certificate checks are off (asked for explicitly).
+    pub insecure: bool,
+    /// The embedded simulated cluster, managed by Berth itself.
+    pub embedded: bool,
+    /// `unknown`, `healthy`, `unreachable`, `bad_certificate`, `unauthorized`, `forbidden` or `error`.
+    pub health: String,
+    pub health_message: String,
+    pub version: String,
+    pub node_count: Option<i64>,
+    pub checked_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// How a cluster is registered from the form.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterMethod {
+    /// A kubeconfig and one of its contexts.
+    #[default]
+    Kubeconfig,
+    /// API URL and a bearer token.
+    Token,
+    /// API URL and a client certificate with its key.
+    Certificate,
+}
+
+/// What the cluster form sends. When editing, secret fields (token, client
+/// key) left blank keep the stored value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub method: ClusterMethod,
+    #[serde(default)]
+    pub kubeconfig: String,
+    #[serde(default)]
+    pub context: String,
+    #[serde(default)]
+    pub api_url: String,
+    #[serde(default)]
+    pub token: String,
+    #[serde(default)]
+    pub client_cert: String,
+    #[serde(default)]
+    pub client_key: String,
+    /// The CA of the API server's certificate (PEM); empty: the system's roots.
+    #[serde(default)]
+    pub ca_cert: String,
+    /// Skip checking the server's certificate.
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+/// The contexts of an uploaded kubeconfig.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KubeconfigContexts {
+    pub contexts: Vec<String>,
+    pub current: Option<String>,
 }
 
 /// Counts for the overview page.

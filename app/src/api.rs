@@ -5,10 +5,10 @@
 //! Authorization happens inside that service method, never here.
 
 use berth_api::{
-    AccountLock, AppError, AuditEntry, AuditQuery, ClusterSummary, CurrentUser, Domain,
-    DomainInput, Grant, GrantInput, IpRule, IpRuleInput, ListQuery, Overview, Page, PasswordPolicy,
-    Role, RoleInput, SessionInfo, TotpEnrollment, TwoFactorPolicy, TwoFactorStatus, User,
-    UserInput, Vdc, VdcInput,
+    AccountLock, AppError, AuditEntry, AuditQuery, ClusterInput, ClusterSummary, CurrentUser,
+    Domain, DomainInput, Grant, GrantInput, IpRule, IpRuleInput, KubeconfigContexts, ListQuery,
+    Overview, Page, PasswordPolicy, Role, RoleInput, SessionInfo, TotpEnrollment, TwoFactorPolicy,
+    TwoFactorStatus, User, UserInput, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -95,6 +95,44 @@ pub async fn delete_vdc(id: i64) -> Result<(), AppError> {
 pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
     let call = backend::Call::begin()?;
     call.done(call.services.list_clusters(&call.principal).await)
+}
+
+#[server(prefix = "/api", endpoint = "clusters/contexts", input = Json)]
+pub async fn read_kubeconfig_contexts(kubeconfig: String) -> Result<KubeconfigContexts, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .kubeconfig_contexts(&call.principal, &kubeconfig)
+            .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "clusters/create", input = Json)]
+pub async fn create_cluster(input: ClusterInput) -> Result<ClusterSummary, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.create_cluster(&call.principal, input).await)
+}
+
+#[server(prefix = "/api", endpoint = "clusters/update", input = Json)]
+pub async fn update_cluster(id: i64, input: ClusterInput) -> Result<ClusterSummary, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .update_cluster(&call.principal, id, input)
+            .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "clusters/delete", input = Json)]
+pub async fn delete_cluster(id: i64) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.delete_cluster(&call.principal, id).await)
+}
+
+#[server(prefix = "/api", endpoint = "clusters/check", input = Json)]
+pub async fn check_cluster(id: i64) -> Result<ClusterSummary, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.check_cluster(&call.principal, id).await)
 }
 
 #[server(prefix = "/api", endpoint = "roles/list", input = Json)]

@@ -132,7 +132,32 @@ impl Lang {
             ErrorCode::WouldLockOut => T::FieldWouldLockOut,
             ErrorCode::WrongCode => T::FieldWrongCode,
             ErrorCode::RoleInUse => T::ErrRoleInUse,
+            ErrorCode::ClusterUnreachable => T::FieldClusterUnreachable,
+            ErrorCode::ClusterCertificate => T::FieldClusterCertificate,
+            ErrorCode::ClusterCredentials => T::FieldClusterCredentials,
         })
+    }
+
+    /// What to show beside a rejected field: the translated reason, and for
+    /// connection failures the server's detail (what the API server said).
+    pub fn field_message(self, f: &berth_api::FieldError) -> String {
+        match f.code {
+            ErrorCode::ClusterUnreachable
+            | ErrorCode::ClusterCertificate
+            | ErrorCode::ClusterCredentials => {
+                format!("{}: {}", self.field_error(f.code), f.message)
+            }
+            ErrorCode::Invalid
+                if f.field == "api_url"
+                    || f.field == "kubeconfig"
+                    || f.field == "context"
+                    || f.field.ends_with("_cert")
+                    || f.field == "client_key" =>
+            {
+                format!("{}: {}", self.field_error(f.code), f.message)
+            }
+            code => self.field_error(code).to_owned(),
+        }
     }
 }
 
@@ -249,6 +274,46 @@ texts! {
     Nodes => ("Nodes", "节点"),
     Reachability => ("Reachability", "连通性"),
     Reachable => ("Reachable", "可达"),
+    NewCluster => ("Register cluster", "注册集群"),
+    EditCluster => ("Edit cluster", "编辑集群"),
+    Authentication => ("Authentication", "认证方式"),
+    Health => ("Health", "健康状态"),
+    CheckNow => ("Check now", "立即检查"),
+    EmbeddedCluster => ("Managed by Berth", "由 Berth 管理"),
+    Insecure => ("TLS not verified", "未校验 TLS"),
+    AuthToken => ("Bearer token", "令牌"),
+    AuthCertificate => ("Client certificate", "客户端证书"),
+    AuthNone => ("None", "无"),
+    HealthHealthy => ("Healthy", "健康"),
+    HealthUnknown => ("Not checked yet", "尚未检查"),
+    HealthUnreachable => ("Unreachable", "不可达"),
+    HealthBadCertificate => ("Certificate not trusted", "证书不受信任"),
+    HealthUnauthorized => ("Credentials refused", "凭据被拒绝"),
+    HealthError => ("Error", "错误"),
+    CheckedAt => ("Checked {}", "检查于 {}"),
+    ConnectBy => ("Connect with", "连接方式"),
+    ByKubeconfig => ("From a kubeconfig", "通过 kubeconfig"),
+    ByToken => ("API endpoint and token", "API 地址与令牌"),
+    ByCertificate => ("API endpoint and client certificate", "API 地址与客户端证书"),
+    Kubeconfig => ("Kubeconfig", "Kubeconfig 内容"),
+    KubeconfigHint => ("Paste the file, or choose it below. Credentials must be embedded (no exec plugins or file paths).", "粘贴文件内容或在下方选择文件。凭据须内嵌（不支持 exec 插件或文件路径）。"),
+    KubeconfigFile => ("Kubeconfig file", "Kubeconfig 文件"),
+    ReadContexts => ("Read contexts", "读取上下文"),
+    Context => ("Context", "上下文"),
+    ApiUrlHint => ("For example https://10.0.0.1:6443", "例如 https://10.0.0.1:6443"),
+    Token => ("Token", "令牌"),
+    TokenHint => ("A ServiceAccount token with cluster access.", "具有集群访问权限的 ServiceAccount 令牌。"),
+    CaCert => ("CA certificate (PEM)", "CA 证书（PEM）"),
+    CaHint => ("The CA that signed the API server's certificate. Leave empty to use the system's trusted roots.", "签发 API 服务器证书的 CA。留空则使用系统信任的根证书。"),
+    ClientCert => ("Client certificate (PEM)", "客户端证书（PEM）"),
+    ClientKey => ("Client key (PEM)", "客户端私钥（PEM）"),
+    PemHint => ("PEM text, starting with -----BEGIN", "PEM 文本，以 -----BEGIN 开头"),
+    KeepSecretHint => ("Stored encrypted. Leave empty to keep the current value.", "已加密保存。留空则保留当前值。"),
+    InsecureLabel => ("Do not verify the API server's certificate (unsafe)", "不校验 API 服务器证书（不安全）"),
+    TestedBeforeSaving => ("The connection is tested before the cluster is saved. Credentials are stored encrypted.", "保存前会测试连接。凭据加密存储。"),
+    FieldClusterUnreachable => ("Cannot reach the API server", "无法连接 API 服务器"),
+    FieldClusterCertificate => ("The server's certificate is not trusted", "服务器证书不受信任"),
+    FieldClusterCredentials => ("The cluster refused these credentials", "集群拒绝了这些凭据"),
     Unreachable => ("Unreachable", "不可达"),
     Welcome => ("Welcome, {}", "欢迎，{}"),
     OverviewIntro => ("Your platform at a glance.", "平台概况一览。"),

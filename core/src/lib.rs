@@ -15,6 +15,7 @@ pub mod cluster;
 pub mod db;
 pub mod error;
 pub mod password;
+pub mod secrets;
 pub mod services;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -41,6 +41,11 @@ fn with_database(url: &str, db: &str) -> String {
     out
 }
 
+/// A keyring with a fresh random key, for tests' services.
+pub fn keyring() -> crate::secrets::Keyring {
+    crate::secrets::Keyring::new(&crate::secrets::Keyring::generate_key("test"), &[]).unwrap()
+}
+
 pub struct TestDb {
     pub db: Db,
     pub url: String,

@@ -24,7 +24,7 @@ const FAST: PasswordParams = PasswordParams {
 };
 
 async fn services(t: &TestDb) -> Services {
-    let s = Services::new(t.db.clone(), FAST).unwrap();
+    let s = Services::new(t.db.clone(), FAST, berth_core::testing::keyring()).unwrap();
     s.ensure_builtin_roles().await.unwrap();
     s
 }

@@ -254,14 +254,14 @@ test('switches to Chinese and back to English', T, () =>
     assert.equal(await page.getByText('虚拟数据中心').count(), 0);
   }));
 
-test('the clusters page lists the embedded cluster as reachable with 3 nodes', T, () =>
+test('the clusters page lists the embedded cluster as healthy with 3 nodes', T, () =>
   withPage(async (page) => {
     await login(page);
     await goto(page, '/clusters');
     await page.getByRole('heading', { level: 1, name: 'Clusters', exact: true }).waitFor();
-    const row = page.getByRole('row').filter({ has: cell(page, 'demo') });
+    const row = page.locator('tr[data-cluster="demo"]');
     await row.waitFor();
-    await row.getByRole('cell', { name: 'Reachable', exact: true }).waitFor();
+    await row.getByRole('cell', { name: 'Healthy', exact: true }).waitFor();
     const headers = (await page.getByRole('columnheader').allInnerTexts()).map((s) => s.trim());
     const cells = (await row.getByRole('cell').allInnerTexts()).map((s) => s.trim());
     const nodes = headers.indexOf('Nodes');

@@ -41,6 +41,9 @@ pub const KEYS: &[Key] = &[
     Key { env: "BERTH_OIDC_GROUPS_CLAIM", file: "oidc_groups_claim", default: "groups", doc: "ID token claim listing the user's groups." },
     Key { env: "BERTH_OIDC_GROUP_ROLES", file: "oidc_group_roles", default: "", doc: "Roles granted for provider groups: `group=role@scope;...`, scope `platform`, `domain:NAME` or `vdc:DOMAIN/VDC`." },
     Key { env: "BERTH_LOCAL_LOGIN", file: "local_login", default: "true", doc: "Whether users may sign in with a Berth password (turn off to allow SSO only)." },
+    Key { env: "BERTH_SECRET_KEY", file: "secret_key", default: "", doc: "Key that seals cluster credentials at rest (AES-256-GCM), written `ID:BASE64` of 32 random bytes (`openssl rand -base64 32`). Empty: a key is generated once into BERTH_DATA_DIR/secret.key (fine for one process; give replicas the same key). Secret." },
+    Key { env: "BERTH_SECRET_KEYS_PREVIOUS", file: "secret_keys_previous", default: "", doc: "Comma-separated older keys, same form. To rotate: make the new key current and list the old one here; Berth reseals everything under the new key at start, after which the old one can be dropped. Secret." },
+    Key { env: "BERTH_CLUSTER_HEALTH_SECONDS", file: "cluster_health_seconds", default: "30", doc: "How often every registered cluster is probed for the health shown on the Clusters page." },
     Key { env: "BERTH_ARGON2_MEMORY_KIB", file: "argon2_memory_kib", default: "19456", doc: "argon2id memory cost for password hashes, in KiB." },
     Key { env: "BERTH_ARGON2_ITERATIONS", file: "argon2_iterations", default: "2", doc: "argon2id time cost (passes)." },
     Key { env: "BERTH_ARGON2_PARALLELISM", file: "argon2_parallelism", default: "1", doc: "argon2id lanes." },
@@ -84,6 +87,11 @@ pub struct Config {
     pub password: PasswordParams,
     pub sso: Option<crate::sso::SsoConfig>,
     pub local_login: bool,
+    /// The current sealing key, when configured (else the data directory's file).
+    pub secret_key: Option<SecretString>,
+    /// Older sealing keys, for opening values not yet resealed.
+    pub secret_keys_previous: Vec<SecretString>,
+    pub cluster_health_seconds: u64,
 }
 
 impl Config {
@@ -191,7 +199,33 @@ impl Config {
             }
         };
         let local_login = parse_bool(get, "BERTH_LOCAL_LOGIN")?;
+        let secret_key = Some(get("BERTH_SECRET_KEY")).filter(|k| !k.trim().is_empty());
+        let secret_keys_previous: Vec<String> = get("BERTH_SECRET_KEYS_PREVIOUS")
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned)
+            .collect();
+        // Checked now, so a malformed key stops startup naming its setting.
+        if let Some(k) = &secret_key {
+            berth_core::secrets::Keyring::new(k, &[])
+                .map_err(|e| err("BERTH_SECRET_KEY", e.to_string()))?;
+        }
+        for k in &secret_keys_previous {
+            berth_core::secrets::Keyring::new(k, &[])
+                .map_err(|e| err("BERTH_SECRET_KEYS_PREVIOUS", e.to_string()))?;
+        }
+        let cluster_health_seconds: u64 = parse(get, "BERTH_CLUSTER_HEALTH_SECONDS")?;
+        if cluster_health_seconds < 1 {
+            return Err(err("BERTH_CLUSTER_HEALTH_SECONDS", "must be at least 1"));
+        }
         Ok(Config {
+            secret_key: secret_key.map(SecretString::from),
+            secret_keys_previous: secret_keys_previous
+                .into_iter()
+                .map(SecretString::from)
+                .collect(),
+            cluster_health_seconds,
             sso,
             local_login,
             addr,
@@ -324,6 +358,21 @@ mod tests {
         assert_eq!(c.addr.to_string(), "127.0.0.1:9000");
         assert_eq!(c.embedded_cluster_nodes, 5);
         assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn secret_keys_are_checked_at_load() {
+        let good = berth_core::secrets::Keyring::generate_key("k1");
+        let c = load(&[
+            ("BERTH_SECRET_KEY", &good),
+            ("BERTH_SECRET_KEYS_PREVIOUS", ""),
+        ])
+        .unwrap();
+        assert!(c.secret_key.is_some());
+        let e = load(&[("BERTH_SECRET_KEY", "k1:short")]).unwrap_err();
+        assert_eq!(e.key, "BERTH_SECRET_KEY");
+        let e = load(&[("BERTH_SECRET_KEYS_PREVIOUS", &format!("{good}, nonsense"))]).unwrap_err();
+        assert_eq!(e.key, "BERTH_SECRET_KEYS_PREVIOUS");
     }
 
     #[test]

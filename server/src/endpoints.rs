@@ -83,6 +83,26 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/clusters/list",
         Needs::Permission(Permission::ClusterRead),
     ),
+    server_fn(
+        "/api/clusters/contexts",
+        Needs::Permission(Permission::ClusterCreate),
+    ),
+    server_fn(
+        "/api/clusters/create",
+        Needs::Permission(Permission::ClusterCreate),
+    ),
+    server_fn(
+        "/api/clusters/update",
+        Needs::Permission(Permission::ClusterUpdate),
+    ),
+    server_fn(
+        "/api/clusters/delete",
+        Needs::Permission(Permission::ClusterDelete),
+    ),
+    server_fn(
+        "/api/clusters/check",
+        Needs::Permission(Permission::ClusterRead),
+    ),
     server_fn("/api/roles/list", Needs::Permission(Permission::RoleRead)),
     server_fn(
         "/api/roles/create",

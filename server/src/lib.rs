@@ -50,6 +50,75 @@ pub enum StartError {
     Cluster(std::io::Error),
     #[error("single sign-on: {0}")]
     Sso(String),
+    #[error("secret key: {0}")]
+    SecretKey(String),
+}
+
+/// The keyring that seals cluster credentials: the configured key, or one
+/// generated once into the data directory.
+fn keyring(config: &Config) -> Result<berth_core::secrets::Keyring, StartError> {
+    use berth_core::secrets::Keyring;
+    let previous: Vec<String> = config
+        .secret_keys_previous
+        .iter()
+        .map(|k| k.expose_secret().to_owned())
+        .collect();
+    let current = match &config.secret_key {
+        Some(k) => k.expose_secret().to_owned(),
+        None => {
+            let path = config.data_dir.join("secret.key");
+            match std::fs::read_to_string(&path) {
+                Ok(k) => k.trim().to_owned(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+                        StartError::DataDir(config.data_dir.display().to_string(), e)
+                    })?;
+                    let key = Keyring::generate_key("local");
+                    write_private(&path, &key).map_err(|e| {
+                        StartError::SecretKey(format!("cannot write {}: {e}", path.display()))
+                    })?;
+                    if !config.uses_sqlite() {
+                        tracing::warn!(path = %path.display(), "generated a secret key for this process only; set BERTH_SECRET_KEY so every replica shares it");
+                    }
+                    key
+                }
+                Err(e) => {
+                    return Err(StartError::SecretKey(format!(
+                        "cannot read {}: {e}",
+                        path.display()
+                    )))
+                }
+            }
+        }
+    };
+    Keyring::new(&current, &previous).map_err(|e| StartError::SecretKey(e.to_string()))
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")
+}
+
+/// Probes every registered cluster every `every`, recording its health.
+pub async fn poll_cluster_health(services: Services, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match services.refresh_cluster_health().await {
+            Ok(healthy) => tracing::debug!(healthy, "cluster health polled"),
+            Err(e) => tracing::warn!(error = %e, "cluster health poll failed"),
+        }
+    }
 }
 
 /// Connects, migrates, seeds and builds the router.
@@ -61,7 +130,15 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
     let db = Db::connect(config.database_url.expose_secret()).await?;
     db.migrate().await?;
     tracing::info!(dialect = ?db.dialect(), "database ready");
-    let services = Services::new(db, config.password).map_err(StartError::Password)?;
+    let keyring = keyring(config)?;
+    let services = Services::new(db, config.password, keyring).map_err(StartError::Password)?;
+    let resealed = services.reseal_cluster_credentials().await?;
+    if resealed > 0 {
+        tracing::info!(
+            resealed,
+            "cluster credentials sealed again under the current key"
+        );
+    }
     let initial_admin = services
         .ensure_initial_admin(config.admin_password.clone())
         .await?;
@@ -89,6 +166,10 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
         )),
         None => None,
     };
+    tokio::spawn(poll_cluster_health(
+        services.clone(),
+        std::time::Duration::from_secs(config.cluster_health_seconds),
+    ));
     let router = routes::router(config, services.clone(), sso);
     Ok(Portal {
         router,

@@ -384,7 +384,7 @@ async fn language_follows_cookie_then_accept_language() {
 }
 
 #[tokio::test]
-async fn the_embedded_cluster_is_registered_and_reachable() {
+async fn the_embedded_cluster_is_registered_and_healthy() {
     let app = spawn_app_with(
         berth_core::db::Dialect::Sqlite,
         Options {
@@ -400,7 +400,9 @@ async fn the_embedded_cluster_is_registered_and_reachable() {
     assert_eq!(clusters.len(), 1);
     let demo: &Value = &clusters[0];
     assert_eq!(demo["name"], "demo");
-    assert_eq!(demo["reachable"], true, "{demo}");
+    assert_eq!(demo["health"], "healthy", "{demo}");
+    assert_eq!(demo["embedded"], true, "{demo}");
+    assert_eq!(demo["auth_kind"], "none", "{demo}");
     assert_eq!(demo["node_count"], 3);
     assert!(demo["version"].as_str().unwrap().starts_with("v1."));
 }

@@ -81,6 +81,22 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/vdcs/delete", NoRole) => (404, 404),
         ("/api/clusters/list", Operator) => (200, 200),
         ("/api/clusters/list", _) => (403, 403),
+        // Allowed, but the kubeconfig sent is no kubeconfig.
+        ("/api/clusters/contexts", Operator) => (422, 422),
+        // Allowed, but nothing answers at the address given.
+        ("/api/clusters/create", Operator) => (422, 422),
+        // Allowed, but no cluster has the id given.
+        ("/api/clusters/update" | "/api/clusters/delete" | "/api/clusters/check", Operator) => {
+            (404, 404)
+        }
+        (
+            "/api/clusters/contexts"
+            | "/api/clusters/create"
+            | "/api/clusters/update"
+            | "/api/clusters/delete"
+            | "/api/clusters/check",
+            _,
+        ) => (403, 403),
         ("/api/roles/list", Operator | DomainAdmin | VdcAdmin) => (200, 200),
         ("/api/roles/list", _) => (403, 403),
         ("/api/roles/create" | "/api/roles/update" | "/api/roles/delete", Operator) => (200, 200),
@@ -242,6 +258,12 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
     let fresh_name = format!("m-{n}");
     match path {
         "/api/me" | "/api/overview" | "/api/clusters/list" => json!({}),
+        "/api/clusters/contexts" => json!({"kubeconfig": "not: [a kubeconfig"}),
+        "/api/clusters/create" => json!({"input": {
+            "name": fresh_name, "method": "token", "api_url": "https://127.0.0.1:1", "token": "t"}}),
+        "/api/clusters/update" => json!({"id": 999_999, "input": {
+            "name": "x", "method": "token", "api_url": "https://127.0.0.1:1", "token": "t"}}),
+        "/api/clusters/delete" | "/api/clusters/check" => json!({"id": 999_999}),
         "/api/domains/list" => json!({"query": {"per_page": 200}}),
         "/api/domains/create" => json!({"input": {"name": fresh_name, "display_name": "M"}}),
         "/api/domains/update" => {

@@ -38,12 +38,15 @@ pub fn TextField(
     /// What browsers and password managers may fill in.
     #[prop(optional)]
     autocomplete: Option<&'static str>,
+    /// A multi-line text area (certificates, kubeconfigs) instead of an input.
+    #[prop(optional)]
+    multiline: bool,
 ) -> impl IntoView {
     let lang = use_lang();
     let message = move || {
         error
             .get()
-            .and_then(|e| e.field_error(field).map(|f| lang.field_error(f.code)))
+            .and_then(|e| e.field_error(field).map(|f| lang.field_message(f)))
     };
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -64,17 +67,35 @@ pub fn TextField(
     view! {
         <div class="field" class:field-invalid=move || message().is_some()>
             <label for=id>{lang.t(label)}</label>
-            <input
-                id=id
-                name=field
-                type=kind.unwrap_or("text")
-                autocomplete=autocomplete
-                bind:value=value
-                disabled=disabled
-                autofocus=autofocus
-                aria-invalid=move || message().is_some().to_string()
-                aria-describedby=described
-            />
+            {if multiline {
+                view! {
+                    <textarea
+                        id=id
+                        name=field
+                        rows="6"
+                        spellcheck="false"
+                        class="mono"
+                        bind:value=value
+                        disabled=disabled
+                        aria-invalid=move || message().is_some().to_string()
+                        aria-describedby=described.clone()
+                    ></textarea>
+                }.into_any()
+            } else {
+                view! {
+                    <input
+                        id=id
+                        name=field
+                        type=kind.unwrap_or("text")
+                        autocomplete=autocomplete
+                        bind:value=value
+                        disabled=disabled
+                        autofocus=autofocus
+                        aria-invalid=move || message().is_some().to_string()
+                        aria-describedby=described.clone()
+                    />
+                }.into_any()
+            }}
             {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{lang.t(h)}</p> })}
             {move || message().map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> })}
         </div>

@@ -92,9 +92,19 @@ pub enum Clusters {
     Table,
     Id,
     Name,
+    Description,
     ApiUrl,
+    AuthKind,
+    AccessSealed,
+    Insecure,
     Embedded,
+    Health,
+    HealthMessage,
+    Version,
+    NodeCount,
+    CheckedAt,
     CreatedAt,
+    UpdatedAt,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -36,6 +36,8 @@ pub struct Services {
     db: Db,
     passwords: Arc<Passwords>,
     caches: Arc<Caches>,
+    /// Seals cluster credentials and other secrets at rest.
+    keyring: Arc<crate::secrets::Keyring>,
 }
 
 /// Rarely changed tables every request consults.
@@ -46,11 +48,16 @@ struct Caches {
 }
 
 impl Services {
-    pub fn new(db: Db, password_params: PasswordParams) -> Result<Self, String> {
+    pub fn new(
+        db: Db,
+        password_params: PasswordParams,
+        keyring: crate::secrets::Keyring,
+    ) -> Result<Self, String> {
         Ok(Self {
             db,
             passwords: Arc::new(Passwords::new(password_params)?),
             caches: Arc::default(),
+            keyring: Arc::new(keyring),
         })
     }
 
