@@ -14,6 +14,7 @@ pub mod auth;
 pub mod cluster;
 pub mod db;
 pub mod error;
+pub mod leader;
 pub mod password;
 pub mod secrets;
 pub mod services;

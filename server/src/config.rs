@@ -44,6 +44,7 @@ pub const KEYS: &[Key] = &[
     Key { env: "BERTH_SECRET_KEY", file: "secret_key", default: "", doc: "Key that seals cluster credentials at rest (AES-256-GCM), written `ID:BASE64` of 32 random bytes (`openssl rand -base64 32`). Empty: a key is generated once into BERTH_DATA_DIR/secret.key (fine for one process; give replicas the same key). Secret." },
     Key { env: "BERTH_SECRET_KEYS_PREVIOUS", file: "secret_keys_previous", default: "", doc: "Comma-separated older keys, same form. To rotate: make the new key current and list the old one here; Berth reseals everything under the new key at start, after which the old one can be dropped. Secret." },
     Key { env: "BERTH_CLUSTER_HEALTH_SECONDS", file: "cluster_health_seconds", default: "30", doc: "How often every registered cluster is probed for the health shown on the Clusters page." },
+    Key { env: "BERTH_LEADER_LEASE_SECONDS", file: "leader_lease_seconds", default: "15", doc: "Background work (cluster health polling) runs on one Berth process at a time, the holder of a lease in the database; another process takes over within this many seconds after the holder dies." },
     Key { env: "BERTH_ARGON2_MEMORY_KIB", file: "argon2_memory_kib", default: "19456", doc: "argon2id memory cost for password hashes, in KiB." },
     Key { env: "BERTH_ARGON2_ITERATIONS", file: "argon2_iterations", default: "2", doc: "argon2id time cost (passes)." },
     Key { env: "BERTH_ARGON2_PARALLELISM", file: "argon2_parallelism", default: "1", doc: "argon2id lanes." },
@@ -92,6 +93,7 @@ pub struct Config {
     /// Older sealing keys, for opening values not yet resealed.
     pub secret_keys_previous: Vec<SecretString>,
     pub cluster_health_seconds: u64,
+    pub leader_lease_seconds: u64,
 }
 
 impl Config {
@@ -219,7 +221,12 @@ impl Config {
         if cluster_health_seconds < 1 {
             return Err(err("BERTH_CLUSTER_HEALTH_SECONDS", "must be at least 1"));
         }
+        let leader_lease_seconds: u64 = parse(get, "BERTH_LEADER_LEASE_SECONDS")?;
+        if leader_lease_seconds < 2 {
+            return Err(err("BERTH_LEADER_LEASE_SECONDS", "must be at least 2"));
+        }
         Ok(Config {
+            leader_lease_seconds,
             secret_key: secret_key.map(SecretString::from),
             secret_keys_previous: secret_keys_previous
                 .into_iter()

@@ -43,6 +43,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         needs: Needs::Nobody,
     },
     Endpoint {
+        method: "GET",
+        path: "/leaderz",
+        needs: Needs::Nobody,
+    },
+    Endpoint {
         method: "POST",
         path: "/auth/login",
         needs: Needs::Nobody,

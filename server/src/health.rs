@@ -17,3 +17,12 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         (StatusCode::SERVICE_UNAVAILABLE, "not ready")
     }
 }
+
+/// Whether this process runs the background workers: `leader` or `follower`.
+pub async fn leaderz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.leader.load(std::sync::atomic::Ordering::SeqCst) {
+        (StatusCode::OK, "leader")
+    } else {
+        (StatusCode::OK, "follower")
+    }
+}

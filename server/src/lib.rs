@@ -16,6 +16,7 @@ pub mod config;
 pub mod context;
 pub mod endpoints;
 pub mod health;
+pub mod leader;
 pub mod routes;
 pub mod sso;
 pub mod telemetry;
@@ -108,6 +109,15 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     file.write_all(b"\n")
 }
 
+/// This process in a leader lease: host name, process id and a random part.
+fn holder_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "berth".into());
+    let random: u32 = rand::random();
+    format!("{host}-{}-{random:08x}", std::process::id())
+}
+
 /// Probes every registered cluster every `every`, recording its health.
 pub async fn poll_cluster_health(services: Services, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
@@ -166,11 +176,20 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
         )),
         None => None,
     };
-    tokio::spawn(poll_cluster_health(
-        services.clone(),
-        std::time::Duration::from_secs(config.cluster_health_seconds),
-    ));
-    let router = routes::router(config, services.clone(), sso);
+    let leader = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lease = berth_core::leader::Lease::new(
+        services.db().clone(),
+        "background-workers",
+        &holder_id(),
+        std::time::Duration::from_secs(config.leader_lease_seconds),
+    );
+    let workers = {
+        let services = services.clone();
+        let every = std::time::Duration::from_secs(config.cluster_health_seconds);
+        move || vec![tokio::spawn(poll_cluster_health(services.clone(), every))]
+    };
+    tokio::spawn(leader::lead(lease, std::sync::Arc::clone(&leader), workers));
+    let router = routes::router(config, services.clone(), sso, leader);
     Ok(Portal {
         router,
         services,

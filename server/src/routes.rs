@@ -47,6 +47,8 @@ pub struct AppState {
     pub sso: Option<Arc<crate::sso::Sso>>,
     /// Whether Berth passwords may be used to sign in.
     pub local_login: bool,
+    /// Whether this process holds the background-workers lease.
+    pub leader: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -88,7 +90,12 @@ async fn bad_arguments_are_400(req: Request<Body>, next: middleware::Next) -> Re
     Response::from_parts(parts, Body::from(bytes))
 }
 
-pub fn router(config: &Config, services: Services, sso: Option<Arc<crate::sso::Sso>>) -> Router {
+pub fn router(
+    config: &Config,
+    services: Services,
+    sso: Option<Arc<crate::sso::Sso>>,
+    leader: Arc<std::sync::atomic::AtomicBool>,
+) -> Router {
     let state = AppState {
         leptos: leptos_options(config),
         services: services.clone(),
@@ -98,6 +105,7 @@ pub fn router(config: &Config, services: Services, sso: Option<Arc<crate::sso::S
         trusted_proxies: config.trusted_proxies.clone(),
         sso,
         local_login: config.local_login,
+        leader,
     };
     let store = DbSessionStore::new(services.db().clone());
     spawn_session_sweeper(store.clone());
@@ -121,6 +129,7 @@ pub fn router(config: &Config, services: Services, sso: Option<Arc<crate::sso::S
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/leaderz", get(health::leaderz))
         .route("/readyz", get(health::readyz))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))

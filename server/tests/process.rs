@@ -171,3 +171,67 @@ async fn the_first_start_prints_a_generated_admin_password_once() {
     assert!(!out.contains("with password `"), "printed only once: {out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+async fn leaderz(port: u16) -> Option<String> {
+    let r = reqwest::get(format!("http://127.0.0.1:{port}/leaderz"))
+        .await
+        .ok()?;
+    r.text().await.ok()
+}
+
+#[tokio::test]
+async fn background_work_moves_to_another_process_when_its_leader_dies() {
+    let dir = temp_dir("leader");
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("shared.db").display());
+    let extra = [
+        ("DATABASE_URL", url.as_str()),
+        ("BERTH_LEADER_LEASE_SECONDS", "2"),
+    ];
+    let (p1, p2) = (free_port(), free_port());
+    let mut first = berth(&dir.join("a"), p1, &extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(p1).await;
+    let mut second = berth(&dir.join("b"), p2, &extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(p2).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (a, b) = (leaderz(p1).await, leaderz(p2).await);
+        if a.as_deref() == Some("leader") && b.as_deref() == Some("follower") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "expected the first process to lead alone: {a:?} {b:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The second keeps following while the first lives.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(leaderz(p2).await.as_deref(), Some("follower"));
+    first.kill().unwrap();
+    let killed = Instant::now();
+    let _ = first.wait();
+    let deadline = killed + Duration::from_secs(20);
+    while leaderz(p2).await.as_deref() != Some("leader") {
+        assert!(
+            Instant::now() < deadline,
+            "the second process never took over"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!(
+        "leader takeover: {:.1} s after the leader was killed (lease 2 s, renewed every 0.7 s)",
+        killed.elapsed().as_secs_f64()
+    );
+    second.kill().unwrap();
+    let _ = second.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -166,3 +166,12 @@ pub enum RecoveryCodes {
     CodeHash,
     UsedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum LeaderLeases {
+    Table,
+    Name,
+    Holder,
+    RenewedAt,
+    ExpiresAt,
+}
