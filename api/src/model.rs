@@ -381,3 +381,91 @@ pub struct AccountLock {
     pub username: String,
     pub retry_after_secs: i64,
 }
+
+/// A node taint (`key=value:effect`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taint {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: String,
+}
+
+/// A node as the Nodes list shows it (read from the cluster's watch cache).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeSummary {
+    pub name: String,
+    pub ready: bool,
+    /// False when cordoned (`spec.unschedulable`).
+    pub schedulable: bool,
+    /// Cordoned and tainted by Berth's maintenance mode.
+    pub maintenance: bool,
+    pub roles: Vec<String>,
+    pub labels: Vec<(String, String)>,
+    pub taints: Vec<Taint>,
+    pub cpu: String,
+    pub memory: String,
+    pub pods_capacity: i64,
+    pub pods: i64,
+    pub kubelet_version: String,
+    pub internal_ip: String,
+}
+
+/// One condition a kubelet reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeCondition {
+    pub kind: String,
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+}
+
+/// A pod running on a node.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodePod {
+    pub namespace: String,
+    pub name: String,
+    pub phase: String,
+    /// Owned by a DaemonSet: a drain leaves it.
+    pub daemon: bool,
+}
+
+/// Everything the node page shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeDetail {
+    pub node: NodeSummary,
+    pub conditions: Vec<NodeCondition>,
+    pub pods: Vec<NodePod>,
+}
+
+/// What a drain did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrainReport {
+    pub evicted: Vec<String>,
+    /// DaemonSet pods, which a drain leaves where they are.
+    pub skipped: Vec<String>,
+    /// Pods whose eviction was refused, with why.
+    pub failed: Vec<(String, String)>,
+}
+
+/// A change to one node from the Nodes page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum NodeChange {
+    Cordon,
+    Uncordon,
+    /// Cordon, then evict every pod but DaemonSet pods.
+    Drain,
+    /// Cordon and taint `berth.io/maintenance=true:NoSchedule`.
+    EnterMaintenance,
+    LeaveMaintenance,
+    /// Replace the labels.
+    SetLabels {
+        labels: Vec<(String, String)>,
+    },
+    /// Replace the taints.
+    SetTaints {
+        taints: Vec<Taint>,
+    },
+}

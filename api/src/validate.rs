@@ -157,6 +157,49 @@ pub fn phone(field: &str, value: &str, out: &mut Vec<FieldError>) {
     }
 }
 
+/// A label (or taint) key as Kubernetes accepts it: an optional DNS
+/// subdomain prefix and `/`, then a name of at most 63 characters of
+/// letters, digits, `-`, `_` and `.`, alphanumeric at both ends.
+pub fn label_key(key: &str) -> Result<(), String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix {
+        let ok = !p.is_empty() && p.len() <= 253 && p.split('.').all(is_dns1123_label);
+        if !ok {
+            return Err("the prefix must be a DNS subdomain (lower-case, dot-separated)".into());
+        }
+    }
+    label_name(name).map_err(|e| format!("the name {e}"))
+}
+
+/// A label value: empty, or at most 63 characters of letters, digits, `-`,
+/// `_` and `.`, alphanumeric at both ends.
+pub fn label_value(value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    label_name(value).map_err(|e| format!("the value {e}"))
+}
+
+fn label_name(s: &str) -> Result<(), String> {
+    let alnum = |c: char| c.is_ascii_alphanumeric();
+    if s.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if s.len() > 63 {
+        return Err("must be at most 63 characters".into());
+    }
+    if !s.chars().all(|c| alnum(c) || matches!(c, '-' | '_' | '.')) {
+        return Err("may hold only letters, digits, '-', '_' and '.'".into());
+    }
+    if !s.starts_with(alnum) || !s.ends_with(alnum) {
+        return Err("must start and end with a letter or digit".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +254,19 @@ mod tests {
         let mut out = vec![];
         display_name("display_name", &"数".repeat(64), &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn label_keys_and_values_follow_kubernetes() {
+        assert!(label_key("app").is_ok());
+        assert!(label_key("node-role.kubernetes.io/worker").is_ok());
+        assert!(label_key("Bad Key").is_err());
+        assert!(label_key("UPPER.example/x").is_err());
+        assert!(label_key("/x").is_err());
+        assert!(label_key(&"a".repeat(64)).is_err());
+        assert!(label_value("").is_ok());
+        assert!(label_value("My_Value.1").is_ok());
+        assert!(label_value("-x").is_err());
+        assert!(label_value("has space").is_err());
     }
 }

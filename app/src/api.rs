@@ -6,9 +6,10 @@
 
 use berth_api::{
     AccountLock, AppError, AuditEntry, AuditQuery, ClusterInput, ClusterSummary, CurrentUser,
-    Domain, DomainInput, Grant, GrantInput, IpRule, IpRuleInput, KubeconfigContexts, ListQuery,
-    Overview, Page, PasswordPolicy, Role, RoleInput, SessionInfo, TotpEnrollment, TwoFactorPolicy,
-    TwoFactorStatus, User, UserInput, Vdc, VdcInput,
+    Domain, DomainInput, DrainReport, Grant, GrantInput, IpRule, IpRuleInput, KubeconfigContexts,
+    ListQuery, NodeChange, NodeDetail, NodeSummary, Overview, Page, PasswordPolicy, Role,
+    RoleInput, SessionInfo, TotpEnrollment, TwoFactorPolicy, TwoFactorStatus, User, UserInput, Vdc,
+    VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -133,6 +134,40 @@ pub async fn delete_cluster(id: i64) -> Result<(), AppError> {
 pub async fn check_cluster(id: i64) -> Result<ClusterSummary, AppError> {
     let call = backend::Call::begin()?;
     call.done(call.services.check_cluster(&call.principal, id).await)
+}
+
+#[server(prefix = "/api", endpoint = "nodes/list", input = Json)]
+pub async fn list_nodes(cluster_id: i64, query: ListQuery) -> Result<Page<NodeSummary>, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .list_nodes(&call.principal, cluster_id, &query)
+            .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "nodes/get", input = Json)]
+pub async fn get_node(cluster_id: i64, name: String) -> Result<NodeDetail, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .get_node(&call.principal, cluster_id, &name)
+            .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "nodes/change", input = Json)]
+pub async fn change_node(
+    cluster_id: i64,
+    name: String,
+    change: NodeChange,
+) -> Result<DrainReport, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .change_node(&call.principal, cluster_id, &name, change)
+            .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "roles/list", input = Json)]

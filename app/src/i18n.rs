@@ -147,12 +147,8 @@ impl Lang {
             | ErrorCode::ClusterCredentials => {
                 format!("{}: {}", self.field_error(f.code), f.message)
             }
-            ErrorCode::Invalid
-                if f.field == "api_url"
-                    || f.field == "kubeconfig"
-                    || f.field == "context"
-                    || f.field.ends_with("_cert")
-                    || f.field == "client_key" =>
+            ErrorCode::Invalid | ErrorCode::Taken
+                if DETAILED_FIELDS.contains(&f.field.as_str()) =>
             {
                 format!("{}: {}", self.field_error(f.code), f.message)
             }
@@ -160,6 +156,19 @@ impl Lang {
         }
     }
 }
+
+/// Fields whose rejections carry a precise detail from the server (which
+/// certificate, which label) that the translated reason alone would lose.
+const DETAILED_FIELDS: &[&str] = &[
+    "api_url",
+    "kubeconfig",
+    "context",
+    "ca_cert",
+    "client_cert",
+    "client_key",
+    "labels",
+    "taints",
+];
 
 /// The language of the current page.
 pub fn use_lang() -> Lang {
@@ -314,6 +323,37 @@ texts! {
     FieldClusterUnreachable => ("Cannot reach the API server", "无法连接 API 服务器"),
     FieldClusterCertificate => ("The server's certificate is not trusted", "服务器证书不受信任"),
     FieldClusterCredentials => ("The cluster refused these credentials", "集群拒绝了这些凭据"),
+    NavNodes => ("Nodes", "节点管理"),
+    Cluster => ("Cluster", "集群"),
+    NodeSearchHint => ("Search by name, or by label as key=value.", "按名称搜索，或按标签 key=value 搜索。"),
+    DrainDone => ("Drain finished: {} pods evicted, {} DaemonSet pods left in place, {} failed.", "排空完成：驱逐 {} 个 Pod，保留 {} 个 DaemonSet Pod，失败 {} 个。"),
+    NoNodes => ("No nodes match.", "没有匹配的节点。"),
+    Roles => ("Roles", "角色"),
+    Cpu => ("CPU", "CPU（核）"),
+    Memory => ("Memory", "内存"),
+    Pods => ("Pods", "Pod 数"),
+    NodeReady => ("Ready", "就绪"),
+    NodeNotReady => ("Not ready", "未就绪"),
+    Cordoned => ("Cordoned", "已封锁"),
+    Maintenance => ("Maintenance", "维护中"),
+    Cordon => ("Cordon", "封锁"),
+    Uncordon => ("Uncordon", "解除封锁"),
+    Drain => ("Drain", "排空"),
+    DrainTitle => ("Drain {}?", "排空 {}？"),
+    DrainBody => ("The node is cordoned and every pod on it except DaemonSet pods is evicted, to be recreated elsewhere by its controller.", "节点将被封锁，除 DaemonSet Pod 外的所有 Pod 将被驱逐，并由其控制器在其他节点重建。"),
+    EnterMaintenance => ("Maintenance on", "进入维护"),
+    LeaveMaintenance => ("Maintenance off", "退出维护"),
+    MaintenanceTitle => ("Put {} into maintenance?", "将 {} 置于维护模式？"),
+    MaintenanceBody => ("The node is cordoned and tainted berth.io/maintenance, so no new pods are placed on it. Pods already there keep running; drain it to move them.", "节点将被封锁并加上 berth.io/maintenance 污点，不再调度新 Pod。已有 Pod 继续运行；如需迁移请排空。"),
+    Conditions => ("Conditions", "状态条件"),
+    PodsOnNode => ("Pods on this node ({})", "本节点上的 Pod（{}）"),
+    DaemonPod => ("DaemonSet", "守护进程集"),
+    Labels => ("Labels", "标签"),
+    LabelsHint => ("One per line: key=value", "每行一个：key=value"),
+    SaveLabels => ("Save labels", "保存标签"),
+    Taints => ("Taints", "污点"),
+    TaintsHint => ("One per line: key=value:Effect (NoSchedule, PreferNoSchedule or NoExecute)", "每行一个：key=value:Effect（NoSchedule、PreferNoSchedule 或 NoExecute）"),
+    SaveTaints => ("Save taints", "保存污点"),
     Unreachable => ("Unreachable", "不可达"),
     Welcome => ("Welcome, {}", "欢迎，{}"),
     OverviewIntro => ("Your platform at a glance.", "平台概况一览。"),

@@ -8,8 +8,8 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use crate::pages::{
     account::ChangePasswordPage, account_2fa::TwoFactorPage, audit::AuditPage,
-    clusters::ClustersPage, domains::DomainsPage, roles::RolesPage, security::SecurityPage,
-    sessions::SessionsPage, users::UsersPage, vdcs::VdcsPage,
+    clusters::ClustersPage, domains::DomainsPage, nodes::NodesPage, roles::RolesPage,
+    security::SecurityPage, sessions::SessionsPage, users::UsersPage, vdcs::VdcsPage,
 };
 
 pub struct DomainsRoute;
@@ -48,6 +48,19 @@ impl LazyRoute for ClustersRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <ClustersPage /> }.into_any()
+    }
+}
+
+pub struct NodesRoute;
+
+#[lazy_route]
+impl LazyRoute for NodesRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <NodesPage /> }.into_any()
     }
 }
 

@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cluster;
+pub mod cluster_cache;
 pub mod db;
 pub mod error;
 pub mod leader;

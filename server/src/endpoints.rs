@@ -108,6 +108,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/clusters/check",
         Needs::Permission(Permission::ClusterRead),
     ),
+    server_fn("/api/nodes/list", Needs::Permission(Permission::NodeRead)),
+    server_fn("/api/nodes/get", Needs::Permission(Permission::NodeRead)),
+    // The permission depends on the change: cordon (as the matrix sends),
+    // drain and maintenance, or labels and taints.
+    server_fn(
+        "/api/nodes/change",
+        Needs::Permission(Permission::NodeCordon),
+    ),
     server_fn("/api/roles/list", Needs::Permission(Permission::RoleRead)),
     server_fn(
         "/api/roles/create",
@@ -201,6 +209,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "GET",
         path: "/audit/export.csv",
         needs: Needs::Permission(Permission::AuditExport),
+    },
+    Endpoint {
+        method: "GET",
+        path: "/live/cluster-changes",
+        needs: Needs::Permission(Permission::NodeRead),
     },
     server_fn(
         "/api/ip-rules/list",

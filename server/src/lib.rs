@@ -17,6 +17,7 @@ pub mod context;
 pub mod endpoints;
 pub mod health;
 pub mod leader;
+pub mod live;
 pub mod routes;
 pub mod sso;
 pub mod telemetry;

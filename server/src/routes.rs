@@ -138,6 +138,7 @@ pub fn router(
         .route("/auth/oidc/callback", get(crate::sso::callback))
         .route("/lang/{tag}", get(auth::set_language))
         .route("/audit/export.csv", get(crate::audit_export::export_csv))
+        .route("/live/cluster-changes", get(crate::live::cluster_changes))
         .leptos_routes(&state, routes, move || {
             leptos::prelude::provide_context(sign_in);
             shell(leptos.clone())

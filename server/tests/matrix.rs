@@ -89,6 +89,9 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/clusters/update" | "/api/clusters/delete" | "/api/clusters/check", Operator) => {
             (404, 404)
         }
+        // Allowed, but no cluster has the id given.
+        ("/api/nodes/list" | "/api/nodes/get" | "/api/nodes/change", Operator) => (404, 404),
+        ("/api/nodes/list" | "/api/nodes/get" | "/api/nodes/change", _) => (403, 403),
         (
             "/api/clusters/contexts"
             | "/api/clusters/create"
@@ -138,6 +141,9 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/audit/list", _) => (200, 200),
         ("/audit/export.csv", Operator | DomainAdmin) => (200, 200),
         ("/audit/export.csv", _) => (403, 403),
+        // Allowed, but no cluster has the id given (so no stream is opened).
+        ("/live/cluster-changes", Operator) => (404, 404),
+        ("/live/cluster-changes", _) => (403, 403),
         ("/api/ip-rules/list", Operator | DomainAdmin) => (200, 200),
         ("/api/ip-rules/list", _) => (403, 403),
         ("/api/ip-rules/create", Operator) => (200, 200),
@@ -264,6 +270,11 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
         "/api/clusters/update" => json!({"id": 999_999, "input": {
             "name": "x", "method": "token", "api_url": "https://127.0.0.1:1", "token": "t"}}),
         "/api/clusters/delete" | "/api/clusters/check" => json!({"id": 999_999}),
+        "/api/nodes/list" => json!({"cluster_id": 999_999, "query": {}}),
+        "/api/nodes/get" => json!({"cluster_id": 999_999, "name": "n1"}),
+        "/api/nodes/change" => {
+            json!({"cluster_id": 999_999, "name": "n1", "change": {"action": "cordon"}})
+        }
         "/api/domains/list" => json!({"query": {"per_page": 200}}),
         "/api/domains/create" => json!({"input": {"name": fresh_name, "display_name": "M"}}),
         "/api/domains/update" => {
@@ -365,6 +376,7 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
         "/api/locks/lift" => json!({"username": format!("nobody-{n}")}),
         "/api/audit/list" => json!({"query": {"per_page": 200}}),
         "/audit/export.csv" => json!({}),
+        "/live/cluster-changes" => json!({"cluster_id": 999_999}),
         // Deny rules for a documentation network: nobody here is refused.
         "/api/ip-rules/list" => json!({}),
         "/api/ip-rules/create" => {

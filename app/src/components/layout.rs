@@ -143,6 +143,7 @@ pub fn Shell() -> impl IntoView {
                 <h2>{lang.t(T::AreaInfrastructure)}</h2>
                 <ul>
                     {entry("/clusters", "cluster.read", T::NavClusters)}
+                    {entry("/nodes", "node.read", T::NavNodes)}
                 </ul>
                 <h2>{lang.t(T::AreaAdministration)}</h2>
                 <ul>

@@ -7,6 +7,7 @@ pub mod clusters;
 pub mod domains;
 pub mod login;
 pub mod login_2fa;
+pub mod nodes;
 pub mod not_found;
 pub mod overview;
 pub mod roles;

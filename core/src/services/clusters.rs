@@ -401,6 +401,7 @@ impl Services {
                         .and_where(Expr::col(Clusters::Id).eq(id)),
                 )
                 .await?;
+            self.forget_cluster_cache(id).await;
             self.find_cluster(id).await
         })
         .await
@@ -431,6 +432,7 @@ impl Services {
                         .and_where(Expr::col(Clusters::Id).eq(id)),
                 )
                 .await?;
+            self.forget_cluster_cache(id).await;
             Ok(())
         })
         .await
@@ -575,6 +577,7 @@ impl Services {
         // Its health is known at once: it runs in this process.
         let rows = self.access_rows(None).await?;
         if let Some(row) = rows.iter().find(|r| r.name == name) {
+            self.forget_cluster_cache(row.id).await;
             self.record_health(row).await?;
         }
         Ok(())

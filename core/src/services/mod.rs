@@ -10,6 +10,7 @@ mod domains;
 mod grants;
 mod ip_rules;
 mod lockout;
+mod nodes;
 mod passwords;
 mod query;
 mod roles;
@@ -38,6 +39,10 @@ pub struct Services {
     caches: Arc<Caches>,
     /// Seals cluster credentials and other secrets at rest.
     keyring: Arc<crate::secrets::Keyring>,
+    /// Watch caches, per cluster id, started on first use.
+    cluster_caches: Arc<
+        tokio::sync::Mutex<std::collections::HashMap<i64, Arc<crate::cluster_cache::ClusterCache>>>,
+    >,
 }
 
 /// Rarely changed tables every request consults.
@@ -58,6 +63,7 @@ impl Services {
             passwords: Arc::new(Passwords::new(password_params)?),
             caches: Arc::default(),
             keyring: Arc::new(keyring),
+            cluster_caches: Arc::default(),
         })
     }
 
