@@ -469,3 +469,17 @@ pub enum NodeChange {
         taints: Vec<Taint>,
     },
 }
+
+/// A pod as pod lists show it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodSummary {
+    pub namespace: String,
+    pub name: String,
+    pub phase: String,
+    /// Ready containers of all, e.g. `1/2`.
+    pub ready: String,
+    pub restarts: i64,
+    pub node: String,
+    pub ip: String,
+    pub created_at: String,
+}

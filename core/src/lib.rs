@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod cluster;
 pub mod cluster_cache;
+pub mod cluster_pods;
 pub mod db;
 pub mod error;
 pub mod leader;

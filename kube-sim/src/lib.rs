@@ -111,6 +111,50 @@ impl Simulator {
         self.cluster.lock().restore(snapshot)
     }
 
+    /// A cluster like [`Simulator::new`]'s whose controllers never run: objects
+    /// stay exactly as written (for benchmarks that load prepared state).
+    pub fn without_controllers(config: SimConfig) -> Self {
+        let cluster = Arc::new(Cluster::new());
+        if let Err(e) = seed::seed(&cluster, config.nodes) {
+            tracing::error!(error = %e, "seeding the simulated cluster failed");
+        }
+        Simulator { cluster }
+    }
+
+    /// Stores prepared objects as they are (core-group resources by plural,
+    /// e.g. `pods`), skipping admission: `fill` calls `add` for each.
+    /// Returns how many were stored.
+    pub fn bulk_load(
+        &self,
+        fill: impl FnOnce(&mut dyn FnMut(&str, serde_json::Value)),
+    ) -> Result<usize, String> {
+        let mut store = self.cluster.lock();
+        let mut count = 0;
+        let mut failure = None;
+        fill(&mut |plural, obj| {
+            let Some(rt) = resources::core(plural) else {
+                failure.get_or_insert_with(|| format!("{plural} is not a core resource"));
+                return;
+            };
+            let meta = |f: &str| {
+                obj.pointer(&format!("/metadata/{f}"))
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+            };
+            let Some(name) = meta("name") else {
+                failure.get_or_insert_with(|| format!("a {plural} object has no name"));
+                return;
+            };
+            let ns = meta("namespace").filter(|_| rt.namespaced);
+            store.put(rt, store::ObjectKey::new(ns.as_deref(), &name), obj);
+            count += 1;
+        });
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(count),
+        }
+    }
+
     /// Moves the cluster's clock forward (CronJob schedules, run times).
     pub fn advance_clock(&self, by: std::time::Duration) {
         self.cluster.lock().advance_clock(by);

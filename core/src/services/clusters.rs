@@ -107,32 +107,28 @@ fn access_from_input(input: &ClusterInput, current: Option<&Access>) -> Result<A
             message: format!("{field} is required"),
         })
     };
-    let keep = |f: fn(&Credentials) -> Option<String>| current.and_then(|a| f(&a.credentials));
+    let stored = current.map(|a| &a.credentials);
+    // A blank secret on edit keeps what is stored.
+    let given_or_kept = |given: &str, kept: Option<&String>| match given.trim() {
+        "" => kept.cloned().unwrap_or_default(),
+        g => g.to_string(),
+    };
+    let check = |fields: &[(&str, &str)]| {
+        Error::check(fields.iter().filter_map(|(f, v)| required(f, v)).collect())
+    };
     let mut access = match input.method {
         ClusterMethod::Kubeconfig => {
-            if let Some(e) = required("kubeconfig", &input.kubeconfig) {
-                return Err(Error::Validation(vec![e]));
-            }
+            check(&[("kubeconfig", &input.kubeconfig)])?;
             cluster::access_from_kubeconfig(&input.kubeconfig, &input.context)
                 .map_err(|e| connect_error(e, input.method))?
         }
         ClusterMethod::Token => {
-            let token = match input.token.trim() {
-                "" => keep(|c| match c {
-                    Credentials::Token { token } => Some(token.clone()),
-                    _ => None,
-                })
-                .unwrap_or_default(),
-                t => t.to_string(),
+            let kept = match stored {
+                Some(Credentials::Token { token }) => Some(token),
+                _ => None,
             };
-            let errors: Vec<FieldError> = [
-                required("api_url", &input.api_url),
-                required("token", &token),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            Error::check(errors)?;
+            let token = given_or_kept(&input.token, kept);
+            check(&[("api_url", &input.api_url), ("token", &token)])?;
             Access {
                 api_url: input.api_url.trim().to_string(),
                 credentials: Credentials::Token { token },
@@ -140,31 +136,19 @@ fn access_from_input(input: &ClusterInput, current: Option<&Access>) -> Result<A
             }
         }
         ClusterMethod::Certificate => {
-            let key = match input.client_key.trim() {
-                "" => keep(|c| match c {
-                    Credentials::ClientCertificate { key_pem, .. } => Some(key_pem.clone()),
-                    _ => None,
-                })
-                .unwrap_or_default(),
-                k => k.to_string(),
+            let (kept_cert, kept_key) = match stored {
+                Some(Credentials::ClientCertificate { cert_pem, key_pem }) => {
+                    (Some(cert_pem), Some(key_pem))
+                }
+                _ => (None, None),
             };
-            let cert = match input.client_cert.trim() {
-                "" => keep(|c| match c {
-                    Credentials::ClientCertificate { cert_pem, .. } => Some(cert_pem.clone()),
-                    _ => None,
-                })
-                .unwrap_or_default(),
-                c => c.to_string(),
-            };
-            let errors: Vec<FieldError> = [
-                required("api_url", &input.api_url),
-                required("client_cert", &cert),
-                required("client_key", &key),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            Error::check(errors)?;
+            let cert = given_or_kept(&input.client_cert, kept_cert);
+            let key = given_or_kept(&input.client_key, kept_key);
+            check(&[
+                ("api_url", &input.api_url),
+                ("client_cert", &cert),
+                ("client_key", &key),
+            ])?;
             Access {
                 api_url: input.api_url.trim().to_string(),
                 credentials: Credentials::ClientCertificate {

@@ -121,30 +121,43 @@ fn matches_search(n: &NodeSummary, search: &str) -> bool {
     }
 }
 
-/// Label keys and values as Kubernetes accepts them.
+fn rejected(field: &str, code: ErrorCode, message: String) -> FieldError {
+    FieldError {
+        field: field.into(),
+        code,
+        message,
+    }
+}
+
+/// A key (label or taint) and value as Kubernetes accepts them, as errors on `field`.
+fn check_pair(field: &str, what: &str, key: &str, value: &str, out: &mut Vec<FieldError>) {
+    if let Err(m) = validate::label_key(key) {
+        out.push(rejected(
+            field,
+            ErrorCode::Invalid,
+            format!("{what} key {key:?}: {m}"),
+        ));
+    }
+    if let Err(m) = validate::label_value(value) {
+        out.push(rejected(
+            field,
+            ErrorCode::Invalid,
+            format!("{what} value {value:?}: {m}"),
+        ));
+    }
+}
+
 fn check_labels(labels: &[(String, String)]) -> Vec<FieldError> {
     let mut out = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (k, v) in labels {
-        if let Err(m) = validate::label_key(k) {
-            out.push(FieldError {
-                field: "labels".into(),
-                code: ErrorCode::Invalid,
-                message: format!("label key {k:?}: {m}"),
-            });
-        } else if !seen.insert(k.clone()) {
-            out.push(FieldError {
-                field: "labels".into(),
-                code: ErrorCode::Taken,
-                message: format!("label key {k:?} appears twice"),
-            });
-        }
-        if let Err(m) = validate::label_value(v) {
-            out.push(FieldError {
-                field: "labels".into(),
-                code: ErrorCode::Invalid,
-                message: format!("label value {v:?}: {m}"),
-            });
+        check_pair("labels", "label", k, v, &mut out);
+        if !seen.insert(k.clone()) {
+            out.push(rejected(
+                "labels",
+                ErrorCode::Taken,
+                format!("label key {k:?} appears twice"),
+            ));
         }
     }
     out
@@ -153,29 +166,16 @@ fn check_labels(labels: &[(String, String)]) -> Vec<FieldError> {
 fn check_taints(taints: &[Taint]) -> Vec<FieldError> {
     let mut out = Vec::new();
     for t in taints {
-        if let Err(m) = validate::label_key(&t.key) {
-            out.push(FieldError {
-                field: "taints".into(),
-                code: ErrorCode::Invalid,
-                message: format!("taint key {:?}: {m}", t.key),
-            });
-        }
-        if let Err(m) = validate::label_value(&t.value) {
-            out.push(FieldError {
-                field: "taints".into(),
-                code: ErrorCode::Invalid,
-                message: format!("taint value {:?}: {m}", t.value),
-            });
-        }
+        check_pair("taints", "taint", &t.key, &t.value, &mut out);
         if !EFFECTS.contains(&t.effect.as_str()) {
-            out.push(FieldError {
-                field: "taints".into(),
-                code: ErrorCode::Invalid,
-                message: format!(
+            out.push(rejected(
+                "taints",
+                ErrorCode::Invalid,
+                format!(
                     "taint effect {:?} is not one of NoSchedule, PreferNoSchedule, NoExecute",
                     t.effect
                 ),
-            });
+            ));
         }
     }
     out

@@ -280,15 +280,7 @@ pub(crate) fn sync_cronjobs(cluster: &Arc<Cluster>) {
             let skip = policy == "Forbid" && !active.is_empty();
             if policy == "Replace" {
                 for j in &active {
-                    let _ = cluster.delete(
-                        job_type,
-                        Some(&ns),
-                        &meta(j, "name"),
-                        &DeleteOptions {
-                            propagation: Some("Background".into()),
-                            ..Default::default()
-                        },
-                    );
+                    delete_job(cluster, job_type, j);
                 }
                 active_refs.clear();
             }
@@ -357,15 +349,7 @@ pub(crate) fn sync_cronjobs(cluster: &Arc<Cluster>) {
                 .iter()
                 .take(done.len().saturating_sub(keep.max(0) as usize))
             {
-                let _ = cluster.delete(
-                    job_type,
-                    Some(&ns),
-                    &meta(j, "name"),
-                    &DeleteOptions {
-                        propagation: Some("Background".into()),
-                        ..Default::default()
-                    },
-                );
+                delete_job(cluster, job_type, j);
             }
         }
         if let Some(last_ok) = mine
@@ -389,6 +373,20 @@ pub(crate) fn sync_cronjobs(cluster: &Arc<Cluster>) {
             write_status(cluster, cj_type, &cj);
         }
     }
+}
+
+/// Deletes a Job; the garbage collector then removes its pods.
+fn delete_job(
+    cluster: &Arc<Cluster>,
+    job_type: &'static crate::resources::ResourceType,
+    job: &Value,
+) {
+    let background = DeleteOptions {
+        propagation: Some("Background".into()),
+        ..Default::default()
+    };
+    let ns = meta(job, "namespace");
+    let _ = cluster.delete(job_type, Some(&ns), &meta(job, "name"), &background);
 }
 
 fn stamp_of(t: DateTime<Utc>) -> String {
