@@ -1001,3 +1001,92 @@ async fn limit_ranges_default_and_bound_containers() {
         drop_namespace(&t, &ns).await;
     }
 }
+
+#[tokio::test]
+async fn server_side_apply_tracks_managers_conflicts_and_force() {
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-ssa").await;
+        let maps: Api<ConfigMap> = Api::namespaced(t.client.clone(), &ns);
+        let config = |data: Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": data});
+        let apply = |manager: &'static str, data: Value, force: bool| {
+            let maps = maps.clone();
+            let body = config(data);
+            async move {
+                let mut pp = PatchParams::apply(manager);
+                if force {
+                    pp = pp.force();
+                }
+                maps.patch("cfg", &pp, &Patch::Apply(&body)).await
+            }
+        };
+        // Apply creates, and records the manager.
+        let created = apply("alpha", json!({"a": "1", "b": "2"}), false)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let managers: Vec<(String, String)> = created
+            .metadata
+            .managed_fields
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| {
+                (
+                    m.manager.unwrap_or_default(),
+                    m.operation.unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert!(
+            managers.contains(&("alpha".into(), "Apply".into())),
+            "{}: {managers:?}",
+            t.name
+        );
+        // Another manager setting a field alpha owns to another value conflicts.
+        let conflict = api_error(
+            apply("beta", json!({"a": "9"}), false).await,
+            "conflicting apply",
+        );
+        assert_eq!(conflict.code, 409, "{}: {}", t.name, conflict.message);
+        assert!(
+            conflict.message.contains("conflict with \"alpha\""),
+            "{}: {}",
+            t.name,
+            conflict.message
+        );
+        assert!(
+            conflict.message.contains(".data.a"),
+            "{}: {}",
+            t.name,
+            conflict.message
+        );
+        // The same value is shared ownership, not a conflict.
+        apply("beta", json!({"a": "1", "c": "3"}), false)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        // Force takes the field over.
+        let forced = apply("beta", json!({"a": "9", "c": "3"}), true)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        assert_eq!(
+            forced.data.unwrap_or_default().get("a").map(String::as_str),
+            Some("9"),
+            "{}",
+            t.name
+        );
+        // What alpha stops applying goes, unless someone else still owns it.
+        let last = apply("alpha", json!({"d": "4"}), false)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let data: Vec<(String, String)> = last.data.unwrap_or_default().into_iter().collect();
+        assert_eq!(
+            data,
+            [
+                ("a".into(), "9".into()),
+                ("c".into(), "3".into()),
+                ("d".into(), "4".into())
+            ],
+            "{}",
+            t.name
+        );
+        drop_namespace(&t, &ns).await;
+    }
+}

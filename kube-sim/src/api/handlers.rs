@@ -338,6 +338,23 @@ pub fn object(
             Method::PATCH => {
                 require(rt, "patch")?;
                 let kind = patch_kind(headers)?;
+                if kind == PatchKind::Apply && !status_only {
+                    let (applied, created) = cluster.apply(
+                        rt,
+                        namespace,
+                        name,
+                        body,
+                        params.get("fieldManager").unwrap_or_default(),
+                        params.flag("force"),
+                        params.dry_run(),
+                    )?;
+                    let code = if created {
+                        StatusCode::CREATED
+                    } else {
+                        StatusCode::OK
+                    };
+                    return Ok(render(code, &applied, form));
+                }
                 let patched = cluster.patch(
                     rt,
                     namespace,

@@ -7,6 +7,7 @@
 //! `write.rs` holds create and update, `delete.rs` deletion and the namespace
 //! controller; this file the shared state, reads and small helpers.
 
+mod apply;
 mod delete;
 mod patch;
 mod strategic;

@@ -15,6 +15,8 @@ pub enum PatchKind {
     Json,
     Merge,
     StrategicMerge,
+    /// Server-side apply, answered by [`Cluster::apply`](super::Cluster::apply).
+    Apply,
 }
 
 impl PatchKind {
@@ -23,6 +25,7 @@ impl PatchKind {
             "application/json-patch+json" => Some(PatchKind::Json),
             "application/merge-patch+json" => Some(PatchKind::Merge),
             "application/strategic-merge-patch+json" => Some(PatchKind::StrategicMerge),
+            "application/apply-patch+yaml" => Some(PatchKind::Apply),
             _ => None,
         }
     }
@@ -180,7 +183,7 @@ pub fn json_patch(doc: &mut Value, ops: &Value) -> Result<(), String> {
 pub(crate) fn apply_patch(kind: PatchKind, doc: &mut Value, patch: &Value) -> Result<(), ApiError> {
     match kind {
         PatchKind::Merge => merge(doc, patch),
-        PatchKind::StrategicMerge => super::strategic::apply(doc, patch),
+        PatchKind::StrategicMerge | PatchKind::Apply => super::strategic::apply(doc, patch),
         PatchKind::Json => json_patch(doc, patch).map_err(|m| ApiError {
             code: 422,
             reason: "Invalid",

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 /// The merge key of a list field, by field name (and, for `ports`, by what
 /// the items carry: container ports merge on `containerPort`, service ports
 /// on `port`).
-fn merge_key(field: &str, items: &[Value]) -> Option<&'static str> {
+pub(crate) fn merge_key(field: &str, items: &[Value]) -> Option<&'static str> {
     Some(match field {
         "containers"
         | "initContainers"

@@ -76,6 +76,18 @@ impl Cluster {
         body: &[u8],
         dry_run: bool,
     ) -> Result<Value, ApiError> {
+        self.create_managed(rt, namespace, body, dry_run, None)
+    }
+
+    /// [`Cluster::create`] recording `managed` as the object's `managedFields` (server-side apply).
+    pub(crate) fn create_managed(
+        &self,
+        rt: &'static ResourceType,
+        namespace: Option<&str>,
+        body: &[u8],
+        dry_run: bool,
+        managed: Option<Value>,
+    ) -> Result<Value, ApiError> {
         let mut obj = parse_body(rt, body)?;
         let mut store = self.lock();
         // Namespace from the URL; a different one in the body is refused.
@@ -142,6 +154,9 @@ impl Cluster {
             ] {
                 m.remove(field);
             }
+            if let Some(mf) = &managed {
+                m.insert("managedFields".into(), mf.clone());
+            }
             if rt.sets_generation {
                 m.insert("generation".into(), json!(1));
             } else {
@@ -181,6 +196,21 @@ impl Cluster {
         body: &[u8],
         status_only: bool,
         dry_run: bool,
+    ) -> Result<Value, ApiError> {
+        self.update_managed(rt, namespace, name, body, status_only, dry_run, None)
+    }
+
+    /// [`Cluster::update`] recording `managed` as the object's `managedFields` (server-side apply).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn update_managed(
+        &self,
+        rt: &'static ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+        body: &[u8],
+        status_only: bool,
+        dry_run: bool,
+        managed: Option<Value>,
     ) -> Result<Value, ApiError> {
         let mut new = parse_body(rt, body)?;
         let body_name = meta(&new, "name");
@@ -226,6 +256,9 @@ impl Cluster {
             }
         } else {
             carry_over_metadata(rt, &old, &mut new, namespace);
+            if let (Some(mf), Some(m)) = (&managed, meta_mut(&mut new)) {
+                m.insert("managedFields".into(), mf.clone());
+            }
             if rt.status_subresource {
                 if let Some(map) = new.as_object_mut() {
                     match old.get("status") {
