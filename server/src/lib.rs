@@ -36,6 +36,8 @@ pub struct Portal {
     pub initial_admin: Option<InitialAdmin>,
     /// Where the embedded simulated cluster listens, when it runs.
     pub embedded_cluster: Option<SocketAddr>,
+    /// This process's bid for the background-workers lease (released on a clean stop).
+    pub lease: berth_core::leader::Lease,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -189,12 +191,17 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
         let every = std::time::Duration::from_secs(config.cluster_health_seconds);
         move || vec![tokio::spawn(poll_cluster_health(services.clone(), every))]
     };
-    tokio::spawn(leader::lead(lease, std::sync::Arc::clone(&leader), workers));
+    tokio::spawn(leader::lead(
+        lease.clone(),
+        std::sync::Arc::clone(&leader),
+        workers,
+    ));
     let router = routes::router(config, services.clone(), sso, leader);
     Ok(Portal {
         router,
         services,
         initial_admin,
         embedded_cluster,
+        lease,
     })
 }

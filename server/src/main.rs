@@ -78,6 +78,10 @@ async fn main() -> ExitCode {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await;
+    // Another process may take the background work over at once.
+    if let Err(e) = portal.lease.release().await {
+        tracing::warn!(error = %e, "could not release the leader lease");
+    }
     portal.services.db().close().await;
     match served {
         Ok(()) => {

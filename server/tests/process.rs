@@ -235,3 +235,48 @@ async fn background_work_moves_to_another_process_when_its_leader_dies() {
     let _ = second.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_cleanly_stopped_leader_releases_its_lease() {
+    let dir = temp_dir("release");
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("shared.db").display());
+    // A long lease: only a release lets another process in before it ends.
+    let extra = [
+        ("DATABASE_URL", url.as_str()),
+        ("BERTH_LEADER_LEASE_SECONDS", "60"),
+    ];
+    let port = free_port();
+    let mut leader = berth(&dir.join("a"), port, &extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(port).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while leaderz(port).await.as_deref() != Some("leader") {
+        assert!(Instant::now() < deadline, "the only process never led");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pid = leader.id();
+    let _ = Command::new("kill").arg(pid.to_string()).status();
+    let status = wait_exit(&mut leader, Duration::from_secs(20));
+    assert!(status.success(), "{status:?}");
+    let db = berth_core::db::Db::connect(&url).await.unwrap();
+    let lease = berth_core::leader::Lease::new(
+        db,
+        "background-workers",
+        "observer",
+        Duration::from_secs(60),
+    );
+    let holder = lease.current_holder().await.unwrap();
+    assert!(
+        holder.is_none(),
+        "the stopped process (pid {pid}) still holds the lease: {holder:?}"
+    );
+    assert!(
+        lease.try_hold().await.unwrap(),
+        "the released lease is free at once"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
