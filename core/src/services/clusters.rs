@@ -231,6 +231,22 @@ impl Services {
             .ok_or(Error::NotFound)
     }
 
+    /// A cluster operators may edit or remove: not the embedded one, which Berth manages.
+    async fn registered_cluster(&self, id: i64) -> Result<AccessRow> {
+        let row = self
+            .access_rows(Some(id))
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)?;
+        if row.embedded {
+            return Err(Error::conflict(
+                ErrorCode::Invalid,
+                "the embedded cluster is managed by Berth",
+            ));
+        }
+        Ok(row)
+    }
+
     /// The access to a cluster by id, credentials opened (for cluster work).
     pub async fn cluster_access(&self, id: i64) -> Result<Access> {
         let row = self
@@ -345,17 +361,7 @@ impl Services {
             .authorize(who, Permission::ClusterUpdate, Scope::Platform, &target)
             .await?;
         self.audited(who, proof, &target, async {
-            let row = self
-                .access_rows(Some(id))
-                .await?
-                .pop()
-                .ok_or(Error::NotFound)?;
-            if row.embedded {
-                return Err(Error::conflict(
-                    ErrorCode::Invalid,
-                    "the embedded cluster is managed by Berth",
-                ));
-            }
+            let row = self.registered_cluster(id).await?;
             let mut errors = validate_names(&input);
             errors.retain(|e| e.field != "name");
             Error::check(errors)?;
@@ -398,17 +404,7 @@ impl Services {
             .authorize(who, Permission::ClusterDelete, Scope::Platform, &target)
             .await?;
         self.audited(who, proof, &target, async {
-            let row = self
-                .access_rows(Some(id))
-                .await?
-                .pop()
-                .ok_or(Error::NotFound)?;
-            if row.embedded {
-                return Err(Error::conflict(
-                    ErrorCode::Invalid,
-                    "the embedded cluster is managed by Berth",
-                ));
-            }
+            self.registered_cluster(id).await?;
             self.db
                 .execute(
                     Query::delete()

@@ -38,6 +38,22 @@ fn modes(obj: &Value, pointer: &str) -> Vec<String> {
         .collect()
 }
 
+/// A claim that cannot be satisfied now: a warning event, and a pause before the next try.
+fn provisioning_failed(cluster: &Cluster, claim: &Value, message: &str, state: &mut State) {
+    if let Some(pvc_type) = resources::core("persistentvolumeclaims") {
+        record_event(
+            cluster,
+            pvc_type,
+            claim,
+            "Warning",
+            "ProvisioningFailed",
+            message,
+            "persistentvolume-controller",
+        );
+    }
+    state.note(&meta(claim, "uid"), true);
+}
+
 /// One pass of the volume controller.
 pub(crate) fn sync(cluster: &Arc<Cluster>, state: &mut State) {
     let (Some(pvc_type), Some(pv_type), Some(sc_type)) = (
@@ -158,16 +174,7 @@ pub(crate) fn sync(cluster: &Arc<Cluster>, state: &mut State) {
                         quantity::format("storage", (limit.unwrap_or(0.0) - used).max(0.0)),
                         quantity::format("storage", limit.unwrap_or(0.0))
                     );
-                    record_event(
-                        cluster,
-                        pvc_type,
-                        &claim,
-                        "Warning",
-                        "ProvisioningFailed",
-                        &msg,
-                        "persistentvolume-controller",
-                    );
-                    state.note(&uid, true);
+                    provisioning_failed(cluster, &claim, &msg, state);
                     continue;
                 }
                 let pv = json!({
@@ -210,16 +217,7 @@ pub(crate) fn sync(cluster: &Arc<Cluster>, state: &mut State) {
                 } else {
                     format!("storageclass.storage.k8s.io {class_name:?} not found")
                 };
-                record_event(
-                    cluster,
-                    pvc_type,
-                    &claim,
-                    "Warning",
-                    "ProvisioningFailed",
-                    &msg,
-                    "persistentvolume-controller",
-                );
-                state.note(&uid, true);
+                provisioning_failed(cluster, &claim, &msg, state);
                 continue;
             }
         };
