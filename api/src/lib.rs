@@ -12,6 +12,7 @@ pub mod error;
 pub mod model;
 pub mod password_policy;
 pub mod permission;
+pub mod quantity;
 pub mod time;
 pub mod validate;
 

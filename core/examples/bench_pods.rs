@@ -71,7 +71,7 @@ fn median(mut d: Vec<Duration>) -> Duration {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let sim = Simulator::without_controllers(SimConfig { nodes: NODES });
+    let sim = Simulator::without_controllers(SimConfig::nodes(NODES));
     let seeded = Instant::now();
     sim.bulk_load(|add| {
         for n in 0..NAMESPACES {

@@ -69,7 +69,7 @@ async fn tls_cluster() -> TlsCluster {
     let (cert_pem, key_pem) = server_ca.sign(&["127.0.0.1", "localhost"]);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("https://{}", listener.local_addr().unwrap());
-    let sim = Simulator::new(SimConfig { nodes: 2 });
+    let sim = Simulator::new(SimConfig::nodes(2));
     let security = Security {
         cert_pem,
         key_pem,

@@ -26,10 +26,9 @@ const FAST: PasswordParams = PasswordParams {
 const PATIENCE: Duration = Duration::from_secs(15);
 
 async fn setup(t: &TestDb) -> (Services, Principal, i64, kube::Client) {
-    let (addr, _sim) =
-        berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), SimConfig { nodes: 3 })
-            .await
-            .unwrap();
+    let (addr, _sim) = berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), SimConfig::nodes(3))
+        .await
+        .unwrap();
     let s = Services::new(t.db.clone(), FAST, berth_core::testing::keyring()).unwrap();
     s.ensure_builtin_roles().await.unwrap();
     let id = s

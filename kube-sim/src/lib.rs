@@ -37,7 +37,7 @@ pub mod limits;
 pub mod metrics;
 pub mod ops;
 pub mod pods;
-pub mod quantity;
+pub use berth_api::quantity;
 pub mod quota;
 pub mod resources;
 pub mod seed;
@@ -62,11 +62,23 @@ pub const KUBECONFIG_NAME: &str = "berth-sim";
 pub struct SimConfig {
     /// Number of ready nodes (`sim-node-1` ... `sim-node-N`).
     pub nodes: usize,
+    /// How many of them (the last ones) carry GPUs (`nvidia.com/gpu`).
+    pub gpu_nodes: usize,
+}
+
+impl SimConfig {
+    /// `nodes` nodes without GPUs.
+    pub fn nodes(nodes: usize) -> Self {
+        SimConfig {
+            nodes,
+            gpu_nodes: 0,
+        }
+    }
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { nodes: 3 }
+        SimConfig::nodes(3)
     }
 }
 
@@ -89,7 +101,7 @@ impl Simulator {
     /// nodes. Inside a tokio runtime, its controllers start too.
     pub fn new(config: SimConfig) -> Self {
         let cluster = Arc::new(Cluster::new());
-        if let Err(e) = seed::seed(&cluster, config.nodes) {
+        if let Err(e) = seed::seed(&cluster, config.nodes, config.gpu_nodes) {
             tracing::error!(error = %e, "seeding the simulated cluster failed");
         }
         controllers::start(&cluster);
@@ -115,7 +127,7 @@ impl Simulator {
     /// stay exactly as written (for benchmarks that load prepared state).
     pub fn without_controllers(config: SimConfig) -> Self {
         let cluster = Arc::new(Cluster::new());
-        if let Err(e) = seed::seed(&cluster, config.nodes) {
+        if let Err(e) = seed::seed(&cluster, config.nodes, config.gpu_nodes) {
             tracing::error!(error = %e, "seeding the simulated cluster failed");
         }
         Simulator { cluster }

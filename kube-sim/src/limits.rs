@@ -70,7 +70,10 @@ pub fn admit_pod(
             .cloned()
         {
             for (r, v) in limits {
-                if c.pointer(&format!("/resources/requests/{r}")).is_none() {
+                if c.pointer("/resources/requests")
+                    .and_then(|q| q.get(&r))
+                    .is_none()
+                {
                     c["resources"]["requests"][r.as_str()] = v;
                 }
             }

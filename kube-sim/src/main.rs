@@ -1,8 +1,8 @@
 //! `berth-kube-sim`: runs the simulated Kubernetes API server on plain HTTP.
 //!
 //! ```text
-//! berth-kube-sim [--listen 127.0.0.1:6443] [--nodes 3] [--kubeconfig out.yaml]
-//!                [--snapshot state.json] [--tls [--token TOKEN]]
+//! berth-kube-sim [--listen 127.0.0.1:6443] [--nodes 3] [--gpu-nodes 0]
+//!                [--kubeconfig out.yaml] [--snapshot state.json] [--tls [--token TOKEN]]
 //! ```
 //! With `--kubeconfig`, writes a kubeconfig (cluster/user/context `berth-sim`)
 //! pointing at the listen address, for kubectl or kube-rs. With
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use berth_kube_sim::{kubeconfig_yaml_with, SimConfig, Simulator};
 
-const USAGE: &str = "usage: berth-kube-sim [--listen ADDR:PORT] [--nodes N] [--kubeconfig FILE] [--snapshot FILE] [--tls [--token TOKEN]]";
+const USAGE: &str = "usage: berth-kube-sim [--listen ADDR:PORT] [--nodes N] [--gpu-nodes N] [--kubeconfig FILE] [--snapshot FILE] [--tls [--token TOKEN]]";
 
 /// How often a changed state is written to the snapshot file.
 const SNAPSHOT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
@@ -24,6 +24,7 @@ const SNAPSHOT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 struct Args {
     listen: SocketAddr,
     nodes: usize,
+    gpu_nodes: usize,
     kubeconfig: Option<String>,
     snapshot: Option<String>,
     tls: bool,
@@ -34,6 +35,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut out = Args {
         listen: SocketAddr::from(([127, 0, 0, 1], 6443)),
         nodes: SimConfig::default().nodes,
+        gpu_nodes: 0,
         kubeconfig: None,
         snapshot: None,
         tls: false,
@@ -59,6 +61,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 let v = value("--nodes")?;
                 out.nodes = v.parse().map_err(|e| format!("--nodes {v}: {e}"))?;
             }
+            "--gpu-nodes" => {
+                let v = value("--gpu-nodes")?;
+                out.gpu_nodes = v.parse().map_err(|e| format!("--gpu-nodes {v}: {e}"))?;
+            }
             "--kubeconfig" => out.kubeconfig = Some(value("--kubeconfig")?),
             "--snapshot" => out.snapshot = Some(value("--snapshot")?),
             "--tls" => out.tls = true,
@@ -66,6 +72,12 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
+    }
+    if out.gpu_nodes > out.nodes {
+        return Err(format!(
+            "--gpu-nodes {} is more than --nodes {}",
+            out.gpu_nodes, out.nodes
+        ));
     }
     if out.token.is_some() && !out.tls {
         return Err(format!(
@@ -154,7 +166,10 @@ async fn main() -> ExitCode {
         "berth-kube-sim: simulated Kubernetes API (for demos and tests) on {server} with {} node(s)",
         args.nodes
     );
-    let sim = Simulator::new(SimConfig { nodes: args.nodes });
+    let sim = Simulator::new(SimConfig {
+        nodes: args.nodes,
+        gpu_nodes: args.gpu_nodes,
+    });
     if let Some(path) = &args.snapshot {
         if let Err(e) = load_snapshot(&sim, path) {
             eprintln!("{e}");
@@ -242,5 +257,12 @@ mod tests {
         assert!(c.tls);
         assert_eq!(c.token.as_deref(), Some("abc"));
         assert_eq!(c.snapshot.as_deref(), Some("s.json"));
+        let d = args("--nodes 4 --gpu-nodes 1").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((d.nodes, d.gpu_nodes), (4, 1));
+        let too_many = args("--nodes 2 --gpu-nodes 3").err().unwrap_or_default();
+        assert!(
+            too_many.contains("--gpu-nodes 3 is more than --nodes 2"),
+            "{too_many}"
+        );
     }
 }

@@ -30,8 +30,11 @@ fn containers(pod: &Value) -> impl Iterator<Item = &Value> {
 pub fn total(pod: &Value, kind: &str, resource: &str) -> f64 {
     containers(pod)
         .map(|c| {
+            // Not a JSON pointer: resource names such as `nvidia.com/gpu` hold a `/`.
             let get = |k: &str| {
-                c.pointer(&format!("/resources/{k}/{resource}"))
+                c.get("resources")
+                    .and_then(|r| r.get(k))
+                    .and_then(|r| r.get(resource))
                     .and_then(Value::as_str)
                     .and_then(quantity::parse)
             };
@@ -43,11 +46,29 @@ pub fn total(pod: &Value, kind: &str, resource: &str) -> f64 {
         .sum()
 }
 
+/// The extended resources (domain-prefixed names such as `nvidia.com/gpu`)
+/// the pod's containers ask for, as requests or limits.
+pub fn extended_resources(pod: &Value) -> std::collections::BTreeSet<String> {
+    containers(pod)
+        .flat_map(|c| ["requests", "limits"].map(|k| c.pointer(&format!("/resources/{k}"))))
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|m| m.keys())
+        .filter(|k| k.contains('/'))
+        .cloned()
+        .collect()
+}
+
 /// Whether every container sets `resources.<kind>.<resource>` (or, for
 /// requests, a limit that defaults it).
 pub fn all_containers_set(pod: &Value, kind: &str, resource: &str) -> bool {
     containers(pod).all(|c| {
-        let has = |k: &str| c.pointer(&format!("/resources/{k}/{resource}")).is_some();
+        let has = |k: &str| {
+            c.get("resources")
+                .and_then(|r| r.get(k))
+                .and_then(|r| r.get(resource))
+                .is_some()
+        };
         has(kind) || (kind == "requests" && has("limits"))
     })
 }

@@ -15,10 +15,18 @@ pub const SYSTEM_NAMESPACES: &[&str] =
 
 /// CPU cores of each simulated node.
 pub const NODE_CPU: &str = "8";
+/// CPU left for pods once the system and kubelet reservations are taken.
+pub const NODE_CPU_ALLOCATABLE: &str = "7800m";
 /// Memory of each simulated node.
 pub const NODE_MEMORY: &str = "32Gi";
+/// Memory left for pods once the reservations and eviction threshold are taken.
+pub const NODE_MEMORY_ALLOCATABLE: &str = "31Gi";
 /// Pod capacity of each simulated node.
 pub const NODE_PODS: &str = "110";
+/// The extended resource GPU nodes advertise, as NVIDIA's device plugin does.
+pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
+/// GPUs on each GPU node.
+pub const NODE_GPUS: &str = "4";
 
 /// The default StorageClass every simulated cluster has.
 pub const DEFAULT_STORAGE_CLASS: &str = "standard";
@@ -30,16 +38,27 @@ pub fn node_name(i: usize) -> String {
     format!("sim-node-{i}")
 }
 
-/// The `i`-th simulated node (1-based) as a kubelet would register it.
-pub fn node(i: usize) -> Value {
+/// The `i`-th simulated node (1-based) as a kubelet would register it;
+/// a GPU node also advertises [`NODE_GPUS`] of [`GPU_RESOURCE`].
+pub fn node(i: usize, gpu: bool) -> Value {
     let name = node_name(i);
     let t = now();
-    let resources = json!({
+    let mut capacity = json!({
         "cpu": NODE_CPU,
         "memory": NODE_MEMORY,
         "pods": NODE_PODS,
         "ephemeral-storage": "100Gi",
     });
+    let mut allocatable = json!({
+        "cpu": NODE_CPU_ALLOCATABLE,
+        "memory": NODE_MEMORY_ALLOCATABLE,
+        "pods": NODE_PODS,
+        "ephemeral-storage": "90Gi",
+    });
+    if gpu {
+        capacity[GPU_RESOURCE] = json!(NODE_GPUS);
+        allocatable[GPU_RESOURCE] = json!(NODE_GPUS);
+    }
     let condition = |kind: &str, status: &str, reason: &str, message: &str| {
         json!({
             "type": kind,
@@ -51,7 +70,7 @@ pub fn node(i: usize) -> Value {
         })
     };
     let id = format!("{:032x}", i);
-    json!({
+    let mut node = json!({
         "apiVersion": "v1",
         "kind": "Node",
         "metadata": {
@@ -74,8 +93,8 @@ pub fn node(i: usize) -> Value {
             "podCIDRs": [format!("10.244.{}.0/24", i - 1)],
         },
         "status": {
-            "capacity": resources,
-            "allocatable": resources,
+            "capacity": capacity,
+            "allocatable": allocatable,
             "conditions": [
                 condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
                 condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
@@ -100,11 +119,16 @@ pub fn node(i: usize) -> Value {
                 "architecture": "amd64",
             },
         },
-    })
+    });
+    if gpu {
+        node["metadata"]["labels"]["nvidia.com/gpu.present"] = json!("true");
+    }
+    node
 }
 
-/// Seeds the system namespaces and `nodes` nodes into a fresh cluster.
-pub fn seed(cluster: &Cluster, nodes: usize) -> Result<(), ApiError> {
+/// Seeds the system namespaces and `nodes` nodes into a fresh cluster, the
+/// last `gpu_nodes` of them with GPUs.
+pub fn seed(cluster: &Cluster, nodes: usize, gpu_nodes: usize) -> Result<(), ApiError> {
     let ns =
         resources::core("namespaces").ok_or_else(|| ApiError::internal("namespaces not served"))?;
     let node_type =
@@ -117,7 +141,7 @@ pub fn seed(cluster: &Cluster, nodes: usize) -> Result<(), ApiError> {
         )?;
     }
     for i in 1..=nodes {
-        cluster.seed(node_type, None, node(i))?;
+        cluster.seed(node_type, None, node(i, i + gpu_nodes > nodes))?;
     }
     let class = |group: &str, plural: &str| {
         resources::lookup(group, "v1", plural)

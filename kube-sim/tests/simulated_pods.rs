@@ -26,7 +26,7 @@ fn pod(name: &str, image: &str, annotations: serde_json::Value, restart: &str) -
 }
 
 async fn setup() -> (berth_kube_sim::Simulator, kube::Client, Api<Pod>, String) {
-    let (sim, client) = sim_client(SimConfig { nodes: 2 });
+    let (sim, client) = sim_client(SimConfig::nodes(2));
     let ns = unique("sim-pods");
     let namespaces: Api<Namespace> = Api::all(client.clone());
     namespaces
@@ -221,4 +221,84 @@ async fn metrics_follow_running_pods() {
     );
     let refused = pm.create(&PostParams::default(), &m).await;
     assert!(matches!(refused, Err(kube::Error::Api(s)) if s.code == 405));
+}
+
+#[tokio::test]
+async fn gpu_nodes_advertise_gpus_and_the_scheduler_counts_them() {
+    let (_sim, client) = sim_client(SimConfig {
+        nodes: 3,
+        gpu_nodes: 1,
+    });
+    let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(client.clone());
+    let gpu_node = nodes
+        .get("sim-node-3")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = gpu_node.status.unwrap_or_default();
+    let allocatable = status.allocatable.unwrap_or_default();
+    let capacity = status.capacity.unwrap_or_default();
+    assert_eq!(
+        allocatable.get("nvidia.com/gpu").map(|q| q.0.as_str()),
+        Some("4")
+    );
+    assert_eq!(capacity.get("cpu").map(|q| q.0.as_str()), Some("8"));
+    assert_eq!(
+        allocatable.get("cpu").map(|q| q.0.as_str()),
+        Some("7800m"),
+        "reservations leave less than capacity"
+    );
+    let plain = nodes
+        .get("sim-node-1")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let plain_alloc = plain.status.and_then(|s| s.allocatable).unwrap_or_default();
+    assert!(!plain_alloc.contains_key("nvidia.com/gpu"));
+
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let gpu_pod = |name: &str, gpus: &str| -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": name},
+            "spec": {"containers": [{"name": "main", "image": "trainer:1",
+                "resources": {"limits": {"nvidia.com/gpu": gpus}}}]},
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    for (name, gpus) in [("train-a", "3"), ("train-b", "2")] {
+        pods.create(&PostParams::default(), &gpu_pod(name, gpus))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let node_of = |name: &'static str| {
+        let pods = pods.clone();
+        async move { pods.get(name).await.ok().and_then(|p| p.spec?.node_name) }
+    };
+    assert!(
+        eventually(PATIENCE, || async {
+            node_of("train-a").await.as_deref() == Some("sim-node-3")
+        })
+        .await,
+        "the GPU pod went to the GPU node: {:?}",
+        pods.get("train-a").await.ok().and_then(|p| p.status)
+    );
+    // 3 of the 4 GPUs are taken: 2 more fit nowhere.
+    let explained = eventually(PATIENCE, || async {
+        pods.get("train-b").await.is_ok_and(|p| {
+            p.status
+                .and_then(|s| s.conditions)
+                .unwrap_or_default()
+                .iter()
+                .any(|c| {
+                    c.type_ == "PodScheduled"
+                        && c.message.as_deref()
+                            == Some("0/3 nodes are available: 3 Insufficient nvidia.com/gpu.")
+                })
+        })
+    })
+    .await;
+    assert!(
+        explained,
+        "{:?}",
+        pods.get("train-b").await.ok().and_then(|p| p.status)
+    );
+    assert_eq!(node_of("train-b").await, None);
 }

@@ -87,7 +87,7 @@ fn quota(name: &str, hard: &[(&str, &str)]) -> ResourceQuota {
 
 #[tokio::test]
 async fn configured_nodes_are_ready_with_capacity() {
-    let (_sim, client) = sim_client(SimConfig { nodes: 5 });
+    let (_sim, client) = sim_client(SimConfig::nodes(5));
     let nodes = Api::<Node>::all(client)
         .list(&ListParams::default())
         .await
@@ -120,21 +120,22 @@ async fn configured_nodes_are_ready_with_capacity() {
         assert_eq!(capacity.get("pods"), Some(&Quantity("110".into())));
         assert_eq!(
             status.allocatable.unwrap_or_default().get("cpu"),
-            Some(&Quantity("8".into()))
+            Some(&Quantity("7800m".into())),
+            "reservations leave less than the capacity"
         );
         assert_eq!(
             status.node_info.map(|i| i.kubelet_version).as_deref(),
             Some("v1.37.0-berth-sim")
         );
     }
-    let (_sim, client) = sim_client(SimConfig { nodes: 0 });
+    let (_sim, client) = sim_client(SimConfig::nodes(0));
     let none = Api::<Node>::all(client).list(&ListParams::default()).await;
     assert_eq!(none.map(|l| l.items.len()).ok(), Some(0));
 }
 
 #[tokio::test]
 async fn deleting_a_node_answers_a_success_status() {
-    let (sim, client) = sim_client(SimConfig { nodes: 3 });
+    let (sim, client) = sim_client(SimConfig::nodes(3));
     let nodes: Api<Node> = Api::all(client);
     let uid = nodes
         .get("sim-node-3")
@@ -629,7 +630,7 @@ async fn resource_versions_only_grow() {
 
 #[tokio::test]
 async fn paging_field_selectors_and_metadata_lists() {
-    let (_sim, client) = sim_client(SimConfig { nodes: 5 });
+    let (_sim, client) = sim_client(SimConfig::nodes(5));
     let nodes: Api<Node> = Api::all(client.clone());
     let first = nodes
         .list(&ListParams::default().limit(2))
@@ -732,7 +733,7 @@ async fn aggregated_discovery_matches_legacy() {
 async fn spawned_server_works_with_its_kubeconfig() {
     let (addr, _sim) = spawn(
         "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
-        SimConfig { nodes: 2 },
+        SimConfig::nodes(2),
     )
     .await
     .unwrap_or_else(|e| panic!("spawn: {e}"));

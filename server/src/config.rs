@@ -32,6 +32,7 @@ pub const KEYS: &[Key] = &[
     Key { env: "BERTH_LOG", file: "log", default: "info", doc: "Log filter, as for tracing's EnvFilter (e.g. `info,berth_core=debug`)." },
     Key { env: "BERTH_EMBEDDED_CLUSTER", file: "embedded_cluster", default: "true", doc: "Start the simulated Kubernetes cluster in-process and register it as `demo`." },
     Key { env: "BERTH_EMBEDDED_CLUSTER_NODES", file: "embedded_cluster_nodes", default: "3", doc: "Node count of the embedded simulated cluster." },
+    Key { env: "BERTH_EMBEDDED_CLUSTER_GPU_NODES", file: "embedded_cluster_gpu_nodes", default: "1", doc: "How many of the embedded cluster's nodes carry GPUs (`nvidia.com/gpu`)." },
     Key { env: "BERTH_SESSION_IDLE_MINUTES", file: "session_idle_minutes", default: "480", doc: "A session ends after this many minutes without requests." },
     Key { env: "BERTH_SESSION_MAX_HOURS", file: "session_max_hours", default: "24", doc: "A session ends this many hours after sign-in, however active." },
     Key { env: "BERTH_OIDC_ISSUER", file: "oidc_issuer", default: "", doc: "Issuer URL of an OpenID Connect provider for single sign-on. Empty: no SSO." },
@@ -83,6 +84,7 @@ pub struct Config {
     pub log_filter: String,
     pub embedded_cluster: bool,
     pub embedded_cluster_nodes: usize,
+    pub embedded_cluster_gpu_nodes: usize,
     pub session_idle_minutes: i64,
     pub session_max_hours: i64,
     pub password: PasswordParams,
@@ -246,6 +248,7 @@ impl Config {
             log_filter: get("BERTH_LOG"),
             embedded_cluster: parse_bool(get, "BERTH_EMBEDDED_CLUSTER")?,
             embedded_cluster_nodes: parse(get, "BERTH_EMBEDDED_CLUSTER_NODES")?,
+            embedded_cluster_gpu_nodes: parse(get, "BERTH_EMBEDDED_CLUSTER_GPU_NODES")?,
             session_idle_minutes,
             session_max_hours,
             password: PasswordParams {

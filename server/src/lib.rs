@@ -159,6 +159,9 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
     let embedded_cluster = if config.embedded_cluster {
         let sim = berth_kube_sim::SimConfig {
             nodes: config.embedded_cluster_nodes,
+            gpu_nodes: config
+                .embedded_cluster_gpu_nodes
+                .min(config.embedded_cluster_nodes),
         };
         let (addr, _sim) = berth_kube_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), sim)
             .await

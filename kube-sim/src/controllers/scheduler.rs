@@ -1,7 +1,7 @@
 //! The scheduler: places each unbound pod on the ready, schedulable node
 //! with the most room whose labels match its `nodeSelector`, whose taints it
-//! tolerates and whose allocatable CPU, memory and pod count fit its
-//! requests. A pod that fits nowhere stays Pending with a false
+//! tolerates and whose allocatable CPU, memory, pod count and extended
+//! resources (such as `nvidia.com/gpu`) fit its requests. A pod that fits nowhere stays Pending with a false
 //! `PodScheduled` condition and a `FailedScheduling` event saying why.
 
 use std::collections::{BTreeMap, HashMap};
@@ -27,6 +27,30 @@ struct Node {
     used_cpu: f64,
     used_memory: f64,
     used_pods: f64,
+    /// Extended resources: what the node offers and what its pods hold.
+    extended: BTreeMap<String, f64>,
+    used_extended: BTreeMap<String, f64>,
+}
+
+fn extended_allocatable(node: &Value) -> BTreeMap<String, f64> {
+    node.pointer("/status/allocatable")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.contains('/'))
+        .filter_map(|(k, v)| Some((k.clone(), quantity::parse(v.as_str()?)?)))
+        .collect()
+}
+
+/// The pod's requests of each extended resource it names.
+fn extended_requests(pod: &Value) -> Vec<(String, f64)> {
+    pods::extended_resources(pod)
+        .into_iter()
+        .map(|r| {
+            let v = pods::total(pod, "requests", &r);
+            (r, v)
+        })
+        .collect()
 }
 
 fn allocatable(node: &Value, r: &str) -> f64 {
@@ -107,6 +131,8 @@ fn nodes(cluster: &Cluster) -> (Vec<Node>, Vec<Value>) {
                     used_cpu: 0.0,
                     used_memory: 0.0,
                     used_pods: 0.0,
+                    extended: extended_allocatable(n),
+                    used_extended: BTreeMap::new(),
                 },
             )
         })
@@ -122,6 +148,9 @@ fn nodes(cluster: &Cluster) -> (Vec<Node>, Vec<Value>) {
                     n.used_cpu += pods::total(pod, "requests", "cpu");
                     n.used_memory += pods::total(pod, "requests", "memory");
                     n.used_pods += 1.0;
+                    for (r, v) in extended_requests(pod) {
+                        *n.used_extended.entry(r).or_default() += v;
+                    }
                 }
             }
             None => {
@@ -148,6 +177,7 @@ pub(crate) fn schedule(cluster: &Arc<Cluster>) {
     for mut pod in pending {
         let cpu = pods::total(&pod, "requests", "cpu");
         let memory = pods::total(&pod, "requests", "memory");
+        let extended = extended_requests(&pod);
         let mut reasons: HashMap<String, usize> = HashMap::new();
         let mut best: Option<(usize, f64)> = None;
         for (i, n) in nodes.iter().enumerate() {
@@ -169,6 +199,11 @@ pub(crate) fn schedule(cluster: &Arc<Cluster>) {
                 Some("Insufficient cpu".to_string())
             } else if n.used_memory + memory > n.memory {
                 Some("Insufficient memory".to_string())
+            } else if let Some((r, _)) = extended.iter().find(|(r, v)| {
+                n.used_extended.get(r).copied().unwrap_or(0.0) + v
+                    > n.extended.get(r).copied().unwrap_or(0.0) + 1e-9
+            }) {
+                Some(format!("Insufficient {r}"))
             } else {
                 None
             };
@@ -198,6 +233,9 @@ pub(crate) fn schedule(cluster: &Arc<Cluster>) {
                     node.used_cpu += cpu;
                     node.used_memory += memory;
                     node.used_pods += 1.0;
+                    for (r, v) in &extended {
+                        *node.used_extended.entry(r.clone()).or_default() += v;
+                    }
                     let msg = format!("Successfully assigned {ns}/{name} to {}", node.name);
                     record_event(
                         cluster,
