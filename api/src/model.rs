@@ -449,6 +449,71 @@ pub struct DrainReport {
     pub failed: Vec<(String, String)>,
 }
 
+/// One resource of a cluster's nodes, summed: what they have, what they
+/// offer to pods after reservations, and what scheduled pods request.
+/// Values are in base units: cores, bytes, GPUs or pods.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceUse {
+    /// `cpu`, `memory`, `nvidia.com/gpu` or `pods`.
+    pub resource: String,
+    pub capacity: f64,
+    pub allocatable: f64,
+    pub requested: f64,
+}
+
+impl ResourceUse {
+    /// Requested as a share of allocatable, in percent (0 when nothing is allocatable).
+    pub fn requested_percent(&self) -> f64 {
+        if self.allocatable > 0.0 {
+            self.requested / self.allocatable * 100.0
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A namespace of a cluster, with how many pods it runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceSummary {
+    pub name: String,
+    /// `Active` or `Terminating`.
+    pub phase: String,
+    /// Pods that have not finished.
+    pub pods: i64,
+    pub created_at: Option<Timestamp>,
+}
+
+/// A Kubernetes event, as the overview lists warnings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterEvent {
+    pub namespace: String,
+    /// `Kind/name` of the object the event is about.
+    pub object: String,
+    pub reason: String,
+    pub message: String,
+    pub count: i64,
+    pub last_seen: Option<Timestamp>,
+}
+
+/// Everything a cluster's overview page shows, read at one moment.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClusterOverview {
+    pub cluster: Option<ClusterSummary>,
+    /// The API server's `gitVersion`, read now.
+    pub version: String,
+    pub platform: String,
+    pub nodes_ready: i64,
+    /// Names of the nodes that are not Ready.
+    pub nodes_not_ready: Vec<String>,
+    /// cpu, memory, nvidia.com/gpu and pods, in that order.
+    pub resources: Vec<ResourceUse>,
+    pub namespaces: Vec<NamespaceSummary>,
+    /// The most recent Warning events, newest first.
+    pub warnings: Vec<ClusterEvent>,
+    /// Warning events in all (the list above is capped).
+    pub warning_total: i64,
+}
+
 /// A change to one node from the Nodes page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action")]

@@ -5,11 +5,11 @@
 //! Authorization happens inside that service method, never here.
 
 use berth_api::{
-    AccountLock, AppError, AuditEntry, AuditQuery, ClusterInput, ClusterSummary, CurrentUser,
-    Domain, DomainInput, DrainReport, Grant, GrantInput, IpRule, IpRuleInput, KubeconfigContexts,
-    ListQuery, NodeChange, NodeDetail, NodeSummary, Overview, Page, PasswordPolicy, Role,
-    RoleInput, SessionInfo, TotpEnrollment, TwoFactorPolicy, TwoFactorStatus, User, UserInput, Vdc,
-    VdcInput,
+    AccountLock, AppError, AuditEntry, AuditQuery, ClusterInput, ClusterOverview, ClusterSummary,
+    CurrentUser, Domain, DomainInput, DrainReport, Grant, GrantInput, IpRule, IpRuleInput,
+    KubeconfigContexts, ListQuery, NodeChange, NodeDetail, NodeSummary, Overview, Page,
+    PasswordPolicy, Role, RoleInput, SessionInfo, TotpEnrollment, TwoFactorPolicy, TwoFactorStatus,
+    User, UserInput, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -134,6 +134,12 @@ pub async fn delete_cluster(id: i64) -> Result<(), AppError> {
 pub async fn check_cluster(id: i64) -> Result<ClusterSummary, AppError> {
     let call = backend::Call::begin()?;
     call.done(call.services.check_cluster(&call.principal, id).await)
+}
+
+#[server(prefix = "/api", endpoint = "clusters/overview", input = Json)]
+pub async fn get_cluster_overview(id: i64) -> Result<ClusterOverview, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.cluster_overview(&call.principal, id).await)
 }
 
 #[server(prefix = "/api", endpoint = "nodes/list", input = Json)]

@@ -1,5 +1,5 @@
 //! Watch caches: per cluster, kube-runtime reflector stores of the objects
-//! list pages need (nodes and pods), kept current by watches that relist
+//! list pages need (nodes, pods and namespaces), kept current by watches that relist
 //! when the API server answers 410 Gone and reconnect with backoff after
 //! errors. Pages read the stores, sparing the API servers; every change is
 //! also broadcast, for pages that update live.
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Api, Client, Resource, ResourceExt};
@@ -25,7 +25,7 @@ pub const FILL_DEADLINE: Duration = Duration::from_secs(10);
 /// One change seen by a cache's watches.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Change {
-    /// `node` or `pod`.
+    /// `node`, `pod` or `namespace`.
     pub kind: &'static str,
     pub namespace: Option<String>,
     pub name: String,
@@ -35,6 +35,7 @@ pub struct Change {
 pub struct ClusterCache {
     pub nodes: Store<Node>,
     pub pods: Store<Pod>,
+    pub namespaces: Store<Namespace>,
     changes: broadcast::Sender<Change>,
     tasks: Vec<AbortHandle>,
 }
@@ -44,6 +45,7 @@ impl Debug for ClusterCache {
         f.debug_struct("ClusterCache")
             .field("nodes", &self.nodes.state().len())
             .field("pods", &self.pods.state().len())
+            .field("namespaces", &self.namespaces.state().len())
             .finish()
     }
 }
@@ -95,22 +97,25 @@ impl ClusterCache {
     pub async fn start(client: Client) -> Result<Arc<ClusterCache>, ConnectError> {
         let (tx, _) = broadcast::channel(4096);
         let (nodes, a) = reflect(Api::<Node>::all(client.clone()), "node", tx.clone());
-        let (pods, b) = reflect(Api::<Pod>::all(client), "pod", tx.clone());
+        let (pods, b) = reflect(Api::<Pod>::all(client.clone()), "pod", tx.clone());
+        let (namespaces, c) = reflect(Api::<Namespace>::all(client), "namespace", tx.clone());
         let cache = Arc::new(ClusterCache {
             nodes,
             pods,
+            namespaces,
             changes: tx,
-            tasks: vec![a, b],
+            tasks: vec![a, b, c],
         });
         let filled = tokio::time::timeout(FILL_DEADLINE, async {
             cache.nodes.wait_until_ready().await.is_ok()
                 && cache.pods.wait_until_ready().await.is_ok()
+                && cache.namespaces.wait_until_ready().await.is_ok()
         })
         .await;
         match filled {
             Ok(true) => Ok(cache),
             _ => Err(ConnectError::Unreachable(format!(
-                "the cluster's nodes and pods could not be listed within {} s",
+                "the cluster's nodes, pods and namespaces could not be listed within {} s",
                 FILL_DEADLINE.as_secs()
             ))),
         }

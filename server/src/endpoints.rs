@@ -108,6 +108,10 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/clusters/check",
         Needs::Permission(Permission::ClusterRead),
     ),
+    server_fn(
+        "/api/clusters/overview",
+        Needs::Permission(Permission::ClusterRead),
+    ),
     server_fn("/api/nodes/list", Needs::Permission(Permission::NodeRead)),
     server_fn("/api/nodes/get", Needs::Permission(Permission::NodeRead)),
     // The permission depends on the change: cordon (as the matrix sends),

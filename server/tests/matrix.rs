@@ -86,9 +86,13 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         // Allowed, but nothing answers at the address given.
         ("/api/clusters/create", Operator) => (422, 422),
         // Allowed, but no cluster has the id given.
-        ("/api/clusters/update" | "/api/clusters/delete" | "/api/clusters/check", Operator) => {
-            (404, 404)
-        }
+        (
+            "/api/clusters/update"
+            | "/api/clusters/delete"
+            | "/api/clusters/check"
+            | "/api/clusters/overview",
+            Operator,
+        ) => (404, 404),
         // Allowed, but no cluster has the id given.
         ("/api/nodes/list" | "/api/nodes/get" | "/api/nodes/change", Operator) => (404, 404),
         ("/api/nodes/list" | "/api/nodes/get" | "/api/nodes/change", _) => (403, 403),
@@ -97,7 +101,8 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
             | "/api/clusters/create"
             | "/api/clusters/update"
             | "/api/clusters/delete"
-            | "/api/clusters/check",
+            | "/api/clusters/check"
+            | "/api/clusters/overview",
             _,
         ) => (403, 403),
         ("/api/roles/list", Operator | DomainAdmin | VdcAdmin) => (200, 200),
@@ -269,7 +274,9 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
             "name": fresh_name, "method": "token", "api_url": "https://127.0.0.1:1", "token": "t"}}),
         "/api/clusters/update" => json!({"id": 999_999, "input": {
             "name": "x", "method": "token", "api_url": "https://127.0.0.1:1", "token": "t"}}),
-        "/api/clusters/delete" | "/api/clusters/check" => json!({"id": 999_999}),
+        "/api/clusters/delete" | "/api/clusters/check" | "/api/clusters/overview" => {
+            json!({"id": 999_999})
+        }
         "/api/nodes/list" => json!({"cluster_id": 999_999, "query": {}}),
         "/api/nodes/get" => json!({"cluster_id": 999_999, "name": "n1"}),
         "/api/nodes/change" => {

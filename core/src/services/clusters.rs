@@ -224,7 +224,7 @@ impl Services {
         Ok(self.db.fetch_all(&q).await?)
     }
 
-    async fn find_cluster(&self, id: i64) -> Result<ClusterSummary> {
+    pub(super) async fn find_cluster(&self, id: i64) -> Result<ClusterSummary> {
         self.db
             .fetch_optional(select_clusters().and_where(Expr::col(Clusters::Id).eq(id)))
             .await?

@@ -5,6 +5,7 @@
 mod accounts;
 pub mod audit_log;
 mod cache;
+mod cluster_overview;
 mod clusters;
 mod domains;
 mod grants;
