@@ -28,8 +28,9 @@ use crate::{
         login::LoginPage, login_2fa::SecondFactorPage, not_found::NotFound, overview::OverviewPage,
     },
     routes::{
-        AuditRoute, ChangePasswordRoute, ClustersRoute, DomainsRoute, NodesRoute, RolesRoute,
-        SecurityRoute, SessionsRoute, TwoFactorRoute, UsersRoute, VdcsRoute,
+        AuditRoute, ChangePasswordRoute, ClusterOverviewRoute, ClustersRoute, DomainsRoute,
+        NodesRoute, RolesRoute, SecurityRoute, SessionsRoute, TwoFactorRoute, UsersRoute,
+        VdcsRoute,
     },
 };
 
@@ -138,6 +139,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("domains") view={Lazy::<DomainsRoute>::new()} />
                     <Route path=path!("vdcs") view={Lazy::<VdcsRoute>::new()} />
                     <Route path=path!("clusters") view={Lazy::<ClustersRoute>::new()} />
+                    <Route path=path!("clusters/:id") view={Lazy::<ClusterOverviewRoute>::new()} />
                     <Route path=path!("nodes") view={Lazy::<NodesRoute>::new()} />
                     <Route path=path!("security") view={Lazy::<SecurityRoute>::new()} />
                     <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />

@@ -8,8 +8,9 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use crate::pages::{
     account::ChangePasswordPage, account_2fa::TwoFactorPage, audit::AuditPage,
-    clusters::ClustersPage, domains::DomainsPage, nodes::NodesPage, roles::RolesPage,
-    security::SecurityPage, sessions::SessionsPage, users::UsersPage, vdcs::VdcsPage,
+    cluster_overview::ClusterOverviewPage, clusters::ClustersPage, domains::DomainsPage,
+    nodes::NodesPage, roles::RolesPage, security::SecurityPage, sessions::SessionsPage,
+    users::UsersPage, vdcs::VdcsPage,
 };
 
 pub struct DomainsRoute;
@@ -48,6 +49,19 @@ impl LazyRoute for ClustersRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <ClustersPage /> }.into_any()
+    }
+}
+
+pub struct ClusterOverviewRoute;
+
+#[lazy_route]
+impl LazyRoute for ClusterOverviewRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ClusterOverviewPage /> }.into_any()
     }
 }
 

@@ -103,6 +103,10 @@ db_test!(
         );
         let gpu = of(&first, "nvidia.com/gpu");
         assert!(
+            gpu.requested.is_sign_positive(),
+            "0 requested, not -0: {gpu:?}"
+        );
+        assert!(
             close(gpu.capacity, 4.0) && close(gpu.requested, 0.0),
             "{gpu:?}"
         );

@@ -5,6 +5,7 @@
 
 use berth_api::{AppError, ClusterInput, ClusterMethod, ClusterSummary};
 use leptos::{ev::SubmitEvent, prelude::*};
+use leptos_router::components::A;
 
 use crate::{
     api::{
@@ -18,7 +19,7 @@ use crate::{
     i18n::{use_lang, Lang, T},
 };
 
-fn health_badge(lang: Lang, c: &ClusterSummary) -> impl IntoView {
+pub(crate) fn health_badge(lang: Lang, c: &ClusterSummary) -> impl IntoView {
     let (class, label) = match c.health.as_str() {
         "healthy" => ("badge badge-ok", T::HealthHealthy),
         "unknown" => ("badge", T::HealthUnknown),
@@ -118,9 +119,10 @@ pub fn ClustersPage() -> impl IntoView {
                                     let (for_edit, for_delete) = (c.clone(), c.clone());
                                     let id = c.id;
                                     let name = c.name.clone();
+                                    let link_text = c.name.clone();
                                     view! {
                                         <tr data-cluster=c.name.clone()>
-                                            <td class="mono">{c.name.clone()}
+                                            <td class="mono"><A href=format!("/clusters/{id}") attr:aria-label=lang.fmt(T::ClusterOverviewOf, &[&name])>{link_text}</A>
                                                 {(!c.description.is_empty()).then(|| view! { <div class="hint">{c.description.clone()}</div> })}
                                             </td>
                                             <td class="mono">{c.api_url.clone()}

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod account_2fa;
 pub mod audit;
+pub mod cluster_overview;
 pub mod clusters;
 pub mod domains;
 pub mod login;

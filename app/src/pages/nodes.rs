@@ -5,10 +5,14 @@
 
 use berth_api::{AppError, ListQuery, NodeChange, NodeDetail, NodeSummary, Taint};
 use leptos::{ev::SubmitEvent, prelude::*};
+use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::{get_node, list_clusters, list_nodes, ChangeNode},
-    components::{holds, last_error, Confirm, ErrorBanner, FormError, Pager, SearchBox, TextField},
+    components::{
+        follow_changes, holds, last_error, Confirm, ErrorBanner, FormError, Pager, SearchBox,
+        TextField,
+    },
     i18n::{use_lang, T},
 };
 
@@ -61,65 +65,6 @@ fn parse_taints(text: &str) -> Vec<Taint> {
         .collect()
 }
 
-/// Bumps `live` (at most every 300 ms) while the server reports changes in
-/// cluster `cluster`'s watch cache; the stream follows the chosen cluster
-/// and closes with the page.
-fn follow_changes(cluster: RwSignal<Option<i64>>, live: RwSignal<u32>) {
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::reactive::owner::on_cleanup;
-        use send_wrapper::SendWrapper;
-        use wasm_bindgen::{closure::Closure, JsCast};
-
-        type Source = SendWrapper<(
-            web_sys::EventSource,
-            Closure<dyn FnMut(web_sys::MessageEvent)>,
-        )>;
-        let current: StoredValue<Option<Source>> = StoredValue::new(None);
-        let waiting = RwSignal::new(false);
-        Effect::new(move || {
-            let id = cluster.get();
-            current.update_value(|c| {
-                if let Some(old) = c.take() {
-                    old.0.close();
-                }
-            });
-            let Some(id) = id else { return };
-            let Ok(source) =
-                web_sys::EventSource::new(&format!("/live/cluster-changes?cluster_id={id}"))
-            else {
-                return;
-            };
-            let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-                move |_: web_sys::MessageEvent| {
-                    if !waiting.get_untracked() {
-                        waiting.set(true);
-                        set_timeout(
-                            move || {
-                                waiting.set(false);
-                                live.update(|n| *n += 1);
-                            },
-                            std::time::Duration::from_millis(300),
-                        );
-                    }
-                },
-            );
-            let _ = source
-                .add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
-            current.set_value(Some(SendWrapper::new((source, on_change))));
-        });
-        on_cleanup(move || {
-            current.update_value(|c| {
-                if let Some(old) = c.take() {
-                    old.0.close();
-                }
-            });
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (cluster, live);
-}
-
 /// A change waiting for its confirmation.
 #[derive(Clone)]
 struct Pending {
@@ -134,7 +79,11 @@ struct Pending {
 pub fn NodesPage() -> impl IntoView {
     let lang = use_lang();
     let clusters = Resource::new(|| (), |_| list_clusters());
-    let cluster = RwSignal::new(None::<i64>);
+    // `/nodes?cluster=N` opens on that cluster (the overview links here).
+    let query = use_query_map();
+    let cluster = RwSignal::new(
+        query.with_untracked(|q| q.get("cluster").and_then(|c| c.parse::<i64>().ok())),
+    );
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
     let selected = RwSignal::new(None::<String>);
@@ -142,7 +91,7 @@ pub fn NodesPage() -> impl IntoView {
     let change = ServerAction::<ChangeNode>::new();
     // Bumped whenever the cluster reports a change: lists and the panel reload.
     let live = RwSignal::new(0u32);
-    follow_changes(cluster, live);
+    follow_changes(cluster.into(), live, std::time::Duration::from_millis(300));
     let nodes = Resource::new(
         move || {
             (

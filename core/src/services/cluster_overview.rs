@@ -112,7 +112,8 @@ fn node_total(nodes: &[Arc<Node>], resource: &str, allocatable: bool) -> f64 {
             };
             quantity::parse(&m?.get(resource)?.0)
         })
-        .sum()
+        .sum::<f64>()
+        + 0.0
 }
 
 /// The charted resources of the given nodes and the pods bound to them.
@@ -134,7 +135,8 @@ pub fn resource_use(nodes: &[Arc<Node>], pods: &[Arc<Pod>]) -> Vec<ResourceUse> 
             resource: (*r).to_owned(),
             capacity: node_total(nodes, r, false),
             allocatable: node_total(nodes, r, true),
-            requested: bound.iter().map(|p| pod_request(p, r)).sum(),
+            // + 0.0: an empty f64 sum is -0.
+            requested: bound.iter().map(|p| pod_request(p, r)).sum::<f64>() + 0.0,
         })
         .collect()
 }
