@@ -2,53 +2,21 @@
 //! cordoned, drained (DaemonSet pods stay), relabelled, retainted and put
 //! into maintenance, against the simulator; on SQLite, PostgreSQL and MariaDB.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use berth_api::{ErrorCode, ListQuery, NodeChange, Taint};
-use berth_core::{
-    auth::{Principal, RoleType, Scope},
-    db_test,
-    password::PasswordParams,
-    testing::TestDb,
-    Error, Services,
-};
+use berth_core::{auth::Principal, db_test, testing::TestDb, Error, Services};
 use berth_kube_sim::SimConfig;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use kube::api::{Api, PostParams};
-use secrecy::SecretString;
 use serde_json::json;
 
-const FAST: PasswordParams = PasswordParams {
-    memory_kib: 1024,
-    iterations: 1,
-    parallelism: 1,
-};
 const PATIENCE: Duration = Duration::from_secs(15);
 
 async fn setup(t: &TestDb) -> (Services, Principal, i64, kube::Client) {
-    let (addr, _sim) = berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), SimConfig::nodes(3))
-        .await
-        .unwrap();
-    let s = Services::new(t.db.clone(), FAST, berth_core::testing::keyring()).unwrap();
-    s.ensure_builtin_roles().await.unwrap();
-    let id = s
-        .create_user_with_role(
-            "ops",
-            "Ops",
-            &SecretString::from("ops-password".to_string()),
-            Some((RoleType::OperationsAdmin, Scope::Platform)),
-        )
-        .await
-        .unwrap();
-    let ops = s.principal(id).await.unwrap().unwrap();
-    s.register_embedded_cluster("sim", &format!("http://{addr}"))
-        .await
-        .unwrap();
-    let cluster = s.list_clusters(&ops).await.unwrap()[0].id;
-    let client =
-        kube::Client::try_from(kube::Config::new(format!("http://{addr}").parse().unwrap()))
-            .unwrap();
-    (s, ops, cluster, client)
+    common::simulated_cluster(t, SimConfig::nodes(3)).await
 }
 
 /// Waits until `check` holds for the node as Berth lists it.

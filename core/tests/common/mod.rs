@@ -1,0 +1,48 @@
+//! Setup shared by the tests that drive a simulated cluster through Berth.
+
+use berth_core::{
+    auth::{Principal, RoleType, Scope},
+    password::PasswordParams,
+    testing::TestDb,
+    Services,
+};
+use berth_kube_sim::SimConfig;
+use secrecy::SecretString;
+
+/// Cheap password hashing: these tests are not about passwords.
+pub const FAST: PasswordParams = PasswordParams {
+    memory_kib: 1024,
+    iterations: 1,
+    parallelism: 1,
+};
+
+/// A simulated cluster registered in Berth as `sim`, an operations admin
+/// (`ops`), the cluster's id, and a client straight to its API.
+pub async fn simulated_cluster(
+    t: &TestDb,
+    config: SimConfig,
+) -> (Services, Principal, i64, kube::Client) {
+    let (addr, _sim) = berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
+    let s = Services::new(t.db.clone(), FAST, berth_core::testing::keyring()).unwrap();
+    s.ensure_builtin_roles().await.unwrap();
+    let id = s
+        .create_user_with_role(
+            "ops",
+            "Ops",
+            &SecretString::from("ops-password".to_string()),
+            Some((RoleType::OperationsAdmin, Scope::Platform)),
+        )
+        .await
+        .unwrap();
+    let ops = s.principal(id).await.unwrap().unwrap();
+    s.register_embedded_cluster("sim", &format!("http://{addr}"))
+        .await
+        .unwrap();
+    let cluster = s.list_clusters(&ops).await.unwrap()[0].id;
+    let client =
+        kube::Client::try_from(kube::Config::new(format!("http://{addr}").parse().unwrap()))
+            .unwrap();
+    (s, ops, cluster, client)
+}
