@@ -4,26 +4,17 @@
 //! kubeconfig, connection failures named by field, credentials sealed at
 //! rest and resealed when the key rotates, health polling.
 
+mod common;
+
+use common::{operator, services, FAST};
+
 use berth_api::{ClusterInput, ClusterMethod, ErrorCode};
-use berth_core::{
-    auth::{Principal, RoleType, Scope},
-    db_test,
-    password::PasswordParams,
-    secrets::Keyring,
-    testing::TestDb,
-    Error, Services,
-};
+use berth_core::{db_test, secrets::Keyring, testing::TestDb, Error, Services};
 use berth_kube_sim::faults::{Effect, Fault};
 use berth_kube_sim::tls::{self, Security};
 use berth_kube_sim::{SimConfig, Simulator};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-use secrecy::SecretString;
 
-const FAST: PasswordParams = PasswordParams {
-    memory_kib: 1024,
-    iterations: 1,
-    parallelism: 1,
-};
 const TOKEN: &str = "cluster-admin-token-42";
 
 struct Ca {
@@ -83,25 +74,6 @@ async fn tls_cluster() -> TlsCluster {
         clients,
         sim,
     }
-}
-
-async fn services(t: &TestDb, keyring: Keyring) -> Services {
-    let s = Services::new(t.db.clone(), FAST, keyring).unwrap();
-    s.ensure_builtin_roles().await.unwrap();
-    s
-}
-
-async fn operator(s: &Services) -> Principal {
-    let id = s
-        .create_user_with_role(
-            "ops",
-            "Ops",
-            &SecretString::from("ops-password".to_string()),
-            Some((RoleType::OperationsAdmin, Scope::Platform)),
-        )
-        .await
-        .unwrap();
-    s.principal(id).await.unwrap().unwrap()
 }
 
 fn by_token(name: &str, c: &TlsCluster, token: &str) -> ClusterInput {

@@ -13,8 +13,7 @@ use crate::{
         UpdateCluster,
     },
     components::{
-        last_error, ConfirmDelete, ErrorBanner, FormActions, FormError, IfHeld, RowActions,
-        TextField,
+        last_error, ErrorBanner, FormActions, FormError, IfHeld, ListActions, RowActions, TextField,
     },
     i18n::{use_lang, Lang, T},
 };
@@ -47,54 +46,26 @@ fn auth_label(kind: &str) -> T {
     }
 }
 
+type Actions = ListActions<ClusterSummary, CreateCluster, UpdateCluster, DeleteCluster>;
+
 #[component]
 pub fn ClustersPage() -> impl IntoView {
     let lang = use_lang();
-    let editing = RwSignal::new(None::<Option<ClusterSummary>>);
-    let deleting = RwSignal::new(None::<ClusterSummary>);
-    let create = ServerAction::<CreateCluster>::new();
-    let update = ServerAction::<UpdateCluster>::new();
-    let delete = ServerAction::<DeleteCluster>::new();
+    let actions = Actions::new();
     let check = ServerAction::<CheckCluster>::new();
     let clusters = Resource::new(
-        move || {
-            create.version().get()
-                + update.version().get()
-                + delete.version().get()
-                + check.version().get()
-        },
+        move || actions.changes() + check.version().get(),
         |_| list_clusters(),
     );
-    Effect::new(move || {
-        if matches!(create.value().get(), Some(Ok(_)))
-            || matches!(update.value().get(), Some(Ok(_)))
-        {
-            editing.set(None);
-        }
-    });
-    Effect::new(move || {
-        if matches!(delete.value().get(), Some(Ok(()))) {
-            deleting.set(None);
-        }
-    });
-    let open = move |target: Option<ClusterSummary>| {
-        create.value().set(None);
-        update.value().set(None);
-        editing.set(Some(target));
-    };
-    let ask_delete = move |c: ClusterSummary| {
-        delete.value().set(None);
-        deleting.set(Some(c));
-    };
     view! {
         <div class="page-head">
             <h1>{lang.t(T::NavClusters)}</h1>
             <IfHeld permission="cluster.create">
-                <button class="btn btn-primary" type="button" on:click=move |_| open(None)>{lang.t(T::NewCluster)}</button>
+                <button class="btn btn-primary" type="button" on:click=move |_| actions.open(None)>{lang.t(T::NewCluster)}</button>
             </IfHeld>
         </div>
-        {move || editing.get().map(|target| view! {
-            <ClusterForm target create update on_close=Callback::new(move |_| editing.set(None)) />
+        {move || actions.editing.get().map(|target| view! {
+            <ClusterForm target actions on_close=Callback::new(move |_| actions.close()) />
         })}
         {move || check.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBanner error=e /> })}
         <Suspense fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
@@ -147,8 +118,8 @@ pub fn ClustersPage() -> impl IntoView {
                                                             on:click=move |_| { check.dispatch(CheckCluster { id }); }>{lang.t(T::CheckNow)}</button>
                                                     </td>
                                                     <RowActions name=c.name.clone()
-                                                        on_edit=Callback::new(move |_| open(Some(for_edit.clone())))
-                                                        on_delete=Callback::new(move |_| ask_delete(for_delete.clone()))
+                                                        on_edit=Callback::new(move |_| actions.open(Some(for_edit.clone())))
+                                                        on_delete=Callback::new(move |_| actions.ask_delete(for_delete.clone()))
                                                         edit="cluster.update" delete="cluster.delete" />
                                                 }.into_any()
                                             }}
@@ -162,26 +133,14 @@ pub fn ClustersPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-        {move || deleting.get().map(|c| {
-            let id = c.id;
-            view! {
-                <ConfirmDelete
-                    name=c.name
-                    on_confirm=Callback::new(move |_| { delete.dispatch(DeleteCluster { id }); })
-                    on_cancel=Callback::new(move |_| deleting.set(None))
-                    pending=delete.pending().into()
-                    error=last_error(delete.value())
-                />
-            }
-        })}
+        {actions.confirm_delete(|c: &ClusterSummary| c.name.clone(), |c: &ClusterSummary| DeleteCluster { id: c.id })}
     }
 }
 
 #[component]
 fn ClusterForm(
     target: Option<ClusterSummary>,
-    create: ServerAction<CreateCluster>,
-    update: ServerAction<UpdateCluster>,
+    actions: Actions,
     on_close: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
@@ -214,14 +173,10 @@ fn ClusterForm(
         }
     });
     let error: Signal<Option<AppError>> = {
-        let saving = match editing_id {
-            Some(_) => last_error(update.value()),
-            None => last_error(create.value()),
-        };
+        let saving = actions.form_error(editing_id.is_some());
         let reading = last_error(contexts.value());
         Signal::derive(move || saving.get().or_else(|| reading.get()))
     };
-    let pending = move || create.pending().get() || update.pending().get();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let input = ClusterInput {
@@ -239,10 +194,10 @@ fn ClusterForm(
         };
         match editing_id {
             Some(id) => {
-                update.dispatch(UpdateCluster { id, input });
+                actions.update.dispatch(UpdateCluster { id, input });
             }
             None => {
-                create.dispatch(CreateCluster { input });
+                actions.create.dispatch(CreateCluster { input });
             }
         }
     };
@@ -317,7 +272,7 @@ fn ClusterForm(
                 </label>
             </div>
             <p class="hint">{lang.t(T::TestedBeforeSaving)}</p>
-            <FormActions editing=editing_id.is_some() pending=Signal::derive(pending) on_cancel=on_close />
+            <FormActions editing=editing_id.is_some() pending=actions.saving() on_cancel=on_close />
         </form>
     }
 }

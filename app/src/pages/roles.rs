@@ -13,7 +13,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     api::{list_roles, CreateRole, DeleteRole, UpdateRole},
-    components::{last_error, ConfirmDelete, ErrorBanner, FormActions, FormError, TextField},
+    components::{ErrorBanner, FormActions, FormError, ListActions, TextField},
     i18n::{use_lang, Lang, T},
 };
 
@@ -33,43 +33,20 @@ fn label(lang: Lang, l: berth_api::permission::Label) -> &'static str {
     }
 }
 
+type Actions = ListActions<Role, CreateRole, UpdateRole, DeleteRole>;
+
 #[component]
 pub fn RolesPage() -> impl IntoView {
     let lang = use_lang();
-    let create = ServerAction::<CreateRole>::new();
-    let update = ServerAction::<UpdateRole>::new();
-    let delete = ServerAction::<DeleteRole>::new();
-    // `Some(None)`: creating; `Some(Some(r))`: editing r.
-    let editing = RwSignal::new(None::<Option<Role>>);
-    let deleting = RwSignal::new(None::<Role>);
-    let roles = Resource::new(
-        move || create.version().get() + update.version().get() + delete.version().get(),
-        |_| list_roles(),
-    );
-    Effect::new(move || {
-        if matches!(create.value().get(), Some(Ok(_)))
-            || matches!(update.value().get(), Some(Ok(_)))
-        {
-            editing.set(None);
-        }
-    });
-    Effect::new(move || {
-        if matches!(delete.value().get(), Some(Ok(()))) {
-            deleting.set(None);
-        }
-    });
-    let open = move |r: Option<Role>| {
-        create.value().set(None);
-        update.value().set(None);
-        editing.set(Some(r));
-    };
+    let actions = Actions::new();
+    let roles = Resource::new(move || actions.changes(), |_| list_roles());
     view! {
         <div class="page-head">
             <h1>{lang.t(T::NavRoles)}</h1>
-            <button class="btn btn-primary" type="button" on:click=move |_| open(None)>{lang.t(T::NewRole)}</button>
+            <button class="btn btn-primary" type="button" on:click=move |_| actions.open(None)>{lang.t(T::NewRole)}</button>
         </div>
-        {move || editing.get().map(|target| view! {
-            <RoleForm target create update on_close=Callback::new(move |_| editing.set(None)) />
+        {move || actions.editing.get().map(|target| view! {
+            <RoleForm target actions on_close=Callback::new(move |_| actions.close()) />
         })}
         <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
             {move || Suspend::new(async move {
@@ -101,9 +78,9 @@ pub fn RolesPage() -> impl IntoView {
                                                 } else {
                                                     view! {
                                                         <button class="btn btn-small" type="button" aria-label=edit_label
-                                                            on:click=move |_| open(Some(for_edit.clone()))>{lang.t(T::Edit)}</button>
+                                                            on:click=move |_| actions.open(Some(for_edit.clone()))>{lang.t(T::Edit)}</button>
                                                         <button class="btn btn-small btn-danger" type="button" aria-label=delete_label
-                                                            on:click=move |_| { delete.value().set(None); deleting.set(Some(for_delete.clone())); }>
+                                                            on:click=move |_| actions.ask_delete(for_delete.clone())>
                                                             {lang.t(T::Delete)}
                                                         </button>
                                                     }.into_any()
@@ -118,28 +95,12 @@ pub fn RolesPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || deleting.get().map(|r| {
-            let id = r.id;
-            view! {
-                <ConfirmDelete
-                    name=r.name
-                    on_confirm=Callback::new(move |_| { delete.dispatch(DeleteRole { id }); })
-                    on_cancel=Callback::new(move |_| deleting.set(None))
-                    pending=delete.pending().into()
-                    error=last_error(delete.value())
-                />
-            }
-        })}
+        {actions.confirm_delete(|r: &Role| r.name.clone(), |r: &Role| DeleteRole { id: r.id })}
     }
 }
 
 #[component]
-fn RoleForm(
-    target: Option<Role>,
-    create: ServerAction<CreateRole>,
-    update: ServerAction<UpdateRole>,
-    on_close: Callback<()>,
-) -> impl IntoView {
+fn RoleForm(target: Option<Role>, actions: Actions, on_close: Callback<()>) -> impl IntoView {
     let lang = use_lang();
     let editing_id = target.as_ref().map(|r| r.id);
     let name = RwSignal::new(target.as_ref().map(|r| r.name.clone()).unwrap_or_default());
@@ -160,11 +121,7 @@ fn RoleForm(
             })
             .unwrap_or_default(),
     );
-    let error: Signal<Option<AppError>> = match editing_id {
-        Some(_) => last_error(update.value()),
-        None => last_error(create.value()),
-    };
-    let pending = move || create.pending().get() || update.pending().get();
+    let error = actions.form_error(editing_id.is_some());
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let input = RoleInput {
@@ -178,10 +135,10 @@ fn RoleForm(
         };
         match editing_id {
             Some(id) => {
-                update.dispatch(UpdateRole { id, input });
+                actions.update.dispatch(UpdateRole { id, input });
             }
             None => {
-                create.dispatch(CreateRole { input });
+                actions.create.dispatch(CreateRole { input });
             }
         }
     };
@@ -208,7 +165,7 @@ fn RoleForm(
                 </select>
             </div>
             <PermissionTree role_type selected error />
-            <FormActions editing=editing_id.is_some() pending=Signal::derive(pending) on_cancel=on_close />
+            <FormActions editing=editing_id.is_some() pending=actions.saving() on_cancel=on_close />
         </form>
     }
 }

@@ -1,13 +1,13 @@
 //! VDCs: list (filter by domain, search, paging), create, edit, delete.
 
-use berth_api::{AppError, Domain, ListQuery, ListQuery as Q, Vdc, VdcInput};
+use berth_api::{Domain, ListQuery, ListQuery as Q, Vdc, VdcInput};
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     api::{list_domains, list_vdcs, CreateVdc, DeleteVdc, UpdateVdc},
     components::{
-        last_error, short_time, ConfirmDelete, FormActions, FormError, IfHeld, PagedTable,
-        RowActions, SearchBox, TextField,
+        short_time, FormActions, FormError, IfHeld, ListActions, PagedTable, RowActions, SearchBox,
+        TextField,
     },
     i18n::{use_lang, Lang, T},
 };
@@ -19,17 +19,15 @@ fn status_text(lang: Lang, status: &str) -> &'static str {
     }
 }
 
+type Actions = ListActions<Vdc, CreateVdc, UpdateVdc, DeleteVdc>;
+
 #[component]
 pub fn VdcsPage() -> impl IntoView {
     let lang = use_lang();
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
     let domain_filter = RwSignal::new(None::<i64>);
-    let editing = RwSignal::new(None::<Option<Vdc>>);
-    let deleting = RwSignal::new(None::<Vdc>);
-    let create = ServerAction::<CreateVdc>::new();
-    let update = ServerAction::<UpdateVdc>::new();
-    let delete = ServerAction::<DeleteVdc>::new();
+    let actions = Actions::new();
 
     let domains = Resource::new(
         || (),
@@ -46,7 +44,7 @@ pub fn VdcsPage() -> impl IntoView {
                 domain_filter.get(),
                 search.get(),
                 page.get(),
-                create.version().get() + update.version().get() + delete.version().get(),
+                actions.changes(),
             )
         },
         |(domain_id, search, page, _)| {
@@ -61,28 +59,6 @@ pub fn VdcsPage() -> impl IntoView {
         },
     );
 
-    Effect::new(move || {
-        if matches!(create.value().get(), Some(Ok(_)))
-            || matches!(update.value().get(), Some(Ok(_)))
-        {
-            editing.set(None);
-        }
-    });
-    Effect::new(move || {
-        if matches!(delete.value().get(), Some(Ok(()))) {
-            deleting.set(None);
-        }
-    });
-    let open = move |target: Option<Vdc>| {
-        create.value().set(None);
-        update.value().set(None);
-        editing.set(Some(target));
-    };
-    let ask_delete = move |v: Vdc| {
-        delete.value().set(None);
-        deleting.set(Some(v));
-    };
-
     let domain_options = move || {
         domains
             .get()
@@ -95,7 +71,7 @@ pub fn VdcsPage() -> impl IntoView {
         <div class="page-head">
             <h1>{lang.t(T::NavVdcs)}</h1>
             <IfHeld permission="vdc.create">
-                <button class="btn btn-primary" type="button" on:click=move |_| open(None)>{lang.t(T::NewVdc)}</button>
+                <button class="btn btn-primary" type="button" on:click=move |_| actions.open(None)>{lang.t(T::NewVdc)}</button>
             </IfHeld>
         </div>
         <div class="toolbar">
@@ -115,8 +91,8 @@ pub fn VdcsPage() -> impl IntoView {
             </label>
             <SearchBox search page />
         </div>
-        {move || editing.get().map(|target| view! {
-            <VdcForm target domains=domain_options() create update on_close=Callback::new(move |_| editing.set(None)) />
+        {move || actions.editing.get().map(|target| view! {
+            <VdcForm target domains=domain_options() actions on_close=Callback::new(move |_| actions.close()) />
         })}
         <PagedTable
             list=vdcs
@@ -133,24 +109,13 @@ pub fn VdcsPage() -> impl IntoView {
                     <td><span class="badge badge-ok">{status_text(lang, &v.status)}</span></td>
                     <td>{short_time(&v.created_at)}</td>
                     <RowActions name=v.name.clone()
-                        on_edit=Callback::new(move |_| open(Some(for_edit.clone())))
-                        on_delete=Callback::new(move |_| ask_delete(for_delete.clone()))
+                        on_edit=Callback::new(move |_| actions.open(Some(for_edit.clone())))
+                        on_delete=Callback::new(move |_| actions.ask_delete(for_delete.clone()))
                         edit="vdc.update" delete="vdc.delete" />
                 }
             }
         />
-        {move || deleting.get().map(|v| {
-            let id = v.id;
-            view! {
-                <ConfirmDelete
-                    name=v.name
-                    on_confirm=Callback::new(move |_| { delete.dispatch(DeleteVdc { id }); })
-                    on_cancel=Callback::new(move |_| deleting.set(None))
-                    pending=delete.pending().into()
-                    error=last_error(delete.value())
-                />
-            }
-        })}
+        {actions.confirm_delete(|v: &Vdc| v.name.clone(), |v: &Vdc| DeleteVdc { id: v.id })}
     }
 }
 
@@ -158,8 +123,7 @@ pub fn VdcsPage() -> impl IntoView {
 fn VdcForm(
     target: Option<Vdc>,
     domains: Vec<Domain>,
-    create: ServerAction<CreateVdc>,
-    update: ServerAction<UpdateVdc>,
+    actions: Actions,
     on_close: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
@@ -183,16 +147,12 @@ fn VdcForm(
             .map(|v| v.description.clone())
             .unwrap_or_default(),
     );
-    let error: Signal<Option<AppError>> = match editing_id {
-        Some(_) => last_error(update.value()),
-        None => last_error(create.value()),
-    };
+    let error = actions.form_error(editing_id.is_some());
     let domain_error = move || {
         error
             .get()
             .and_then(|e| e.field_error("domain_id").map(|f| lang.field_error(f.code)))
     };
-    let pending = move || create.pending().get() || update.pending().get();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let input = VdcInput {
@@ -203,10 +163,10 @@ fn VdcForm(
         };
         match editing_id {
             Some(id) => {
-                update.dispatch(UpdateVdc { id, input });
+                actions.update.dispatch(UpdateVdc { id, input });
             }
             None => {
-                create.dispatch(CreateVdc { input });
+                actions.create.dispatch(CreateVdc { input });
             }
         }
     };
@@ -236,7 +196,7 @@ fn VdcForm(
                 disabled=editing_id.is_some() autofocus=editing_id.is_none() />
             <TextField id="vdc-display-name" field="display_name" label=T::DisplayName value=display_name error />
             <TextField id="vdc-description" field="description" label=T::Description value=description error />
-            <FormActions editing=editing_id.is_some() pending=Signal::derive(pending) on_cancel=on_close />
+            <FormActions editing=editing_id.is_some() pending=actions.saving() on_cancel=on_close />
         </form>
     }
 }

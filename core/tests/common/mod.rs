@@ -1,8 +1,10 @@
-//! Setup shared by the tests that drive a simulated cluster through Berth.
+//! Setup shared by the tests that drive clusters through Berth.
+#![allow(dead_code)] // each test crate uses part of it
 
 use berth_core::{
     auth::{Principal, RoleType, Scope},
     password::PasswordParams,
+    secrets::Keyring,
     testing::TestDb,
     Services,
 };
@@ -16,17 +18,15 @@ pub const FAST: PasswordParams = PasswordParams {
     parallelism: 1,
 };
 
-/// A simulated cluster registered in Berth as `sim`, an operations admin
-/// (`ops`), the cluster's id, and a client straight to its API.
-pub async fn simulated_cluster(
-    t: &TestDb,
-    config: SimConfig,
-) -> (Services, Principal, i64, kube::Client) {
-    let (addr, _sim) = berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
-    let s = Services::new(t.db.clone(), FAST, berth_core::testing::keyring()).unwrap();
+/// Services on the test database, with the built-in roles.
+pub async fn services(t: &TestDb, keyring: Keyring) -> Services {
+    let s = Services::new(t.db.clone(), FAST, keyring).unwrap();
     s.ensure_builtin_roles().await.unwrap();
+    s
+}
+
+/// A new operations admin, `ops`.
+pub async fn operator(s: &Services) -> Principal {
     let id = s
         .create_user_with_role(
             "ops",
@@ -36,7 +36,20 @@ pub async fn simulated_cluster(
         )
         .await
         .unwrap();
-    let ops = s.principal(id).await.unwrap().unwrap();
+    s.principal(id).await.unwrap().unwrap()
+}
+
+/// A simulated cluster registered in Berth as `sim`, an operations admin
+/// (`ops`), the cluster's id, and a client straight to its API.
+pub async fn simulated_cluster(
+    t: &TestDb,
+    config: SimConfig,
+) -> (Services, Principal, i64, kube::Client) {
+    let (addr, _sim) = berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
+    let s = services(t, berth_core::testing::keyring()).await;
+    let ops = operator(&s).await;
     s.register_embedded_cluster("sim", &format!("http://{addr}"))
         .await
         .unwrap();
