@@ -236,6 +236,7 @@ pub static RESOURCES: &[ResourceType] = &[
         namespaced: false,
         short_names: &["no"],
         status_subresource: true,
+        field_selectors: &["spec.unschedulable"],
         ..BASE
     },
     ResourceType {

@@ -365,6 +365,9 @@ pub struct FieldTerm {
     pub negate: bool,
 }
 
+/// Selectable fields that hold booleans.
+const BOOLEAN_FIELDS: &[&str] = &["spec.unschedulable"];
+
 /// A parsed field selector. Empty matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldSelector(pub Vec<FieldTerm>);
@@ -402,14 +405,18 @@ impl FieldSelector {
         Ok(FieldSelector(terms))
     }
 
-    /// Whether an object matches every term (a missing field counts as `""`).
+    /// Whether an object matches every term. Booleans read as `true` or
+    /// `false`, a missing boolean field as `false` (as Kubernetes formats
+    /// `spec.unschedulable`); any other missing field as `""`.
     pub fn matches(&self, obj: &Value) -> bool {
         self.0.iter().all(|t| {
             let pointer = format!("/{}", t.field.replace('.', "/"));
-            let actual = obj
-                .pointer(&pointer)
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let actual = match obj.pointer(&pointer) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Bool(b)) => b.to_string(),
+                None if BOOLEAN_FIELDS.contains(&t.field.as_str()) => "false".to_string(),
+                _ => String::new(),
+            };
             (actual == t.value) != t.negate
         })
     }

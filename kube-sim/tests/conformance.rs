@@ -367,6 +367,29 @@ async fn nodes_are_listed() {
         if t.simulated {
             assert_eq!(nodes.items.len(), 3, "default simulator has 3 nodes");
         }
+        // `spec.unschedulable` selects as true or false, a missing field as false.
+        let count = |selector: &'static str| {
+            let api = api.clone();
+            async move {
+                api.list(&ListParams::default().fields(selector))
+                    .await
+                    .unwrap_or_else(|e| panic!("{}: {selector}: {e}", t.name))
+                    .items
+                    .len()
+            }
+        };
+        let schedulable = count("spec.unschedulable=false").await;
+        let cordoned = count("spec.unschedulable=true").await;
+        assert_eq!(schedulable + cordoned, nodes.items.len(), "{}", t.name);
+        assert_eq!(
+            count("spec.unschedulable!=true").await,
+            schedulable,
+            "{}",
+            t.name
+        );
+        if t.simulated {
+            assert_eq!((schedulable, cordoned), (3, 0));
+        }
     }
 }
 

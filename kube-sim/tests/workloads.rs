@@ -1090,3 +1090,107 @@ async fn server_side_apply_tracks_managers_conflicts_and_force() {
         drop_namespace(&t, &ns).await;
     }
 }
+
+#[tokio::test]
+async fn endpoints_follow_the_pods_a_service_selects() {
+    use k8s_openapi::api::core::v1::Endpoints;
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-ep").await;
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        for name in ["ep-a", "ep-b"] {
+            pods.create(
+                &PostParams::default(),
+                &from(json!({
+                    "metadata": {"name": name, "labels": {"app": "ep"}},
+                    "spec": {
+                        "terminationGracePeriodSeconds": 0,
+                        "containers": [{"name": "main", "image": "registry.k8s.io/pause:3.10",
+                            "ports": [{"name": "http", "containerPort": 8080}]}],
+                    },
+                })),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        }
+        let services: Api<Service> = Api::namespaced(t.client.clone(), &ns);
+        services
+            .create(
+                &PostParams::default(),
+                &from(json!({
+                    "metadata": {"name": "ep"},
+                    "spec": {"selector": {"app": "ep"}, "ports": [{"name": "web", "port": 80, "targetPort": "http"}]},
+                })),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let endpoints: Api<Endpoints> = Api::namespaced(t.client.clone(), &ns);
+        // Ready pods' names, and the ports they are reached on.
+        let ready = || async {
+            let e = endpoints.get_opt("ep").await.ok().flatten()?;
+            let subsets = e.subsets.unwrap_or_default();
+            let mut names: Vec<String> = subsets
+                .iter()
+                .flat_map(|s| s.addresses.iter().flatten())
+                .filter_map(|a| a.target_ref.as_ref()?.name.clone())
+                .collect();
+            names.sort();
+            let ports: Vec<(Option<String>, i32)> = subsets
+                .iter()
+                .flat_map(|s| s.ports.iter().flatten())
+                .map(|p| (p.name.clone(), p.port))
+                .collect();
+            Some((names, ports))
+        };
+        let both = eventually(std::time::Duration::from_secs(90), || async {
+            ready().await
+                == Some((
+                    vec!["ep-a".to_string(), "ep-b".to_string()],
+                    vec![(Some("web".to_string()), 8080)],
+                ))
+        })
+        .await;
+        assert!(
+            both,
+            "{}: {:?}",
+            t.name,
+            endpoints.get_opt("ep").await.ok().flatten()
+        );
+        let one_ip = endpoints
+            .get("ep")
+            .await
+            .ok()
+            .and_then(|e| e.subsets?.first()?.addresses.clone()?.first().cloned())
+            .map(|a| a.ip)
+            .unwrap_or_default();
+        assert!(
+            one_ip.parse::<std::net::IpAddr>().is_ok(),
+            "{}: {one_ip:?}",
+            t.name
+        );
+
+        pods.delete("ep-a", &DeleteParams::default())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let one = eventually(std::time::Duration::from_secs(60), || async {
+            ready().await.is_some_and(|(names, _)| names == ["ep-b"])
+        })
+        .await;
+        assert!(
+            one,
+            "{}: {:?}",
+            t.name,
+            endpoints.get_opt("ep").await.ok().flatten()
+        );
+
+        services
+            .delete("ep", &DeleteParams::default())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let gone = eventually(std::time::Duration::from_secs(60), || async {
+            endpoints.get_opt("ep").await.is_ok_and(|e| e.is_none())
+        })
+        .await;
+        assert!(gone, "{}: the Endpoints go with their Service", t.name);
+        drop_namespace(&t, &ns).await;
+    }
+}

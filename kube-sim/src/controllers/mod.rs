@@ -1,6 +1,6 @@
 //! The simulated control plane: a scheduler, a kubelet per node, the
 //! Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
-//! HorizontalPodAutoscaler and volume controllers, and the garbage collector. Like
+//! HorizontalPodAutoscaler, volume and endpoints controllers, and the garbage collector. Like
 //! Kubernetes' controllers they are clients of the API: each pass reads
 //! the store briefly under its lock, then writes through the same
 //! [`Cluster`] operations that HTTP requests use, so validation, quota
@@ -12,6 +12,7 @@
 
 mod daemonset;
 mod deployment;
+mod endpoints;
 mod gc;
 mod hpa;
 mod job;
@@ -32,6 +33,7 @@ use crate::ops::{meta, Cluster};
 use crate::resources::{self, ResourceType};
 use crate::store::EventType;
 
+pub use endpoints::TRIGGER_TIME;
 pub use gc::{FOREGROUND, ORPHAN};
 
 /// How often time-driven work is looked at when nothing changes.
@@ -137,6 +139,7 @@ pub(crate) fn reconcile(cluster: &Arc<Cluster>, wake: Wake, state: &mut State) {
     volumes::sync(cluster, state);
     scheduler::schedule(cluster);
     kubelet::sync(cluster);
+    endpoints::sync(cluster);
 }
 
 /// The uid of an object's controlling owner.
