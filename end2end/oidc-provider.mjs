@@ -7,8 +7,10 @@
 // `berth-viewers`, anyone else to none.
 //
 // For negative tests, `POST /__test/mode` with a body of `none`, `tamper`
-// (the next ID token's signature is broken) or `wrong-nonce` (the next ID
-// token is re-signed with the provider's own key but another nonce).
+// (the next ID token's signature is broken), `wrong-nonce` (the next ID
+// token is re-signed with the provider's own key but another nonce) or
+// `claims:{json}` (the next ID token, validly re-signed, with these claims
+// merged in: another username, groups, `amr`).
 
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
@@ -77,6 +79,12 @@ provider.use(async (ctx, next) => {
     const payload = JSON.parse(Buffer.from(p, 'base64url'));
     payload.sub = `${payload.sub}-admin`;
     ctx.body.id_token = [h, Buffer.from(JSON.stringify(payload)).toString('base64url'), s].join('.');
+  } else if (mode.startsWith('claims:')) {
+    const claims = decodeJwt(token);
+    const header = decodeProtectedHeader(token);
+    ctx.body.id_token = await new SignJWT({ ...claims, ...JSON.parse(mode.slice('claims:'.length)) })
+      .setProtectedHeader(header)
+      .sign(privateKey);
   } else if (mode === 'wrong-nonce') {
     const claims = decodeJwt(token);
     const header = decodeProtectedHeader(token);

@@ -118,9 +118,20 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// Arguments that cannot be read are described, but a decoder's message
+    /// quotes what it could not read: only its start is kept, so a huge or
+    /// hostile value is never echoed back.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport {
-            message: value.to_string(),
+        const MAX: usize = 200;
+        let full = value.to_string();
+        let mut message: String = full
+            .chars()
+            .take(MAX)
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        if full.chars().nth(MAX).is_some() {
+            message.push_str("...");
         }
+        AppError::Transport { message }
     }
 }

@@ -277,6 +277,17 @@ pub struct UserInput {
     pub password: String,
 }
 
+/// What an administrator may change of a user: the name shown and how
+/// to reach them (the username and home domain are fixed).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserUpdate {
+    pub display_name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
 /// One login IP rule: a network allowed or denied, for the platform
 /// (`domain_id` none) or one domain's users. Deny wins; where a scope has
 /// allow rules, only their networks may sign in.

@@ -91,6 +91,14 @@ impl PasswordPolicy {
             });
             return;
         }
+        if password.chars().any(char::is_control) {
+            out.push(FieldError {
+                field: field.into(),
+                code: ErrorCode::Invalid,
+                message: format!("{field} must not contain control characters"),
+            });
+            return;
+        }
         for rule in self.broken_rules(username, password) {
             let (code, message) = match rule {
                 PasswordRule::TooShort => (

@@ -130,6 +130,7 @@ catalogue! {
             UserCreate "user.create" [Platform Domain] ("Create users", "创建用户"),
             UserUpdate "user.update" [Platform Domain] ("Edit, disable and enable users", "编辑、禁用和启用用户"),
             UserPasswordReset "user.password.reset" [Platform Domain] ("Reset passwords", "重置密码"),
+            UserDelete "user.delete" [Platform Domain] ("Delete users", "删除用户"),
         }
         group "roles" ("Roles", "角色") {
             RoleRead "role.read" [Platform Domain Vdc] ("View roles", "查看角色"),

@@ -6,6 +6,15 @@ use crate::error::{ErrorCode, FieldError};
 pub const DISPLAY_NAME_MAX: usize = 64;
 pub const DESCRIPTION_MAX: usize = 512;
 pub const DNS1123_LABEL_MAX: usize = 63;
+pub const DNS1123_SUBDOMAIN_MAX: usize = 253;
+/// Search boxes: more than anyone types, far less than a database minds.
+pub const SEARCH_MAX: usize = 200;
+/// Secrets pasted into forms (tokens, certificates, keys).
+pub const SECRET_MAX: usize = 64 * 1024;
+/// A whole kubeconfig file.
+pub const KUBECONFIG_MAX: usize = 1024 * 1024;
+/// How much of an offending value an error message may quote.
+pub const QUOTE_MAX: usize = 40;
 
 fn err(field: &str, code: ErrorCode, message: String) -> FieldError {
     FieldError {
@@ -59,7 +68,76 @@ pub fn display_name(field: &str, value: &str, out: &mut Vec<FieldError>) {
             format!("{field} is required"),
         ));
     } else {
-        max_chars(field, value, DISPLAY_NAME_MAX, out);
+        text(field, value, DISPLAY_NAME_MAX, out);
+    }
+}
+
+/// One line of text: at most `max` characters, no NUL or other control
+/// characters.
+pub fn text(field: &str, value: &str, max: usize, out: &mut Vec<FieldError>) {
+    let before = out.len();
+    max_chars(field, value, max, out);
+    if out.len() == before {
+        printable(field, value, false, out);
+    }
+}
+
+/// Refuses NUL and other control characters; `multiline` lets line
+/// breaks and tabs through (descriptions, certificates, kubeconfigs).
+pub fn printable(field: &str, value: &str, multiline: bool, out: &mut Vec<FieldError>) {
+    let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
+    if value.chars().any(|c| c.is_control() && !allowed(c)) {
+        out.push(err(
+            field,
+            ErrorCode::Invalid,
+            format!("{field} must not contain control characters"),
+        ));
+    }
+}
+
+/// A search box's text.
+pub fn search(field: &str, value: &str, out: &mut Vec<FieldError>) {
+    text(field, value, SEARCH_MAX, out);
+}
+
+/// At most [`QUOTE_MAX`] characters of a value for an error message,
+/// control characters shown as `?`, `...` where it was cut.
+pub fn quote(value: &str) -> String {
+    let mut out: String = value
+        .chars()
+        .take(QUOTE_MAX)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if value.chars().nth(QUOTE_MAX).is_some() {
+        out.push_str("...");
+    }
+    out
+}
+
+/// A Kubernetes DNS-1123 subdomain (node names and most object names):
+/// at most 253 characters, dot-separated DNS-1123 labels. Names that pass
+/// are safe in a URL path as they are.
+pub fn dns1123_subdomain(field: &str, value: &str, out: &mut Vec<FieldError>) {
+    if value.is_empty() {
+        out.push(err(
+            field,
+            ErrorCode::Required,
+            format!("{field} is required"),
+        ));
+    } else if value.len() > DNS1123_SUBDOMAIN_MAX {
+        out.push(err(
+            field,
+            ErrorCode::TooLong,
+            format!("{field} must be at most {DNS1123_SUBDOMAIN_MAX} characters"),
+        ));
+    } else if !value.split('.').all(is_dns1123_label) {
+        out.push(err(
+            field,
+            ErrorCode::Invalid,
+            format!(
+                "{field} must be lower case letters, digits, '-' and '.', starting and ending with a letter or digit"
+            ),
+        ));
     }
 }
 
@@ -88,6 +166,7 @@ pub fn named_object(
     }
     display_name("display_name", display.trim(), &mut out);
     max_chars("description", description.trim(), DESCRIPTION_MAX, &mut out);
+    printable("description", description, true, &mut out);
     out
 }
 
@@ -247,6 +326,44 @@ mod tests {
         }
         assert_eq!(check(phone, "+86 (10) 1234-5678"), None);
         assert_eq!(check(phone, "call me"), Some(ErrorCode::Invalid));
+    }
+
+    #[test]
+    fn text_refuses_control_characters_and_length() {
+        let check = |v: &str| {
+            let mut out = vec![];
+            text("x", v, 10, &mut out);
+            out.first().map(|e| e.code)
+        };
+        assert_eq!(check("plain text"), None);
+        assert_eq!(check("nul\0"), Some(ErrorCode::Invalid));
+        assert_eq!(check("bell\u{7}"), Some(ErrorCode::Invalid));
+        assert_eq!(check("new\nline"), Some(ErrorCode::Invalid));
+        assert_eq!(check("eleven char"), Some(ErrorCode::TooLong));
+        let mut out = vec![];
+        printable("d", "two\nlines\tand a tab", true, &mut out);
+        assert!(out.is_empty());
+        printable("d", "but\0not NUL", true, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(quote(&"a".repeat(100)).len(), QUOTE_MAX + 3);
+        assert_eq!(quote("a\u{1}b"), "a?b");
+    }
+
+    #[test]
+    fn subdomains_follow_kubernetes() {
+        let check = |v: &str| {
+            let mut out = vec![];
+            dns1123_subdomain("name", v, &mut out);
+            out.first().map(|e| e.code)
+        };
+        for ok in ["sim-node-1", "node.example.com", "a"] {
+            assert_eq!(check(ok), None, "{ok}");
+        }
+        for bad in ["sim-node-1/status", "sim-node-1?watch=true", "..", "a..b", "A", "n%2F1", "-a"] {
+            assert_eq!(check(bad), Some(ErrorCode::Invalid), "{bad}");
+        }
+        assert_eq!(check(&"a".repeat(254)), Some(ErrorCode::TooLong));
+        assert_eq!(check(""), Some(ErrorCode::Required));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use berth_api::{
     CurrentUser, Domain, DomainInput, DrainReport, Grant, GrantInput, IpRule, IpRuleInput,
     KubeconfigContexts, ListQuery, NodeChange, NodeDetail, NodeSummary, Overview, Page,
     PasswordPolicy, Role, RoleInput, SessionInfo, TotpEnrollment, TwoFactorPolicy, TwoFactorStatus,
-    User, UserInput, Vdc, VdcInput,
+    User, UserInput, UserUpdate, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -256,6 +256,29 @@ pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<User, AppError
     )
 }
 
+#[server(prefix = "/api", endpoint = "users/update", input = Json)]
+pub async fn update_user(id: i64, input: UserUpdate) -> Result<User, AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.update_user(&call.principal, id, input).await)
+}
+
+#[server(prefix = "/api", endpoint = "users/delete", input = Json)]
+pub async fn delete_user(id: i64) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    call.done(call.services.delete_user(&call.principal, id).await)
+}
+
+/// Links a single sign-on account (issuer and subject) to a user.
+#[server(prefix = "/api", endpoint = "users/link-sso", input = Json)]
+pub async fn link_sso_identity(id: i64, issuer: String, subject: String) -> Result<(), AppError> {
+    let call = backend::Call::begin()?;
+    call.done(
+        call.services
+            .link_sso_identity(&call.principal, id, &issuer, &subject)
+            .await,
+    )
+}
+
 #[server(prefix = "/api", endpoint = "users/reset-password", input = Json)]
 pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
     let call = backend::Call::begin()?;
@@ -329,10 +352,17 @@ pub async fn get_two_factor_status() -> Result<TwoFactorStatus, AppError> {
     call.done(call.services.two_factor_status(&call.principal).await)
 }
 
+/// Needs the current password, and a current code when replacing a
+/// second factor that is on.
 #[server(prefix = "/api", endpoint = "account/2fa/begin", input = Json)]
-pub async fn begin_totp() -> Result<TotpEnrollment, AppError> {
+pub async fn begin_totp(password: String, #[server(default)] code: String) -> Result<TotpEnrollment, AppError> {
     let call = backend::Call::begin()?;
-    call.done(call.services.begin_totp(&call.principal).await)
+    let password = berth_core::secrecy::SecretString::from(password);
+    call.done(
+        call.services
+            .begin_totp(&call.principal, &password, &code)
+            .await,
+    )
 }
 
 /// Returns the recovery codes, shown once.
@@ -343,9 +373,14 @@ pub async fn confirm_totp(code: String) -> Result<Vec<String>, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "account/2fa/disable", input = Json)]
-pub async fn disable_totp(code: String) -> Result<(), AppError> {
+pub async fn disable_totp(password: String, code: String) -> Result<(), AppError> {
     let call = backend::Call::begin()?;
-    call.done(call.services.disable_totp(&call.principal, &code).await)
+    let password = berth_core::secrecy::SecretString::from(password);
+    call.done(
+        call.services
+            .disable_totp(&call.principal, &password, &code)
+            .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "security/two-factor-policy", input = Json)]

@@ -65,12 +65,27 @@ impl<'a> Event<'a> {
 }
 
 fn scope_columns(scope: Option<Scope>) -> (Option<&'static str>, Option<i64>) {
-    match scope {
-        None => (None, None),
-        Some(Scope::Platform) => (Some("platform"), None),
-        Some(Scope::Domain(id)) => (Some("domain"), Some(id)),
-        Some(Scope::Vdc { vdc_id, .. }) => (Some("vdc"), Some(vdc_id)),
+    scope.map_or((None, None), |s| {
+        let (kind, id) = s.columns();
+        (Some(kind), id)
+    })
+}
+
+const TARGET_MAX: usize = 200;
+const DETAILS_MAX: usize = 500;
+
+/// At most `max` characters of `s`, control characters replaced by `?`,
+/// and `...` where it was cut.
+pub(crate) fn printable_prefix(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if s.chars().nth(max).is_some() {
+        out.push_str("...");
     }
+    out
 }
 
 /// What an error is called in an audit record (kind only, no detail).
@@ -96,6 +111,10 @@ impl Services {
     /// operation it describes has already happened.
     pub(crate) async fn audit(&self, e: Event<'_>) {
         let (scope_kind, scope_id) = scope_columns(e.scope);
+        // Targets and details often hold what a caller typed: bounded and
+        // printable, whatever reached this far.
+        let target = printable_prefix(e.target, TARGET_MAX);
+        let details = printable_prefix(&e.details, DETAILS_MAX);
         let mut q = Query::insert();
         q.into_table(AuditEvents::Table)
             .columns([
@@ -117,12 +136,12 @@ impl Services {
                 e.username.into(),
                 e.request.source.clone().into(),
                 e.action.into(),
-                e.target.into(),
+                target.into(),
                 scope_kind.into(),
                 scope_id.into(),
                 e.outcome.key().into(),
                 e.request.request_id.clone().into(),
-                e.details.into(),
+                details.into(),
             ]);
         if let Err(err) = self.db().execute(&q).await {
             tracing::error!(error = %err, action = e.action, "audit record could not be written");
@@ -172,6 +191,34 @@ impl Services {
             return Err(Error::Forbidden);
         }
         Ok(v)
+    }
+
+    /// [`Services::authorize`] for creating something under `parent` (a
+    /// domain or VDC). A parent the caller has nothing to do with, another
+    /// tenant's or one that does not exist, is answered as missing, and the
+    /// denial is recorded without anything the caller typed and outside
+    /// that tenant's log.
+    pub(crate) async fn authorize_under(
+        &self,
+        who: &Principal,
+        permission: Permission,
+        parent: Scope,
+        target: &str,
+    ) -> Result<Authorized> {
+        if parent != Scope::Platform && !who.relates_to(parent) {
+            let (kind, id) = parent.columns();
+            let parent_target = format!("{kind}/{}", id.unwrap_or_default());
+            self.audit(Event::by(
+                who,
+                permission.key(),
+                &parent_target,
+                None,
+                Outcome::Denied,
+            ))
+            .await;
+            return Err(Error::NotFound);
+        }
+        self.authorize(who, permission, parent, target).await
     }
 
     /// Runs a change allowed by `proof` and records how it went.

@@ -142,10 +142,20 @@ pub fn client_for(access: &Access) -> Result<Client, ConnectError> {
     }
     config.auth_info = match &access.credentials {
         Credentials::None => AuthInfo::default(),
-        Credentials::Token { token } => AuthInfo {
-            token: Some(SecretString::from(token.trim().to_string())),
-            ..Default::default()
-        },
+        Credentials::Token { token } => {
+            // It becomes an HTTP header: visible ASCII only, or the client
+            // refuses it much later, less politely.
+            if !token.trim().bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(ConnectError::Invalid {
+                    field: "token",
+                    message: "a token holds only visible ASCII characters".into(),
+                });
+            }
+            AuthInfo {
+                token: Some(SecretString::from(token.trim().to_string())),
+                ..Default::default()
+            }
+        }
         Credentials::ClientCertificate { cert_pem, key_pem } => {
             pem_certs(cert_pem, "client_cert")?;
             if !key_pem.contains("PRIVATE KEY-----") {

@@ -64,6 +64,10 @@ impl Passwords {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
     }
 
+    /// Stored instead of a hash for an account that has no password (it
+    /// signs in through single sign-on only): nothing verifies against it.
+    pub const NO_PASSWORD: &'static str = "!";
+
     pub fn hash(&self, password: &SecretString) -> Result<String> {
         self.argon2()
             .hash_password(password.expose_secret().as_bytes())
@@ -79,6 +83,13 @@ impl Passwords {
             None => (self.dummy_hash.as_str(), false),
         };
         let Ok(parsed) = PasswordHash::new(hash) else {
+            // No usable hash (an account without a password): the same
+            // work as a real check, so timing does not tell.
+            if let Ok(dummy) = PasswordHash::new(&self.dummy_hash) {
+                let _ = self
+                    .argon2()
+                    .verify_password(password.expose_secret().as_bytes(), &dummy);
+            }
             return false;
         };
         let ok = self

@@ -820,12 +820,14 @@ db_test!(
             role("vdc-admin").await,
             role("vdc-user").await,
         );
+        // Members of domain alpha: a granter names only users they may see.
         let user = |name: &'static str| {
-            let s = s.clone();
+            let (s, ops) = (s.clone(), ops.clone());
             async move {
-                s.create_user_with_role(name, name, &secret("pw-grants-1"), None)
+                s.create_user(&ops, user_input(name, Some(a.id)))
                     .await
                     .unwrap()
+                    .id
             }
         };
         let (dan, vic, val, eve) = (
@@ -1131,9 +1133,10 @@ db_test!(
             s.set_user_disabled(&admin, bob.id, true).await,
             Err(Error::NotFound)
         ));
+        // Another tenant's domain is answered as missing.
         assert!(matches!(
             s.create_user(&admin, user_input("carl", Some(b.id))).await,
-            Err(Error::Forbidden)
+            Err(Error::NotFound)
         ));
         s.create_user(&admin, user_input("cat", Some(a.id)))
             .await
@@ -1494,7 +1497,7 @@ db_test!(
         assert!(matches!(
             s.create_ip_rule(&admin, ip_rule(Some(b.id), "deny", "10.9.0.0/16"))
                 .await,
-            Err(Error::Forbidden)
+            Err(Error::NotFound)
         ));
         assert!(matches!(
             s.delete_ip_rule(&admin, deny.id).await,
@@ -1710,7 +1713,10 @@ db_test!(
         assert!(!status.enabled && !status.required);
 
         // Enrolment: a wrong code is refused, the right one turns it on.
-        let setup = s.begin_totp(&me).await.unwrap();
+        let setup = s
+            .begin_totp(&me, &secret("first-password-1"), "")
+            .await
+            .unwrap();
         assert!(setup.uri.contains(&setup.secret));
         assert!(setup.qr_image.starts_with("data:image/svg+xml;base64,"));
         let e = s.confirm_totp(&me, "12345x").await.unwrap_err();
@@ -1792,7 +1798,8 @@ db_test!(
         assert!(!s.principal(amy.id).await.unwrap().unwrap().must_enroll_2fa);
         assert!(!ops.must_enroll_2fa, "operators are not in the domain");
         assert!(matches!(
-            s.disable_totp(&me, &recovery[1]).await,
+            s.disable_totp(&me, &secret("first-password-1"), &recovery[1])
+                .await,
             Err(Error::Conflict { .. })
         ));
         // By role type too.
@@ -1815,7 +1822,9 @@ db_test!(
         assert!(!s.principal(ben.id).await.unwrap().unwrap().must_enroll_2fa);
 
         // Not required any more: off with a code, and sign-in asks no more.
-        s.disable_totp(&me, &recovery[1]).await.unwrap();
+        s.disable_totp(&me, &secret("first-password-1"), &recovery[1])
+            .await
+            .unwrap();
         assert!(!s.totp_enabled(amy.id).await.unwrap());
 
         // Wrong codes count towards the lockout, like wrong passwords.
@@ -1823,7 +1832,10 @@ db_test!(
             .login("ben", &secret("first-password-1"), &meta())
             .await
             .unwrap();
-        let setup = s.begin_totp(&me).await.unwrap();
+        let setup = s
+            .begin_totp(&me, &secret("first-password-1"), "")
+            .await
+            .unwrap();
         s.confirm_totp(&me, &totp_code(&setup.secret, step_now()))
             .await
             .unwrap();
@@ -1894,13 +1906,14 @@ db_test!(
 db_test!(
     sso_sign_in_creates_the_user_once_and_grants_their_groups_roles,
     |t: TestDb| async move {
-        use berth_core::services::sso::{SsoGrant, SsoScope};
+        use berth_core::services::sso::{SsoGrant, SsoIdentity, SsoScope};
         let s = services(&t).await;
         let ops = operator(&s).await;
         let a = s.create_domain(&ops, domain("acme")).await.unwrap();
         let web = s.create_vdc(&ops, vdc(a.id, "web")).await.unwrap();
         let grants = [
             SsoGrant {
+                group: "web-devs".into(),
                 role: "vdc-user".into(),
                 scope: SsoScope::Vdc {
                     domain: "acme".into(),
@@ -1909,12 +1922,19 @@ db_test!(
             },
             // Names nothing: skipped, not an error.
             SsoGrant {
+                group: "ghosts".into(),
                 role: "no-such-role".into(),
                 scope: SsoScope::Platform,
             },
         ];
+        let carol = |username: &'static str, name: &'static str| SsoIdentity {
+            issuer: "https://idp.example",
+            subject: "sub-carol",
+            username,
+            display_name: name,
+        };
         let p = s
-            .sso_sign_in("carol", "Carol C", &grants, &meta())
+            .sso_sign_in(&carol("carol", "Carol C"), &grants, &meta())
             .await
             .unwrap();
         assert_eq!(
@@ -1931,21 +1951,25 @@ db_test!(
         );
         // Again: the same user, the grant not doubled.
         let again = s
-            .sso_sign_in("carol", "Carol C", &grants, &meta())
+            .sso_sign_in(&carol("carol", "Carol C"), &grants, &meta())
             .await
             .unwrap();
         assert_eq!((again.user_id, again.bindings.len()), (p.user_id, 1));
         // The unusable password signs nobody in.
         assert!(s.login("carol", &secret(""), &meta()).await.is_err());
         // A name that is no Berth username is refused.
+        let odd = SsoIdentity {
+            subject: "sub-odd",
+            ..carol("Carol Smith", "")
+        };
         assert!(matches!(
-            s.sso_sign_in("Carol Smith", "", &[], &meta()).await,
+            s.sso_sign_in(&odd, &[], &meta()).await,
             Err(Error::Validation(_))
         ));
         // Disabled users stay out.
         s.set_user_disabled(&ops, p.user_id, true).await.unwrap();
         assert!(matches!(
-            s.sso_sign_in("carol", "", &[], &meta()).await,
+            s.sso_sign_in(&carol("carol", ""), &[], &meta()).await,
             Err(Error::Unauthenticated)
         ));
     }

@@ -1,7 +1,10 @@
 // Browser tests for single sign-on against a real OpenID provider process
 // (npm oidc-provider, end2end/oidc-provider.mjs) on loopback: a first
-// sign-in creates the user with the roles their groups map to; a tampered
-// ID token and one with another nonce are both refused.
+// sign-in creates the user with the roles their groups map to, and those
+// roles leave with the group; a provider account named like a local one
+// never becomes it; the 2FA policy holds for SSO unless the ID token says
+// the provider checked a second factor; a tampered ID token and one with
+// another nonce are both refused.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,3 +112,70 @@ for (const [mode, what, reason] of [
       assert.match(newest.details, reason);
     }));
 }
+
+/** Forgets every session, Berth's and the provider's, as a new browser would. */
+async function forget(page) {
+  await page.context().clearCookies();
+}
+
+async function me(page) {
+  const res = await page.request.post('/api/me', { data: {} });
+  return { status: res.status(), body: res.status() === 200 ? await res.json() : null };
+}
+
+test('a provider account named like a local account never signs in as it', T, () =>
+  withPage(async (page) => {
+    // The provider's `admin` (subject `admin`) is not Berth's admin.
+    await signInAtProvider(page, 'admin');
+    const url = new URL(page.url());
+    assert.equal(url.pathname + url.search, '/login?error=sso-unlinked');
+    await page.getByRole('alert').getByText(/not linked to your single sign-on account/).waitFor();
+    assert.equal((await me(page)).status, 401);
+    // Nor does any other subject whose username claim says `admin`.
+    await forget(page);
+    await setMode('claims:{"preferred_username":"admin"}');
+    await signInAtProvider(page, 'mallory');
+    assert.equal(new URL(page.url()).search, '?error=sso-unlinked');
+    assert.equal((await me(page)).status, 401);
+  }));
+
+test('roles a provider group brings leave with the group', T, () =>
+  withPage(async (page) => {
+    await setMode('claims:{"groups":["berth-ops"]}');
+    await signInAtProvider(page, 'carol');
+    assert.ok((await me(page)).body.permissions.includes('domain.create'));
+    await forget(page);
+    // Next time the token carries no group: the role is gone.
+    await signInAtProvider(page, 'carol');
+    const again = await me(page);
+    assert.equal(again.body.username, 'carol');
+    assert.deepEqual(again.body.permissions, []);
+  }));
+
+test('the 2FA policy holds for single sign-on unless the provider checked a second factor', T, () =>
+  withPage(async (page) => {
+    await login(page, ADMIN_USER, ADMIN_PASSWORD);
+    const set = (types) =>
+      page.request.post('/api/security/two-factor-policy/update', {
+        data: { policy: { required_role_types: types, required_domains: [] } },
+      });
+    assert.equal((await set(['operations_admin'])).status(), 200);
+    try {
+      await forget(page);
+      await setMode('claims:{"groups":["berth-ops"]}');
+      await signInAtProvider(page, 'dave');
+      assert.equal(new URL(page.url()).pathname, '/account/2fa', 'held to set up a second factor');
+      const held = await page.request.post('/api/domains/list', { data: { query: {} } });
+      assert.equal(held.status(), 403);
+      await forget(page);
+      await setMode('claims:{"groups":["berth-ops"],"amr":["pwd","mfa"]}');
+      await signInAtProvider(page, 'erin');
+      assert.equal(new URL(page.url()).pathname, '/');
+      const free = await page.request.post('/api/domains/list', { data: { query: {} } });
+      assert.equal(free.status(), 200);
+    } finally {
+      await forget(page);
+      await login(page, ADMIN_USER, ADMIN_PASSWORD);
+      assert.equal((await set([])).status(), 200);
+    }
+  }));

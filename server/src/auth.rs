@@ -27,11 +27,18 @@ pub struct LoginForm {
     next: String,
 }
 
+/// The longest `next` target followed after sign-in.
+pub const NEXT_MAX: usize = 512;
+
 /// Only local paths are followed after sign-in or a language switch (no
 /// open redirect): a single leading `/`, and only characters that browsers
 /// keep as they are (no whitespace, control characters or backslashes,
 /// which browsers strip or rewrite into `//host`).
 pub fn safe_next(next: &str) -> &str {
+    // Longer than any page of Berth's: dropped rather than carried around.
+    if next.len() > NEXT_MAX {
+        return "/";
+    }
     let allowed = |c: char| c.is_ascii_alphanumeric() || "/._~%?&=+-:@!$'()*,;".contains(c);
     if next.starts_with('/') && !next.starts_with("//") && next.chars().all(allowed) {
         next
@@ -148,7 +155,7 @@ pub(crate) async fn signed_in(
 const SECOND_FACTOR_WINDOW_SECS: i64 = 300;
 
 /// The password was right; the session only remembers who is halfway in.
-async fn await_second_factor(session: &Session, user_id: i64, next: &str) -> Response {
+pub(crate) async fn await_second_factor(session: &Session, user_id: i64, next: &str) -> Response {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if session.insert(PENDING_USER_KEY, user_id).await.is_err()
         || session.insert(PENDING_AT_KEY, now).await.is_err()
@@ -283,5 +290,9 @@ mod tests {
         ] {
             assert_eq!(safe_next(bad), "/", "{bad}");
         }
+        let long = format!("/{}", "a".repeat(NEXT_MAX));
+        assert_eq!(safe_next(&long), "/");
+        let fits = format!("/{}", "a".repeat(NEXT_MAX - 1));
+        assert_eq!(safe_next(&fits), fits);
     }
 }

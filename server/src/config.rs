@@ -41,6 +41,7 @@ pub const KEYS: &[Key] = &[
     Key { env: "BERTH_OIDC_USERNAME_CLAIM", file: "oidc_username_claim", default: "preferred_username", doc: "ID token claim that becomes the Berth username (users are created on first sign-in)." },
     Key { env: "BERTH_OIDC_GROUPS_CLAIM", file: "oidc_groups_claim", default: "groups", doc: "ID token claim listing the user's groups." },
     Key { env: "BERTH_OIDC_GROUP_ROLES", file: "oidc_group_roles", default: "", doc: "Roles granted for provider groups: `group=role@scope;...`, scope `platform`, `domain:NAME` or `vdc:DOMAIN/VDC`." },
+    Key { env: "BERTH_OIDC_MFA_ACR", file: "oidc_mfa_acr", default: "", doc: "Comma-separated `acr` values that mean the provider checked a second factor. An ID token with one of them, or with `mfa` in its `amr`, counts as two-factor sign-in; otherwise Berth asks for its own second factor where the 2FA policy requires one." },
     Key { env: "BERTH_LOCAL_LOGIN", file: "local_login", default: "true", doc: "Whether users may sign in with a Berth password (turn off to allow SSO only)." },
     Key { env: "BERTH_SECRET_KEY", file: "secret_key", default: "", doc: "Key that seals cluster credentials at rest (AES-256-GCM), written `ID:BASE64` of 32 random bytes (`openssl rand -base64 32`). Empty: a key is generated once into BERTH_DATA_DIR/secret.key (fine for one process; give replicas the same key). Secret." },
     Key { env: "BERTH_SECRET_KEYS_PREVIOUS", file: "secret_keys_previous", default: "", doc: "Comma-separated older keys, same form. To rotate: make the new key current and list the old one here; Berth reseals everything under the new key at start, after which the old one can be dropped. Secret." },
@@ -193,6 +194,12 @@ impl Config {
                     username_claim: required(get, "BERTH_OIDC_USERNAME_CLAIM")?,
                     groups_claim: required(get, "BERTH_OIDC_GROUPS_CLAIM")?,
                     group_roles,
+                    mfa_acr: get("BERTH_OIDC_MFA_ACR")
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
                 })
             }
             _ => {

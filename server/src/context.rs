@@ -15,7 +15,9 @@ use axum::{
 use berth_app::api::backend::RequestContext;
 use berth_core::{
     auth::{Principal, RequestMeta},
-    db::session_store::{LAST_SEEN_KEY, PUBLIC_ID_KEY, SIGNED_IN_KEY, USER_ID_KEY},
+    db::session_store::{
+        LAST_SEEN_KEY, MFA_BY_PROVIDER_KEY, PUBLIC_ID_KEY, SIGNED_IN_KEY, USER_ID_KEY,
+    },
 };
 use tower_sessions::Session;
 
@@ -182,10 +184,18 @@ pub async fn attach(
         }
         match session.get::<i64>(USER_ID_KEY).await {
             Ok(Some(user_id)) => match state.services.principal(user_id).await {
-                Ok(p) => p.map(|p| Principal {
-                    request: meta.clone(),
-                    ..p
-                }),
+                Ok(p) => {
+                    // The provider checked a second factor at this sign-in.
+                    let mfa_by_provider = matches!(
+                        session.get::<bool>(MFA_BY_PROVIDER_KEY).await,
+                        Ok(Some(true))
+                    );
+                    p.map(|p| Principal {
+                        request: meta.clone(),
+                        must_enroll_2fa: p.must_enroll_2fa && !mfa_by_provider,
+                        ..p
+                    })
+                }
                 Err(e) => return e.into_app_error(&request_id).status_response(),
             },
             _ => None,

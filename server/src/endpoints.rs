@@ -162,6 +162,18 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/users/reset-password",
         Needs::Permission(Permission::UserPasswordReset),
     ),
+    server_fn(
+        "/api/users/update",
+        Needs::Permission(Permission::UserUpdate),
+    ),
+    server_fn(
+        "/api/users/delete",
+        Needs::Permission(Permission::UserDelete),
+    ),
+    server_fn(
+        "/api/users/link-sso",
+        Needs::Permission(Permission::UserUpdate),
+    ),
     // Everyone choosing a password sees the rules; operators change them.
     server_fn("/api/security/password-policy", Needs::Session),
     server_fn(

@@ -13,7 +13,7 @@ use axum::{
 };
 use base64::Engine as _;
 use berth_app::api::backend::RequestContext;
-use berth_core::services::sso::{SsoGrant, SsoScope};
+use berth_core::services::sso::{SsoGrant, SsoIdentity, SsoScope};
 use openidconnect::{
     core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata},
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
@@ -23,6 +23,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use berth_core::db::session_store::MFA_BY_PROVIDER_KEY;
+
 use crate::{auth::safe_next, context::ErrorResponse, routes::AppState};
 
 const STATE_KEY: &str = "oidc_state";
@@ -30,16 +32,9 @@ const NONCE_KEY: &str = "oidc_nonce";
 const VERIFIER_KEY: &str = "oidc_verifier";
 const NEXT_KEY: &str = "oidc_next";
 
-/// One provider group and the role it brings, where.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GroupRole {
-    pub group: String,
-    pub grant: SsoGrant,
-}
-
 /// `group=role@scope;...` with scope `platform`, `domain:NAME` or
 /// `vdc:DOMAIN/VDC`.
-pub fn parse_group_roles(text: &str) -> Result<Vec<GroupRole>, String> {
+pub fn parse_group_roles(text: &str) -> Result<Vec<SsoGrant>, String> {
     text.split(';')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -64,12 +59,10 @@ pub fn parse_group_roles(text: &str) -> Result<Vec<GroupRole>, String> {
             if group.trim().is_empty() || role.trim().is_empty() {
                 return Err(bad());
             }
-            Ok(GroupRole {
+            Ok(SsoGrant {
                 group: group.trim().to_owned(),
-                grant: SsoGrant {
-                    role: role.trim().to_owned(),
-                    scope,
-                },
+                role: role.trim().to_owned(),
+                scope,
             })
         })
         .collect()
@@ -83,7 +76,9 @@ pub struct SsoConfig {
     pub client_secret: SecretString,
     pub username_claim: String,
     pub groups_claim: String,
-    pub group_roles: Vec<GroupRole>,
+    pub group_roles: Vec<SsoGrant>,
+    /// `acr` values that mean the provider checked a second factor.
+    pub mfa_acr: Vec<String>,
 }
 
 /// SSO at run time: the configuration, an HTTP client that never follows
@@ -222,9 +217,9 @@ pub async fn callback(
         take(VERIFIER_KEY).await,
         take(NEXT_KEY).await.unwrap_or_else(|| "/".into()),
     );
-    let verified: Result<(String, String, Vec<String>), String> = async {
+    let verified: Result<Verified, String> = async {
         if let Some(e) = &q.error {
-            return Err(format!("provider error: {e}"));
+            return Err(format!("provider error: {}", berth_api::validate::quote(e)));
         }
         let (Some(expected), Some(nonce), Some(verifier)) = (expected, nonce, verifier) else {
             return Err("no sign-in was started here".into());
@@ -242,33 +237,35 @@ pub async fn callback(
             .await
             .map_err(|e| format!("code exchange failed: {e}"))?;
         let id_token = tokens.id_token().ok_or("no ID token")?;
-        id_token
+        let verified = id_token
             .claims(&client.id_token_verifier(), &Nonce::new(nonce))
             .map_err(|e| format!("ID token refused: {e}"))?;
+        let issuer = verified.issuer().as_str().to_owned();
+        let subject = verified.subject().as_str().to_owned();
         let claims = payload(&id_token.to_string()).ok_or("unreadable ID token")?;
-        let username = claims
-            .get(&sso.config.username_claim)
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| format!("no `{}` claim", sso.config.username_claim))?
-            .to_owned();
-        let display = claims
-            .get("name")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_owned();
-        let groups = claims
-            .get(&sso.config.groups_claim)
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|g| g.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok((username, display, groups))
+        let text = |name: &str| claims.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        let username = text(&sso.config.username_claim)
+            .ok_or_else(|| format!("no `{}` claim", sso.config.username_claim))?;
+        let strings = |name: &str| -> Vec<String> {
+            claims
+                .get(name)
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default()
+        };
+        let mfa = strings("amr").iter().any(|m| m == "mfa")
+            || text("acr").is_some_and(|acr| sso.config.mfa_acr.contains(&acr));
+        Ok(Verified {
+            issuer,
+            subject,
+            username,
+            display: text("name").unwrap_or_default(),
+            groups: strings(&sso.config.groups_claim),
+            mfa,
+        })
     }
     .await;
-    let (username, display, groups) = match verified {
+    let v = match verified {
         Ok(v) => v,
         Err(why) => {
             tracing::info!(reason = %why, "SSO sign-in refused");
@@ -280,16 +277,39 @@ pub async fn callback(
         .config
         .group_roles
         .iter()
-        .filter(|m| groups.contains(&m.group))
-        .map(|m| m.grant.clone())
+        .filter(|m| v.groups.contains(&m.group))
+        .cloned()
         .collect();
+    let identity = SsoIdentity {
+        issuer: &v.issuer,
+        subject: &v.subject,
+        username: &v.username,
+        display_name: &v.display,
+    };
     match state
         .services
-        .sso_sign_in(&username, &display, &grants, &ctx.request)
+        .sso_sign_in(&identity, &grants, &ctx.request)
         .await
     {
         Ok(principal) => {
             if session.cycle_id().await.is_err() {
+                return berth_api::AppError::Unavailable.status_response();
+            }
+            // Berth's own second factor, unless the provider checked one.
+            if !v.mfa {
+                match state.services.totp_enabled(principal.user_id).await {
+                    Ok(true) => {
+                        return crate::auth::await_second_factor(&session, principal.user_id, &next)
+                            .await
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        return e
+                            .into_app_error(&ctx.request.request_id)
+                            .status_response()
+                    }
+                }
+            } else if session.insert(MFA_BY_PROVIDER_KEY, true).await.is_err() {
                 return berth_api::AppError::Unavailable.status_response();
             }
             crate::auth::signed_in(&session, &principal, &ctx.request, &headers, &next).await
@@ -297,11 +317,27 @@ pub async fn callback(
         Err(berth_core::Error::AddressRefused) => {
             Redirect::to("/login?error=address").into_response()
         }
+        Err(berth_core::Error::Conflict { .. }) => {
+            tracing::info!("SSO sign-in refused: the username belongs to an unlinked account");
+            Redirect::to("/login?error=sso-unlinked").into_response()
+        }
         Err(e) => {
             tracing::info!(error = %e, "SSO sign-in refused");
             Redirect::to("/login?error=sso").into_response()
         }
     }
+}
+
+/// What a verified ID token says.
+struct Verified {
+    issuer: String,
+    subject: String,
+    username: String,
+    display: String,
+    groups: Vec<String>,
+    /// The provider checked a second factor (`amr` has `mfa`, or the `acr`
+    /// is one configured as such).
+    mfa: bool,
 }
 
 #[cfg(test)]
@@ -314,9 +350,9 @@ mod tests {
             parse_group_roles("ops=operations-admin@platform; dev = vdc-user @ vdc:acme/web ;")
                 .unwrap();
         assert_eq!(parsed.len(), 2);
-        assert_eq!(parsed[0].grant.scope, SsoScope::Platform);
+        assert_eq!(parsed[0].scope, SsoScope::Platform);
         assert_eq!(
-            parsed[1].grant.scope,
+            parsed[1].scope,
             SsoScope::Vdc {
                 domain: "acme".into(),
                 vdc: "web".into()

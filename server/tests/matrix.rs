@@ -69,8 +69,11 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/vdcs/list", NoRole) => (403, 403),
         ("/api/vdcs/list", _) => (200, 200),
         ("/api/vdcs/create", Operator) => (200, 200),
-        ("/api/vdcs/create", DomainAdmin) => (200, 403),
-        ("/api/vdcs/create", _) => (403, 403),
+        // Another tenant's domain is answered as missing, as is a domain
+        // the caller has nothing to do with.
+        ("/api/vdcs/create", DomainAdmin) => (200, 404),
+        ("/api/vdcs/create", VdcAdmin | VdcUser) => (403, 404),
+        ("/api/vdcs/create", _) => (404, 404),
         ("/api/vdcs/update", Operator) => (200, 200),
         ("/api/vdcs/update", DomainAdmin | VdcAdmin) => (200, 404),
         ("/api/vdcs/update", VdcUser) => (403, 404),
@@ -123,19 +126,47 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/users/list", Operator | DomainAdmin) => (200, 200),
         ("/api/users/list", _) => (403, 403),
         ("/api/users/create", Operator) => (200, 200),
-        ("/api/users/create", DomainAdmin) => (200, 403),
-        ("/api/users/create", _) => (403, 403),
-        ("/api/users/set-disabled" | "/api/users/reset-password", Operator) => (200, 200),
-        ("/api/users/set-disabled" | "/api/users/reset-password", DomainAdmin) => (200, 404),
-        ("/api/users/set-disabled" | "/api/users/reset-password", _) => (404, 404),
+        ("/api/users/create", DomainAdmin) => (200, 404),
+        ("/api/users/create", VdcAdmin | VdcUser) => (403, 404),
+        ("/api/users/create", _) => (404, 404),
+        (
+            "/api/users/set-disabled"
+            | "/api/users/reset-password"
+            | "/api/users/update"
+            | "/api/users/delete",
+            Operator,
+        ) => (200, 200),
+        (
+            "/api/users/set-disabled"
+            | "/api/users/reset-password"
+            | "/api/users/update"
+            | "/api/users/delete",
+            DomainAdmin,
+        ) => (200, 404),
+        (
+            "/api/users/set-disabled"
+            | "/api/users/reset-password"
+            | "/api/users/update"
+            | "/api/users/delete",
+            _,
+        ) => (404, 404),
+        // Linking single sign-on accounts is for operators alone.
+        ("/api/users/link-sso", Operator) => (200, 200),
+        ("/api/users/link-sso", DomainAdmin) => (403, 404),
+        ("/api/users/link-sso", _) => (404, 404),
         ("/api/security/password-policy", _) => (200, 200),
         ("/api/security/password-policy/update", Operator) => (200, 200),
         ("/api/security/password-policy/update", _) => (403, 403),
         // Reached by everyone; the current password given is wrong.
         ("/api/account/password", _) => (422, 422),
-        ("/api/account/2fa" | "/api/account/2fa/begin", _) => (200, 200),
+        ("/api/account/2fa", _) => (200, 200),
+        // Reached by everyone; the current password given is wrong.
+        ("/api/account/2fa/begin", _) => (422, 422),
         // The code given is wrong for everyone.
-        ("/api/account/2fa/confirm" | "/api/account/2fa/disable", _) => (422, 422),
+        // No set-up was begun (the password was wrong), so nothing to confirm.
+        ("/api/account/2fa/confirm", _) => (409, 409),
+        // The password given is wrong for everyone.
+        ("/api/account/2fa/disable", _) => (422, 422),
         ("/api/security/two-factor-policy", Operator | DomainAdmin) => (200, 200),
         ("/api/security/two-factor-policy", _) => (403, 403),
         ("/api/security/two-factor-policy/update", Operator) => (200, 200),
@@ -152,8 +183,9 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/ip-rules/list", Operator | DomainAdmin) => (200, 200),
         ("/api/ip-rules/list", _) => (403, 403),
         ("/api/ip-rules/create", Operator) => (200, 200),
-        ("/api/ip-rules/create", DomainAdmin) => (200, 403),
-        ("/api/ip-rules/create", _) => (403, 403),
+        ("/api/ip-rules/create", DomainAdmin) => (200, 404),
+        ("/api/ip-rules/create", VdcAdmin | VdcUser) => (403, 404),
+        ("/api/ip-rules/create", _) => (404, 404),
         ("/api/ip-rules/delete", Operator) => (200, 200),
         ("/api/ip-rules/delete", DomainAdmin) => (200, 404),
         ("/api/ip-rules/delete", _) => (404, 404),
@@ -180,6 +212,14 @@ async fn create(app: &TestApp, c: &Client, endpoint: &str, body: Value) -> i64 {
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
+    // Every caller tries wrong current passwords on the account calls; the
+    // lockout they would earn is tested elsewhere.
+    for (name, value) in [
+        ("lockout.max_failures", "100000"),
+        ("lockout.max_failures_per_source", "100000"),
+    ] {
+        app.services.put_setting(name, value).await.unwrap();
+    }
     let ops = app.admin().await;
     let alpha = create(
         app,
@@ -251,13 +291,10 @@ fn role_body(name: &str) -> Value {
     json!({"input": {"name": name, "role_type": "vdc_user", "permissions": ["vdc.read"]}})
 }
 
-/// A user holding nothing, to receive grants.
-async fn fresh_user(app: &TestApp, n: usize) -> i64 {
-    let password = secrecy::SecretString::from("pw-fresh-user-1".to_owned());
-    app.services
-        .create_user_with_role(&format!("m-user-{n}"), "M", &password, None)
-        .await
-        .unwrap()
+/// A user of `domain` holding nothing, to receive grants.
+async fn fresh_user(app: &TestApp, f: &Fixture, domain: i64, n: usize) -> i64 {
+    let input = json!({"input": {"username": format!("m-user-{n}"), "display_name": "M", "domain_id": domain, "password": "m-password-1"}});
+    create(app, &f.ops, "users/create", input).await
 }
 
 /// The request body for `path` aimed at `target`.
@@ -319,17 +356,17 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
             json!({"id": create(app, &f.ops, "roles/create", role_body(&fresh_name)).await})
         }
         "/api/grants/create" => {
-            let user = fresh_user(app, n).await;
+            let user = fresh_user(app, f, domain, n).await;
             json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": vdc}})
         }
         "/api/grants/delete" => {
-            let user = fresh_user(app, n).await;
+            let user = fresh_user(app, f, domain, n).await;
             let input = json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": vdc}});
             json!({"id": create(app, &f.ops, "grants/create", input).await})
         }
         // A user holding a VDC role in the target tenant.
         "/api/grants/list" => {
-            let user = fresh_user(app, n).await;
+            let user = fresh_user(app, f, domain, n).await;
             let input = json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": vdc}});
             create(app, &f.ops, "grants/create", input).await;
             json!({"user_id": user})
@@ -348,19 +385,26 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
                 }
             }
         },
-        "/api/sessions/revoke-user" => json!({"user_id": fresh_user(app, n).await}),
+        "/api/sessions/revoke-user" => json!({"user_id": fresh_user(app, f, domain, n).await}),
         "/api/users/list" => json!({"query": {"per_page": 200}}),
         "/api/users/create" => {
             json!({"input": {"username": fresh_name, "display_name": "M", "domain_id": domain, "password": "m-password-1"}})
         }
-        "/api/users/set-disabled" | "/api/users/reset-password" => {
+        "/api/users/set-disabled"
+        | "/api/users/reset-password"
+        | "/api/users/update"
+        | "/api/users/delete"
+        | "/api/users/link-sso" => {
             // A throwaway user in the target tenant's domain.
-            let input = json!({"input": {"username": format!("m-member-{n}"), "display_name": "M", "domain_id": domain, "password": "m-password-1"}});
-            let id = create(app, &f.ops, "users/create", input).await;
-            if path.ends_with("set-disabled") {
-                json!({"id": id, "disabled": true})
-            } else {
-                json!({"id": id, "password": "new-password-1"})
+            let id = fresh_user(app, f, domain, n).await;
+            match path {
+                "/api/users/set-disabled" => json!({"id": id, "disabled": true}),
+                "/api/users/reset-password" => json!({"id": id, "password": "new-password-1"}),
+                "/api/users/update" => json!({"id": id, "input": {"display_name": "Renamed"}}),
+                "/api/users/link-sso" => {
+                    json!({"id": id, "issuer": "https://idp.example", "subject": format!("m-sub-{n}")})
+                }
+                _ => json!({"id": id}),
             }
         }
         "/api/security/password-policy" => json!({}),
@@ -373,9 +417,11 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
         "/api/account/password" => {
             json!({"current_password": "not-the-password", "new_password": "Another-Password-9"})
         }
-        "/api/account/2fa" | "/api/account/2fa/begin" => json!({}),
-        // Never a code: letters.
-        "/api/account/2fa/confirm" | "/api/account/2fa/disable" => json!({"code": "abcdef"}),
+        "/api/account/2fa" => json!({}),
+        "/api/account/2fa/begin" => json!({"password": "not-the-password"}),
+        // Never a code: letters; and never the password.
+        "/api/account/2fa/confirm" => json!({"code": "abcdef"}),
+        "/api/account/2fa/disable" => json!({"password": "not-the-password", "code": "abcdef"}),
         "/api/security/two-factor-policy" => json!({}),
         // Nobody required, so no caller is held to enrolment.
         "/api/security/two-factor-policy/update" => json!({"policy": {}}),
@@ -498,4 +544,70 @@ http_test!(authorization_matrix, |app: TestApp| async move {
         checks,
         scoped * EVERYONE.len() * 2 + (ENDPOINTS.len() - scoped)
     );
+});
+
+/// Expected status when `who` manages (or grants a role to) a user homed in
+/// the caller's own domain `alpha` who also holds a role in `tenant-beta`,
+/// and when `who` grants to a user homed in `tenant-beta`. Written by hand.
+fn expect_foreign_user(path: &str, who: Who) -> u16 {
+    use Who::*;
+    match (path, who) {
+        (_, Anonymous) => 401,
+        (_, Operator) => 200,
+        // The domain admin sees the user (homed in alpha) but does not
+        // reach the role in beta.
+        ("users/set-disabled" | "users/reset-password" | "users/update" | "users/delete", DomainAdmin) => 403,
+        ("users/set-disabled" | "users/reset-password" | "users/update" | "users/delete", _) => 404,
+        // A user of another domain answers like a user that does not exist.
+        ("grants/create", DomainAdmin | VdcAdmin) => 422,
+        ("grants/create", VdcUser) => 403,
+        ("grants/create", NoRole) => 404,
+        _ => panic!("no expectation for {path} as {who:?}"),
+    }
+}
+
+http_test!(managing_or_granting_to_a_user_of_another_scope, |app: TestApp| async move {
+    let f = fixture(&app).await;
+    let mut callers = vec![];
+    for who in EVERYONE {
+        callers.push((who, caller(&app, &f, who).await));
+    }
+    let mut checks = 0;
+    let mut n = 0;
+    for (who, c) in &callers {
+        for path in ["users/set-disabled", "users/reset-password", "users/update", "users/delete", "grants/create"] {
+            n += 1;
+            let body = if path == "grants/create" {
+                // Homed in beta, granted a VDC role in alpha's VDC.
+                let user = fresh_user(&app, &f, f.beta, 10_000 + n).await;
+                json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": f.alpha_one}})
+            } else {
+                // Homed in alpha, holding a VDC role in beta.
+                let user = fresh_user(&app, &f, f.alpha, 10_000 + n).await;
+                let grant = json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": f.beta_one}});
+                create(&app, &f.ops, "grants/create", grant).await;
+                match path {
+                    "users/set-disabled" => json!({"id": user, "disabled": true}),
+                    "users/reset-password" => json!({"id": user, "password": "taken-over-1"}),
+                    "users/update" => json!({"id": user, "input": {"display_name": "Taken"}}),
+                    _ => json!({"id": user}),
+                }
+            };
+            let (status, answer, _) = app.call(c, path, body).await;
+            assert_eq!(
+                status.as_u16(),
+                expect_foreign_user(path, *who),
+                "{path} as {who:?} on a user of another scope: {answer}"
+            );
+            if *who != Who::Operator {
+                for leak in OTHER_TENANT {
+                    assert!(!answer.to_string().contains(leak), "{path} as {who:?} leaks {leak}");
+                }
+                assert!(!answer.to_string().contains("m-user-"), "{path} as {who:?} names the user: {answer}");
+            }
+            checks += 1;
+        }
+    }
+    println!("authorization matrix, users of another scope: {checks} checks");
+    assert_eq!(checks, EVERYONE.len() * 5);
 });

@@ -1,6 +1,7 @@
 //! One's own two-factor sign-in: set up an authenticator app (QR code or
 //! typed secret, confirmed by a code), keep the recovery codes shown once,
-//! or turn it off with a code.
+//! or turn it off with a code. Each change needs the current password,
+//! and turning it off or moving it to a new device a current code too.
 
 use berth_api::TotpEnrollment;
 use leptos::{ev::SubmitEvent, prelude::*};
@@ -20,7 +21,10 @@ pub fn TwoFactorPage() -> impl IntoView {
     // Everything the forms read lives here, with the page: the forms come
     // and go as the state changes, their inputs and errors do not.
     let forms = Forms {
+        enroll_password: RwSignal::new(String::new()),
+        enroll_current_code: RwSignal::new(String::new()),
         enroll_code: RwSignal::new(String::new()),
+        disable_password: RwSignal::new(String::new()),
         disable_code: RwSignal::new(String::new()),
         begin_error: last_error(begin.value()),
         confirm_error: last_error(confirm.value()),
@@ -53,7 +57,10 @@ pub fn TwoFactorPage() -> impl IntoView {
                             if turned_on.get() {
                                 ().into_any()
                             } else if s.enabled && !turned_off.get() {
-                                view! { <DisableForm disable forms required=s.required /> }.into_any()
+                                view! {
+                                    <DisableForm disable forms required=s.required />
+                                    <EnrollForm begin confirm forms replacing=true />
+                                }.into_any()
                             } else {
                                 view! {
                                     {s.required.then(|| view! { <p class="banner banner-error" role="alert">{lang.t(T::TwoFactorRequired)}</p> })}
@@ -71,7 +78,10 @@ pub fn TwoFactorPage() -> impl IntoView {
 /// The forms' inputs and errors, owned by the page.
 #[derive(Clone, Copy)]
 struct Forms {
+    enroll_password: RwSignal<String>,
+    enroll_current_code: RwSignal<String>,
     enroll_code: RwSignal<String>,
+    disable_password: RwSignal<String>,
     disable_code: RwSignal<String>,
     begin_error: Signal<Option<berth_api::AppError>>,
     confirm_error: Signal<Option<berth_api::AppError>>,
@@ -83,10 +93,22 @@ fn EnrollForm(
     begin: ServerAction<BeginTotp>,
     confirm: ServerAction<ConfirmTotp>,
     forms: Forms,
+    /// A factor is on already: this moves it to a new device.
+    #[prop(optional)]
+    replacing: bool,
 ) -> impl IntoView {
     let lang = use_lang();
     let (code, error, begin_error) = (forms.enroll_code, forms.confirm_error, forms.begin_error);
+    let (password, current_code) = (forms.enroll_password, forms.enroll_current_code);
     let setup = move || begin.value().get().and_then(|r| r.ok());
+    let title = if replacing { T::MoveTwoFactor } else { T::SetUpTwoFactor };
+    let on_begin = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        begin.dispatch(BeginTotp {
+            password: password.get_untracked(),
+            code: current_code.get_untracked(),
+        });
+    };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         confirm.dispatch(ConfirmTotp {
@@ -95,13 +117,19 @@ fn EnrollForm(
     };
     view! {
         <section class="panel narrow" aria-labelledby="enroll-title">
-            <h2 id="enroll-title">{lang.t(T::SetUpTwoFactor)}</h2>
-            <FormError error=begin_error />
+            <h2 id="enroll-title">{lang.t(title)}</h2>
             {move || match setup() {
                 None => view! {
-                    <button class="btn btn-primary" type="button" on:click=move |_| { begin.dispatch(BeginTotp {}); }>
-                        {lang.t(T::SetUpTwoFactor)}
-                    </button>
+                    <form on:submit=on_begin aria-label=lang.t(title)>
+                        <FormError error=begin_error />
+                        <TextField id="enroll-password" field="password" label=T::CurrentPassword value=password error=begin_error kind="password" autocomplete="current-password" />
+                        {replacing.then(|| view! {
+                            <TextField id="enroll-current-code" field="code" label=T::CurrentCode value=current_code error=begin_error autocomplete="one-time-code" />
+                        })}
+                        <div class="form-actions">
+                            <button class="btn btn-primary" type="submit" disabled=move || begin.pending().get()>{lang.t(title)}</button>
+                        </div>
+                    </form>
                 }.into_any(),
                 Some(TotpEnrollment { secret, qr_image, .. }) => view! {
                     <p>{lang.t(T::ScanQr)}</p>
@@ -124,9 +152,11 @@ fn EnrollForm(
 fn DisableForm(disable: ServerAction<DisableTotp>, forms: Forms, required: bool) -> impl IntoView {
     let lang = use_lang();
     let (code, error) = (forms.disable_code, forms.disable_error);
+    let password = forms.disable_password;
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         disable.dispatch(DisableTotp {
+            password: password.get_untracked(),
             code: code.get_untracked(),
         });
     };
@@ -140,6 +170,7 @@ fn DisableForm(disable: ServerAction<DisableTotp>, forms: Forms, required: bool)
                     <h2 id="disable-title">{lang.t(T::TurnOffTwoFactor)}</h2>
                     <form on:submit=on_submit aria-label=lang.t(T::TurnOffTwoFactor)>
                         <FormError error />
+                        <TextField id="disable-password" field="password" label=T::CurrentPassword value=password error kind="password" autocomplete="current-password" />
                         <TextField id="disable-code" field="code" label=T::Code value=code error autocomplete="one-time-code" />
                         <div class="form-actions">
                             <button class="btn btn-danger" type="submit" disabled=move || disable.pending().get()>{lang.t(T::TurnOffTwoFactor)}</button>

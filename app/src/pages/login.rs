@@ -23,6 +23,7 @@ pub fn LoginPage() -> impl IntoView {
             Some("address") => Some(lang.t(T::AddressRefused).to_owned()),
             Some("expired") => Some(lang.t(T::SecondFactorExpired).to_owned()),
             Some("sso") => Some(lang.t(T::SsoRefused).to_owned()),
+            Some("sso-unlinked") => Some(lang.t(T::SsoUnlinked).to_owned()),
             Some("local") => Some(lang.t(T::LocalLoginOff).to_owned()),
             Some(_) => Some(lang.t(T::InvalidCredentials).to_owned()),
             None => None,

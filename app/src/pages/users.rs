@@ -1,20 +1,23 @@
 //! Users: a searchable, paged list; create (first password must be changed
-//! at first sign-in); disable and enable; reset a password; end all of a
-//! user's sessions; and the roles a user holds where (grants).
+//! at first sign-in); edit; disable and enable; reset a password; end all
+//! of a user's sessions; delete after a confirmation; and the roles a user
+//! holds where (grants).
 
 use berth_api::{
-    permission::RoleType, Domain, Grant, GrantInput, ListQuery, Role, User, UserInput, Vdc,
+    permission::RoleType, Domain, Grant, GrantInput, ListQuery, Role, User, UserInput,
+    UserUpdate, Vdc,
 };
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     api::{
         domain_choices, list_roles, list_user_grants, list_users, vdc_choices, CreateUser,
-        GrantRole, ResetPassword, RevokeRole, RevokeUserSessions, SetUserDisabled,
+        DeleteUser, GrantRole, ResetPassword, RevokeRole, RevokeUserSessions, SetUserDisabled,
+        UpdateUser,
     },
     components::{
-        last_error, short_time, Confirm, ErrorBanner, FormActions, FormError, PagedTable,
-        SearchBox, TextField,
+        last_error, short_time, Confirm, ConfirmDelete, ErrorBanner, FormActions, FormError,
+        PagedTable, SearchBox, TextField,
     },
     i18n::{use_lang, T},
 };
@@ -23,6 +26,8 @@ use crate::{
 #[derive(Clone)]
 enum Dialog {
     Create,
+    Edit(User),
+    Delete(User),
     Reset(User),
     Disable(User),
     EndSessions(User),
@@ -39,12 +44,18 @@ pub fn UsersPage() -> impl IntoView {
     let set_disabled = ServerAction::<SetUserDisabled>::new();
     let reset = ServerAction::<ResetPassword>::new();
     let end_sessions = ServerAction::<RevokeUserSessions>::new();
+    let update = ServerAction::<UpdateUser>::new();
+    let delete = ServerAction::<DeleteUser>::new();
     let users = Resource::new(
         move || {
             (
                 search.get(),
                 page.get(),
-                create.version().get() + set_disabled.version().get() + reset.version().get(),
+                create.version().get()
+                    + set_disabled.version().get()
+                    + reset.version().get()
+                    + update.version().get()
+                    + delete.version().get(),
             )
         },
         |(search, page, _)| {
@@ -60,7 +71,9 @@ pub fn UsersPage() -> impl IntoView {
         let done = matches!(create.value().get(), Some(Ok(_)))
             || matches!(set_disabled.value().get(), Some(Ok(_)))
             || matches!(reset.value().get(), Some(Ok(())))
-            || matches!(end_sessions.value().get(), Some(Ok(_)));
+            || matches!(end_sessions.value().get(), Some(Ok(_)))
+            || matches!(update.value().get(), Some(Ok(_)))
+            || matches!(delete.value().get(), Some(Ok(())));
         if done {
             dialog.set(None);
         }
@@ -70,6 +83,8 @@ pub fn UsersPage() -> impl IntoView {
         set_disabled.value().set(None);
         reset.value().set(None);
         end_sessions.value().set(None);
+        update.value().set(None);
+        delete.value().set(None);
         dialog.set(Some(d));
     };
     let close = Callback::new(move |_| dialog.set(None));
@@ -81,6 +96,15 @@ pub fn UsersPage() -> impl IntoView {
         <SearchBox search page />
         {move || dialog.get().map(|d| match d {
             Dialog::Create => view! { <UserForm create domains on_close=close /> }.into_any(),
+            Dialog::Edit(u) => view! { <EditForm user=u update on_close=close /> }.into_any(),
+            Dialog::Delete(u) => {
+                let id = u.id;
+                view! {
+                    <ConfirmDelete name=u.username.clone() pending=delete.pending().into() error=last_error(delete.value())
+                        on_confirm=Callback::new(move |_| { delete.dispatch(DeleteUser { id }); })
+                        on_cancel=close />
+                }.into_any()
+            }
             Dialog::Reset(u) => view! { <ResetForm user=u reset on_close=close /> }.into_any(),
             Dialog::Disable(u) => {
                 let id = u.id;
@@ -110,6 +134,7 @@ pub fn UsersPage() -> impl IntoView {
             empty=T::NoUsers
             row=move |u: User| {
                 let (a, b, c, d) = (u.clone(), u.clone(), u.clone(), u.clone());
+                let (e, f) = (u.clone(), u.clone());
                 let enable_id = u.id;
                 let name = u.username.clone();
                 let label = move |t: T| format!("{} {}", lang.t(t), name);
@@ -127,6 +152,8 @@ pub fn UsersPage() -> impl IntoView {
                     </td>
                     <td>{short_time(&u.created_at)}</td>
                     <td class="row-actions">
+                        <button class="btn btn-small" type="button" aria-label=label(T::Edit)
+                            on:click=move |_| open(Dialog::Edit(e.clone()))>{lang.t(T::Edit)}</button>
                         <button class="btn btn-small" type="button" aria-label=label(T::RolesOf)
                             on:click=move |_| open(Dialog::Roles(a.clone()))>{lang.t(T::NavRoles)}</button>
                         <button class="btn btn-small" type="button" aria-label=label(T::ResetPassword)
@@ -146,6 +173,8 @@ pub fn UsersPage() -> impl IntoView {
                         }}
                         <button class="btn btn-small" type="button" aria-label=label(T::EndSessions)
                             on:click=move |_| open(Dialog::EndSessions(d.clone()))>{lang.t(T::EndSessions)}</button>
+                        <button class="btn btn-small btn-danger" type="button" aria-label=label(T::Delete)
+                            on:click=move |_| open(Dialog::Delete(f.clone()))>{lang.t(T::Delete)}</button>
                     </td>
                 }
             }
@@ -207,6 +236,39 @@ fn UserForm(
             <TextField id="user-password" field="password" label=T::FirstPassword value=password error
                 kind="password" autocomplete="new-password" hint=T::FirstPasswordHint />
             <FormActions editing=false pending=create.pending().into() on_cancel=on_close />
+        </form>
+    }
+}
+
+/// Edits the name shown and the contact details.
+#[component]
+fn EditForm(user: User, update: ServerAction<UpdateUser>, on_close: Callback<()>) -> impl IntoView {
+    let lang = use_lang();
+    let display_name = RwSignal::new(user.display_name.clone());
+    let email = RwSignal::new(user.email.clone());
+    let phone = RwSignal::new(user.phone.clone());
+    let error = last_error(update.value());
+    let id = user.id;
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateUser {
+            id,
+            input: UserUpdate {
+                display_name: display_name.get_untracked(),
+                email: email.get_untracked(),
+                phone: phone.get_untracked(),
+            },
+        });
+    };
+    view! {
+        <form class="panel" on:submit=on_submit aria-labelledby="user-edit-title"
+            on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
+            <h2 id="user-edit-title">{lang.fmt(T::EditUserTitle, &[&user.username])}</h2>
+            <FormError error />
+            <TextField id="edit-display-name" field="display_name" label=T::DisplayName value=display_name error autofocus=true />
+            <TextField id="edit-email" field="email" label=T::Email value=email error kind="email" />
+            <TextField id="edit-phone" field="phone" label=T::Phone value=phone error kind="tel" />
+            <FormActions editing=true pending=update.pending().into() on_cancel=on_close />
         </form>
     }
 }

@@ -30,6 +30,38 @@ impl Scope {
             _ => false,
         }
     }
+
+    /// The `(scope_kind, scope_id)` columns a scope is stored as (a VDC by
+    /// its own id; its domain follows from the VDC row).
+    pub fn columns(self) -> (&'static str, Option<i64>) {
+        match self {
+            Scope::Platform => ("platform", None),
+            Scope::Domain(id) => ("domain", Some(id)),
+            Scope::Vdc { vdc_id, .. } => ("vdc", Some(vdc_id)),
+        }
+    }
+
+    /// The scope stored as `(kind, id)`, with a VDC's domain from its row;
+    /// `None` for a row that names no scope Berth knows.
+    pub fn from_columns(kind: &str, id: Option<i64>, vdc_domain_id: Option<i64>) -> Option<Scope> {
+        match (kind, id) {
+            ("platform", _) => Some(Scope::Platform),
+            ("domain", Some(id)) => Some(Scope::Domain(id)),
+            ("vdc", Some(vdc_id)) => Some(Scope::Vdc {
+                domain_id: vdc_domain_id?,
+                vdc_id,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The domain a scope lies in (none for the platform).
+    pub fn domain(self) -> Option<i64> {
+        match self {
+            Scope::Platform => None,
+            Scope::Domain(d) | Scope::Vdc { domain_id: d, .. } => Some(d),
+        }
+    }
 }
 
 /// One role held by a user at one scope.
@@ -109,6 +141,15 @@ impl Principal {
         keys.sort();
         keys.dedup();
         keys
+    }
+
+    /// Whether any of this principal's bindings sits at, above or inside
+    /// `scope`: a tenant the caller has something to do with. Outside of
+    /// those, Berth answers as if the object did not exist.
+    pub fn relates_to(&self, scope: Scope) -> bool {
+        self.bindings
+            .iter()
+            .any(|b| b.scope.covers(scope) || scope.covers(b.scope))
     }
 
     /// Where this principal holds `permission`.

@@ -23,6 +23,7 @@ pub enum Users {
     TotpSecret,
     TotpEnabled,
     TotpLastStep,
+    TotpPendingSecret,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -53,6 +54,7 @@ pub enum RoleBindings {
     ScopeKind,
     ScopeId,
     CreatedAt,
+    Source,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -174,4 +176,14 @@ pub enum LeaderLeases {
     Holder,
     RenewedAt,
     ExpiresAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum SsoIdentities {
+    Table,
+    Id,
+    Issuer,
+    Subject,
+    UserId,
+    CreatedAt,
 }

@@ -3,6 +3,9 @@
 //! Sessions live in the `sessions` table so that Berth replicas stay
 //! stateless. The signed-in user's id is kept in its own column so a user's
 //! sessions can be listed and revoked without decoding every row.
+//!
+//! The cookie's session id is never stored: rows are keyed by its SHA-256
+//! ([`stored_id`]), so a copy of the table cannot be replayed as cookies.
 
 use async_trait::async_trait;
 use sea_query::{Expr, InsertStatement, Query};
@@ -27,6 +30,9 @@ pub const LAST_SEEN_KEY: &str = "last_seen";
 /// password step passed (unix seconds). Not a signed-in session.
 pub const PENDING_USER_KEY: &str = "pending_user";
 pub const PENDING_AT_KEY: &str = "pending_at";
+/// Set when the sign-in's second factor was checked by the single sign-on
+/// provider (its ID token said so): Berth's own enrolment is not asked for.
+pub const MFA_BY_PROVIDER_KEY: &str = "mfa_by_provider";
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
@@ -49,6 +55,16 @@ impl DbSessionStore {
             )
             .await
     }
+}
+
+/// What the `id` column holds for a session id: its SHA-256, in hex (64
+/// characters, the column's width).
+pub fn stored_id(id: &Id) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(id.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
@@ -93,7 +109,7 @@ impl SessionStore for DbSessionStore {
                             record.expiry_date.unix_timestamp().into(),
                         ),
                     ])
-                    .and_where(Expr::col(Sessions::Id).eq(record.id.to_string())),
+                    .and_where(Expr::col(Sessions::Id).eq(stored_id(&record.id))),
             )
             .await
             .map(|_| ())
@@ -108,7 +124,7 @@ impl SessionStore for DbSessionStore {
                 Query::select()
                     .columns([Sessions::Data, Sessions::ExpiresAt])
                     .from(Sessions::Table)
-                    .and_where(Expr::col(Sessions::Id).eq(id.to_string()))
+                    .and_where(Expr::col(Sessions::Id).eq(stored_id(id)))
                     .and_where(Expr::col(Sessions::ExpiresAt).gt(now)),
             )
             .await
@@ -130,7 +146,7 @@ impl SessionStore for DbSessionStore {
             .execute(
                 Query::delete()
                     .from_table(Sessions::Table)
-                    .and_where(Expr::col(Sessions::Id).eq(id.to_string())),
+                    .and_where(Expr::col(Sessions::Id).eq(stored_id(id))),
             )
             .await
             .map(|_| ())
@@ -158,7 +174,7 @@ fn insert_statement(record: &Record) -> Result<InsertStatement, String> {
             Sessions::PublicId,
         ])
         .values([
-            record.id.to_string().into(),
+            stored_id(&record.id).into(),
             user_id.into(),
             data.into(),
             record.expiry_date.unix_timestamp().into(),

@@ -35,6 +35,7 @@ struct LoginRow {
     disabled: bool,
     password_changed_at: Option<chrono::DateTime<Utc>>,
     domain_id: Option<i64>,
+    totp_enabled: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -63,15 +64,7 @@ impl BindingRow {
     /// role holds all of its type's.
     fn into_binding(self, custom: &HashMap<i64, Vec<Permission>>) -> Option<Binding> {
         let role_type = RoleType::from_key(&self.role_type)?;
-        let scope = match (self.scope_kind.as_str(), self.scope_id) {
-            ("platform", _) => Scope::Platform,
-            ("domain", Some(id)) => Scope::Domain(id),
-            ("vdc", Some(id)) => Scope::Vdc {
-                domain_id: self.vdc_domain_id?,
-                vdc_id: id,
-            },
-            _ => return None,
-        };
+        let scope = Scope::from_columns(&self.scope_kind, self.scope_id, self.vdc_domain_id)?;
         Some(Binding {
             role_name: self.role_name,
             role_type,
@@ -91,14 +84,6 @@ impl BindingRow {
             },
             scope,
         })
-    }
-}
-
-fn scope_columns(scope: Scope) -> (&'static str, Option<i64>) {
-    match scope {
-        Scope::Platform => ("platform", None),
-        Scope::Domain(id) => ("domain", Some(id)),
-        Scope::Vdc { vdc_id, .. } => ("vdc", Some(vdc_id)),
     }
 }
 
@@ -125,6 +110,7 @@ impl Services {
                         Users::Disabled,
                         Users::PasswordChangedAt,
                         Users::DomainId,
+                        Users::TotpEnabled,
                     ])
                     .from(Users::Table)
                     .and_where(Expr::col(Users::Username).eq(username.trim())),
@@ -161,10 +147,13 @@ impl Services {
             }
             _ => None,
         };
-        if principal.is_some() {
-            self.clear_failures(&name).await?;
-        } else {
-            self.record_failure(&name, source).await?;
+        // A right password is only half a sign-in while a second factor is
+        // on: wrong codes keep counting until a code is right too.
+        let second_factor_due = row.as_ref().is_some_and(|r| r.totp_enabled);
+        match &principal {
+            Some(_) if !second_factor_due => self.clear_failures(&name).await?,
+            Some(_) => {}
+            None => self.record_failure(&name, source).await?,
         }
         let outcome = if principal.is_some() {
             Outcome::Allowed
@@ -220,6 +209,25 @@ impl Services {
             )
             .await?;
         let Some(user) = user else { return Ok(None) };
+        let bindings = self.user_bindings(user.id).await?;
+        let mut principal = Principal {
+            user_id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            domain_id: user.domain_id,
+            bindings,
+            request: RequestMeta::default(),
+            must_change_password: user.must_change_password,
+            must_enroll_2fa: false,
+        };
+        principal.must_enroll_2fa =
+            !user.totp_enabled && self.two_factor_required(&principal).await?;
+        Ok(Some(principal))
+    }
+
+    /// Every role a user holds, where: the one query for bindings, used
+    /// for the principal and wherever a user's holdings are checked.
+    pub(crate) async fn user_bindings(&self, user_id: i64) -> Result<Vec<Binding>> {
         let rows: Vec<BindingRow> = self
             .db
             .fetch_all(
@@ -257,7 +265,7 @@ impl Services {
                                     .equals((RoleBindings::Table, RoleBindings::ScopeId)),
                             ),
                     )
-                    .and_where(Expr::col((RoleBindings::Table, RoleBindings::UserId)).eq(user.id)),
+                    .and_where(Expr::col((RoleBindings::Table, RoleBindings::UserId)).eq(user_id)),
             )
             .await?;
         let custom: Vec<i64> = rows
@@ -266,22 +274,10 @@ impl Services {
             .map(|r| r.role_id)
             .collect();
         let custom = self.role_permissions(&custom).await?;
-        let mut principal = Principal {
-            user_id: user.id,
-            username: user.username,
-            display_name: user.display_name,
-            domain_id: user.domain_id,
-            bindings: rows
-                .into_iter()
-                .filter_map(|r| r.into_binding(&custom))
-                .collect(),
-            request: RequestMeta::default(),
-            must_change_password: user.must_change_password,
-            must_enroll_2fa: false,
-        };
-        principal.must_enroll_2fa =
-            !user.totp_enabled && self.two_factor_required(&principal).await?;
-        Ok(Some(principal))
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| r.into_binding(&custom))
+            .collect())
     }
 
     /// At sign-in: a password older than the policy's maximum age must be
@@ -397,8 +393,7 @@ impl Services {
                         .and_where(Expr::col(Roles::Name).eq(role_type.builtin_role_name())),
                 )
                 .await?;
-            let (kind, scope_id) = scope_columns(scope);
-            let insert = super::grants::insert_binding(user_id, role_id, kind, scope_id);
+            let insert = super::grants::insert_binding(user_id, role_id, scope, None);
             self.db.insert(insert).await?;
         }
         Ok(user_id)

@@ -5,7 +5,7 @@
 //! records. Writing lives in `crate::audit`; nothing updates or deletes.
 
 use berth_api::{AuditEntry, AuditQuery, ErrorCode, FieldError, ListQuery, Page};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Datelike, DateTime, Duration, NaiveDate, Utc};
 use sea_query::{Condition, Expr, Func, Order, Query, SelectStatement};
 
 use super::{query, Services};
@@ -47,23 +47,40 @@ fn parse_time(
     if value.is_empty() {
         return None;
     }
-    if let Ok(d) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        let start = d.and_hms_opt(0, 0, 0)?.and_utc();
-        return Some(if end_of_day {
-            start + Duration::days(1)
+    let parsed = if let Ok(d) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        let start = d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        if end_of_day {
+            start.and_then(|t| t.checked_add_signed(Duration::days(1)))
         } else {
             start
-        });
+        }
+    } else {
+        DateTime::parse_from_rfc3339(value)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    // Audit records are stamped by this server: years outside 1970-9999
+    // are typing errors, and would not compare alike on every database.
+    let sane = |t: &DateTime<Utc>| (1970..=9999).contains(&t.year());
+    match parsed {
+        Some(t) if sane(&t) => Some(t),
+        Some(_) => {
+            out.push(FieldError {
+                field: field.into(),
+                code: ErrorCode::OutOfRange,
+                message: format!("{field} must be between 1970 and 9999"),
+            });
+            None
+        }
+        None => {
+            out.push(FieldError {
+                field: field.into(),
+                code: ErrorCode::Invalid,
+                message: format!("{field} must be a date (2026-11-23) or an RFC 3339 time"),
+            });
+            None
+        }
     }
-    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
-        return Some(t.with_timezone(&Utc));
-    }
-    out.push(FieldError {
-        field: field.into(),
-        code: ErrorCode::Invalid,
-        message: format!("{field} must be a date (2026-11-23) or an RFC 3339 time"),
-    });
-    None
 }
 
 /// The filter's conditions, or field errors naming what is wrong.
@@ -90,10 +107,10 @@ fn filter(q: &AuditQuery) -> Result<Condition> {
     }
     Error::check(fields)?;
     let mut all = Condition::all();
-    if let Some(c) = query::search(&[AuditEvents::Username], &q.user) {
+    if let Some(c) = query::search("user", &[AuditEvents::Username], &q.user)? {
         all = all.add(c);
     }
-    if let Some(c) = query::search(&[AuditEvents::Action], &q.action) {
+    if let Some(c) = query::search("action", &[AuditEvents::Action], &q.action)? {
         all = all.add(c);
     }
     if !outcome.is_empty() {

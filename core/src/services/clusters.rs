@@ -66,7 +66,28 @@ fn validate_names(input: &ClusterInput) -> Vec<FieldError> {
     let mut errors = validate::named_object(&input.name, &input.name, &input.description, true);
     // The display name is the name itself here; report only name and description.
     errors.retain(|e| e.field != "display_name");
+    check_access_fields(input, &mut errors);
     errors
+}
+
+/// Bounds and characters of what a cluster form carries, checked before
+/// any of it is parsed or sent anywhere.
+fn check_access_fields(input: &ClusterInput, errors: &mut Vec<FieldError>) {
+    validate::text("api_url", input.api_url.trim(), 2048, errors);
+    validate::text("context", &input.context, 253, errors);
+    validate::text("token", input.token.trim(), validate::SECRET_MAX, errors);
+    for (field, value, max) in [
+        ("kubeconfig", &input.kubeconfig, validate::KUBECONFIG_MAX),
+        ("client_cert", &input.client_cert, validate::SECRET_MAX),
+        ("client_key", &input.client_key, validate::SECRET_MAX),
+        ("ca_cert", &input.ca_cert, validate::SECRET_MAX),
+    ] {
+        let before = errors.len();
+        validate::max_chars(field, value, max, errors);
+        if errors.len() == before {
+            validate::printable(field, value, true, errors);
+        }
+    }
 }
 
 /// The field a connection failure belongs beside, for the way the cluster was given.
@@ -107,14 +128,37 @@ fn access_from_input(input: &ClusterInput, current: Option<&Access>) -> Result<A
             message: format!("{field} is required"),
         })
     };
-    let stored = current.map(|a| &a.credentials);
+    // Stored secrets are kept only while they go where they went before:
+    // a new address, CA or certificate check needs them entered again, so
+    // nobody can aim a cluster's credentials at a server of their own.
+    let re_aimed = current.is_some_and(|c| {
+        input.method == ClusterMethod::Kubeconfig
+            || c.api_url != input.api_url.trim()
+            || (!input.ca_cert.trim().is_empty() && input.ca_cert.trim() != c.ca_pem.trim())
+            || c.insecure != input.insecure
+    });
+    let stored = current.filter(|_| !re_aimed).map(|a| &a.credentials);
     // A blank secret on edit keeps what is stored.
     let given_or_kept = |given: &str, kept: Option<&String>| match given.trim() {
         "" => kept.cloned().unwrap_or_default(),
         g => g.to_string(),
     };
     let check = |fields: &[(&str, &str)]| {
-        Error::check(fields.iter().filter_map(|(f, v)| required(f, v)).collect())
+        Error::check(
+            fields
+                .iter()
+                .filter_map(|(f, v)| required(f, v))
+                .map(|mut e| {
+                    if re_aimed && e.field != "api_url" {
+                        e.message = format!(
+                            "enter {} again: the API URL, CA or certificate check changed",
+                            e.field
+                        );
+                    }
+                    e
+                })
+                .collect(),
+        )
     };
     let mut access = match input.method {
         ClusterMethod::Kubeconfig => {
@@ -275,6 +319,9 @@ impl Services {
     ) -> Result<KubeconfigContexts> {
         self.authorize(who, Permission::ClusterCreate, Scope::Platform, "clusters")
             .await?;
+        let mut fields = vec![];
+        validate::max_chars("kubeconfig", yaml, validate::KUBECONFIG_MAX, &mut fields);
+        Error::check(fields)?;
         let (contexts, current) = cluster::kubeconfig_contexts(yaml)
             .map_err(|e| connect_error(e, ClusterMethod::Kubeconfig))?;
         Ok(KubeconfigContexts { contexts, current })

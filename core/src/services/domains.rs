@@ -75,12 +75,13 @@ impl Services {
             None::<(Domains, Domains)>,
         );
         let search = query::search(
+            "search",
             &[
                 (Domains::Table, Domains::Name),
                 (Domains::Table, Domains::DisplayName),
             ],
             &q.search,
-        );
+        )?;
         for f in [tenants, search].into_iter().flatten() {
             select.cond_where(f.clone());
             count.cond_where(f);
@@ -213,14 +214,19 @@ impl Services {
         if domain.vdc_count > 0 {
             return Err(has_vdcs());
         }
+        // The domain's role bindings go with it, in the same transaction.
+        let mut tx = self.db.begin().await?;
+        tx.execute(&super::grants::delete_bindings_at(Scope::Domain(id)))
+            .await?;
         let delete = Query::delete()
             .from_table(Domains::Table)
             .and_where(Expr::col(Domains::Id).eq(id))
             .to_owned();
-        match self.db.execute(&delete).await {
+        match tx.execute(&delete).await {
             Err(DbError::ForeignKeyViolation) => Err(has_vdcs()),
             Ok(0) => Err(Error::NotFound),
-            other => other.map(|_| ()).map_err(Error::from),
+            Ok(_) => Ok(tx.commit().await?),
+            Err(e) => Err(e.into()),
         }
     }
 

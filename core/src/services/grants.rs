@@ -29,13 +29,15 @@ fn can_see(who: &Principal, scope: Scope) -> bool {
     authorize(who, read, scope).is_ok()
 }
 
-/// The one statement that records a binding.
+/// The one statement that records a binding; `source` names where it
+/// came from when not from a grant in Berth (a provider group).
 pub(crate) fn insert_binding(
     user_id: i64,
     role_id: i64,
-    scope_kind: &str,
-    scope_id: Option<i64>,
+    scope: Scope,
+    source: Option<&str>,
 ) -> sea_query::InsertStatement {
+    let (scope_kind, scope_id) = scope.columns();
     Query::insert()
         .into_table(RoleBindings::Table)
         .columns([
@@ -44,6 +46,7 @@ pub(crate) fn insert_binding(
             RoleBindings::ScopeKind,
             RoleBindings::ScopeId,
             RoleBindings::CreatedAt,
+            RoleBindings::Source,
         ])
         .values_panic([
             user_id.into(),
@@ -51,8 +54,22 @@ pub(crate) fn insert_binding(
             scope_kind.into(),
             scope_id.into(),
             Utc::now().into(),
+            source.map(str::to_owned).into(),
         ])
         .to_owned()
+}
+
+/// Deletes every binding at exactly `scope` (a domain's own, or a VDC's).
+pub(crate) fn delete_bindings_at(scope: Scope) -> sea_query::DeleteStatement {
+    let (kind, id) = scope.columns();
+    let mut q = Query::delete();
+    q.from_table(RoleBindings::Table)
+        .and_where(Expr::col(RoleBindings::ScopeKind).eq(kind));
+    match id {
+        Some(id) => q.and_where(Expr::col(RoleBindings::ScopeId).eq(id)),
+        None => q.and_where(Expr::col(RoleBindings::ScopeId).is_null()),
+    };
+    q
 }
 
 /// Grants with their user's name, their role's name, and (for VDC grants)
@@ -159,6 +176,41 @@ impl Services {
         }
     }
 
+    /// Whether `who` may name `user_id` in a grant: the user's home domain
+    /// is one where (or above which) `who` grants roles, or the user already
+    /// holds a role at a scope `who` grants at. Platform staff with no
+    /// role in the granter's tenant, and users of other domains, are not.
+    async fn user_visible_to_granter(&self, who: &Principal, user_id: i64) -> Result<bool> {
+        let home: Option<(Option<i64>,)> = self
+            .db
+            .fetch_optional(
+                Query::select()
+                    .column(Users::DomainId)
+                    .from(Users::Table)
+                    .and_where(Expr::col(Users::Id).eq(user_id)),
+            )
+            .await?;
+        let Some((home,)) = home else {
+            return Ok(false);
+        };
+        let granting: Vec<Scope> = who
+            .bindings
+            .iter()
+            .filter(|b| b.permissions.contains(&Permission::RoleBind))
+            .map(|b| b.scope)
+            .collect();
+        let at_home = granting
+            .iter()
+            .any(|g| *g == Scope::Platform || (home.is_some() && g.domain() == home));
+        if at_home {
+            return Ok(true);
+        }
+        let held = self.user_bindings(user_id).await?;
+        Ok(held
+            .iter()
+            .any(|h| granting.iter().any(|g| g.covers(h.scope))))
+    }
+
     async fn find_grant(&self, id: i64) -> Result<Option<Grant>> {
         let row: Option<GrantRow> = self
             .db
@@ -248,16 +300,8 @@ impl Services {
                 tracing::info!(user = %who.username, ?missing, "grant refused: would escalate");
                 return Err(Error::Forbidden);
             }
-            let user: Option<(i64,)> = self
-                .db
-                .fetch_optional(
-                    Query::select()
-                        .column(Users::Id)
-                        .from(Users::Table)
-                        .and_where(Expr::col(Users::Id).eq(input.user_id)),
-                )
-                .await?;
-            if user.is_none() {
+            // Someone the granter may not see is answered like nobody at all.
+            if !self.user_visible_to_granter(who, input.user_id).await? {
                 return Err(Error::field(
                     "user_id",
                     ErrorCode::NotFound,
@@ -283,7 +327,7 @@ impl Services {
                     "the user already holds this role there",
                 ));
             }
-            let insert = insert_binding(input.user_id, role.id, &input.scope_kind, scope_id);
+            let insert = insert_binding(input.user_id, role.id, scope, None);
             let id = self.db.insert(insert).await?;
             self.find_grant(id).await?.ok_or(Error::NotFound)
         })

@@ -150,7 +150,7 @@ impl Services {
     pub async fn create_ip_rule(&self, who: &Principal, input: IpRuleInput) -> Result<IpRule> {
         let target = format!("ip-rule/{}", input.cidr.trim());
         let proof = self
-            .authorize(
+            .authorize_under(
                 who,
                 Permission::SecurityPolicyUpdate,
                 scope_of(input.domain_id),

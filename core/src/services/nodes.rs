@@ -107,6 +107,15 @@ fn is_daemon(pod: &Pod) -> bool {
         .any(|o| o.kind == "DaemonSet" && o.controller == Some(true))
 }
 
+/// A node's name as Kubernetes accepts it (a DNS-1123 subdomain): nothing
+/// else reaches a cluster's URL, so `n1/status` or `n1?watch=true` can
+/// never name another resource.
+fn node_name(name: &str) -> Result<()> {
+    let mut fields = vec![];
+    berth_api::validate::dns1123_subdomain("name", name, &mut fields);
+    Error::check(fields)
+}
+
 fn matches_search(n: &NodeSummary, search: &str) -> bool {
     let s = search.trim();
     if s.is_empty() {
@@ -200,6 +209,12 @@ impl Services {
         self.cluster_caches.lock().await.remove(&cluster_id);
     }
 
+    /// Whether `who` may still follow a cluster's changes: a live stream
+    /// asks again every few seconds and ends when the answer is no.
+    pub fn may_watch_cluster(&self, who: &Principal) -> bool {
+        crate::auth::authorize(who, Permission::NodeRead, Scope::Platform).is_ok()
+    }
+
     /// The changes a cluster's watch cache sees from now on, for live pages.
     pub async fn watch_cluster_changes(
         &self,
@@ -230,6 +245,7 @@ impl Services {
             &format!("cluster/{cluster_id}/nodes"),
         )
         .await?;
+        super::query::check_search("search", &q.search)?;
         let cache = self.cluster_cache(cluster_id).await?;
         let pods = cache.pods.state();
         let mut nodes: Vec<NodeSummary> = cache
@@ -271,6 +287,7 @@ impl Services {
             &format!("cluster/{cluster_id}/node/{name}"),
         )
         .await?;
+        node_name(name)?;
         let cache = self.cluster_cache(cluster_id).await?;
         let node = cache
             .nodes
@@ -331,6 +348,7 @@ impl Services {
         let proof = self
             .authorize(who, permission, Scope::Platform, &target)
             .await?;
+        node_name(name)?;
         self.audited(
             who,
             proof,

@@ -195,27 +195,9 @@ impl Services {
         current: &SecretString,
         new: &SecretString,
     ) -> Result<()> {
-        let stored: Option<(String,)> = self
-            .db
-            .fetch_optional(
-                Query::select()
-                    .column(Users::PasswordHash)
-                    .from(Users::Table)
-                    .and_where(Expr::col(Users::Id).eq(who.user_id)),
-            )
-            .await?;
         let result = async {
-            if !self
-                .passwords
-                .verify_async(current, stored.map(|s| s.0))
-                .await
-            {
-                return Err(Error::field(
-                    "current_password",
-                    ErrorCode::WrongPassword,
-                    "the current password is wrong",
-                ));
-            }
+            self.verify_own_password(who, current, "current_password")
+                .await?;
             self.check_new_password(Some(who.user_id), &who.username, new, "new_password")
                 .await?;
             self.store_password(who.user_id, new, false).await?;
@@ -244,5 +226,68 @@ impl Services {
         ))
         .await;
         result
+    }
+
+    /// Checks the caller's own current password before a change to their
+    /// account (password, second factor). Throttled like signing in: a
+    /// locked name is refused, and each wrong password counts towards the
+    /// lock, so a stolen session cannot guess its way to the password.
+    pub(crate) async fn verify_own_password(
+        &self,
+        who: &Principal,
+        password: &SecretString,
+        field: &str,
+    ) -> Result<()> {
+        self.check_own_password(who, password, field, false).await
+    }
+
+    /// [`Self::verify_own_password`], except that an account without a
+    /// password (single sign-on only) passes: its session is the provider's
+    /// word, and its second factor still needs a current code to change.
+    pub(crate) async fn verify_own_password_if_set(
+        &self,
+        who: &Principal,
+        password: &SecretString,
+        field: &str,
+    ) -> Result<()> {
+        self.check_own_password(who, password, field, true).await
+    }
+
+    async fn check_own_password(
+        &self,
+        who: &Principal,
+        password: &SecretString,
+        field: &str,
+        pass_without_password: bool,
+    ) -> Result<()> {
+        let name = who.username.to_lowercase();
+        let source = who.request.source.as_deref();
+        if let Some(retry_after_secs) = self.locked_for(&name, source).await? {
+            return Err(Error::Locked { retry_after_secs });
+        }
+        let stored: Option<(String,)> = self
+            .db
+            .fetch_optional(
+                Query::select()
+                    .column(Users::PasswordHash)
+                    .from(Users::Table)
+                    .and_where(Expr::col(Users::Id).eq(who.user_id)),
+            )
+            .await?;
+        let stored = stored.map(|s| s.0);
+        if pass_without_password
+            && stored.as_deref() == Some(crate::password::Passwords::NO_PASSWORD)
+        {
+            return Ok(());
+        }
+        if self.passwords.verify_async(password, stored).await {
+            return Ok(());
+        }
+        self.record_failure(&name, source).await?;
+        Err(Error::field(
+            field,
+            ErrorCode::WrongPassword,
+            "the current password is wrong",
+        ))
     }
 }

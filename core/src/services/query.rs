@@ -9,11 +9,18 @@ use crate::{
 };
 
 /// `lower(col) LIKE %search%` over any of `cols`, with LIKE wildcards in the
-/// search text taken literally. `None` when there is nothing to search for.
-pub fn search<C: IntoColumnRef + Copy>(cols: &[C], search: &str) -> Option<Condition> {
+/// search text taken literally. `None` when there is nothing to search for;
+/// text no one would type in a search box (too long, control characters)
+/// is refused on `field`.
+pub fn search<C: IntoColumnRef + Copy>(
+    field: &str,
+    cols: &[C],
+    search: &str,
+) -> crate::Result<Option<Condition>> {
+    check_search(field, search)?;
     let needle = search.trim().to_lowercase();
     if needle.is_empty() {
-        return None;
+        return Ok(None);
     }
     let escaped = needle
         .replace('\\', "\\\\")
@@ -27,7 +34,14 @@ pub fn search<C: IntoColumnRef + Copy>(cols: &[C], search: &str) -> Option<Condi
                 .like(LikeExpr::new(pattern.clone()).escape('\\')),
         );
     }
-    Some(any)
+    Ok(Some(any))
+}
+
+/// The rule every search text follows, for lists filtered in memory too.
+pub fn check_search(field: &str, search: &str) -> crate::Result<()> {
+    let mut fields = vec![];
+    berth_api::validate::search(field, search, &mut fields);
+    crate::Error::check(fields)
 }
 
 /// The tenant filter: rows whose domain is visible, or (when the table has
@@ -48,6 +62,29 @@ where
             Some(any)
         }
     }
+}
+
+/// The tenant filter for role bindings: those at a visible domain, at a
+/// visible VDC, or at a VDC of a visible domain. `None` when everything is
+/// visible.
+pub fn binding_filter(v: &Visibility) -> Option<Condition> {
+    use crate::db::schema::{RoleBindings, Vdcs};
+    let Visibility::Tenants { domains, vdcs } = v else {
+        return None;
+    };
+    let kind = |k: &str| Expr::col((RoleBindings::Table, RoleBindings::ScopeKind)).eq(k);
+    let id = || Expr::col((RoleBindings::Table, RoleBindings::ScopeId));
+    let vdcs_of_domains = sea_query::Query::select()
+        .column(Vdcs::Id)
+        .from(Vdcs::Table)
+        .and_where(Expr::col(Vdcs::DomainId).is_in(domains.iter().copied()))
+        .to_owned();
+    Some(
+        Condition::any()
+            .add(kind("domain").and(id().is_in(domains.iter().copied())))
+            .add(kind("vdc").and(id().is_in(vdcs.iter().copied())))
+            .add(kind("vdc").and(id().in_subquery(vdcs_of_domains))),
+    )
 }
 
 /// Runs `select` for one page and `count` for the total matching.

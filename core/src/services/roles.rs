@@ -26,8 +26,10 @@ struct RoleRow {
     binding_count: i64,
 }
 
-fn select_roles() -> SelectStatement {
-    let bindings = Query::select()
+/// Roles with how many bindings each has, counting only the bindings
+/// `counted` lets through (the caller's tenants; `None`: all).
+fn select_roles(counted: Option<sea_query::Condition>) -> SelectStatement {
+    let mut bindings = Query::select()
         .expr(Func::count(Expr::col((
             RoleBindings::Table,
             RoleBindings::Id,
@@ -38,6 +40,9 @@ fn select_roles() -> SelectStatement {
                 .equals((Roles::Table, Roles::Id)),
         )
         .to_owned();
+    if let Some(c) = counted {
+        bindings.cond_where(c);
+    }
     Query::select()
         .columns([
             (Roles::Table, Roles::Id),
@@ -194,11 +199,11 @@ impl Services {
     }
 
     pub async fn list_roles(&self, who: &Principal) -> Result<Vec<Role>> {
-        self.visible(who, Permission::RoleRead, "roles").await?;
+        let visible = self.visible(who, Permission::RoleRead, "roles").await?;
         let rows: Vec<RoleRow> = self
             .db
             .fetch_all(
-                select_roles()
+                select_roles(super::query::binding_filter(&visible))
                     .order_by((Roles::Table, Roles::Builtin), Order::Desc)
                     .order_by((Roles::Table, Roles::Name), Order::Asc),
             )
@@ -214,7 +219,7 @@ impl Services {
     pub(crate) async fn find_role(&self, id: i64) -> Result<Option<Role>> {
         let row: Option<RoleRow> = self
             .db
-            .fetch_optional(select_roles().and_where(Expr::col((Roles::Table, Roles::Id)).eq(id)))
+            .fetch_optional(select_roles(None).and_where(Expr::col((Roles::Table, Roles::Id)).eq(id)))
             .await?;
         let Some(row) = row else { return Ok(None) };
         let custom = self.role_permissions(&[row.id]).await?;

@@ -21,7 +21,50 @@ struct Row {
     expires_at: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct LiveRow {
+    user_id: Option<i64>,
+    data: String,
+}
+
 impl Services {
+    /// The principal behind the session named `public_id`, looked up
+    /// afresh for a long-lived stream: `None` once the session has ended
+    /// (signed out, revoked, idle or past `max_age_secs` since sign-in) or
+    /// its user is disabled or gone. Their roles are read anew, so a
+    /// revoked grant shows at the next check.
+    pub async fn live_principal(
+        &self,
+        public_id: &str,
+        max_age_secs: i64,
+    ) -> Result<Option<Principal>> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let row: Option<LiveRow> = self
+            .db
+            .fetch_optional(
+                Query::select()
+                    .columns([Sessions::UserId, Sessions::Data])
+                    .from(Sessions::Table)
+                    .and_where(Expr::col(Sessions::PublicId).eq(public_id))
+                    .and_where(Expr::col(Sessions::ExpiresAt).gt(now)),
+            )
+            .await?;
+        let Some(LiveRow {
+            user_id: Some(user_id),
+            data,
+        }) = row
+        else {
+            return Ok(None);
+        };
+        let signed_in = serde_json::from_str::<serde_json::Value>(&data)
+            .ok()
+            .and_then(|d| d.get(SIGNED_IN_KEY).and_then(|v| v.as_i64()));
+        if signed_in.is_none_or(|t| now - t > max_age_secs) {
+            return Ok(None);
+        }
+        self.principal(user_id).await
+    }
+
     /// The user's live sessions.
     async fn user_sessions(&self, user_id: i64) -> Result<Vec<SessionInfo>> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();

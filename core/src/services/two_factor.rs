@@ -10,6 +10,7 @@ use berth_api::{
 };
 use chrono::Utc;
 use sea_query::{Expr, Query};
+use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
 use super::Services;
@@ -29,6 +30,7 @@ struct TotpRow {
     totp_secret: Option<String>,
     totp_enabled: bool,
     totp_last_step: Option<i64>,
+    totp_pending_secret: Option<String>,
 }
 
 fn hash_code(code: &str) -> String {
@@ -71,6 +73,7 @@ impl Services {
                         Users::TotpSecret,
                         Users::TotpEnabled,
                         Users::TotpLastStep,
+                        Users::TotpPendingSecret,
                     ])
                     .from(Users::Table)
                     .and_where(Expr::col(Users::Id).eq(user_id)),
@@ -106,9 +109,15 @@ impl Services {
 
     /// The policy, for those who may see security settings.
     pub async fn two_factor_policy_for(&self, who: &Principal) -> Result<TwoFactorPolicy> {
-        self.visible(who, Permission::SecurityPolicyRead, POLICY_TARGET)
+        let visible = self
+            .visible(who, Permission::SecurityPolicyRead, POLICY_TARGET)
             .await?;
-        self.two_factor_policy().await
+        let mut policy = self.two_factor_policy().await?;
+        // Other tenants' domains are theirs to know about.
+        if let crate::auth::Visibility::Tenants { domains, .. } = visible {
+            policy.required_domains.retain(|d| domains.contains(d));
+        }
+        Ok(policy)
     }
 
     pub async fn set_two_factor_policy(
@@ -169,44 +178,58 @@ impl Services {
         })
     }
 
-    /// Starts enrolment: a new secret, kept until confirmed by a code.
-    pub async fn begin_totp(&self, who: &Principal) -> Result<TotpEnrollment> {
-        if self.totp_enabled(who.user_id).await? {
-            return Err(Error::conflict(
-                ErrorCode::Invalid,
-                "two-factor sign-in is already on; turn it off first",
-            ));
+    /// Starts enrolment: a new secret, kept apart until a code from it
+    /// confirms it. Needs the current password, and, to replace a factor
+    /// already on, a current code from it: a session left open is not
+    /// enough to move someone's second factor to another phone.
+    pub async fn begin_totp(
+        &self,
+        who: &Principal,
+        password: &SecretString,
+        code: &str,
+    ) -> Result<TotpEnrollment> {
+        let result = async {
+            self.verify_own_password_if_set(who, password, "password")
+                .await?;
+            if self.totp_enabled(who.user_id).await? {
+                self.check_own_second_factor(who, code).await?;
+            }
+            let secret = totp::new_secret();
+            self.db
+                .execute(
+                    Query::update()
+                        .table(Users::Table)
+                        .values([(Users::TotpPendingSecret, totp::base32(&secret).into())])
+                        .and_where(Expr::col(Users::Id).eq(who.user_id)),
+                )
+                .await?;
+            let uri = totp::otpauth_uri("Berth", &who.username, &secret);
+            let svg = totp::qr_svg(&uri).ok_or_else(|| Error::Internal("QR code".into()))?;
+            Ok(TotpEnrollment {
+                secret: totp::base32(&secret),
+                qr_image: format!(
+                    "data:image/svg+xml;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(svg)
+                ),
+                uri,
+            })
         }
-        let secret = totp::new_secret();
-        self.db
-            .execute(
-                Query::update()
-                    .table(Users::Table)
-                    .values([(Users::TotpSecret, totp::base32(&secret).into())])
-                    .and_where(Expr::col(Users::Id).eq(who.user_id)),
-            )
-            .await?;
-        let uri = totp::otpauth_uri("Berth", &who.username, &secret);
-        let svg = totp::qr_svg(&uri).ok_or_else(|| Error::Internal("QR code".into()))?;
-        Ok(TotpEnrollment {
-            secret: totp::base32(&secret),
-            qr_image: format!(
-                "data:image/svg+xml;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(svg)
-            ),
-            uri,
-        })
+        .await;
+        if result.is_err() {
+            self.audit_self(who, "user.2fa.begin", &result).await;
+        }
+        result
     }
 
-    /// Finishes enrolment with a code from the app; returns the recovery
-    /// codes, shown this once (only their hashes are kept).
+    /// Finishes enrolment with a code from the new secret, which replaces
+    /// any secret in use; returns new recovery codes, shown this once
+    /// (only their hashes are kept).
     pub async fn confirm_totp(&self, who: &Principal, code: &str) -> Result<Vec<String>> {
         let row = self.totp_row(who.user_id).await?;
-        let secret = row
-            .totp_secret
+        let pending = row.totp_pending_secret.clone();
+        let secret = pending
             .as_deref()
             .and_then(totp::from_base32)
-            .filter(|_| !row.totp_enabled)
             .ok_or_else(|| Error::conflict(ErrorCode::Invalid, "start the set-up first"))?;
         let result = async {
             let step = totp::matching_step(&secret, code, Utc::now().timestamp())
@@ -217,6 +240,8 @@ impl Services {
                 Query::update()
                     .table(Users::Table)
                     .values([
+                        (Users::TotpSecret, pending.clone().into()),
+                        (Users::TotpPendingSecret, Option::<String>::None.into()),
                         (Users::TotpEnabled, true.into()),
                         (Users::TotpLastStep, step.into()),
                     ])
@@ -245,9 +270,14 @@ impl Services {
         result
     }
 
-    /// Turns two-factor sign-in off, proven by a current code; refused
-    /// while the policy requires it.
-    pub async fn disable_totp(&self, who: &Principal, code: &str) -> Result<()> {
+    /// Turns two-factor sign-in off, proven by the current password and a
+    /// current code; refused while the policy requires it.
+    pub async fn disable_totp(
+        &self,
+        who: &Principal,
+        password: &SecretString,
+        code: &str,
+    ) -> Result<()> {
         let result = async {
             if self.two_factor_required(who).await? {
                 return Err(Error::conflict(
@@ -255,7 +285,9 @@ impl Services {
                     "two-factor sign-in is required for you",
                 ));
             }
-            self.check_second_factor(who.user_id, code).await?;
+            self.verify_own_password_if_set(who, password, "password")
+                .await?;
+            self.check_own_second_factor(who, code).await?;
             let mut tx = self.db.begin().await?;
             tx.execute(
                 Query::update()
@@ -263,6 +295,7 @@ impl Services {
                     .values([
                         (Users::TotpEnabled, false.into()),
                         (Users::TotpSecret, Option::<String>::None.into()),
+                        (Users::TotpPendingSecret, Option::<String>::None.into()),
                         (Users::TotpLastStep, Option::<i64>::None.into()),
                     ])
                     .and_where(Expr::col(Users::Id).eq(who.user_id)),
@@ -279,6 +312,21 @@ impl Services {
         }
         .await;
         self.audit_self(who, "user.2fa.disable", &result).await;
+        result
+    }
+
+    /// A code from the caller's own second factor, for a change to it.
+    /// Wrong codes count towards the lockout, as at sign-in.
+    async fn check_own_second_factor(&self, who: &Principal, code: &str) -> Result<()> {
+        let name = who.username.to_lowercase();
+        let source = who.request.source.as_deref();
+        if let Some(retry_after_secs) = self.locked_for(&name, source).await? {
+            return Err(Error::Locked { retry_after_secs });
+        }
+        let result = self.check_second_factor(who.user_id, code).await;
+        if matches!(result, Err(Error::Validation(_))) {
+            self.record_failure(&name, source).await?;
+        }
         result
     }
 

@@ -1,17 +1,25 @@
 //! Users: operators manage everyone; domain admins manage the users of
 //! their domain. Disabling a user ends their sessions; a reset password
-//! must be changed at the next sign-in.
+//! must be changed at the next sign-in and ends the user's sessions too.
+//!
+//! Managing a user is judged by what the target holds as well as by what
+//! the caller holds: the user's home domain must be within the caller's
+//! reach for the permission, and so must every scope the user holds a role
+//! at (a platform role: operators only). Otherwise a domain admin could
+//! reset the password of an operator homed in their domain and sign in
+//! with the operator's rights. Nobody manages their own account this way;
+//! the account page is for that.
 
-use berth_api::{validate, ErrorCode, ListQuery, Page, User, UserInput};
+use berth_api::{validate, ErrorCode, ListQuery, Page, User, UserInput, UserUpdate};
 use chrono::Utc;
-use sea_query::{Expr, Func, Order, Query, SelectStatement};
+use sea_query::{Expr, Func, IntoIden, Order, Query, SelectStatement};
 use secrecy::SecretString;
 
 use super::{query, Services};
 use crate::{
     auth::{Authorized, Permission, Principal, Scope},
     db::{
-        schema::{Sessions, Users},
+        schema::{PasswordHistory, RecoveryCodes, RoleBindings, Sessions, SsoIdentities, Users},
         DbError,
     },
     Error, Result,
@@ -107,9 +115,10 @@ impl Services {
             .to_owned();
         let tenants = query::tenant_filter(&visible, Users::DomainId, None::<Users>);
         let search = query::search(
+            "search",
             &[Users::Username, Users::DisplayName, Users::Email],
             &q.search,
-        );
+        )?;
         for f in [tenants, search].into_iter().flatten() {
             select.cond_where(f.clone());
             count.cond_where(f);
@@ -126,8 +135,10 @@ impl Services {
     }
 
     /// Looks a user up and authorizes `permission` on them; someone the
-    /// caller may not see is reported as missing.
-    async fn user_for(
+    /// caller may not see is reported as missing. The caller must reach
+    /// the user's home domain and every scope the user holds a role at,
+    /// and may not be the user.
+    pub(crate) async fn user_for(
         &self,
         who: &Principal,
         id: i64,
@@ -144,13 +155,23 @@ impl Services {
             return Err(Error::NotFound);
         }
         let proof = self.authorize(who, permission, scope, &target).await?;
+        if id == who.user_id {
+            return Err(Error::conflict(
+                ErrorCode::Invalid,
+                "you cannot manage your own account here; use your account page",
+            ));
+        }
+        for held in self.user_bindings(id).await? {
+            // Audited as a denial on the user: their roles outrank the caller's.
+            self.authorize(who, permission, held.scope, &target).await?;
+        }
         Ok((user, proof, target))
     }
 
     pub async fn create_user(&self, who: &Principal, input: UserInput) -> Result<User> {
         let target = format!("user/{}", input.username);
         let proof = self
-            .authorize(
+            .authorize_under(
                 who,
                 Permission::UserCreate,
                 scope_of(input.domain_id),
@@ -204,12 +225,6 @@ impl Services {
     ) -> Result<User> {
         let (_, proof, target) = self.user_for(who, id, Permission::UserUpdate).await?;
         self.audited(who, proof, &target, async {
-            if disabled && id == who.user_id {
-                return Err(Error::conflict(
-                    ErrorCode::Invalid,
-                    "you cannot disable yourself",
-                ));
-            }
             self.db
                 .execute(
                     Query::update()
@@ -219,13 +234,7 @@ impl Services {
                 )
                 .await?;
             if disabled {
-                self.db
-                    .execute(
-                        Query::delete()
-                            .from_table(Sessions::Table)
-                            .and_where(Expr::col(Sessions::UserId).eq(id)),
-                    )
-                    .await?;
+                self.end_sessions_of(id).await?;
             }
             self.find_user(id).await?.ok_or(Error::NotFound)
         })
@@ -245,8 +254,89 @@ impl Services {
         self.audited(who, proof, &target, async {
             self.check_new_password(Some(id), &user.username, password, "password")
                 .await?;
-            self.store_password(id, password, true).await
+            self.store_password(id, password, true).await?;
+            // Whoever signed in with the old password is out.
+            self.end_sessions_of(id).await
         })
         .await
+    }
+
+    /// Changes the name shown and the contact details of a user.
+    pub async fn update_user(&self, who: &Principal, id: i64, input: UserUpdate) -> Result<User> {
+        let (_, proof, target) = self.user_for(who, id, Permission::UserUpdate).await?;
+        self.audited(who, proof, &target, async {
+            let mut fields = vec![];
+            validate::display_name("display_name", input.display_name.trim(), &mut fields);
+            validate::email("email", input.email.trim(), &mut fields);
+            validate::phone("phone", input.phone.trim(), &mut fields);
+            Error::check(fields)?;
+            self.db
+                .execute(
+                    Query::update()
+                        .table(Users::Table)
+                        .values([
+                            (Users::DisplayName, input.display_name.trim().into()),
+                            (Users::Email, input.email.trim().into()),
+                            (Users::Phone, input.phone.trim().into()),
+                        ])
+                        .and_where(Expr::col(Users::Id).eq(id)),
+                )
+                .await?;
+            self.find_user(id).await?.ok_or(Error::NotFound)
+        })
+        .await
+    }
+
+    /// Deletes a user with their sessions, roles and second factor; the
+    /// audit trail keeps their name.
+    pub async fn delete_user(&self, who: &Principal, id: i64) -> Result<()> {
+        let (_, proof, target) = self.user_for(who, id, Permission::UserDelete).await?;
+        self.audited(who, proof, &target, async {
+            let mut tx = self.db.begin().await?;
+            tx.execute(
+                Query::delete()
+                    .from_table(Sessions::Table)
+                    .and_where(Expr::col(Sessions::UserId).eq(id)),
+            )
+            .await?;
+            for (table, column) in [
+                (RoleBindings::Table.into_iden(), RoleBindings::UserId.into_iden()),
+                (PasswordHistory::Table.into_iden(), PasswordHistory::UserId.into_iden()),
+                (RecoveryCodes::Table.into_iden(), RecoveryCodes::UserId.into_iden()),
+                (SsoIdentities::Table.into_iden(), SsoIdentities::UserId.into_iden()),
+            ] {
+                tx.execute(
+                    Query::delete()
+                        .from_table(table)
+                        .and_where(Expr::col(column).eq(id)),
+                )
+                .await?;
+            }
+            let n = tx
+                .execute(
+                    Query::delete()
+                        .from_table(Users::Table)
+                        .and_where(Expr::col(Users::Id).eq(id)),
+                )
+                .await?;
+            if n == 0 {
+                return Err(Error::NotFound);
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Ends every session of a user.
+    pub(crate) async fn end_sessions_of(&self, user_id: i64) -> Result<()> {
+        self.db
+            .execute(
+                Query::delete()
+                    .from_table(Sessions::Table)
+                    .and_where(Expr::col(Sessions::UserId).eq(user_id)),
+            )
+            .await?;
+        Ok(())
     }
 }

@@ -80,9 +80,10 @@ impl Services {
             Some((Vdcs::Table, Vdcs::Id)),
         );
         let search = query::search(
+            "search",
             &[(Vdcs::Table, Vdcs::Name), (Vdcs::Table, Vdcs::DisplayName)],
             &q.search,
-        );
+        )?;
         for f in [tenants, search].into_iter().flatten() {
             select.cond_where(f.clone());
             count.cond_where(f);
@@ -136,7 +137,7 @@ impl Services {
         let domain_name = self.find_domain(input.domain_id).await?.map(|d| d.name);
         let target = vdc_target(domain_name.as_deref().unwrap_or("?"), &input.name);
         let proof = self
-            .authorize(
+            .authorize_under(
                 who,
                 Permission::VdcCreate,
                 Scope::Domain(input.domain_id),
@@ -225,9 +226,16 @@ impl Services {
         self.audited(who, proof, &target, self.remove_vdc(id)).await
     }
 
+    /// Deletes the VDC and, in the same transaction, every role held
+    /// there, so no later VDC inherits them.
     async fn remove_vdc(&self, id: i64) -> Result<()> {
-        let n = self
-            .db
+        let mut tx = self.db.begin().await?;
+        tx.execute(&super::grants::delete_bindings_at(Scope::Vdc {
+            domain_id: 0,
+            vdc_id: id,
+        }))
+        .await?;
+        let n = tx
             .execute(
                 Query::delete()
                     .from_table(Vdcs::Table)
@@ -237,6 +245,7 @@ impl Services {
         if n == 0 {
             return Err(Error::NotFound);
         }
+        tx.commit().await?;
         Ok(())
     }
 }

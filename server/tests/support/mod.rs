@@ -20,6 +20,15 @@ pub struct TestApp {
     pub base: String,
     pub services: Services,
     pub db: TestDb,
+    /// This server's own data directory (its generated secret key), never
+    /// inside the source tree; removed with the app.
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
 }
 
 #[derive(Default)]
@@ -38,9 +47,12 @@ pub async fn spawn_app(dialect: Dialect) -> TestApp {
 pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
     let db = TestDb::new(dialect).await;
     let site = std::env::temp_dir().join("berth-test-site");
+    let data_dir =
+        std::env::temp_dir().join(format!("berth-test-data-{}", uuid::Uuid::new_v4().simple()));
     let mut env: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", db.url.clone()),
         ("BERTH_ADDR", "127.0.0.1:0".into()),
+        ("BERTH_DATA_DIR", data_dir.display().to_string()),
         ("BERTH_ADMIN_PASSWORD", ADMIN_PASSWORD.into()),
         ("BERTH_SITE_ROOT", site.display().to_string()),
         ("BERTH_EMBEDDED_CLUSTER", opts.embedded_cluster.to_string()),
@@ -75,6 +87,7 @@ pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
         base: format!("http://{addr}"),
         services,
         db,
+        data_dir,
     }
 }
 
