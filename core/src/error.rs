@@ -41,6 +41,18 @@ impl From<DbError> for Error {
     }
 }
 
+/// Messages shown to clients stay short whatever they quote: a backstop
+/// behind each rule quoting at most a prefix of the value it refuses.
+fn bounded(message: String) -> String {
+    const MAX: usize = 500;
+    if message.chars().count() <= MAX {
+        return message;
+    }
+    let mut short: String = message.chars().take(MAX).collect();
+    short.push_str("...");
+    short
+}
+
 impl Error {
     pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Error::Conflict {
@@ -74,8 +86,20 @@ impl Error {
             Error::Unauthenticated => AppError::Unauthenticated,
             Error::Forbidden => AppError::Forbidden,
             Error::NotFound => AppError::NotFound,
-            Error::Conflict { code, message } => AppError::Conflict { code, message },
-            Error::Validation(fields) => AppError::Validation { fields },
+            Error::Conflict { code, message } => AppError::Conflict {
+                code,
+                message: bounded(message),
+            },
+            Error::Validation(fields) => AppError::Validation {
+                fields: fields
+                    .into_iter()
+                    .map(|f| FieldError {
+                        field: bounded(f.field),
+                        message: bounded(f.message),
+                        ..f
+                    })
+                    .collect(),
+            },
             Error::Locked { retry_after_secs } => AppError::Locked { retry_after_secs },
             Error::AddressRefused => AppError::Forbidden,
             Error::Unavailable(detail) => {

@@ -962,7 +962,13 @@ http_test!(
     two_factor_sign_in_asks_for_a_code_after_the_password,
     |app: TestApp| async move {
         let ops = app.admin().await;
-        let (status, setup, _) = app.call(&ops, "account/2fa/begin", json!({})).await;
+        let (status, setup, _) = app
+            .call(
+                &ops,
+                "account/2fa/begin",
+                json!({"password": ADMIN_PASSWORD}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{setup}");
         let secret = setup["secret"].as_str().unwrap().to_owned();
         let (status, codes, _) = app
@@ -1089,7 +1095,13 @@ async fn a_required_second_factor_must_be_set_up_before_anything_else() {
         (status, s["required"].as_bool()),
         (StatusCode::OK, Some(true))
     );
-    let (_, setup, _) = app.call(&c, "account/2fa/begin", json!({})).await;
+    let (_, setup, _) = app
+        .call(
+            &c,
+            "account/2fa/begin",
+            json!({"password": "tf-admin-password"}),
+        )
+        .await;
     let code = totp_now(setup["secret"].as_str().unwrap(), 0);
     let (status, _, _) = app
         .call(&c, "account/2fa/confirm", json!({"code": code}))

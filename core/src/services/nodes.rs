@@ -144,14 +144,14 @@ fn check_pair(field: &str, what: &str, key: &str, value: &str, out: &mut Vec<Fie
         out.push(rejected(
             field,
             ErrorCode::Invalid,
-            format!("{what} key {key:?}: {m}"),
+            format!("{what} key {:?}: {m}", validate::quote(key)),
         ));
     }
     if let Err(m) = validate::label_value(value) {
         out.push(rejected(
             field,
             ErrorCode::Invalid,
-            format!("{what} value {value:?}: {m}"),
+            format!("{what} value {:?}: {m}", validate::quote(value)),
         ));
     }
 }
@@ -165,7 +165,7 @@ fn check_labels(labels: &[(String, String)]) -> Vec<FieldError> {
             out.push(rejected(
                 "labels",
                 ErrorCode::Taken,
-                format!("label key {k:?} appears twice"),
+                format!("label key {:?} appears twice", validate::quote(k)),
             ));
         }
     }
@@ -182,7 +182,7 @@ fn check_taints(taints: &[Taint]) -> Vec<FieldError> {
                 ErrorCode::Invalid,
                 format!(
                     "taint effect {:?} is not one of NoSchedule, PreferNoSchedule, NoExecute",
-                    t.effect
+                    validate::quote(&t.effect)
                 ),
             ));
         }
