@@ -19,6 +19,30 @@ use rustls_pki_types::CertificateDer;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+/// A Kubernetes object name that came from outside (a page, an API
+/// call), checked as the API server checks it: a DNS-1123 subdomain of at
+/// most 253 characters. Only such names go into a cluster's URLs, where
+/// they need no escaping, so `n1/status` or `n1?watch=true` can never name
+/// another resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectName(String);
+
+impl ObjectName {
+    pub fn parse(field: &str, value: &str) -> Result<ObjectName, Vec<berth_api::FieldError>> {
+        let mut fields = vec![];
+        berth_api::validate::dns1123_subdomain(field, value, &mut fields);
+        if fields.is_empty() {
+            Ok(ObjectName(value.to_owned()))
+        } else {
+            Err(fields)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// How Berth proves itself to a cluster.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]

@@ -4,6 +4,10 @@
 //! password guessing, creating into another tenant, sessions at rest, and
 //! hostile input. Every test runs on SQLite, PostgreSQL and MariaDB.
 
+mod common;
+
+use common::{field_codes, operator, secret, step_now, totp_code};
+
 use berth_api::{
     DomainInput, ErrorCode, GrantInput, ListQuery, TwoFactorPolicy, UserInput, UserUpdate,
     VdcInput,
@@ -12,32 +16,19 @@ use berth_core::{
     auth::{Principal, RequestMeta, RoleType, Scope},
     db::session_store::{DbSessionStore, PUBLIC_ID_KEY, SIGNED_IN_KEY, USER_ID_KEY},
     db_test,
-    password::PasswordParams,
     services::sso::{SsoGrant, SsoIdentity, SsoScope},
     testing::TestDb,
     Error, Services,
 };
-use secrecy::SecretString;
 use tower_sessions::{
     session::{Id, Record},
     SessionStore,
 };
 
-const FAST: PasswordParams = PasswordParams {
-    memory_kib: 1024,
-    iterations: 1,
-    parallelism: 1,
-};
 const FIRST_PASSWORD: &str = "first-password-1";
 
 async fn services(t: &TestDb) -> Services {
-    let s = Services::new(t.db.clone(), FAST, berth_core::testing::keyring()).unwrap();
-    s.ensure_builtin_roles().await.unwrap();
-    s
-}
-
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_owned())
+    common::services(t, berth_core::testing::keyring()).await
 }
 
 fn meta() -> RequestMeta {
@@ -46,19 +37,6 @@ fn meta() -> RequestMeta {
         source: Some("192.0.2.9".into()),
         session: None,
     }
-}
-
-async fn operator(s: &Services) -> Principal {
-    let id = s
-        .create_user_with_role(
-            "ops",
-            "Ops",
-            &secret("ops-password-1"),
-            Some((RoleType::OperationsAdmin, Scope::Platform)),
-        )
-        .await
-        .unwrap();
-    s.principal(id).await.unwrap().unwrap()
 }
 
 fn domain(name: &str) -> DomainInput {
@@ -159,13 +137,6 @@ async fn live(t: &TestDb, record: &Record) -> bool {
         .await
         .unwrap()
         .is_some()
-}
-
-fn field_codes(e: &Error) -> Vec<(String, ErrorCode)> {
-    match e {
-        Error::Validation(f) => f.iter().map(|f| (f.field.clone(), f.code)).collect(),
-        other => panic!("expected a validation error, got {other:?}"),
-    }
 }
 
 /// The whole answer, for comparing two refusals as a client sees them.
@@ -546,15 +517,6 @@ db_test!(
         assert!(again.bindings.is_empty());
     }
 );
-
-fn totp_code(secret: &str, step: i64) -> String {
-    let secret = berth_core::totp::from_base32(secret).unwrap();
-    format!("{:06}", berth_core::totp::code(&secret, step))
-}
-
-fn step_now() -> i64 {
-    berth_core::totp::step_at(chrono::Utc::now().timestamp())
-}
 
 db_test!(
     wrong_codes_and_current_passwords_count_towards_the_lockout,

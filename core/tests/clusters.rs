@@ -377,3 +377,61 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    a_clusters_credentials_cannot_be_aimed_at_another_server,
+    |t: TestDb| async move {
+        let c = tls_cluster().await;
+        let elsewhere = tls_cluster().await;
+        let s = services(&t, berth_core::testing::keyring()).await;
+        let ops = operator(&s).await;
+        let created = s
+            .create_cluster(&ops, by_token("aimed", &c, TOKEN))
+            .await
+            .unwrap();
+        // Each change of where the stored token would go needs it typed again.
+        let blank_token = |edit: &dyn Fn(&mut ClusterInput)| {
+            let mut input = by_token("aimed", &c, "");
+            input.ca_cert = String::new();
+            edit(&mut input);
+            input
+        };
+        let moves: [(&str, Box<dyn Fn(&mut ClusterInput)>); 3] = [
+            (
+                "a new API URL",
+                Box::new(|i: &mut ClusterInput| {
+                    i.api_url = elsewhere.url.clone();
+                    i.ca_cert = elsewhere.server_ca.pem.clone();
+                }),
+            ),
+            (
+                "a new CA",
+                Box::new(|i: &mut ClusterInput| i.ca_cert = elsewhere.server_ca.pem.clone()),
+            ),
+            (
+                "no certificate check",
+                Box::new(|i: &mut ClusterInput| i.insecure = true),
+            ),
+        ];
+        for (what, change) in &moves {
+            let e = s
+                .update_cluster(&ops, created.id, blank_token(change.as_ref()))
+                .await
+                .unwrap_err();
+            let (f, code, message) = field(e);
+            assert_eq!((f.as_str(), code), ("token", ErrorCode::Required), "{what}");
+            assert!(message.contains("again"), "{message}");
+        }
+        let unchanged = s.list_clusters(&ops).await.unwrap();
+        assert_eq!(unchanged[0].api_url, c.url);
+        // With the token typed again the move is tested like a new
+        // registration (the other server knows no such token).
+        let mut moved = by_token("aimed", &elsewhere, "a-guessed-token");
+        moved.ca_cert = elsewhere.server_ca.pem.clone();
+        let (f, code, _) = field(s.update_cluster(&ops, created.id, moved).await.unwrap_err());
+        assert_eq!((f.as_str(), code), ("token", ErrorCode::ClusterCredentials));
+        // Blank at the same address still keeps it.
+        let same = blank_token(&|_: &mut ClusterInput| {});
+        s.update_cluster(&ops, created.id, same).await.unwrap();
+    }
+);

@@ -1,6 +1,10 @@
 //! Service and repository behaviour, run against SQLite, PostgreSQL and
 //! MariaDB alike: each test gets its own fresh database per dialect.
 
+mod common;
+
+use common::{step_now, totp_code};
+
 use berth_api::{DomainInput, ErrorCode, ListQuery, VdcInput};
 use berth_core::{
     auth::{Principal, RequestMeta, RoleType, Scope},
@@ -1685,15 +1689,6 @@ db_test!(
         assert_eq!(exports.total, 2, "the export and the refused one");
     }
 );
-
-fn totp_code(secret: &str, step: i64) -> String {
-    let secret = berth_core::totp::from_base32(secret).unwrap();
-    format!("{:06}", berth_core::totp::code(&secret, step))
-}
-
-fn step_now() -> i64 {
-    berth_core::totp::step_at(chrono::Utc::now().timestamp())
-}
 
 db_test!(
     two_factor_sign_in_takes_each_code_once_and_can_be_required,

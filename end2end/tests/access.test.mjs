@@ -82,3 +82,71 @@ test('a custom role from the tree, granted on a VDC, shows its holder only what 
       assert.equal(res.status(), 403);
     });
   }));
+
+test('a domain admin edits and deletes a user of their domain, but may not take over an operator homed there', T, () =>
+  withPage(async (admin) => {
+    await login(admin, ADMIN_USER, ADMIN_PASSWORD);
+    const domain = await api(admin, 'domains/create', { input: { name: unique('own'), display_name: 'Own domain' } });
+    const roles = await api(admin, 'roles/list', {});
+    const role = (name) => roles.find((r) => r.name === name).id;
+    const make = async (username, roleName, scope) => {
+      const u = await api(admin, 'users/create', {
+        input: { username, display_name: 'Person', domain_id: domain.id, password: 'first-secret-1' },
+      });
+      if (roleName) {
+        await api(admin, 'grants/create', { input: { user_id: u.id, role_id: role(roleName), ...scope } });
+      }
+      return u;
+    };
+    const adminName = unique('dadmin');
+    await make(adminName, 'domain-admin', { scope_kind: 'domain', scope_id: domain.id });
+    const member = unique('member');
+    await make(member, null);
+    const staff = unique('staff');
+    await make(staff, 'operations-admin', { scope_kind: 'platform', scope_id: null });
+
+    await withPage(async (page) => {
+      await login(page, adminName, 'first-secret-1');
+      await api(page, 'account/password', { current_password: 'first-secret-1', new_password: 'second-secret-2' });
+      await goto(page, '/users');
+      const search = async (name) => {
+        await page.getByRole('searchbox', { name: 'Search' }).fill(name);
+        await page.getByRole('button', { name: 'Search', exact: true }).click();
+        await page.getByRole('cell', { name, exact: true }).waitFor();
+      };
+      await search(member);
+      await page.getByRole('button', { name: `Edit ${member}` }).click();
+      const form = page.getByRole('form', { name: `Edit user ${member}` });
+      // The browser takes it as an address; the server does not.
+      await form.getByLabel('E-mail').fill('member@localhost');
+      await form.getByRole('button', { name: 'Save' }).click();
+      await form.getByText('This value is invalid.').waitFor();
+      await form.getByLabel('Display name').fill('Renamed Member');
+      await form.getByLabel('E-mail').fill('member@example.com');
+      await form.getByRole('button', { name: 'Save' }).click();
+      await form.waitFor({ state: 'detached' });
+      await page.getByRole('cell', { name: 'Renamed Member' }).waitFor();
+
+      // Deleting asks first; cancelling keeps the user.
+      await page.getByRole('button', { name: `Delete ${member}` }).click();
+      const dialog = page.getByRole('alertdialog');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByRole('button', { name: `Delete ${member}` }).click();
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('cell', { name: member, exact: true }).waitFor({ state: 'detached' });
+
+      // An operator homed in the domain is listed but not theirs to manage.
+      await search(staff);
+      await page.getByRole('button', { name: `Reset password ${staff}` }).click();
+      const reset = page.getByRole('form', { name: `Reset the password of ${staff}` });
+      await reset.getByLabel('New password').fill('taken-over-9');
+      await reset.getByRole('button', { name: 'Save' }).click();
+      await reset.getByRole('alert').waitFor();
+    });
+    // The operator's password is unchanged.
+    await withPage(async (page) => {
+      await login(page, staff, 'first-secret-1');
+      assert.equal(new URL(page.url()).pathname, '/account/password');
+    });
+  }));

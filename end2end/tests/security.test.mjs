@@ -292,6 +292,11 @@ test('a user sets up two-factor sign-in with the QR code, then signs in with a c
       assert.equal(changed.status(), 200, await changed.text());
 
       await goto(page, '/account/2fa');
+      // A session alone does not set up a second factor: the password too.
+      await page.getByLabel('Current password').fill('not-my-password');
+      await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+      await page.getByText('The current password is wrong.').waitFor();
+      await page.getByLabel('Current password').fill('second-secret-2');
       await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
       const qr = page.getByRole('img', { name: 'QR code for your authenticator app' });
       await qr.waitFor();

@@ -42,7 +42,7 @@ before(
         BERTH_OIDC_ISSUER: issuer,
         BERTH_OIDC_CLIENT_ID: 'berth',
         BERTH_OIDC_CLIENT_SECRET: 'berth-test-secret',
-        BERTH_OIDC_GROUP_ROLES: 'berth-ops=operations-admin@platform',
+        BERTH_OIDC_GROUP_ROLES: 'berth-ops=operations-admin@platform;berth-devs=vdc-user@vdc:sso-d/sso-v',
       },
     });
   },
@@ -155,24 +155,24 @@ test('roles a provider group brings leave with the group', T, () =>
 test('the 2FA policy holds for single sign-on unless the provider checked a second factor', T, () =>
   withPage(async (page) => {
     await login(page, ADMIN_USER, ADMIN_PASSWORD);
+    const post = (path, data) => page.request.post(path, { data });
+    // The VDC the `berth-devs` group brings a VDC user role in.
+    const d = await (await post('/api/domains/create', { input: { name: 'sso-d', display_name: 'SSO' } })).json();
+    assert.equal((await post('/api/vdcs/create', { input: { domain_id: d.id, name: 'sso-v', display_name: 'SSO' } })).status(), 200);
     const set = (types) =>
-      page.request.post('/api/security/two-factor-policy/update', {
-        data: { policy: { required_role_types: types, required_domains: [] } },
-      });
-    assert.equal((await set(['operations_admin'])).status(), 200);
+      post('/api/security/two-factor-policy/update', { policy: { required_role_types: types, required_domains: [] } });
+    assert.equal((await set(['VdcUser'])).status(), 200);
     try {
       await forget(page);
-      await setMode('claims:{"groups":["berth-ops"]}');
+      await setMode('claims:{"groups":["berth-devs"]}');
       await signInAtProvider(page, 'dave');
       assert.equal(new URL(page.url()).pathname, '/account/2fa', 'held to set up a second factor');
-      const held = await page.request.post('/api/domains/list', { data: { query: {} } });
-      assert.equal(held.status(), 403);
+      assert.equal((await post('/api/vdcs/list', { query: {} })).status(), 403);
       await forget(page);
-      await setMode('claims:{"groups":["berth-ops"],"amr":["pwd","mfa"]}');
+      await setMode('claims:{"groups":["berth-devs"],"amr":["pwd","mfa"]}');
       await signInAtProvider(page, 'erin');
       assert.equal(new URL(page.url()).pathname, '/');
-      const free = await page.request.post('/api/domains/list', { data: { query: {} } });
-      assert.equal(free.status(), 200);
+      assert.equal((await post('/api/vdcs/list', { query: {} })).status(), 200);
     } finally {
       await forget(page);
       await login(page, ADMIN_USER, ADMIN_PASSWORD);

@@ -287,6 +287,15 @@ async fn caller(app: &TestApp, f: &Fixture, who: Who) -> Client {
     }
 }
 
+/// A signed-in client for each kind of caller.
+async fn everyone(app: &TestApp, f: &Fixture) -> Vec<(Who, Client)> {
+    let mut callers = vec![];
+    for who in EVERYONE {
+        callers.push((who, caller(app, f, who).await));
+    }
+    callers
+}
+
 fn role_body(name: &str) -> Value {
     json!({"input": {"name": name, "role_type": "vdc_user", "permissions": ["vdc.read"]}})
 }
@@ -462,10 +471,7 @@ fn every_server_function_is_registered_with_its_permission() {
 
 http_test!(authorization_matrix, |app: TestApp| async move {
     let f = fixture(&app).await;
-    let mut callers = vec![];
-    for who in EVERYONE {
-        callers.push((who, caller(&app, &f, who).await));
-    }
+    let callers = everyone(&app, &f).await;
     let mut checks = 0;
     let mut n = 0;
     for endpoint in ENDPOINTS {
@@ -568,10 +574,7 @@ fn expect_foreign_user(path: &str, who: Who) -> u16 {
 
 http_test!(managing_or_granting_to_a_user_of_another_scope, |app: TestApp| async move {
     let f = fixture(&app).await;
-    let mut callers = vec![];
-    for who in EVERYONE {
-        callers.push((who, caller(&app, &f, who).await));
-    }
+    let callers = everyone(&app, &f).await;
     let mut checks = 0;
     let mut n = 0;
     for (who, c) in &callers {

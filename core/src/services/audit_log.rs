@@ -11,7 +11,7 @@ use sea_query::{Condition, Expr, Func, Order, Query, SelectStatement};
 use super::{query, Services};
 use crate::{
     auth::{Permission, Principal, Scope, Visibility},
-    db::schema::{AuditEvents, Vdcs},
+    db::schema::AuditEvents,
     Error, Result,
 };
 
@@ -127,21 +127,7 @@ fn filter(q: &AuditQuery) -> Result<Condition> {
 
 /// The tenant filter for audit records: their own scope columns.
 fn tenant(v: &Visibility) -> Option<Condition> {
-    let Visibility::Tenants { domains, vdcs } = v else {
-        return None;
-    };
-    let kind = |k: &str| Expr::col(AuditEvents::ScopeKind).eq(k);
-    let vdcs_of_domains = Query::select()
-        .column(Vdcs::Id)
-        .from(Vdcs::Table)
-        .and_where(Expr::col(Vdcs::DomainId).is_in(domains.iter().copied()))
-        .to_owned();
-    Some(
-        Condition::any()
-            .add(kind("domain").and(Expr::col(AuditEvents::ScopeId).is_in(domains.iter().copied())))
-            .add(kind("vdc").and(Expr::col(AuditEvents::ScopeId).is_in(vdcs.iter().copied())))
-            .add(kind("vdc").and(Expr::col(AuditEvents::ScopeId).in_subquery(vdcs_of_domains))),
-    )
+    query::scope_filter(v, AuditEvents::ScopeKind, AuditEvents::ScopeId)
 }
 
 impl Services {

@@ -175,12 +175,8 @@ impl Services {
                     message: "action must be `allow` or `deny`".into(),
                 });
             }
-            berth_api::validate::max_chars(
-                "description",
-                input.description.trim(),
-                256,
-                &mut fields,
-            );
+            berth_api::validate::text("description", input.description.trim(), 256, &mut fields);
+            berth_api::validate::text("cidr", input.cidr.trim(), 64, &mut fields);
             if let Some(d) = input.domain_id {
                 if self.find_domain(d).await?.is_none() {
                     return Err(Error::NotFound);

@@ -212,6 +212,9 @@ impl Services {
         let proof = self
             .authorize(who, Permission::LockoutLift, Scope::Platform, &target)
             .await?;
+        let mut fields = vec![];
+        berth_api::validate::text("username", &name, 64, &mut fields);
+        crate::Error::check(fields)?;
         self.audited(who, proof, &target, self.clear_failures(&name))
             .await
     }

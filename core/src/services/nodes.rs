@@ -107,13 +107,9 @@ fn is_daemon(pod: &Pod) -> bool {
         .any(|o| o.kind == "DaemonSet" && o.controller == Some(true))
 }
 
-/// A node's name as Kubernetes accepts it (a DNS-1123 subdomain): nothing
-/// else reaches a cluster's URL, so `n1/status` or `n1?watch=true` can
-/// never name another resource.
-fn node_name(name: &str) -> Result<()> {
-    let mut fields = vec![];
-    berth_api::validate::dns1123_subdomain("name", name, &mut fields);
-    Error::check(fields)
+/// A node's name, checked before anything else is done with it.
+fn node_name(name: &str) -> Result<cluster::ObjectName> {
+    cluster::ObjectName::parse("name", name).map_err(Error::Validation)
 }
 
 fn matches_search(n: &NodeSummary, search: &str) -> bool {
@@ -287,7 +283,8 @@ impl Services {
             &format!("cluster/{cluster_id}/node/{name}"),
         )
         .await?;
-        node_name(name)?;
+        let name = node_name(name)?;
+        let name = name.as_str();
         let cache = self.cluster_cache(cluster_id).await?;
         let node = cache
             .nodes
@@ -348,22 +345,24 @@ impl Services {
         let proof = self
             .authorize(who, permission, Scope::Platform, &target)
             .await?;
-        node_name(name)?;
+        let name = node_name(name)?;
         self.audited(
             who,
             proof,
             &target,
-            self.apply_node_change(cluster_id, name, change),
+            self.apply_node_change(cluster_id, &name, change),
         )
         .await
     }
 
+    /// Only a checked name reaches the cluster's URLs.
     async fn apply_node_change(
         &self,
         cluster_id: i64,
-        name: &str,
+        name: &cluster::ObjectName,
         change: NodeChange,
     ) -> Result<DrainReport> {
+        let name = name.as_str();
         match &change {
             NodeChange::SetLabels { labels } => Error::check(check_labels(labels))?,
             NodeChange::SetTaints { taints } => Error::check(check_taints(taints))?,

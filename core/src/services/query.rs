@@ -64,16 +64,20 @@ where
     }
 }
 
-/// The tenant filter for role bindings: those at a visible domain, at a
+/// The tenant filter for rows that record a scope in a kind and an id
+/// column (role bindings, audit records): those at a visible domain, at a
 /// visible VDC, or at a VDC of a visible domain. `None` when everything is
 /// visible.
-pub fn binding_filter(v: &Visibility) -> Option<Condition> {
-    use crate::db::schema::{RoleBindings, Vdcs};
+pub fn scope_filter<K, I>(v: &Visibility, kind_col: K, id_col: I) -> Option<Condition>
+where
+    K: IntoColumnRef + Copy,
+    I: IntoColumnRef + Copy,
+{
+    use crate::db::schema::Vdcs;
     let Visibility::Tenants { domains, vdcs } = v else {
         return None;
     };
-    let kind = |k: &str| Expr::col((RoleBindings::Table, RoleBindings::ScopeKind)).eq(k);
-    let id = || Expr::col((RoleBindings::Table, RoleBindings::ScopeId));
+    let kind = |k: &str| Expr::col(kind_col).eq(k);
     let vdcs_of_domains = sea_query::Query::select()
         .column(Vdcs::Id)
         .from(Vdcs::Table)
@@ -81,9 +85,19 @@ pub fn binding_filter(v: &Visibility) -> Option<Condition> {
         .to_owned();
     Some(
         Condition::any()
-            .add(kind("domain").and(id().is_in(domains.iter().copied())))
-            .add(kind("vdc").and(id().is_in(vdcs.iter().copied())))
-            .add(kind("vdc").and(id().in_subquery(vdcs_of_domains))),
+            .add(kind("domain").and(Expr::col(id_col).is_in(domains.iter().copied())))
+            .add(kind("vdc").and(Expr::col(id_col).is_in(vdcs.iter().copied())))
+            .add(kind("vdc").and(Expr::col(id_col).in_subquery(vdcs_of_domains))),
+    )
+}
+
+/// [`scope_filter`] for role bindings.
+pub fn binding_filter(v: &Visibility) -> Option<Condition> {
+    use crate::db::schema::RoleBindings;
+    scope_filter(
+        v,
+        (RoleBindings::Table, RoleBindings::ScopeKind),
+        (RoleBindings::Table, RoleBindings::ScopeId),
     )
 }
 

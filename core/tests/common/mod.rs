@@ -59,3 +59,26 @@ pub async fn simulated_cluster(
             .unwrap();
     (s, ops, cluster, client)
 }
+
+pub fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+/// The field and code of each field error; panics on any other error.
+pub fn field_codes(e: &berth_core::Error) -> Vec<(String, berth_api::ErrorCode)> {
+    match e {
+        berth_core::Error::Validation(f) => f.iter().map(|f| (f.field.clone(), f.code)).collect(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+/// The TOTP code of a base32 `secret` at time step `step`.
+pub fn totp_code(secret: &str, step: i64) -> String {
+    let secret = berth_core::totp::from_base32(secret).unwrap();
+    format!("{:06}", berth_core::totp::code(&secret, step))
+}
+
+/// The current TOTP time step.
+pub fn step_now() -> i64 {
+    berth_core::totp::step_at(chrono::Utc::now().timestamp())
+}
