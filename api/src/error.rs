@@ -122,16 +122,8 @@ impl FromServerFnError for AppError {
     /// quotes what it could not read: only its start is kept, so a huge or
     /// hostile value is never echoed back.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        const MAX: usize = 200;
-        let full = value.to_string();
-        let mut message: String = full
-            .chars()
-            .take(MAX)
-            .map(|c| if c.is_control() { '?' } else { c })
-            .collect();
-        if full.chars().nth(MAX).is_some() {
-            message.push_str("...");
+        AppError::Transport {
+            message: crate::validate::prefix(&value.to_string(), 200),
         }
-        AppError::Transport { message }
     }
 }

@@ -100,15 +100,21 @@ pub fn search(field: &str, value: &str, out: &mut Vec<FieldError>) {
     text(field, value, SEARCH_MAX, out);
 }
 
-/// At most [`QUOTE_MAX`] characters of a value for an error message,
-/// control characters shown as `?`, `...` where it was cut.
+/// At most [`QUOTE_MAX`] characters of a value for an error message.
 pub fn quote(value: &str) -> String {
+    prefix(value, QUOTE_MAX)
+}
+
+/// At most `max` characters of `value`, control characters shown as `?`,
+/// and `...` where it was cut: how any text a caller sent is repeated
+/// back (error messages, audit records).
+pub fn prefix(value: &str, max: usize) -> String {
     let mut out: String = value
         .chars()
-        .take(QUOTE_MAX)
+        .take(max)
         .map(|c| if c.is_control() { '?' } else { c })
         .collect();
-    if value.chars().nth(QUOTE_MAX).is_some() {
+    if value.chars().nth(max).is_some() {
         out.push_str("...");
     }
     out
@@ -359,7 +365,15 @@ mod tests {
         for ok in ["sim-node-1", "node.example.com", "a"] {
             assert_eq!(check(ok), None, "{ok}");
         }
-        for bad in ["sim-node-1/status", "sim-node-1?watch=true", "..", "a..b", "A", "n%2F1", "-a"] {
+        for bad in [
+            "sim-node-1/status",
+            "sim-node-1?watch=true",
+            "..",
+            "a..b",
+            "A",
+            "n%2F1",
+            "-a",
+        ] {
             assert_eq!(check(bad), Some(ErrorCode::Invalid), "{bad}");
         }
         assert_eq!(check(&"a".repeat(254)), Some(ErrorCode::TooLong));

@@ -355,7 +355,10 @@ pub async fn get_two_factor_status() -> Result<TwoFactorStatus, AppError> {
 /// Needs the current password, and a current code when replacing a
 /// second factor that is on.
 #[server(prefix = "/api", endpoint = "account/2fa/begin", input = Json)]
-pub async fn begin_totp(password: String, #[server(default)] code: String) -> Result<TotpEnrollment, AppError> {
+pub async fn begin_totp(
+    password: String,
+    #[server(default)] code: String,
+) -> Result<TotpEnrollment, AppError> {
     let call = backend::Call::begin()?;
     let password = berth_core::secrecy::SecretString::from(password);
     call.done(

@@ -74,20 +74,6 @@ fn scope_columns(scope: Option<Scope>) -> (Option<&'static str>, Option<i64>) {
 const TARGET_MAX: usize = 200;
 const DETAILS_MAX: usize = 500;
 
-/// At most `max` characters of `s`, control characters replaced by `?`,
-/// and `...` where it was cut.
-pub(crate) fn printable_prefix(s: &str, max: usize) -> String {
-    let mut out: String = s
-        .chars()
-        .take(max)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if s.chars().nth(max).is_some() {
-        out.push_str("...");
-    }
-    out
-}
-
 /// What an error is called in an audit record (kind only, no detail).
 fn failure(e: &Error) -> String {
     match e {
@@ -113,8 +99,8 @@ impl Services {
         let (scope_kind, scope_id) = scope_columns(e.scope);
         // Targets and details often hold what a caller typed: bounded and
         // printable, whatever reached this far.
-        let target = printable_prefix(e.target, TARGET_MAX);
-        let details = printable_prefix(&e.details, DETAILS_MAX);
+        let target = berth_api::validate::prefix(e.target, TARGET_MAX);
+        let details = berth_api::validate::prefix(&e.details, DETAILS_MAX);
         let mut q = Query::insert();
         q.into_table(AuditEvents::Table)
             .columns([

@@ -44,13 +44,7 @@ impl From<DbError> for Error {
 /// Messages shown to clients stay short whatever they quote: a backstop
 /// behind each rule quoting at most a prefix of the value it refuses.
 fn bounded(message: String) -> String {
-    const MAX: usize = 500;
-    if message.chars().count() <= MAX {
-        return message;
-    }
-    let mut short: String = message.chars().take(MAX).collect();
-    short.push_str("...");
-    short
+    berth_api::validate::prefix(&message, 500)
 }
 
 impl Error {

@@ -9,8 +9,7 @@ mod common;
 use common::{field_codes, operator, secret, step_now, totp_code};
 
 use berth_api::{
-    DomainInput, ErrorCode, GrantInput, ListQuery, TwoFactorPolicy, UserInput, UserUpdate,
-    VdcInput,
+    DomainInput, ErrorCode, GrantInput, ListQuery, TwoFactorPolicy, UserInput, UserUpdate, VdcInput,
 };
 use berth_core::{
     auth::{Principal, RequestMeta, RoleType, Scope},
@@ -121,7 +120,10 @@ async fn session_for(t: &TestDb, user_id: i64) -> Record {
                 PUBLIC_ID_KEY.to_owned(),
                 serde_json::json!(uuid::Uuid::new_v4().simple().to_string()),
             ),
-            (SIGNED_IN_KEY.to_owned(), serde_json::json!(now.unix_timestamp())),
+            (
+                SIGNED_IN_KEY.to_owned(),
+                serde_json::json!(now.unix_timestamp()),
+            ),
         ]
         .into_iter()
         .collect(),
@@ -413,8 +415,20 @@ db_test!(
             .sso_sign_in(&id("sub-evil", "ops"), &[], &meta())
             .await
             .unwrap_err();
-        assert!(matches!(e, Error::Conflict { code: ErrorCode::Taken, .. }), "{e:?}");
-        assert_eq!(s.principal(ops.user_id).await.unwrap().unwrap().username, "ops");
+        assert!(
+            matches!(
+                e,
+                Error::Conflict {
+                    code: ErrorCode::Taken,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            s.principal(ops.user_id).await.unwrap().unwrap().username,
+            "ops"
+        );
 
         // First sign-in makes and links an account; the subject, not the
         // username claim, finds it again.
@@ -426,7 +440,10 @@ db_test!(
             .sso_sign_in(&id("sub-dave", "dave-renamed"), &[], &meta())
             .await
             .unwrap();
-        assert_eq!((renamed.user_id, renamed.username.as_str()), (dave.user_id, "dave"));
+        assert_eq!(
+            (renamed.user_id, renamed.username.as_str()),
+            (dave.user_id, "dave")
+        );
         // Another subject, or the same subject at another issuer, claiming
         // `dave` is refused.
         assert!(matches!(
@@ -453,7 +470,8 @@ db_test!(
         .await;
         let erin = member(&s, &ops, "erin", Some(acme.id), None).await;
         assert!(matches!(
-            s.link_sso_identity(&admin, erin.user_id, IDP, "sub-erin").await,
+            s.link_sso_identity(&admin, erin.user_id, IDP, "sub-erin")
+                .await,
             Err(Error::Forbidden)
         ));
         s.link_sso_identity(&ops, erin.user_id, IDP, "sub-erin")
@@ -465,7 +483,8 @@ db_test!(
             .unwrap();
         assert_eq!(p.user_id, erin.user_id);
         assert!(matches!(
-            s.link_sso_identity(&ops, dave.user_id, IDP, "sub-erin").await,
+            s.link_sso_identity(&ops, dave.user_id, IDP, "sub-erin")
+                .await,
             Err(Error::Conflict { .. })
         ));
 
@@ -480,7 +499,11 @@ db_test!(
             },
         };
         let p = s
-            .sso_sign_in(&id("sub-dave", "dave"), &[devs.clone()], &meta())
+            .sso_sign_in(
+                &id("sub-dave", "dave"),
+                std::slice::from_ref(&devs),
+                &meta(),
+            )
             .await
             .unwrap();
         assert_eq!(p.bindings.len(), 1);
@@ -537,7 +560,10 @@ db_test!(
             .begin_totp(&me, &secret("not-my-password"), "")
             .await
             .unwrap_err();
-        assert_eq!(field_codes(&e), vec![("password".into(), ErrorCode::WrongPassword)]);
+        assert_eq!(
+            field_codes(&e),
+            vec![("password".into(), ErrorCode::WrongPassword)]
+        );
         let setup = s.begin_totp(&me, &pw, "").await.unwrap();
         let first = step_now();
         s.confirm_totp(&me, &totp_code(&setup.secret, first))
@@ -564,13 +590,14 @@ db_test!(
         // Re-enrolling needs a current code as well; turning off needs both.
         let e = s.begin_totp(&me, &pw, "").await.unwrap_err();
         assert_eq!(field_codes(&e), vec![("code".into(), ErrorCode::WrongCode)]);
-        let e = s
-            .disable_totp(&me, &pw, "123456")
-            .await
-            .unwrap_err();
+        let e = s.disable_totp(&me, &pw, "123456").await.unwrap_err();
         assert_eq!(field_codes(&e), vec![("code".into(), ErrorCode::WrongCode)]);
         let e = s
-            .disable_totp(&me, &secret("guess-1"), &totp_code(&setup.secret, first + 1))
+            .disable_totp(
+                &me,
+                &secret("guess-1"),
+                &totp_code(&setup.secret, first + 1),
+            )
             .await
             .unwrap_err();
         assert_eq!(
@@ -688,7 +715,10 @@ db_test!(
         let seen_by_admin = s.two_factor_policy_for(&admin).await.unwrap();
         assert_eq!(seen_by_admin.required_domains, vec![a.id]);
         assert_eq!(
-            s.two_factor_policy_for(&ops).await.unwrap().required_domains,
+            s.two_factor_policy_for(&ops)
+                .await
+                .unwrap()
+                .required_domains,
             vec![a.id, b.id]
         );
 
@@ -726,7 +756,14 @@ db_test!(
             },
         )
         .await;
-        grant(&s, &ops, u.user_id, RoleType::DomainAdmin, Scope::Domain(a.id)).await;
+        grant(
+            &s,
+            &ops,
+            u.user_id,
+            RoleType::DomainAdmin,
+            Scope::Domain(a.id),
+        )
+        .await;
         let count = |kind: &'static str, id: i64| {
             let db = t.db.clone();
             async move {
@@ -749,7 +786,13 @@ db_test!(
         assert_eq!(count("domain", a.id).await, 1);
         s.delete_domain(&ops, a.id).await.unwrap();
         assert_eq!(count("domain", a.id).await, 0);
-        assert!(s.principal(u.user_id).await.unwrap().unwrap().bindings.is_empty());
+        assert!(s
+            .principal(u.user_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .bindings
+            .is_empty());
     }
 );
 
@@ -775,7 +818,11 @@ db_test!(
             }
         };
         let cookie = record.id.to_string();
-        assert_eq!(rows_with_id(cookie.clone()).await, 0, "the cookie value is not stored");
+        assert_eq!(
+            rows_with_id(cookie.clone()).await,
+            0,
+            "the cookie value is not stored"
+        );
         let stored = stored_id(&record.id);
         assert_eq!(stored.len(), 64);
         assert_ne!(stored, cookie);
@@ -829,7 +876,11 @@ db_test!(
             .unwrap_err();
         assert_eq!(field_codes(&e), vec![("user".into(), ErrorCode::TooLong)]);
         // Dates far outside any audit record, and their arithmetic.
-        for (from, to) in [("+262142-12-31", ""), ("", "+262142-12-31"), ("0001-01-01", "")] {
+        for (from, to) in [
+            ("+262142-12-31", ""),
+            ("", "+262142-12-31"),
+            ("0001-01-01", ""),
+        ] {
             let e = s
                 .list_audit(
                     &ops,
@@ -873,7 +924,10 @@ db_test!(
             )
             .await
             .unwrap_err();
-        assert_eq!(field_codes(&e), vec![("password".into(), ErrorCode::Invalid)]);
+        assert_eq!(
+            field_codes(&e),
+            vec![("password".into(), ErrorCode::Invalid)]
+        );
         // A node name that would reach another URL is refused before any
         // cluster is asked.
         for bad in ["sim-node-1/status", "sim-node-1?watch=true", "..", &huge] {

@@ -396,7 +396,8 @@ db_test!(
             edit(&mut input);
             input
         };
-        let moves: [(&str, Box<dyn Fn(&mut ClusterInput)>); 3] = [
+        type Move<'a> = Box<dyn Fn(&mut ClusterInput) + 'a>;
+        let moves: [(&str, Move); 3] = [
             (
                 "a new API URL",
                 Box::new(|i: &mut ClusterInput| {

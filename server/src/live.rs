@@ -51,9 +51,7 @@ impl Stream {
             .live_principal(&self.session, self.max_age_secs)
             .await
         {
-            Ok(Some(p)) => {
-                !p.must_change_password && self.services.may_watch_cluster(&p)
-            }
+            Ok(Some(p)) => !p.must_change_password && self.services.may_watch_cluster(&p),
             Ok(None) => false,
             Err(e) => {
                 tracing::warn!(error = %e, "live stream: re-authorization failed; closing");

@@ -250,7 +250,11 @@ pub async fn callback(
             claims
                 .get(name)
                 .and_then(|v| v.as_array())
-                .map(|a| a.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|g| g.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let mfa = strings("amr").iter().any(|m| m == "mfa")
@@ -303,11 +307,7 @@ pub async fn callback(
                             .await
                     }
                     Ok(false) => {}
-                    Err(e) => {
-                        return e
-                            .into_app_error(&ctx.request.request_id)
-                            .status_response()
-                    }
+                    Err(e) => return e.into_app_error(&ctx.request.request_id).status_response(),
                 }
             } else if session.insert(MFA_BY_PROVIDER_KEY, true).await.is_err() {
                 return berth_api::AppError::Unavailable.status_response();

@@ -42,7 +42,10 @@ async fn ends_within(mut stream: reqwest::Response, deadline: Duration) {
         }
     })
     .await;
-    assert!(ended.is_ok(), "the stream was still open after {deadline:?}");
+    assert!(
+        ended.is_ok(),
+        "the stream was still open after {deadline:?}"
+    );
 }
 
 /// Whether the stream is still open after `wait` (it may carry events).
@@ -128,9 +131,7 @@ async fn a_huge_value_in_a_number_field_is_a_short_bad_request() {
     let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
     let c = app.admin().await;
     let huge = "9".repeat(1_500_000);
-    let (status, body, _) = app
-        .call(&c, "domains/delete", json!({"id": huge}))
-        .await;
+    let (status, body, _) = app.call(&c, "domains/delete", json!({"id": huge})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.to_string().len() < 400, "the value is not echoed back");
 }
@@ -143,46 +144,109 @@ async fn a_huge_value_in_a_number_field_is_a_short_bad_request() {
 const SHAPES: &[(&str, &str)] = &[
     ("me", "{}"),
     ("overview", "{}"),
-    ("domains/list", r#"{"query": {"search": "$s", "page": "$i", "per_page": "$i"}}"#),
-    ("domains/create", r#"{"input": {"name": "$s", "display_name": "$s", "description": "$s"}}"#),
-    ("domains/update", r#"{"id": "$i", "input": {"name": "$s", "display_name": "$s", "description": "$s"}}"#),
+    (
+        "domains/list",
+        r#"{"query": {"search": "$s", "page": "$i", "per_page": "$i"}}"#,
+    ),
+    (
+        "domains/create",
+        r#"{"input": {"name": "$s", "display_name": "$s", "description": "$s"}}"#,
+    ),
+    (
+        "domains/update",
+        r#"{"id": "$i", "input": {"name": "$s", "display_name": "$s", "description": "$s"}}"#,
+    ),
     ("domains/delete", r#"{"id": "$i"}"#),
-    ("vdcs/list", r#"{"domain_id": "$oi", "query": {"search": "$s", "page": "$i", "per_page": "$i"}}"#),
-    ("vdcs/create", r#"{"input": {"domain_id": "$i", "name": "$s", "display_name": "$s", "description": "$s"}}"#),
-    ("vdcs/update", r#"{"id": "$i", "input": {"domain_id": "$i", "name": "$s", "display_name": "$s", "description": "$s"}}"#),
+    (
+        "vdcs/list",
+        r#"{"domain_id": "$oi", "query": {"search": "$s", "page": "$i", "per_page": "$i"}}"#,
+    ),
+    (
+        "vdcs/create",
+        r#"{"input": {"domain_id": "$i", "name": "$s", "display_name": "$s", "description": "$s"}}"#,
+    ),
+    (
+        "vdcs/update",
+        r#"{"id": "$i", "input": {"domain_id": "$i", "name": "$s", "display_name": "$s", "description": "$s"}}"#,
+    ),
     ("vdcs/delete", r#"{"id": "$i"}"#),
     ("clusters/list", "{}"),
     ("clusters/contexts", r#"{"kubeconfig": "$s"}"#),
-    ("clusters/create", r#"{"input": {"name": "$s", "description": "$s", "method": "token", "api_url": "$s", "token": "$s", "ca_cert": "$s", "insecure": "$b"}}"#),
-    ("clusters/update", r#"{"id": "$i", "input": {"name": "$s", "method": "certificate", "api_url": "$s", "client_cert": "$s", "client_key": "$s", "context": "$s"}}"#),
+    (
+        "clusters/create",
+        r#"{"input": {"name": "$s", "description": "$s", "method": "token", "api_url": "$s", "token": "$s", "ca_cert": "$s", "insecure": "$b"}}"#,
+    ),
+    (
+        "clusters/update",
+        r#"{"id": "$i", "input": {"name": "$s", "method": "certificate", "api_url": "$s", "client_cert": "$s", "client_key": "$s", "context": "$s"}}"#,
+    ),
     ("clusters/delete", r#"{"id": "$i"}"#),
     ("clusters/check", r#"{"id": "$i"}"#),
     ("clusters/overview", r#"{"id": "$i"}"#),
-    ("nodes/list", r#"{"cluster_id": "$i", "query": {"search": "$s", "page": "$i", "per_page": "$i"}}"#),
+    (
+        "nodes/list",
+        r#"{"cluster_id": "$i", "query": {"search": "$s", "page": "$i", "per_page": "$i"}}"#,
+    ),
     ("nodes/get", r#"{"cluster_id": "$i", "name": "$s"}"#),
-    ("nodes/change", r#"{"cluster_id": "$i", "name": "$s", "change": {"action": "set_labels", "labels": [["$s", "$s"]]}}"#),
+    (
+        "nodes/change",
+        r#"{"cluster_id": "$i", "name": "$s", "change": {"action": "set_labels", "labels": [["$s", "$s"]]}}"#,
+    ),
     ("roles/list", "{}"),
-    ("roles/create", r#"{"input": {"name": "$s", "role_type": "$s", "permissions": ["$s"]}}"#),
-    ("roles/update", r#"{"id": "$i", "input": {"name": "$s", "role_type": "$s", "permissions": ["$s", "$s"]}}"#),
+    (
+        "roles/create",
+        r#"{"input": {"name": "$s", "role_type": "$s", "permissions": ["$s"]}}"#,
+    ),
+    (
+        "roles/update",
+        r#"{"id": "$i", "input": {"name": "$s", "role_type": "$s", "permissions": ["$s", "$s"]}}"#,
+    ),
     ("roles/delete", r#"{"id": "$i"}"#),
-    ("grants/create", r#"{"input": {"user_id": "$i", "role_id": "$i", "scope_kind": "$s", "scope_id": "$oi"}}"#),
+    (
+        "grants/create",
+        r#"{"input": {"user_id": "$i", "role_id": "$i", "scope_kind": "$s", "scope_id": "$oi"}}"#,
+    ),
     ("grants/delete", r#"{"id": "$i"}"#),
     ("grants/list", r#"{"user_id": "$i"}"#),
     ("sessions/list", "{}"),
-    ("users/list", r#"{"query": {"search": "$s", "page": "$i", "per_page": "$i"}}"#),
-    ("users/create", r#"{"input": {"username": "$s", "display_name": "$s", "email": "$s", "phone": "$s", "domain_id": "$oi", "password": "$s"}}"#),
+    (
+        "users/list",
+        r#"{"query": {"search": "$s", "page": "$i", "per_page": "$i"}}"#,
+    ),
+    (
+        "users/create",
+        r#"{"input": {"username": "$s", "display_name": "$s", "email": "$s", "phone": "$s", "domain_id": "$oi", "password": "$s"}}"#,
+    ),
     ("users/set-disabled", r#"{"id": "$i", "disabled": "$b"}"#),
-    ("users/update", r#"{"id": "$i", "input": {"display_name": "$s", "email": "$s", "phone": "$s"}}"#),
+    (
+        "users/update",
+        r#"{"id": "$i", "input": {"display_name": "$s", "email": "$s", "phone": "$s"}}"#,
+    ),
     ("users/delete", r#"{"id": "$i"}"#),
-    ("users/link-sso", r#"{"id": "$i", "issuer": "$s", "subject": "$s"}"#),
+    (
+        "users/link-sso",
+        r#"{"id": "$i", "issuer": "$s", "subject": "$s"}"#,
+    ),
     ("users/reset-password", r#"{"id": "$i", "password": "$s"}"#),
     ("security/password-policy", "{}"),
-    ("security/password-policy/update", r#"{"policy": {"min_length": "$i", "require_upper": "$b", "require_lower": "$b", "require_digit": "$b", "require_symbol": "$b", "forbid_username": "$b", "history": "$i", "max_age_days": "$i"}}"#),
-    ("account/password", r#"{"current_password": "$s", "new_password": "$s"}"#),
+    (
+        "security/password-policy/update",
+        r#"{"policy": {"min_length": "$i", "require_upper": "$b", "require_lower": "$b", "require_digit": "$b", "require_symbol": "$b", "forbid_username": "$b", "history": "$i", "max_age_days": "$i"}}"#,
+    ),
+    (
+        "account/password",
+        r#"{"current_password": "$s", "new_password": "$s"}"#,
+    ),
     ("ip-rules/list", "{}"),
-    ("ip-rules/create", r#"{"input": {"domain_id": "$oi", "action": "$s", "cidr": "$s", "description": "$s"}}"#),
+    (
+        "ip-rules/create",
+        r#"{"input": {"domain_id": "$oi", "action": "$s", "cidr": "$s", "description": "$s"}}"#,
+    ),
     ("ip-rules/delete", r#"{"id": "$i"}"#),
-    ("audit/list", r#"{"query": {"user": "$s", "action": "$s", "outcome": "$s", "from": "$s", "to": "$s", "page": "$i", "per_page": "$i"}}"#),
+    (
+        "audit/list",
+        r#"{"query": {"user": "$s", "action": "$s", "outcome": "$s", "from": "$s", "to": "$s", "page": "$i", "per_page": "$i"}}"#,
+    ),
     ("account/2fa", "{}"),
     ("account/2fa/begin", r#"{"password": "$s", "code": "$s"}"#),
     ("account/2fa/confirm", r#"{"code": "$s"}"#),
@@ -190,7 +254,10 @@ const SHAPES: &[(&str, &str)] = &[
     ("security/two-factor-policy", "{}"),
     // Role types are left empty: requiring a second factor of operators
     // would hold the fuzzing operator for the rest of the run.
-    ("security/two-factor-policy/update", r#"{"policy": {"required_role_types": [], "required_domains": ["$i", "$i"]}}"#),
+    (
+        "security/two-factor-policy/update",
+        r#"{"policy": {"required_role_types": [], "required_domains": ["$i", "$i"]}}"#,
+    ),
     ("locks/list", "{}"),
     ("locks/lift", r#"{"username": "$s"}"#),
 ];
@@ -204,10 +271,38 @@ const NOT_FUZZED: &[&str] = &["sessions/revoke", "sessions/revoke-user"];
 /// nearly valid, and length. Nothing URL-like: the fuzz reaches no host.
 fn hostile_text() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "\u{0}", "\u{1}", "\r\n", "\t", "\u{7f}", "\u{202e}", "😀", "数",
-        "%", "_", "\\", "'", "\"", ";--", "' OR 1=1 --", "/status", "?watch=true",
-        "..", "/", "#", "a", "Z", "-", ".", "%2F", "sim-node-1", "+262142-12-31",
-        "9999999999999999999999", "-1", "null", "2026-11-23", "vdc_user",
+        "\u{0}",
+        "\u{1}",
+        "\r\n",
+        "\t",
+        "\u{7f}",
+        "\u{202e}",
+        "😀",
+        "数",
+        "%",
+        "_",
+        "\\",
+        "'",
+        "\"",
+        ";--",
+        "' OR 1=1 --",
+        "/status",
+        "?watch=true",
+        "..",
+        "/",
+        "#",
+        "a",
+        "Z",
+        "-",
+        ".",
+        "%2F",
+        "sim-node-1",
+        "+262142-12-31",
+        "9999999999999999999999",
+        "-1",
+        "null",
+        "2026-11-23",
+        "vdc_user",
     ]);
     (prop::collection::vec(pieces, 0..10), 0usize..3).prop_map(|(parts, grow)| {
         let s: String = parts.concat();
@@ -235,7 +330,12 @@ fn hostile_int() -> impl Strategy<Value = i64> {
 }
 
 /// Fills a shape's placeholders from the hostile values, in order.
-fn fill(shape: &Value, texts: &mut std::vec::IntoIter<String>, ints: &mut std::vec::IntoIter<i64>, flags: &mut std::vec::IntoIter<bool>) -> Value {
+fn fill(
+    shape: &Value,
+    texts: &mut std::vec::IntoIter<String>,
+    ints: &mut std::vec::IntoIter<i64>,
+    flags: &mut std::vec::IntoIter<bool>,
+) -> Value {
     match shape {
         Value::String(p) if p == "$s" => Value::String(texts.next().unwrap_or_default()),
         Value::String(p) if p == "$i" => json!(ints.next().unwrap_or_default()),
@@ -244,7 +344,9 @@ fn fill(shape: &Value, texts: &mut std::vec::IntoIter<String>, ints: &mut std::v
             n => json!(n.unwrap_or_default()),
         },
         Value::String(p) if p == "$b" => Value::Bool(flags.next().unwrap_or_default()),
-        Value::Array(items) => Value::Array(items.iter().map(|v| fill(v, texts, ints, flags)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| fill(v, texts, ints, flags)).collect())
+        }
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, v)| (k.clone(), fill(v, texts, ints, flags)))
@@ -261,7 +363,12 @@ fn hostile_body(shape: Value) -> impl Strategy<Value = Value> {
         prop::collection::vec(any::<bool>(), 12),
     )
         .prop_map(move |(t, i, b)| {
-            fill(&shape, &mut t.into_iter(), &mut i.into_iter(), &mut b.into_iter())
+            fill(
+                &shape,
+                &mut t.into_iter(),
+                &mut i.into_iter(),
+                &mut b.into_iter(),
+            )
         })
 }
 
@@ -293,7 +400,10 @@ fn every_server_function_refuses_hostile_arguments_without_a_5xx() {
         .iter()
         .filter(|p| !SHAPES.iter().any(|(s, _)| s == p))
         .collect();
-    assert!(missing.is_empty(), "add the argument shapes of {missing:?} to SHAPES");
+    assert!(
+        missing.is_empty(),
+        "add the argument shapes of {missing:?} to SHAPES"
+    );
     let cases: u32 = std::env::var("BERTH_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -329,7 +439,11 @@ fn every_server_function_refuses_hostile_arguments_without_a_5xx() {
                 "{path} answered {status}: {}",
                 text.chars().take(300).collect::<String>()
             );
-            prop_assert!(text.len() < 64 * 1024, "{path} answered {} bytes", text.len());
+            prop_assert!(
+                text.len() < 64 * 1024,
+                "{path} answered {} bytes",
+                text.len()
+            );
             Ok(())
         });
         if let Err(e) = result {
@@ -350,5 +464,8 @@ fn every_server_function_refuses_hostile_arguments_without_a_5xx() {
         "hostile input: {sent} requests over {} server functions ({decoded} got past decoding), none answered 5xx",
         SHAPES.len()
     );
-    assert!(decoded * 2 > sent, "most calls must reach the functions themselves");
+    assert!(
+        decoded * 2 > sent,
+        "most calls must reach the functions themselves"
+    );
 }

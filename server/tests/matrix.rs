@@ -562,7 +562,10 @@ fn expect_foreign_user(path: &str, who: Who) -> u16 {
         (_, Operator) => 200,
         // The domain admin sees the user (homed in alpha) but does not
         // reach the role in beta.
-        ("users/set-disabled" | "users/reset-password" | "users/update" | "users/delete", DomainAdmin) => 403,
+        (
+            "users/set-disabled" | "users/reset-password" | "users/update" | "users/delete",
+            DomainAdmin,
+        ) => 403,
         ("users/set-disabled" | "users/reset-password" | "users/update" | "users/delete", _) => 404,
         // A user of another domain answers like a user that does not exist.
         ("grants/create", DomainAdmin | VdcAdmin) => 422,
@@ -572,45 +575,60 @@ fn expect_foreign_user(path: &str, who: Who) -> u16 {
     }
 }
 
-http_test!(managing_or_granting_to_a_user_of_another_scope, |app: TestApp| async move {
-    let f = fixture(&app).await;
-    let callers = everyone(&app, &f).await;
-    let mut checks = 0;
-    let mut n = 0;
-    for (who, c) in &callers {
-        for path in ["users/set-disabled", "users/reset-password", "users/update", "users/delete", "grants/create"] {
-            n += 1;
-            let body = if path == "grants/create" {
-                // Homed in beta, granted a VDC role in alpha's VDC.
-                let user = fresh_user(&app, &f, f.beta, 10_000 + n).await;
-                json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": f.alpha_one}})
-            } else {
-                // Homed in alpha, holding a VDC role in beta.
-                let user = fresh_user(&app, &f, f.alpha, 10_000 + n).await;
-                let grant = json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": f.beta_one}});
-                create(&app, &f.ops, "grants/create", grant).await;
-                match path {
-                    "users/set-disabled" => json!({"id": user, "disabled": true}),
-                    "users/reset-password" => json!({"id": user, "password": "taken-over-1"}),
-                    "users/update" => json!({"id": user, "input": {"display_name": "Taken"}}),
-                    _ => json!({"id": user}),
+http_test!(
+    managing_or_granting_to_a_user_of_another_scope,
+    |app: TestApp| async move {
+        let f = fixture(&app).await;
+        let callers = everyone(&app, &f).await;
+        let mut checks = 0;
+        let mut n = 0;
+        for (who, c) in &callers {
+            for path in [
+                "users/set-disabled",
+                "users/reset-password",
+                "users/update",
+                "users/delete",
+                "grants/create",
+            ] {
+                n += 1;
+                let body = if path == "grants/create" {
+                    // Homed in beta, granted a VDC role in alpha's VDC.
+                    let user = fresh_user(&app, &f, f.beta, 10_000 + n).await;
+                    json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": f.alpha_one}})
+                } else {
+                    // Homed in alpha, holding a VDC role in beta.
+                    let user = fresh_user(&app, &f, f.alpha, 10_000 + n).await;
+                    let grant = json!({"input": {"user_id": user, "role_id": f.vdc_user_role, "scope_kind": "vdc", "scope_id": f.beta_one}});
+                    create(&app, &f.ops, "grants/create", grant).await;
+                    match path {
+                        "users/set-disabled" => json!({"id": user, "disabled": true}),
+                        "users/reset-password" => json!({"id": user, "password": "taken-over-1"}),
+                        "users/update" => json!({"id": user, "input": {"display_name": "Taken"}}),
+                        _ => json!({"id": user}),
+                    }
+                };
+                let (status, answer, _) = app.call(c, path, body).await;
+                assert_eq!(
+                    status.as_u16(),
+                    expect_foreign_user(path, *who),
+                    "{path} as {who:?} on a user of another scope: {answer}"
+                );
+                if *who != Who::Operator {
+                    for leak in OTHER_TENANT {
+                        assert!(
+                            !answer.to_string().contains(leak),
+                            "{path} as {who:?} leaks {leak}"
+                        );
+                    }
+                    assert!(
+                        !answer.to_string().contains("m-user-"),
+                        "{path} as {who:?} names the user: {answer}"
+                    );
                 }
-            };
-            let (status, answer, _) = app.call(c, path, body).await;
-            assert_eq!(
-                status.as_u16(),
-                expect_foreign_user(path, *who),
-                "{path} as {who:?} on a user of another scope: {answer}"
-            );
-            if *who != Who::Operator {
-                for leak in OTHER_TENANT {
-                    assert!(!answer.to_string().contains(leak), "{path} as {who:?} leaks {leak}");
-                }
-                assert!(!answer.to_string().contains("m-user-"), "{path} as {who:?} names the user: {answer}");
+                checks += 1;
             }
-            checks += 1;
         }
+        println!("authorization matrix, users of another scope: {checks} checks");
+        assert_eq!(checks, EVERYONE.len() * 5);
     }
-    println!("authorization matrix, users of another scope: {checks} checks");
-    assert_eq!(checks, EVERYONE.len() * 5);
-});
+);

@@ -101,7 +101,11 @@ fn EnrollForm(
     let (code, error, begin_error) = (forms.enroll_code, forms.confirm_error, forms.begin_error);
     let (password, current_code) = (forms.enroll_password, forms.enroll_current_code);
     let setup = move || begin.value().get().and_then(|r| r.ok());
-    let title = if replacing { T::MoveTwoFactor } else { T::SetUpTwoFactor };
+    let title = if replacing {
+        T::MoveTwoFactor
+    } else {
+        T::SetUpTwoFactor
+    };
     let on_begin = move |ev: SubmitEvent| {
         ev.prevent_default();
         begin.dispatch(BeginTotp {

@@ -4,8 +4,8 @@
 //! holds where (grants).
 
 use berth_api::{
-    permission::RoleType, Domain, Grant, GrantInput, ListQuery, Role, User, UserInput,
-    UserUpdate, Vdc,
+    permission::RoleType, Domain, Grant, GrantInput, ListQuery, Role, User, UserInput, UserUpdate,
+    Vdc,
 };
 use leptos::{ev::SubmitEvent, prelude::*};
 

@@ -5,7 +5,7 @@
 //! records. Writing lives in `crate::audit`; nothing updates or deletes.
 
 use berth_api::{AuditEntry, AuditQuery, ErrorCode, FieldError, ListQuery, Page};
-use chrono::{Datelike, DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_query::{Condition, Expr, Func, Order, Query, SelectStatement};
 
 use super::{query, Services};

@@ -219,7 +219,9 @@ impl Services {
     pub(crate) async fn find_role(&self, id: i64) -> Result<Option<Role>> {
         let row: Option<RoleRow> = self
             .db
-            .fetch_optional(select_roles(None).and_where(Expr::col((Roles::Table, Roles::Id)).eq(id)))
+            .fetch_optional(
+                select_roles(None).and_where(Expr::col((Roles::Table, Roles::Id)).eq(id)),
+            )
             .await?;
         let Some(row) = row else { return Ok(None) };
         let custom = self.role_permissions(&[row.id]).await?;

@@ -58,7 +58,10 @@ pub struct SsoIdentity<'a> {
 const GROUP_SOURCE: &str = "sso-group:";
 
 fn source_of(group: &str) -> String {
-    format!("{GROUP_SOURCE}{}", group.chars().take(180).collect::<String>())
+    format!(
+        "{GROUP_SOURCE}{}",
+        group.chars().take(180).collect::<String>()
+    )
 }
 
 #[derive(sqlx::FromRow)]
@@ -146,7 +149,10 @@ impl Services {
         };
         let mut tx = self.db.begin().await?;
         for b in &held {
-            let from_group = b.source.as_deref().is_some_and(|s| s.starts_with(GROUP_SOURCE));
+            let from_group = b
+                .source
+                .as_deref()
+                .is_some_and(|s| s.starts_with(GROUP_SOURCE));
             let still_wanted = wanted
                 .iter()
                 .any(|w| same(b, w) && b.source.as_deref() == Some(w.3.as_str()));
@@ -320,7 +326,11 @@ impl Services {
             .filter(|c| !c.is_control())
             .take(validate::DISPLAY_NAME_MAX)
             .collect();
-        let name = if shown.is_empty() { id.username } else { &shown };
+        let name = if shown.is_empty() {
+            id.username
+        } else {
+            &shown
+        };
         let user_id = self
             .insert_user(super::users::NewUser {
                 username: id.username,
@@ -337,7 +347,10 @@ impl Services {
             .execute(
                 Query::update()
                     .table(Users::Table)
-                    .values([(Users::PasswordHash, crate::password::Passwords::NO_PASSWORD.into())])
+                    .values([(
+                        Users::PasswordHash,
+                        crate::password::Passwords::NO_PASSWORD.into(),
+                    )])
                     .and_where(Expr::col(Users::Id).eq(user_id)),
             )
             .await?;
@@ -354,9 +367,7 @@ impl Services {
         issuer: &str,
         subject: &str,
     ) -> Result<()> {
-        let (_, proof, target) = self
-            .user_for(who, user_id, Permission::UserUpdate)
-            .await?;
+        let (_, proof, target) = self.user_for(who, user_id, Permission::UserUpdate).await?;
         self.authorize(who, Permission::UserUpdate, Scope::Platform, &target)
             .await?;
         self.audited(who, proof, &target, async {
@@ -373,7 +384,8 @@ impl Services {
                 }
             }
             Error::check(fields)?;
-            self.insert_link(user_id, issuer.trim(), subject.trim()).await
+            self.insert_link(user_id, issuer.trim(), subject.trim())
+                .await
         })
         .await
     }

@@ -300,10 +300,22 @@ impl Services {
             )
             .await?;
             for (table, column) in [
-                (RoleBindings::Table.into_iden(), RoleBindings::UserId.into_iden()),
-                (PasswordHistory::Table.into_iden(), PasswordHistory::UserId.into_iden()),
-                (RecoveryCodes::Table.into_iden(), RecoveryCodes::UserId.into_iden()),
-                (SsoIdentities::Table.into_iden(), SsoIdentities::UserId.into_iden()),
+                (
+                    RoleBindings::Table.into_iden(),
+                    RoleBindings::UserId.into_iden(),
+                ),
+                (
+                    PasswordHistory::Table.into_iden(),
+                    PasswordHistory::UserId.into_iden(),
+                ),
+                (
+                    RecoveryCodes::Table.into_iden(),
+                    RecoveryCodes::UserId.into_iden(),
+                ),
+                (
+                    SsoIdentities::Table.into_iden(),
+                    SsoIdentities::UserId.into_iden(),
+                ),
             ] {
                 tx.execute(
                     Query::delete()
