@@ -98,24 +98,35 @@ impl Services {
         password: &SecretString,
         request: &RequestMeta,
     ) -> Result<Principal> {
-        let name = username.trim().to_lowercase();
+        // No username is longer than 64 characters or holds a control
+        // character: such a name is nobody's, is not sent to the database
+        // as it is (PostgreSQL refuses NUL), and counts towards the lockout
+        // by its printable start.
+        let typed = username.trim();
+        let possible = typed.chars().count() <= 64 && !typed.chars().any(char::is_control);
+        let name = berth_api::validate::prefix(&typed.to_lowercase(), 64);
         let source = request.source.as_deref();
-        let row: Option<LoginRow> = self
-            .db
-            .fetch_optional(
-                Query::select()
-                    .columns([
-                        Users::Id,
-                        Users::PasswordHash,
-                        Users::Disabled,
-                        Users::PasswordChangedAt,
-                        Users::DomainId,
-                        Users::TotpEnabled,
-                    ])
-                    .from(Users::Table)
-                    .and_where(Expr::col(Users::Username).eq(username.trim())),
-            )
-            .await?;
+        let lookup = async {
+            if !possible {
+                return Ok(None);
+            }
+            self.db
+                .fetch_optional(
+                    Query::select()
+                        .columns([
+                            Users::Id,
+                            Users::PasswordHash,
+                            Users::Disabled,
+                            Users::PasswordChangedAt,
+                            Users::DomainId,
+                            Users::TotpEnabled,
+                        ])
+                        .from(Users::Table)
+                        .and_where(Expr::col(Users::Username).eq(typed)),
+                )
+                .await
+        };
+        let row: Option<LoginRow> = lookup.await?;
         let user_id = row.as_ref().map(|r| r.id);
         // The platform's IP rules hold for everyone, whoever they claim to be.
         if !self.address_admitted(None, source).await? {

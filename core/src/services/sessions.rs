@@ -114,6 +114,10 @@ impl Services {
 
     /// Ends one of the caller's own sessions; anyone else's is not found.
     pub async fn revoke_session(&self, who: &Principal, public_id: &str) -> Result<()> {
+        // Public ids are 32 hex digits: anything else names no session.
+        if public_id.len() > 64 || !public_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(Error::NotFound);
+        }
         let n = self
             .db
             .execute(
