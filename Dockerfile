@@ -12,6 +12,7 @@ COPY app ./app
 COPY core ./core
 COPY frontend ./frontend
 COPY kube-sim ./kube-sim
+COPY quantity ./quantity
 COPY server ./server
 COPY migrations ./migrations
 COPY style ./style

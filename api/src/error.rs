@@ -5,6 +5,7 @@
 //! stay in the server log under the request id shown here.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "server-fn")]
 use server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -115,6 +116,7 @@ impl AppError {
     }
 }
 
+#[cfg(feature = "server-fn")]
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -12,9 +12,11 @@ pub mod error;
 pub mod model;
 pub mod password_policy;
 pub mod permission;
-pub mod quantity;
 pub mod time;
 pub mod validate;
+
+/// Resource quantities, from their own crate (the simulator uses it too).
+pub use quantity;
 
 pub use error::{AppError, ErrorCode, FieldError};
 pub use model::*;

@@ -37,7 +37,7 @@ pub mod limits;
 pub mod metrics;
 pub mod ops;
 pub mod pods;
-pub use berth_api::quantity;
+pub use quantity;
 pub mod quota;
 pub mod resources;
 pub mod seed;

@@ -52,6 +52,19 @@ pub const KEYS: &[Key] = &[
     Key { env: "BERTH_ARGON2_PARALLELISM", file: "argon2_parallelism", default: "1", doc: "argon2id lanes." },
 ];
 
+/// `BERTH_EMBEDDED_CLUSTER`, refused at once where the binary was built
+/// without the simulator.
+fn embedded_cluster(get: impl Fn(&str) -> String) -> Result<bool, ConfigError> {
+    let on = parse_bool(get, "BERTH_EMBEDDED_CLUSTER")?;
+    if on && !cfg!(feature = "embedded-cluster") {
+        return Err(ConfigError {
+            key: "BERTH_EMBEDDED_CLUSTER".into(),
+            message: "this build has no embedded cluster (cargo feature `embedded-cluster`); set it to false".into(),
+        });
+    }
+    Ok(on)
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error: {key}: {message}")]
 pub struct ConfigError {
@@ -253,7 +266,7 @@ impl Config {
             site_root: PathBuf::from(required(get, "BERTH_SITE_ROOT")?),
             log_format,
             log_filter: get("BERTH_LOG"),
-            embedded_cluster: parse_bool(get, "BERTH_EMBEDDED_CLUSTER")?,
+            embedded_cluster: embedded_cluster(get)?,
             embedded_cluster_nodes: parse(get, "BERTH_EMBEDDED_CLUSTER_NODES")?,
             embedded_cluster_gpu_nodes: parse(get, "BERTH_EMBEDDED_CLUSTER_GPU_NODES")?,
             session_idle_minutes,

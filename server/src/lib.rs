@@ -157,20 +157,7 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
         .await?;
 
     let embedded_cluster = if config.embedded_cluster {
-        let sim = berth_kube_sim::SimConfig {
-            nodes: config.embedded_cluster_nodes,
-            gpu_nodes: config
-                .embedded_cluster_gpu_nodes
-                .min(config.embedded_cluster_nodes),
-        };
-        let (addr, _sim) = berth_kube_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), sim)
-            .await
-            .map_err(StartError::Cluster)?;
-        services
-            .register_embedded_cluster("demo", &format!("http://{addr}"))
-            .await?;
-        tracing::info!(%addr, "embedded simulated cluster `demo` started");
-        Some(addr)
+        Some(start_embedded_cluster(config, &services).await?)
     } else {
         services.forget_embedded_clusters().await?;
         None
@@ -207,4 +194,34 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
         embedded_cluster,
         lease,
     })
+}
+
+/// Starts the simulated cluster in-process and registers it as `demo`.
+#[cfg(feature = "embedded-cluster")]
+async fn start_embedded_cluster(
+    config: &Config,
+    services: &Services,
+) -> Result<SocketAddr, StartError> {
+    let sim = berth_kube_sim::SimConfig {
+        nodes: config.embedded_cluster_nodes,
+        gpu_nodes: config
+            .embedded_cluster_gpu_nodes
+            .min(config.embedded_cluster_nodes),
+    };
+    let (addr, _sim) = berth_kube_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), sim)
+        .await
+        .map_err(StartError::Cluster)?;
+    services
+        .register_embedded_cluster("demo", &format!("http://{addr}"))
+        .await?;
+    tracing::info!(%addr, "embedded simulated cluster `demo` started");
+    Ok(addr)
+}
+
+/// Built without the simulator: asking for it is a configuration error.
+#[cfg(not(feature = "embedded-cluster"))]
+async fn start_embedded_cluster(_: &Config, _: &Services) -> Result<SocketAddr, StartError> {
+    Err(StartError::Cluster(std::io::Error::other(
+        "this build has no embedded cluster (cargo feature `embedded-cluster`); set BERTH_EMBEDDED_CLUSTER=false",
+    )))
 }
