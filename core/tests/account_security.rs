@@ -146,31 +146,65 @@ fn seen(e: Error) -> berth_api::AppError {
     e.into_app_error("-")
 }
 
+/// Two tenants: domains `alpha` (with VDC `a-one`) and `beta` (with VDC
+/// `b-one`), and `alpha-admin`, homed in alpha and its domain admin.
+struct Tenants {
+    s: Services,
+    ops: Principal,
+    a: berth_api::Domain,
+    b: berth_api::Domain,
+    /// The id of VDC `a-one`.
+    a1: i64,
+    in_a1: Scope,
+    in_b1: Scope,
+    admin: Principal,
+}
+
+async fn tenants(t: &TestDb) -> Tenants {
+    let s = services(t).await;
+    let ops = operator(&s).await;
+    let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
+    let b = s.create_domain(&ops, domain("beta")).await.unwrap();
+    let a1 = s.create_vdc(&ops, vdc(a.id, "a-one")).await.unwrap();
+    let b1 = s.create_vdc(&ops, vdc(b.id, "b-one")).await.unwrap();
+    let admin = member(
+        &s,
+        &ops,
+        "alpha-admin",
+        Some(a.id),
+        Some((RoleType::DomainAdmin, Scope::Domain(a.id))),
+    )
+    .await;
+    Tenants {
+        a1: a1.id,
+        in_a1: Scope::Vdc {
+            domain_id: a.id,
+            vdc_id: a1.id,
+        },
+        in_b1: Scope::Vdc {
+            domain_id: b.id,
+            vdc_id: b1.id,
+        },
+        s,
+        ops,
+        a,
+        b,
+        admin,
+    }
+}
+
 db_test!(
     a_domain_admin_manages_only_users_whose_every_role_they_reach,
     |t: TestDb| async move {
-        let s = services(&t).await;
-        let ops = operator(&s).await;
-        let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
-        let b = s.create_domain(&ops, domain("beta")).await.unwrap();
-        let a1 = s.create_vdc(&ops, vdc(a.id, "a-one")).await.unwrap();
-        let b1 = s.create_vdc(&ops, vdc(b.id, "b-one")).await.unwrap();
-        let in_a1 = Scope::Vdc {
-            domain_id: a.id,
-            vdc_id: a1.id,
-        };
-        let in_b1 = Scope::Vdc {
-            domain_id: b.id,
-            vdc_id: b1.id,
-        };
-        let admin = member(
-            &s,
-            &ops,
-            "alpha-admin",
-            Some(a.id),
-            Some((RoleType::DomainAdmin, Scope::Domain(a.id))),
-        )
-        .await;
+        let Tenants {
+            s,
+            ops,
+            a,
+            in_a1,
+            in_b1,
+            admin,
+            ..
+        } = tenants(&t).await;
         // Homed in alpha, but an operator: resetting their password would
         // hand the domain admin the whole platform.
         let staff = member(
@@ -302,23 +336,16 @@ db_test!(
 db_test!(
     grants_name_only_users_the_granter_may_see,
     |t: TestDb| async move {
-        let s = services(&t).await;
-        let ops = operator(&s).await;
-        let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
-        let b = s.create_domain(&ops, domain("beta")).await.unwrap();
-        let a1 = s.create_vdc(&ops, vdc(a.id, "a-one")).await.unwrap();
-        let in_a1 = Scope::Vdc {
-            domain_id: a.id,
-            vdc_id: a1.id,
-        };
-        let admin = member(
-            &s,
-            &ops,
-            "alpha-admin",
-            Some(a.id),
-            Some((RoleType::DomainAdmin, Scope::Domain(a.id))),
-        )
-        .await;
+        let Tenants {
+            s,
+            ops,
+            a,
+            b,
+            a1,
+            in_a1,
+            admin,
+            ..
+        } = tenants(&t).await;
         let vdc_admin = member(
             &s,
             &ops,
@@ -343,7 +370,7 @@ db_test!(
             user_id,
             role_id: vdc_user,
             scope_kind: "vdc".into(),
-            scope_id: Some(a1.id),
+            scope_id: Some(a1),
         };
 
         for granter in [&admin, &vdc_admin] {
@@ -646,18 +673,14 @@ db_test!(
 db_test!(
     creating_into_another_tenant_is_answered_as_missing,
     |t: TestDb| async move {
-        let s = services(&t).await;
-        let ops = operator(&s).await;
-        let a = s.create_domain(&ops, domain("alpha")).await.unwrap();
-        let b = s.create_domain(&ops, domain("beta")).await.unwrap();
-        let admin = member(
-            &s,
-            &ops,
-            "alpha-admin",
-            Some(a.id),
-            Some((RoleType::DomainAdmin, Scope::Domain(a.id))),
-        )
-        .await;
+        let Tenants {
+            s,
+            ops,
+            a,
+            b,
+            admin,
+            ..
+        } = tenants(&t).await;
         let beta_admin = member(
             &s,
             &ops,

@@ -414,7 +414,27 @@ fn fuzz(dialect: berth_core::db::Dialect) {
         ] {
             app.services.put_setting(k, v).await.unwrap();
         }
-        let ops = app.admin().await;
+        // Hostile ids are mostly small: they hit the admin and a few other
+        // operators, whose accounts and roles they may change. The fuzzing
+        // operator comes after them, so its own role and account stay put
+        // and every call is judged with an operator's rights.
+        for i in 0..8 {
+            app.services
+                .create_user_with_role(
+                    &format!("bystander-{i}"),
+                    "Bystander",
+                    &secrecy::SecretString::from("bystander-password-1".to_owned()),
+                    Some((RoleType::OperationsAdmin, Scope::Platform)),
+                )
+                .await
+                .unwrap();
+        }
+        let ops = app
+            .user_with_role(
+                "fuzzing-ops",
+                Some((RoleType::OperationsAdmin, Scope::Platform)),
+            )
+            .await;
         (app, ops)
     });
     let paths: Vec<String> = berth_server::endpoints::server_fn_paths()
@@ -479,10 +499,14 @@ fn fuzz(dialect: berth_core::db::Dialect) {
         sent += n;
         decoded += d;
     }
-    // Still alive, still signed in.
+    // Still alive, still signed in, still an operator.
     rt.block_on(async {
-        let (status, _, _) = app.call(&ops, "me", json!({})).await;
+        let (status, me, _) = app.call(&ops, "me", json!({})).await;
         assert_eq!(status, StatusCode::OK);
+        assert!(
+            me["permissions"].to_string().contains("domain.create"),
+            "{me}"
+        );
         let health = client().get(app.url("/healthz")).send().await.unwrap();
         assert_eq!(health.status(), StatusCode::OK);
     });
