@@ -1,8 +1,10 @@
 //! Berth's user interface: the app shell, routes and pages, rendered on the
 //! server and hydrated in the browser.
 //!
-//! Pages call [`api`] server functions; under the `ssr` feature those run
-//! the core services in-process. The core crate is compiled only with
+//! One folder per product area (`identity`, `tenancy`, `clusters`,
+//! `audit`), each holding its pages and the server functions they call
+//! (`<area>/api.rs`); shared pieces in `components`, `i18n` and `api`.
+//! Under the `ssr` feature server functions run the core in-process. The core crate is compiled only with
 //! `ssr`, so no database or cluster code reaches the WASM bundle.
 #![cfg_attr(
     not(test),
@@ -11,10 +13,13 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod audit;
+pub mod clusters;
 pub mod components;
 pub mod i18n;
-pub mod pages;
+pub mod identity;
 mod routes;
+pub mod tenancy;
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -23,15 +28,14 @@ use leptos_router::{
 };
 
 use crate::{
-    components::Shell,
-    pages::{
-        login::LoginPage, login_2fa::SecondFactorPage, not_found::NotFound, overview::OverviewPage,
-    },
+    components::{not_found::NotFound, Shell},
+    identity::{login::LoginPage, login_2fa::SecondFactorPage},
     routes::{
         AuditRoute, ChangePasswordRoute, ClusterOverviewRoute, ClustersRoute, DomainsRoute,
         NodesRoute, RolesRoute, SecurityRoute, SessionsRoute, TwoFactorRoute, UsersRoute,
         VdcsRoute,
     },
+    tenancy::overview::OverviewPage,
 };
 
 /// How people may sign in: shown on the sign-in page. The server provides

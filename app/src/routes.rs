@@ -6,11 +6,14 @@
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
-use crate::pages::{
-    account::ChangePasswordPage, account_2fa::TwoFactorPage, audit::AuditPage,
-    cluster_overview::ClusterOverviewPage, clusters::ClustersPage, domains::DomainsPage,
-    nodes::NodesPage, roles::RolesPage, security::SecurityPage, sessions::SessionsPage,
-    users::UsersPage, vdcs::VdcsPage,
+use crate::{
+    audit::page::AuditPage,
+    clusters::{list::ClustersPage, nodes::NodesPage, overview::ClusterOverviewPage},
+    identity::{
+        account::ChangePasswordPage, account_2fa::TwoFactorPage, roles::RolesPage,
+        security::SecurityPage, sessions::SessionsPage, users::UsersPage,
+    },
+    tenancy::{domains::DomainsPage, vdcs::VdcsPage},
 };
 
 pub struct DomainsRoute;

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use berth_core::{cluster_cache::ClusterCache, cluster_pods};
+use berth_core::kube::{cache::ClusterCache, pods as cluster_pods};
 use berth_kube_sim::{SimConfig, Simulator};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::ListParams;

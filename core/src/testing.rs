@@ -42,8 +42,9 @@ fn with_database(url: &str, db: &str) -> String {
 }
 
 /// A keyring with a fresh random key, for tests' services.
-pub fn keyring() -> crate::secrets::Keyring {
-    crate::secrets::Keyring::new(&crate::secrets::Keyring::generate_key("test"), &[]).unwrap()
+pub fn keyring() -> crate::db::secrets::Keyring {
+    crate::db::secrets::Keyring::new(&crate::db::secrets::Keyring::generate_key("test"), &[])
+        .unwrap()
 }
 
 pub struct TestDb {

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use berth_core::{db_test, leader::Lease, testing::TestDb};
+use berth_core::{db::lease::Lease, db_test, testing::TestDb};
 
 db_test!(
     one_holder_at_a_time_and_takeover_after_expiry,

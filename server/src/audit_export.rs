@@ -10,7 +10,7 @@ use axum::{
 };
 use berth_api::{AppError, AuditQuery};
 use berth_app::api::backend::RequestContext;
-use berth_core::services::audit_log::{to_csv, EXPORT_LIMIT};
+use berth_core::audit::log::{to_csv, EXPORT_LIMIT};
 
 use crate::context::ErrorResponse;
 
@@ -21,7 +21,7 @@ pub async fn export_csv(
     let Some(who) = &ctx.principal else {
         return AppError::Unauthenticated.status_response();
     };
-    match ctx.services.export_audit(who, &q).await {
+    match ctx.services.audit_log().export_audit(who, &q).await {
         Ok((rows, total)) => {
             let mut res = to_csv(&rows).into_response();
             let h = res.headers_mut();

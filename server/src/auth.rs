@@ -101,6 +101,7 @@ pub async fn login(
     let password = SecretString::from(form.password);
     match state
         .services
+        .identity()
         .login(&form.username, &password, &ctx.request)
         .await
     {
@@ -110,7 +111,12 @@ pub async fn login(
                 tracing::error!(request_id, error = %e, "session cycle failed");
                 return berth_api::AppError::Unavailable.status_response();
             }
-            match state.services.totp_enabled(principal.user_id).await {
+            match state
+                .services
+                .identity()
+                .totp_enabled(principal.user_id)
+                .await
+            {
                 Ok(false) => {}
                 Ok(true) => {
                     return await_second_factor(&session, principal.user_id, &form.next).await
@@ -199,6 +205,7 @@ pub async fn second_factor(
     };
     match state
         .services
+        .identity()
         .verify_second_factor(user_id, &form.code, &ctx.request)
         .await
     {
@@ -243,7 +250,7 @@ pub async fn logout(
     Extension(ctx): Extension<RequestContext>,
 ) -> Response {
     if let Some(who) = &ctx.principal {
-        state.services.logout(who).await;
+        state.services.identity().logout(who).await;
     }
     if let Err(e) = session.flush().await {
         tracing::warn!(error = %e, "session flush failed");

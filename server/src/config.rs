@@ -8,7 +8,7 @@
 
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
 
-use berth_core::password::PasswordParams;
+use berth_core::identity::hashing::PasswordParams;
 use secrecy::{ExposeSecret, SecretString};
 
 /// One configuration key: environment name, file name, default, meaning.
@@ -232,11 +232,11 @@ impl Config {
             .collect();
         // Checked now, so a malformed key stops startup naming its setting.
         if let Some(k) = &secret_key {
-            berth_core::secrets::Keyring::new(k, &[])
+            berth_core::db::secrets::Keyring::new(k, &[])
                 .map_err(|e| err("BERTH_SECRET_KEY", e.to_string()))?;
         }
         for k in &secret_keys_previous {
-            berth_core::secrets::Keyring::new(k, &[])
+            berth_core::db::secrets::Keyring::new(k, &[])
                 .map_err(|e| err("BERTH_SECRET_KEYS_PREVIOUS", e.to_string()))?;
         }
         let cluster_health_seconds: u64 = parse(get, "BERTH_CLUSTER_HEALTH_SECONDS")?;
@@ -392,7 +392,7 @@ mod tests {
 
     #[test]
     fn secret_keys_are_checked_at_load() {
-        let good = berth_core::secrets::Keyring::generate_key("k1");
+        let good = berth_core::db::secrets::Keyring::generate_key("k1");
         let c = load(&[
             ("BERTH_SECRET_KEY", &good),
             ("BERTH_SECRET_KEYS_PREVIOUS", ""),

@@ -183,7 +183,7 @@ pub async fn attach(
             }
         }
         match session.get::<i64>(USER_ID_KEY).await {
-            Ok(Some(user_id)) => match state.services.principal(user_id).await {
+            Ok(Some(user_id)) => match state.services.identity().principal(user_id).await {
                 Ok(p) => {
                     // The provider checked a second factor at this sign-in.
                     let mfa_by_provider = matches!(
@@ -206,12 +206,13 @@ pub async fn attach(
     if let Some(p) = &principal {
         match state
             .services
+            .identity()
             .address_admitted(p.domain_id, meta.source.as_deref())
             .await
         {
             Ok(true) => {}
             Ok(false) => {
-                state.services.end_session_refused(p).await;
+                state.services.identity().end_session_refused(p).await;
                 if let Err(e) = session.flush().await {
                     tracing::warn!(error = %e, "ending a refused session failed");
                 }

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use berth_core::leader::Lease;
+use berth_core::db::lease::Lease;
 use tokio::task::JoinHandle;
 
 /// Holds (or waits for) `lease` for good; while held, `start` has spawned

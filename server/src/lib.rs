@@ -24,7 +24,7 @@ pub mod telemetry;
 
 use std::net::SocketAddr;
 
-use berth_core::{db::Db, services::InitialAdmin, Services};
+use berth_core::{db::Db, identity::InitialAdmin, Services};
 use secrecy::ExposeSecret;
 
 pub use config::Config;
@@ -37,7 +37,7 @@ pub struct Portal {
     /// Where the embedded simulated cluster listens, when it runs.
     pub embedded_cluster: Option<SocketAddr>,
     /// This process's bid for the background-workers lease (released on a clean stop).
-    pub lease: berth_core::leader::Lease,
+    pub lease: berth_core::db::lease::Lease,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,8 +60,8 @@ pub enum StartError {
 
 /// The keyring that seals cluster credentials: the configured key, or one
 /// generated once into the data directory.
-fn keyring(config: &Config) -> Result<berth_core::secrets::Keyring, StartError> {
-    use berth_core::secrets::Keyring;
+fn keyring(config: &Config) -> Result<berth_core::db::secrets::Keyring, StartError> {
+    use berth_core::db::secrets::Keyring;
     let previous: Vec<String> = config
         .secret_keys_previous
         .iter()
@@ -127,7 +127,7 @@ pub async fn poll_cluster_health(services: Services, every: std::time::Duration)
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match services.refresh_cluster_health().await {
+        match services.clusters().refresh_cluster_health().await {
             Ok(healthy) => tracing::debug!(healthy, "cluster health polled"),
             Err(e) => tracing::warn!(error = %e, "cluster health poll failed"),
         }
@@ -145,7 +145,7 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
     tracing::info!(dialect = ?db.dialect(), "database ready");
     let keyring = keyring(config)?;
     let services = Services::new(db, config.password, keyring).map_err(StartError::Password)?;
-    let resealed = services.reseal_cluster_credentials().await?;
+    let resealed = services.clusters().reseal_cluster_credentials().await?;
     if resealed > 0 {
         tracing::info!(
             resealed,
@@ -153,13 +153,14 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
         );
     }
     let initial_admin = services
+        .identity()
         .ensure_initial_admin(config.admin_password.clone())
         .await?;
 
     let embedded_cluster = if config.embedded_cluster {
         Some(start_embedded_cluster(config, &services).await?)
     } else {
-        services.forget_embedded_clusters().await?;
+        services.clusters().forget_embedded_clusters().await?;
         None
     };
 
@@ -170,7 +171,7 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
         None => None,
     };
     let leader = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let lease = berth_core::leader::Lease::new(
+    let lease = berth_core::db::lease::Lease::new(
         services.db().clone(),
         "background-workers",
         &holder_id(),
@@ -212,6 +213,7 @@ async fn start_embedded_cluster(
         .await
         .map_err(StartError::Cluster)?;
     services
+        .clusters()
         .register_embedded_cluster("demo", &format!("http://{addr}"))
         .await?;
     tracing::info!(%addr, "embedded simulated cluster `demo` started");

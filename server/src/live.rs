@@ -36,7 +36,7 @@ pub struct ChangesQuery {
 
 /// What a stream carries from one event to the next.
 struct Stream {
-    rx: broadcast::Receiver<berth_core::cluster_cache::Change>,
+    rx: broadcast::Receiver<berth_core::kube::cache::Change>,
     services: Services,
     session: String,
     max_age_secs: i64,
@@ -48,10 +48,13 @@ impl Stream {
     async fn still_allowed(&self) -> bool {
         match self
             .services
+            .identity()
             .live_principal(&self.session, self.max_age_secs)
             .await
         {
-            Ok(Some(p)) => !p.must_change_password && self.services.may_watch_cluster(&p),
+            Ok(Some(p)) => {
+                !p.must_change_password && self.services.clusters().may_watch_cluster(&p)
+            }
             Ok(None) => false,
             Err(e) => {
                 tracing::warn!(error = %e, "live stream: re-authorization failed; closing");
@@ -93,7 +96,12 @@ pub async fn cluster_changes(
     let (Some(who), Some(session)) = (&ctx.principal, ctx.request.session.clone()) else {
         return AppError::Unauthenticated.status_response();
     };
-    let rx = match ctx.services.watch_cluster_changes(who, q.cluster_id).await {
+    let rx = match ctx
+        .services
+        .clusters()
+        .watch_cluster_changes(who, q.cluster_id)
+        .await
+    {
         Ok(rx) => rx,
         Err(e) => return e.into_app_error(&ctx.request.request_id).status_response(),
     };

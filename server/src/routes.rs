@@ -7,9 +7,7 @@ use axum::{
     body::Body,
     extract::{FromRef, Request},
     http::{header, HeaderName, HeaderValue, Response},
-    middleware,
-    routing::{get, post},
-    Router,
+    middleware, Router,
 };
 use berth_app::{shell, App};
 use berth_core::{db::session_store::DbSessionStore, Services};
@@ -30,6 +28,20 @@ use crate::{
     context::{self, ErrorResponse},
     health,
 };
+
+/// The server's own routes, each declared with what it requires of its
+/// caller (see `berth_core::auth::endpoint`) where it is routed.
+macro_rules! routes {
+    (
+        $router:expr;
+        $( $(#[$doc:meta])* $method:ident $path:literal => $handler:expr, $kind:ident $(($perm:ident))?; )*
+    ) => {{
+        $( berth_core::declare_endpoint!(stringify!($method), $path, $kind $(($perm))?); )*
+        $router $( .route($path, routes!(@method $method)($handler)) )*
+    }};
+    (@method GET) => { axum::routing::get };
+    (@method POST) => { axum::routing::post };
+}
 
 #[derive(Clone)]
 pub struct AppState {
@@ -127,18 +139,22 @@ pub fn router(
     let leptos = state.leptos.clone();
     let request_id = HeaderName::from_static("x-request-id");
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/leaderz", get(health::leaderz))
-        .route("/readyz", get(health::readyz))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/2fa", post(auth::second_factor))
-        .route("/auth/oidc/start", get(crate::sso::start))
-        .route("/auth/oidc/callback", get(crate::sso::callback))
-        .route("/lang/{tag}", get(auth::set_language))
-        .route("/audit/export.csv", get(crate::audit_export::export_csv))
-        .route("/live/cluster-changes", get(crate::live::cluster_changes))
+    routes! {
+        Router::new();
+        GET "/healthz" => health::healthz, Nobody;
+        GET "/leaderz" => health::leaderz, Nobody;
+        GET "/readyz" => health::readyz, Nobody;
+        POST "/auth/login" => auth::login, Nobody;
+        POST "/auth/logout" => auth::logout, Nobody;
+        // The second sign-in step: a pending sign-in, not a session.
+        POST "/auth/2fa" => auth::second_factor, Nobody;
+        // Single sign-on: out to the provider and back.
+        GET "/auth/oidc/start" => crate::sso::start, Nobody;
+        GET "/auth/oidc/callback" => crate::sso::callback, Nobody;
+        GET "/lang/{tag}" => auth::set_language, Nobody;
+        GET "/audit/export.csv" => crate::audit_export::export_csv, Permission(AuditExport);
+        GET "/live/cluster-changes" => crate::live::cluster_changes, Permission(NodeRead);
+    }
         .leptos_routes(&state, routes, move || {
             leptos::prelude::provide_context(sign_in);
             shell(leptos.clone())

@@ -13,7 +13,7 @@ use axum::{
 };
 use base64::Engine as _;
 use berth_app::api::backend::RequestContext;
-use berth_core::services::sso::{SsoGrant, SsoIdentity, SsoScope};
+use berth_core::identity::sso::{SsoGrant, SsoIdentity, SsoScope};
 use openidconnect::{
     core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata},
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
@@ -273,7 +273,11 @@ pub async fn callback(
         Ok(v) => v,
         Err(why) => {
             tracing::info!(reason = %why, "SSO sign-in refused");
-            state.services.audit_sso_refused(&why, &ctx.request).await;
+            state
+                .services
+                .identity()
+                .audit_sso_refused(&why, &ctx.request)
+                .await;
             return Redirect::to("/login?error=sso").into_response();
         }
     };
@@ -292,6 +296,7 @@ pub async fn callback(
     };
     match state
         .services
+        .identity()
         .sso_sign_in(&identity, &grants, &ctx.request)
         .await
     {
@@ -301,7 +306,12 @@ pub async fn callback(
             }
             // Berth's own second factor, unless the provider checked one.
             if !v.mfa {
-                match state.services.totp_enabled(principal.user_id).await {
+                match state
+                    .services
+                    .identity()
+                    .totp_enabled(principal.user_id)
+                    .await
+                {
                     Ok(true) => {
                         return crate::auth::await_second_factor(&session, principal.user_id, &next)
                             .await

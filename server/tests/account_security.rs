@@ -412,7 +412,7 @@ fn fuzz(dialect: berth_core::db::Dialect) {
             ("lockout.max_failures", "1000000"),
             ("lockout.max_failures_per_source", "1000000"),
         ] {
-            app.services.put_setting(k, v).await.unwrap();
+            app.services.identity().put_setting(k, v).await.unwrap();
         }
         // Hostile ids are mostly small: they hit the admin and a few other
         // operators, whose accounts and roles they may change. The fuzzing
@@ -420,6 +420,7 @@ fn fuzz(dialect: berth_core::db::Dialect) {
         // and every call is judged with an operator's rights.
         for i in 0..8 {
             app.services
+                .identity()
                 .create_user_with_role(
                     &format!("bystander-{i}"),
                     "Bystander",

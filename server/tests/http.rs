@@ -658,6 +658,7 @@ async fn audit_records_carry_the_request_id_and_client_address() {
 async fn the_sign_in_page_says_when_an_account_is_locked() {
     let app = support::spawn_app(berth_core::db::Dialect::Sqlite).await;
     app.services
+        .identity()
         .put_setting("lockout.max_failures", "2")
         .await
         .unwrap();
@@ -937,13 +938,13 @@ async fn login_ip_rules_hold_at_sign_in_and_on_every_request() {
 }
 
 fn totp_now(secret: &str, ahead: i64) -> String {
-    let secret = berth_core::totp::from_base32(secret).unwrap();
+    let secret = berth_core::identity::totp::from_base32(secret).unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let step = berth_core::totp::step_at(now) + ahead;
-    format!("{:06}", berth_core::totp::code(&secret, step))
+    let step = berth_core::identity::totp::step_at(now) + ahead;
+    format!("{:06}", berth_core::identity::totp::code(&secret, step))
 }
 
 /// Posts a form; returns the redirect target.

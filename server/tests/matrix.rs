@@ -7,12 +7,14 @@
 mod support;
 
 use berth_core::auth::{RoleType, Scope};
-use berth_server::endpoints::{server_fn_paths, unregistered_server_fns, Needs, ENDPOINTS};
+use berth_server::endpoints::{
+    declared_twice, endpoints, server_fn_paths, unregistered_server_fns, Needs,
+};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use support::{client, TestApp};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Who {
     Anonymous,
     Operator,
@@ -218,7 +220,11 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("lockout.max_failures", "100000"),
         ("lockout.max_failures_per_source", "100000"),
     ] {
-        app.services.put_setting(name, value).await.unwrap();
+        app.services
+            .identity()
+            .put_setting(name, value)
+            .await
+            .unwrap();
     }
     let ops = app.admin().await;
     let alpha = create(
@@ -288,6 +294,20 @@ async fn caller(app: &TestApp, f: &Fixture, who: Who) -> Client {
 }
 
 /// A signed-in client for each kind of caller.
+/// The permission keys `c` holds anywhere (none when signed out).
+async fn permissions_of(app: &TestApp, c: &Client) -> Vec<String> {
+    let (status, me, _) = app.call(c, "me", json!({})).await;
+    if !status.is_success() {
+        return vec![];
+    }
+    me["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect()
+}
+
 async fn everyone(app: &TestApp, f: &Fixture) -> Vec<(Who, Client)> {
     let mut callers = vec![];
     for who in EVERYONE {
@@ -457,10 +477,11 @@ fn every_server_function_is_registered_with_its_permission() {
     assert_eq!(
         unregistered_server_fns(),
         Vec::<String>::new(),
-        "add these to server/src/endpoints.rs"
+        "declare these with endpoint! beside the server function"
     );
+    assert_eq!(declared_twice(), Vec::<&str>::new(), "declared twice");
     let registered = server_fn_paths();
-    for e in ENDPOINTS.iter().filter(|e| e.path.starts_with("/api/")) {
+    for e in endpoints().iter().filter(|e| e.path.starts_with("/api/")) {
         assert!(
             registered.iter().any(|p| p == e.path),
             "{} is registered but no server function serves it",
@@ -472,9 +493,14 @@ fn every_server_function_is_registered_with_its_permission() {
 http_test!(authorization_matrix, |app: TestApp| async move {
     let f = fixture(&app).await;
     let callers = everyone(&app, &f).await;
+    let mut held = std::collections::HashMap::new();
+    for (who, c) in &callers {
+        held.insert(*who, permissions_of(&app, c).await);
+    }
+    let endpoints = endpoints();
     let mut checks = 0;
     let mut n = 0;
-    for endpoint in ENDPOINTS {
+    for endpoint in &endpoints {
         if endpoint.needs == Needs::Nobody {
             // Public routes must never ask for a session.
             let url = app.url(&endpoint.path.replace("{tag}", "en"));
@@ -493,6 +519,18 @@ http_test!(authorization_matrix, |app: TestApp| async move {
         let name = endpoint.path.trim_start_matches("/api/");
         for (who, c) in &callers {
             let (own, other) = expect(endpoint.path, *who);
+            // The declaration beside the endpoint agrees with what it does:
+            // whoever gets through holds what it declares.
+            if let Needs::Permission(p) = endpoint.needs {
+                for want in [own, other] {
+                    assert!(
+                        !(200..300).contains(&want) || held[who].iter().any(|k| k == p.key()),
+                        "{} declares {} but {who:?}, who lacks it, is let through",
+                        endpoint.path,
+                        p.key()
+                    );
+                }
+            }
             for (target, want) in [(Target::Own, own), (Target::Other, other)] {
                 n += 1;
                 let req = body(&app, &f, endpoint.path, *who, target, n).await;
@@ -536,19 +574,19 @@ http_test!(authorization_matrix, |app: TestApp| async move {
             }
         }
     }
-    let scoped = ENDPOINTS
+    let scoped = endpoints
         .iter()
         .filter(|e| e.needs != Needs::Nobody)
         .count();
     println!(
         "authorization matrix: {scoped} endpoints x {} callers x 2 scopes + {} public routes = {checks} checks, covering all {} registered endpoints",
         EVERYONE.len(),
-        ENDPOINTS.len() - scoped,
-        ENDPOINTS.len()
+        endpoints.len() - scoped,
+        endpoints.len()
     );
     assert_eq!(
         checks,
-        scoped * EVERYONE.len() * 2 + (ENDPOINTS.len() - scoped)
+        scoped * EVERYONE.len() * 2 + (endpoints.len() - scoped)
     );
 });
 

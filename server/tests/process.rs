@@ -263,7 +263,7 @@ async fn a_cleanly_stopped_leader_releases_its_lease() {
     let status = wait_exit(&mut leader, Duration::from_secs(20));
     assert!(status.success(), "{status:?}");
     let db = berth_core::db::Db::connect(&url).await.unwrap();
-    let lease = berth_core::leader::Lease::new(
+    let lease = berth_core::db::lease::Lease::new(
         db,
         "background-workers",
         "observer",

@@ -4,7 +4,7 @@ use berth_api::{AppError, Page};
 use leptos::{ev::SubmitEvent, prelude::*};
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::i18n::{use_lang, T};
+use crate::i18n::{use_lang, Text, T};
 
 /// A page-level error message.
 #[component]
@@ -26,10 +26,10 @@ pub fn TextField(
     id: &'static str,
     /// The field name as the server reports it in validation errors.
     field: &'static str,
-    label: T,
+    label: Text,
     value: RwSignal<String>,
     error: Signal<Option<AppError>>,
-    #[prop(optional)] hint: Option<T>,
+    #[prop(optional)] hint: Option<Text>,
     #[prop(optional)] disabled: bool,
     #[prop(optional)] autofocus: bool,
     /// The input's type: `text` unless given (`password`, `number`).
@@ -157,9 +157,9 @@ pub fn Pager(page: RwSignal<u32>, pages: u32, total: i64) -> impl IntoView {
 #[component]
 pub fn Confirm(
     title: String,
-    body: T,
+    body: Text,
     /// The label of the destructive button.
-    action: T,
+    action: Text,
     on_confirm: Callback<()>,
     on_cancel: Callback<()>,
     pending: Signal<bool>,
@@ -222,9 +222,9 @@ pub fn PagedTable<Item, Row, Cells>(
     list: Resource<Result<Page<Item>, AppError>>,
     page: RwSignal<u32>,
     search: RwSignal<String>,
-    columns: &'static [T],
+    columns: &'static [Text],
     /// Shown when the list is empty and nothing is being searched for.
-    empty: T,
+    empty: Text,
     row: Row,
 ) -> impl IntoView
 where

@@ -9,8 +9,8 @@ use leptos_router::{
 use berth_api::{AppError, CurrentUser};
 
 use crate::{
-    api::get_current_user,
-    i18n::{use_lang, Lang, T},
+    i18n::{use_lang, Lang, Text, T},
+    identity::api::get_current_user,
 };
 
 /// Link that switches the language (a server round trip that sets the
@@ -119,7 +119,7 @@ pub fn Shell() -> impl IntoView {
     let me = Resource::new(|| (), |_| get_current_user());
     provide_context(Me(me));
     // One navigation entry, for holders of its permission.
-    let entry = move |href: &'static str, permission: &'static str, label: T| {
+    let entry = move |href: &'static str, permission: &'static str, label: Text| {
         view! { <IfHeld permission><li><A href=href>{lang.t(label)}</A></li></IfHeld> }
     };
     view! {

@@ -5,6 +5,7 @@ mod common;
 mod layout;
 mod list_actions;
 mod live;
+pub mod not_found;
 
 pub use chart::EChart;
 pub use common::*;

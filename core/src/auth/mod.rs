@@ -9,6 +9,9 @@
 // the server enforces.
 pub use berth_api::permission::{Permission, RoleType, ScopeKind, CATALOGUE};
 
+pub mod endpoint;
+mod gate;
+
 use crate::{Error, Result};
 
 /// Where a binding applies, or where an action takes place.

@@ -5,7 +5,11 @@
 //! for the connected dialect and runs it. No query text is kept per dialect.
 //! Only the migrations differ, one folder per dialect under `migrations/`.
 
+pub(crate) mod cached;
+pub mod lease;
+pub mod query;
 pub mod schema;
+pub mod secrets;
 pub mod session_store;
 pub mod tx;
 

@@ -135,6 +135,7 @@ impl TestApp {
     pub async fn user_with_role(&self, username: &str, role: Option<(RoleType, Scope)>) -> Client {
         let pw = format!("{username}-password");
         self.services
+            .identity()
             .create_user_with_role(username, username, &SecretString::from(pw.clone()), role)
             .await
             .unwrap();

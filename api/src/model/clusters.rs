@@ -1,0 +1,246 @@
+//! Clusters: registration, nodes and overviews.
+
+use serde::{Deserialize, Serialize};
+
+#[allow(unused_imports)]
+use super::*;
+
+/// A registered cluster as the Clusters page shows it. Health is what the
+/// last poll found (`unknown` until the first).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct ClusterSummary {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub api_url: String,
+    /// `none`, `token` or `client_certificate`.
+    pub auth_kind: String,
+    /// Server certificate checks are off (asked for explicitly).
+    pub insecure: bool,
+    /// The embedded simulated cluster, managed by Berth itself.
+    pub embedded: bool,
+    /// `unknown`, `healthy`, `unreachable`, `bad_certificate`, `unauthorized`, `forbidden` or `error`.
+    pub health: String,
+    pub health_message: String,
+    pub version: String,
+    pub node_count: Option<i64>,
+    pub checked_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// How a cluster is registered from the form.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterMethod {
+    /// A kubeconfig and one of its contexts.
+    #[default]
+    Kubeconfig,
+    /// API URL and a bearer token.
+    Token,
+    /// API URL and a client certificate with its key.
+    Certificate,
+}
+
+/// What the cluster form sends. When editing, secret fields (token, client
+/// key) left blank keep the stored value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub method: ClusterMethod,
+    #[serde(default)]
+    pub kubeconfig: String,
+    #[serde(default)]
+    pub context: String,
+    #[serde(default)]
+    pub api_url: String,
+    #[serde(default)]
+    pub token: String,
+    #[serde(default)]
+    pub client_cert: String,
+    #[serde(default)]
+    pub client_key: String,
+    /// The CA of the API server's certificate (PEM); empty: the system's roots.
+    #[serde(default)]
+    pub ca_cert: String,
+    /// Skip checking the server's certificate.
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+/// The contexts of an uploaded kubeconfig.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KubeconfigContexts {
+    pub contexts: Vec<String>,
+    pub current: Option<String>,
+}
+
+/// A node taint (`key=value:effect`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taint {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: String,
+}
+
+/// A node as the Nodes list shows it (read from the cluster's watch cache).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeSummary {
+    pub name: String,
+    pub ready: bool,
+    /// False when cordoned (`spec.unschedulable`).
+    pub schedulable: bool,
+    /// Cordoned and tainted by Berth's maintenance mode.
+    pub maintenance: bool,
+    pub roles: Vec<String>,
+    pub labels: Vec<(String, String)>,
+    pub taints: Vec<Taint>,
+    pub cpu: String,
+    pub memory: String,
+    pub pods_capacity: i64,
+    pub pods: i64,
+    pub kubelet_version: String,
+    pub internal_ip: String,
+}
+
+/// One condition a kubelet reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeCondition {
+    pub kind: String,
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+}
+
+/// A pod running on a node.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodePod {
+    pub namespace: String,
+    pub name: String,
+    pub phase: String,
+    /// Owned by a DaemonSet: a drain leaves it.
+    pub daemon: bool,
+}
+
+/// Everything the node page shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeDetail {
+    pub node: NodeSummary,
+    pub conditions: Vec<NodeCondition>,
+    pub pods: Vec<NodePod>,
+}
+
+/// What a drain did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrainReport {
+    pub evicted: Vec<String>,
+    /// DaemonSet pods, which a drain leaves where they are.
+    pub skipped: Vec<String>,
+    /// Pods whose eviction was refused, with why.
+    pub failed: Vec<(String, String)>,
+}
+
+/// One resource of a cluster's nodes, summed: what they have, what they
+/// offer to pods after reservations, and what scheduled pods request.
+/// Values are in base units: cores, bytes, GPUs or pods.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceUse {
+    /// `cpu`, `memory`, `nvidia.com/gpu` or `pods`.
+    pub resource: String,
+    pub capacity: f64,
+    pub allocatable: f64,
+    pub requested: f64,
+}
+
+impl ResourceUse {
+    /// Requested as a share of allocatable, in percent (0 when nothing is allocatable).
+    pub fn requested_percent(&self) -> f64 {
+        if self.allocatable > 0.0 {
+            self.requested / self.allocatable * 100.0
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A namespace of a cluster, with how many pods it runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceSummary {
+    pub name: String,
+    /// `Active` or `Terminating`.
+    pub phase: String,
+    /// Pods that have not finished.
+    pub pods: i64,
+    pub created_at: Option<Timestamp>,
+}
+
+/// A Kubernetes event, as the overview lists warnings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterEvent {
+    pub namespace: String,
+    /// `Kind/name` of the object the event is about.
+    pub object: String,
+    pub reason: String,
+    pub message: String,
+    pub count: i64,
+    pub last_seen: Option<Timestamp>,
+}
+
+/// Everything a cluster's overview page shows, read at one moment.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClusterOverview {
+    pub cluster: Option<ClusterSummary>,
+    /// The API server's `gitVersion`, read now.
+    pub version: String,
+    pub platform: String,
+    pub nodes_ready: i64,
+    /// Names of the nodes that are not Ready.
+    pub nodes_not_ready: Vec<String>,
+    /// cpu, memory, nvidia.com/gpu and pods, in that order.
+    pub resources: Vec<ResourceUse>,
+    pub namespaces: Vec<NamespaceSummary>,
+    /// The most recent Warning events, newest first.
+    pub warnings: Vec<ClusterEvent>,
+    /// Warning events in all (the list above is capped).
+    pub warning_total: i64,
+}
+
+/// A change to one node from the Nodes page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum NodeChange {
+    Cordon,
+    Uncordon,
+    /// Cordon, then evict every pod but DaemonSet pods.
+    Drain,
+    /// Cordon and taint `berth.io/maintenance=true:NoSchedule`.
+    EnterMaintenance,
+    LeaveMaintenance,
+    /// Replace the labels.
+    SetLabels {
+        labels: Vec<(String, String)>,
+    },
+    /// Replace the taints.
+    SetTaints {
+        taints: Vec<Taint>,
+    },
+}
+
+/// A pod as pod lists show it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodSummary {
+    pub namespace: String,
+    pub name: String,
+    pub phase: String,
+    /// Ready containers of all, e.g. `1/2`.
+    pub ready: String,
+    pub restarts: i64,
+    pub node: String,
+    pub ip: String,
+    pub created_at: String,
+}

@@ -1,0 +1,5 @@
+//! The audit log.
+
+pub mod api;
+pub mod i18n;
+pub mod page;

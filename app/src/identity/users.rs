@@ -1,0 +1,468 @@
+//! Users: a searchable, paged list; create (first password must be changed
+//! at first sign-in); edit; disable and enable; reset a password; end all
+//! of a user's sessions; delete after a confirmation; and the roles a user
+//! holds where (grants).
+
+use berth_api::{
+    permission::RoleType, Domain, Grant, GrantInput, ListQuery, Role, User, UserInput, UserUpdate,
+    Vdc,
+};
+use leptos::{ev::SubmitEvent, prelude::*};
+
+use crate::{
+    components::{
+        last_error, short_time, Confirm, ConfirmDelete, ErrorBanner, FormActions, FormError,
+        PagedTable, SearchBox, TextField,
+    },
+    i18n::{use_lang, Text, T},
+    identity::api::{
+        list_roles, list_user_grants, list_users, CreateUser, DeleteUser, GrantRole, ResetPassword,
+        RevokeRole, RevokeUserSessions, SetUserDisabled, UpdateUser,
+    },
+    tenancy::api::{domain_choices, vdc_choices},
+};
+
+/// What a row's dialog is doing.
+#[derive(Clone)]
+enum Dialog {
+    Create,
+    Edit(User),
+    Delete(User),
+    Reset(User),
+    Disable(User),
+    EndSessions(User),
+    Roles(User),
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let lang = use_lang();
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(1u32);
+    let dialog = RwSignal::new(None::<Dialog>);
+    let create = ServerAction::<CreateUser>::new();
+    let set_disabled = ServerAction::<SetUserDisabled>::new();
+    let reset = ServerAction::<ResetPassword>::new();
+    let end_sessions = ServerAction::<RevokeUserSessions>::new();
+    let update = ServerAction::<UpdateUser>::new();
+    let delete = ServerAction::<DeleteUser>::new();
+    let users = Resource::new(
+        move || {
+            (
+                search.get(),
+                page.get(),
+                create.version().get()
+                    + set_disabled.version().get()
+                    + reset.version().get()
+                    + update.version().get()
+                    + delete.version().get(),
+            )
+        },
+        |(search, page, _)| {
+            list_users(ListQuery {
+                search,
+                page,
+                per_page: 0,
+            })
+        },
+    );
+    let domains = Resource::new(|| (), |_| domain_choices());
+    Effect::new(move || {
+        let done = matches!(create.value().get(), Some(Ok(_)))
+            || matches!(set_disabled.value().get(), Some(Ok(_)))
+            || matches!(reset.value().get(), Some(Ok(())))
+            || matches!(end_sessions.value().get(), Some(Ok(_)))
+            || matches!(update.value().get(), Some(Ok(_)))
+            || matches!(delete.value().get(), Some(Ok(())));
+        if done {
+            dialog.set(None);
+        }
+    });
+    let open = move |d: Dialog| {
+        create.value().set(None);
+        set_disabled.value().set(None);
+        reset.value().set(None);
+        end_sessions.value().set(None);
+        update.value().set(None);
+        delete.value().set(None);
+        dialog.set(Some(d));
+    };
+    let close = Callback::new(move |_| dialog.set(None));
+    view! {
+        <div class="page-head">
+            <h1>{lang.t(T::NavUsers)}</h1>
+            <button class="btn btn-primary" type="button" on:click=move |_| open(Dialog::Create)>{lang.t(T::NewUser)}</button>
+        </div>
+        <SearchBox search page />
+        {move || dialog.get().map(|d| match d {
+            Dialog::Create => view! { <UserForm create domains on_close=close /> }.into_any(),
+            Dialog::Edit(u) => view! { <EditForm user=u update on_close=close /> }.into_any(),
+            Dialog::Delete(u) => {
+                let id = u.id;
+                view! {
+                    <ConfirmDelete name=u.username.clone() pending=delete.pending().into() error=last_error(delete.value())
+                        on_confirm=Callback::new(move |_| { delete.dispatch(DeleteUser { id }); })
+                        on_cancel=close />
+                }.into_any()
+            }
+            Dialog::Reset(u) => view! { <ResetForm user=u reset on_close=close /> }.into_any(),
+            Dialog::Disable(u) => {
+                let id = u.id;
+                view! {
+                    <Confirm title=lang.fmt(T::DisableUserTitle, &[&u.username]) body=T::DisableUserBody
+                        action=T::Disable pending=set_disabled.pending().into() error=last_error(set_disabled.value())
+                        on_confirm=Callback::new(move |_| { set_disabled.dispatch(SetUserDisabled { id, disabled: true }); })
+                        on_cancel=close />
+                }.into_any()
+            }
+            Dialog::EndSessions(u) => {
+                let user_id = u.id;
+                view! {
+                    <Confirm title=lang.fmt(T::EndSessionsTitle, &[&u.username]) body=T::EndSessionsBody
+                        action=T::EndSessions pending=end_sessions.pending().into() error=last_error(end_sessions.value())
+                        on_confirm=Callback::new(move |_| { end_sessions.dispatch(RevokeUserSessions { user_id }); })
+                        on_cancel=close />
+                }.into_any()
+            }
+            Dialog::Roles(u) => view! { <GrantsPanel user=u domains on_close=close /> }.into_any(),
+        })}
+        <PagedTable
+            list=users
+            page
+            search
+            columns=&[T::Username, T::DisplayName, T::Email, T::Status, T::Created]
+            empty=T::NoUsers
+            row=move |u: User| {
+                let (a, b, c, d) = (u.clone(), u.clone(), u.clone(), u.clone());
+                let (e, f) = (u.clone(), u.clone());
+                let enable_id = u.id;
+                let name = u.username.clone();
+                let label = move |t: Text| format!("{} {}", lang.t(t), name);
+                view! {
+                    <td class="mono">{u.username.clone()}</td>
+                    <td>{u.display_name.clone()}</td>
+                    <td>{u.email.clone()}</td>
+                    <td>
+                        {if u.disabled {
+                            view! { <span class="badge badge-bad">{lang.t(T::StatusDisabled)}</span> }.into_any()
+                        } else {
+                            view! { <span class="badge badge-ok">{lang.t(T::StatusActive)}</span> }.into_any()
+                        }}
+                        {u.must_change_password.then(|| view! { " " <span class="badge">{lang.t(T::MustChangeBadge)}</span> })}
+                    </td>
+                    <td>{short_time(&u.created_at)}</td>
+                    <td class="row-actions">
+                        <button class="btn btn-small" type="button" aria-label=label(T::Edit)
+                            on:click=move |_| open(Dialog::Edit(e.clone()))>{lang.t(T::Edit)}</button>
+                        <button class="btn btn-small" type="button" aria-label=label(T::RolesOf)
+                            on:click=move |_| open(Dialog::Roles(a.clone()))>{lang.t(T::NavRoles)}</button>
+                        <button class="btn btn-small" type="button" aria-label=label(T::ResetPassword)
+                            on:click=move |_| open(Dialog::Reset(b.clone()))>{lang.t(T::ResetPassword)}</button>
+                        {if u.disabled {
+                            view! {
+                                <button class="btn btn-small" type="button" aria-label=label(T::Enable)
+                                    on:click=move |_| { set_disabled.dispatch(SetUserDisabled { id: enable_id, disabled: false }); }>
+                                    {lang.t(T::Enable)}
+                                </button>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <button class="btn btn-small btn-danger" type="button" aria-label=label(T::Disable)
+                                    on:click=move |_| open(Dialog::Disable(c.clone()))>{lang.t(T::Disable)}</button>
+                            }.into_any()
+                        }}
+                        <button class="btn btn-small" type="button" aria-label=label(T::EndSessions)
+                            on:click=move |_| open(Dialog::EndSessions(d.clone()))>{lang.t(T::EndSessions)}</button>
+                        <button class="btn btn-small btn-danger" type="button" aria-label=label(T::Delete)
+                            on:click=move |_| open(Dialog::Delete(f.clone()))>{lang.t(T::Delete)}</button>
+                    </td>
+                }
+            }
+        />
+    }
+}
+
+#[component]
+fn UserForm(
+    create: ServerAction<CreateUser>,
+    domains: Resource<Vec<Domain>>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let (username, display_name, email, phone, password) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let domain_id = RwSignal::new(None::<i64>);
+    let error = last_error(create.value());
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateUser {
+            input: UserInput {
+                username: username.get_untracked().trim().to_owned(),
+                display_name: display_name.get_untracked(),
+                email: email.get_untracked(),
+                phone: phone.get_untracked(),
+                domain_id: domain_id.get_untracked(),
+                password: password.get_untracked(),
+            },
+        });
+    };
+    view! {
+        <form class="panel" on:submit=on_submit aria-labelledby="user-form-title"
+            on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
+            <h2 id="user-form-title">{lang.t(T::NewUser)}</h2>
+            <FormError error />
+            <TextField id="user-username" field="username" label=T::Username value=username error autofocus=true />
+            <TextField id="user-display-name" field="display_name" label=T::DisplayName value=display_name error />
+            <TextField id="user-email" field="email" label=T::Email value=email error kind="email" />
+            <TextField id="user-phone" field="phone" label=T::Phone value=phone error kind="tel" />
+            <div class="field">
+                <label for="user-domain">{lang.t(T::Domain)}</label>
+                <select id="user-domain" on:change=move |ev| domain_id.set(event_target_value(&ev).parse().ok())>
+                    <option value="">{lang.t(T::NoDomainPlatformStaff)}</option>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            domains.await.into_iter().map(|d| view! {
+                                <option value=d.id.to_string()>{d.display_name}</option>
+                            }).collect_view()
+                        })}
+                    </Suspense>
+                </select>
+            </div>
+            <TextField id="user-password" field="password" label=T::FirstPassword value=password error
+                kind="password" autocomplete="new-password" hint=T::FirstPasswordHint />
+            <FormActions editing=false pending=create.pending().into() on_cancel=on_close />
+        </form>
+    }
+}
+
+/// Edits the name shown and the contact details.
+#[component]
+fn EditForm(user: User, update: ServerAction<UpdateUser>, on_close: Callback<()>) -> impl IntoView {
+    let lang = use_lang();
+    let display_name = RwSignal::new(user.display_name.clone());
+    let email = RwSignal::new(user.email.clone());
+    let phone = RwSignal::new(user.phone.clone());
+    let error = last_error(update.value());
+    let id = user.id;
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateUser {
+            id,
+            input: UserUpdate {
+                display_name: display_name.get_untracked(),
+                email: email.get_untracked(),
+                phone: phone.get_untracked(),
+            },
+        });
+    };
+    view! {
+        <form class="panel" on:submit=on_submit aria-labelledby="user-edit-title"
+            on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
+            <h2 id="user-edit-title">{lang.fmt(T::EditUserTitle, &[&user.username])}</h2>
+            <FormError error />
+            <TextField id="edit-display-name" field="display_name" label=T::DisplayName value=display_name error autofocus=true />
+            <TextField id="edit-email" field="email" label=T::Email value=email error kind="email" />
+            <TextField id="edit-phone" field="phone" label=T::Phone value=phone error kind="tel" />
+            <FormActions editing=true pending=update.pending().into() on_cancel=on_close />
+        </form>
+    }
+}
+
+#[component]
+fn ResetForm(
+    user: User,
+    reset: ServerAction<ResetPassword>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let password = RwSignal::new(String::new());
+    let error = last_error(reset.value());
+    let id = user.id;
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        reset.dispatch(ResetPassword {
+            id,
+            password: password.get_untracked(),
+        });
+    };
+    view! {
+        <form class="panel narrow" on:submit=on_submit aria-labelledby="reset-title"
+            on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
+            <h2 id="reset-title">{lang.fmt(T::ResetPasswordOf, &[&user.username])}</h2>
+            <FormError error />
+            <TextField id="reset-password" field="password" label=T::NewPassword value=password error
+                kind="password" autocomplete="new-password" hint=T::FirstPasswordHint autofocus=true />
+            <FormActions editing=true pending=reset.pending().into() on_cancel=on_close />
+        </form>
+    }
+}
+
+/// The roles a user holds, where, and granting another.
+#[component]
+fn GrantsPanel(
+    user: User,
+    domains: Resource<Vec<Domain>>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let grant = ServerAction::<GrantRole>::new();
+    let revoke = ServerAction::<RevokeRole>::new();
+    let user_id = user.id;
+    let grants = Resource::new(
+        move || grant.version().get() + revoke.version().get(),
+        move |_| list_user_grants(user_id),
+    );
+    let roles = Resource::new(|| (), |_| async { list_roles().await.unwrap_or_default() });
+    let vdcs = Resource::new(|| (), |_| vdc_choices());
+    let revoke_error = last_error(revoke.value());
+    view! {
+        <section class="panel" aria-labelledby="grants-title"
+            on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
+            <h2 id="grants-title">{lang.fmt(T::RolesOfUser, &[&user.username])}</h2>
+            {move || revoke_error.get().map(|e| view! { <ErrorBanner error=e /> })}
+            <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let (ds, vs) = (domains.await, vdcs.await);
+                    match grants.await {
+                        Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">{lang.t(T::NoGrants)}</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="grants">
+                                {list.into_iter().map(|g: Grant| {
+                                    let where_ = scope_name(&g.scope_kind, g.scope_id, &ds, &vs, lang);
+                                    let id = g.id;
+                                    let text = format!("{} @ {}", g.role_name, where_);
+                                    let revoke_label = format!("{} {}", lang.t(T::Revoke), text);
+                                    view! {
+                                        <li>
+                                            <span class="mono">{text}</span> " "
+                                            <button class="btn btn-small btn-danger" type="button" aria-label=revoke_label
+                                                on:click=move |_| { revoke.dispatch(RevokeRole { id }); }>{lang.t(T::Revoke)}</button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let (rs, ds, vs) = (roles.await, domains.await, vdcs.await);
+                    view! { <GrantForm user_id grant roles=rs domains=ds vdcs=vs /> }
+                })}
+            </Suspense>
+            <div class="form-actions">
+                <button class="btn" type="button" on:click=move |_| on_close.run(())>{lang.t(T::Close)}</button>
+            </div>
+        </section>
+    }
+}
+
+fn scope_name(
+    kind: &str,
+    id: Option<i64>,
+    domains: &[Domain],
+    vdcs: &[Vdc],
+    lang: crate::i18n::Lang,
+) -> String {
+    match (kind, id) {
+        ("domain", Some(id)) => domains
+            .iter()
+            .find(|d| d.id == id)
+            .map_or_else(|| format!("#{id}"), |d| d.name.clone()),
+        ("vdc", Some(id)) => vdcs
+            .iter()
+            .find(|v| v.id == id)
+            .map_or_else(|| format!("#{id}"), |v| v.name.clone()),
+        _ => lang.t(T::WholePlatform).to_owned(),
+    }
+}
+
+#[component]
+fn GrantForm(
+    user_id: i64,
+    grant: ServerAction<GrantRole>,
+    roles: Vec<Role>,
+    domains: Vec<Domain>,
+    vdcs: Vec<Vdc>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let role_id = RwSignal::new(roles.first().map(|r| r.id));
+    let scope_id = RwSignal::new(None::<i64>);
+    let error = last_error(grant.value());
+    let kind_of = {
+        let roles = roles.clone();
+        move |id: Option<i64>| {
+            roles
+                .iter()
+                .find(|r| Some(r.id) == id)
+                .and_then(|r| RoleType::from_key(&r.role_type))
+                .map(|t| t.scope_kind())
+        }
+    };
+    let kind = {
+        let kind_of = kind_of.clone();
+        Memo::new(move |_| kind_of(role_id.get()))
+    };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Some(role_id) = role_id.get_untracked() else {
+            return;
+        };
+        let scope_kind = match kind.get_untracked() {
+            Some(berth_api::permission::ScopeKind::Domain) => "domain",
+            Some(berth_api::permission::ScopeKind::Vdc) => "vdc",
+            _ => "platform",
+        };
+        grant.dispatch(GrantRole {
+            input: GrantInput {
+                user_id,
+                role_id,
+                scope_kind: scope_kind.into(),
+                scope_id: scope_id.get_untracked(),
+            },
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=on_submit aria-labelledby="grant-form-title">
+            <h3 id="grant-form-title">{lang.t(T::GrantRole)}</h3>
+            <FormError error />
+            <div class="field">
+                <label for="grant-role">{lang.t(T::NavRoles)}</label>
+                <select id="grant-role" on:change=move |ev| { role_id.set(event_target_value(&ev).parse().ok()); scope_id.set(None); }>
+                    {roles.into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
+                </select>
+            </div>
+            {move || match kind.get() {
+                Some(berth_api::permission::ScopeKind::Domain) => view! {
+                    <div class="field">
+                        <label for="grant-scope">{lang.t(T::Domain)}</label>
+                        <select id="grant-scope" on:change=move |ev| scope_id.set(event_target_value(&ev).parse().ok())>
+                            <option value="" selected=true disabled=true>{lang.t(T::ChooseDomain)}</option>
+                            {domains.clone().into_iter().map(|d| view! { <option value=d.id.to_string()>{d.display_name}</option> }).collect_view()}
+                        </select>
+                    </div>
+                }.into_any(),
+                Some(berth_api::permission::ScopeKind::Vdc) => view! {
+                    <div class="field">
+                        <label for="grant-scope">{lang.t(T::NavVdcs)}</label>
+                        <select id="grant-scope" on:change=move |ev| scope_id.set(event_target_value(&ev).parse().ok())>
+                            <option value="" selected=true disabled=true>{lang.t(T::ChooseVdc)}</option>
+                            {vdcs.clone().into_iter().map(|v| view! { <option value=v.id.to_string()>{v.display_name}</option> }).collect_view()}
+                        </select>
+                    </div>
+                }.into_any(),
+                _ => ().into_any(),
+            }}
+            <div class="form-actions">
+                <button class="btn btn-primary" type="submit" disabled=move || grant.pending().get()>{lang.t(T::Grant)}</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,157 @@
+//! The tenancy area's server functions: the overview, domains and VDCs.
+
+use berth_api::{AppError, Domain, DomainInput, ListQuery, Overview, Page, Vdc, VdcInput};
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+#[cfg(feature = "ssr")]
+use crate::api::backend;
+use crate::api::endpoint;
+
+endpoint! {
+    needs: Permission(OverviewRead),
+    #[server(prefix = "/api", endpoint = "overview", input = Json)]
+    pub async fn get_overview() -> Result<Overview, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(call.services.tenancy().overview(&call.principal).await)
+    }
+}
+
+endpoint! {
+    needs: Permission(DomainRead),
+    #[server(prefix = "/api", endpoint = "domains/list", input = Json)]
+    pub async fn list_domains(query: ListQuery) -> Result<Page<Domain>, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .list_domains(&call.principal, &query)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(DomainCreate),
+    #[server(prefix = "/api", endpoint = "domains/create", input = Json)]
+    pub async fn create_domain(input: DomainInput) -> Result<Domain, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .create_domain(&call.principal, input)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(DomainUpdate),
+    #[server(prefix = "/api", endpoint = "domains/update", input = Json)]
+    pub async fn update_domain(id: i64, input: DomainInput) -> Result<Domain, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .update_domain(&call.principal, id, input)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(DomainDelete),
+    #[server(prefix = "/api", endpoint = "domains/delete", input = Json)]
+    pub async fn delete_domain(id: i64) -> Result<(), AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .delete_domain(&call.principal, id)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(VdcRead),
+    #[server(prefix = "/api", endpoint = "vdcs/list", input = Json)]
+    pub async fn list_vdcs(domain_id: Option<i64>, query: ListQuery) -> Result<Page<Vdc>, AppError> {
+        let call = backend::Call::begin()?;
+        let filter = berth_core::tenancy::VdcFilter { domain_id };
+        call.done(
+            call.services
+                .tenancy()
+                .list_vdcs(&call.principal, &filter, &query)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(VdcCreate),
+    #[server(prefix = "/api", endpoint = "vdcs/create", input = Json)]
+    pub async fn create_vdc(input: VdcInput) -> Result<Vdc, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .create_vdc(&call.principal, input)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(VdcUpdate),
+    #[server(prefix = "/api", endpoint = "vdcs/update", input = Json)]
+    pub async fn update_vdc(id: i64, input: VdcInput) -> Result<Vdc, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .update_vdc(&call.principal, id, input)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(VdcDelete),
+    #[server(prefix = "/api", endpoint = "vdcs/delete", input = Json)]
+    pub async fn delete_vdc(id: i64) -> Result<(), AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .delete_vdc(&call.principal, id)
+                .await,
+        )
+    }
+}
+
+/// Every domain the caller may see, for choosers (none when they may not
+/// list domains).
+pub async fn domain_choices() -> Vec<Domain> {
+    list_domains(ListQuery {
+        per_page: ListQuery::MAX_PER_PAGE,
+        ..ListQuery::default()
+    })
+    .await
+    .map(|p| p.items)
+    .unwrap_or_default()
+}
+
+/// Every VDC the caller may see, for choosers.
+pub async fn vdc_choices() -> Vec<Vdc> {
+    list_vdcs(
+        None,
+        ListQuery {
+            per_page: ListQuery::MAX_PER_PAGE,
+            ..ListQuery::default()
+        },
+    )
+    .await
+    .map(|p| p.items)
+    .unwrap_or_default()
+}

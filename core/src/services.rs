@@ -1,0 +1,79 @@
+//! The one handle callers hold. Each product area is reached through its
+//! own type, so a call names the room it lives in:
+//! `services.identity().reset_password(..)`,
+//! `services.tenancy().create_vdc(..)`, `services.clusters().list_nodes(..)`.
+//! Every operation takes the caller's [`Principal`](crate::auth::Principal),
+//! authorizes, validates, and then touches the database or a cluster.
+
+use std::sync::Arc;
+
+use crate::{
+    audit::AuditLog,
+    clusters::Clusters,
+    db::{cached::Cached, Db},
+    identity::{
+        hashing::{PasswordParams, Passwords},
+        Identity,
+    },
+    tenancy::Tenancy,
+};
+
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub(crate) db: Db,
+    pub(crate) passwords: Arc<Passwords>,
+    pub(crate) caches: Arc<Caches>,
+    /// Seals cluster credentials and other secrets at rest.
+    pub(crate) keyring: Arc<crate::db::secrets::Keyring>,
+    /// Watch caches, per cluster id, started on first use.
+    pub(crate) cluster_caches: Arc<
+        tokio::sync::Mutex<std::collections::HashMap<i64, Arc<crate::kube::cache::ClusterCache>>>,
+    >,
+}
+
+/// Rarely changed tables every request consults.
+#[derive(Debug, Default)]
+pub(crate) struct Caches {
+    pub(crate) settings: Cached<std::collections::HashMap<String, String>>,
+    pub(crate) ip_rules: Cached<Vec<crate::identity::ip_rules::Rule>>,
+}
+
+impl Services {
+    pub fn new(
+        db: Db,
+        password_params: PasswordParams,
+        keyring: crate::db::secrets::Keyring,
+    ) -> Result<Self, String> {
+        Ok(Self {
+            db,
+            passwords: Arc::new(Passwords::new(password_params)?),
+            caches: Arc::default(),
+            keyring: Arc::new(keyring),
+            cluster_caches: Arc::default(),
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Accounts, roles and grants, sessions, sign-in and its policies.
+    pub fn identity(&self) -> Identity<'_> {
+        Identity(self)
+    }
+
+    /// Domains and VDCs: the tenant units.
+    pub fn tenancy(&self) -> Tenancy<'_> {
+        Tenancy(self)
+    }
+
+    /// Registered clusters, their nodes and overviews.
+    pub fn clusters(&self) -> Clusters<'_> {
+        Clusters(self)
+    }
+
+    /// Reading and exporting the audit log.
+    pub fn audit_log(&self) -> AuditLog<'_> {
+        AuditLog(self)
+    }
+}

@@ -1,0 +1,21 @@
+//! Tenancy: domains and the VDCs (virtual data centers) inside them.
+
+mod domains;
+mod vdcs;
+
+pub use vdcs::VdcFilter;
+
+use std::ops::Deref;
+
+use crate::Services;
+
+/// The tenancy area of [`Services`]: `services.tenancy()`.
+#[derive(Clone, Copy)]
+pub struct Tenancy<'a>(pub(crate) &'a Services);
+
+impl Deref for Tenancy<'_> {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        self.0
+    }
+}

@@ -1,0 +1,308 @@
+//! Nodes of a cluster through Berth: listed from the watch cache, searched,
+//! cordoned, drained (DaemonSet pods stay), relabelled, retainted and put
+//! into maintenance, against the simulator; on SQLite, PostgreSQL and MariaDB.
+
+#[allow(unused_imports)]
+use super::common;
+
+use std::time::{Duration, Instant};
+
+use berth_api::{ErrorCode, ListQuery, NodeChange, Taint};
+use berth_core::{auth::Principal, db_test, testing::TestDb, Error, Services};
+use berth_kube_sim::SimConfig;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
+use kube::api::{Api, PostParams};
+use serde_json::json;
+
+const PATIENCE: Duration = Duration::from_secs(15);
+
+async fn setup(t: &TestDb) -> (Services, Principal, i64, kube::Client) {
+    common::simulated_cluster(t, SimConfig::nodes(3)).await
+}
+
+/// Waits until `check` holds for the node as Berth lists it.
+async fn until<F: Fn(&berth_api::NodeSummary) -> bool>(
+    s: &Services,
+    ops: &Principal,
+    cluster: i64,
+    node: &str,
+    check: F,
+) -> bool {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let page = s
+            .clusters()
+            .list_nodes(
+                ops,
+                cluster,
+                &ListQuery {
+                    search: node.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        if page.items.iter().any(|n| n.name == node && check(n)) {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+db_test!(
+    nodes_are_listed_from_the_cache_and_changed_through_the_api,
+    |t: TestDb| async move {
+        let (s, ops, cluster, client) = setup(&t).await;
+        let all = s
+            .clusters()
+            .list_nodes(&ops, cluster, &ListQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(all.total, 3);
+        assert!(all
+            .items
+            .iter()
+            .all(|n| n.ready && n.schedulable && !n.maintenance));
+        assert_eq!(all.items[0].roles, ["worker"]);
+        let by_label = s
+            .clusters()
+            .list_nodes(
+                &ops,
+                cluster,
+                &ListQuery {
+                    search: "kubernetes.io/hostname=sim-node-2".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            by_label
+                .items
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>(),
+            ["sim-node-2"]
+        );
+        let missing = s
+            .clusters()
+            .get_node(&ops, cluster, "no-such-node")
+            .await
+            .unwrap_err();
+        assert!(matches!(missing, Error::NotFound), "{missing:?}");
+
+        // Six pods and a DaemonSet: some land on sim-node-1.
+        let deployments: Api<Deployment> = Api::namespaced(client.clone(), "default");
+        deployments.create(&PostParams::default(), &serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {"replicas": 6, "selector": {"matchLabels": {"app": "web"}}, "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "main", "image": "web:1", "resources": {"requests": {"cpu": "100m"}}}]}}},
+    })).unwrap()).await.unwrap();
+        let daemons: Api<DaemonSet> = Api::namespaced(client.clone(), "default");
+        daemons
+            .create(
+                &PostParams::default(),
+                &serde_json::from_value(json!({
+                    "metadata": {"name": "agent"},
+                    "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": {
+                        "metadata": {"labels": {"app": "agent"}},
+                        "spec": {"containers": [{"name": "main", "image": "agent:1"}]}}},
+                }))
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let deadline = Instant::now() + PATIENCE;
+        let detail = loop {
+            let d = s
+                .clusters()
+                .get_node(&ops, cluster, "sim-node-1")
+                .await
+                .unwrap();
+            if d.pods.iter().any(|p| p.daemon && p.phase == "Running")
+                && d.pods.iter().any(|p| !p.daemon && p.phase == "Running")
+            {
+                break d;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no running pods on sim-node-1: {:?}",
+                d.pods
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(detail
+            .conditions
+            .iter()
+            .any(|c| c.kind == "Ready" && c.status == "True"));
+
+        s.clusters()
+            .change_node(&ops, cluster, "sim-node-1", NodeChange::Cordon)
+            .await
+            .unwrap();
+        assert!(
+            until(&s, &ops, cluster, "sim-node-1", |n| !n.schedulable).await,
+            "cordon never showed"
+        );
+        s.clusters()
+            .change_node(&ops, cluster, "sim-node-1", NodeChange::Uncordon)
+            .await
+            .unwrap();
+        assert!(
+            until(&s, &ops, cluster, "sim-node-1", |n| n.schedulable).await,
+            "uncordon never showed"
+        );
+
+        let report = s
+            .clusters()
+            .change_node(&ops, cluster, "sim-node-1", NodeChange::Drain)
+            .await
+            .unwrap();
+        assert!(!report.evicted.is_empty(), "{report:?}");
+        assert_eq!(
+            report.skipped.len(),
+            1,
+            "the DaemonSet pod stays: {report:?}"
+        );
+        assert!(report.failed.is_empty(), "{report:?}");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let d = s
+                .clusters()
+                .get_node(&ops, cluster, "sim-node-1")
+                .await
+                .unwrap();
+            if !d.node.schedulable && d.pods.iter().all(|p| p.daemon) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "pods stayed on the drained node: {:?}",
+                d.pods
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // The Deployment got its six pods back, elsewhere.
+        let deadline = Instant::now() + PATIENCE;
+        while deployments
+            .get("web")
+            .await
+            .unwrap()
+            .status
+            .and_then(|s| s.available_replicas)
+            != Some(6)
+        {
+            assert!(Instant::now() < deadline, "the deployment never recovered");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        let bad = s
+            .clusters()
+            .change_node(
+                &ops,
+                cluster,
+                "sim-node-2",
+                NodeChange::SetLabels {
+                    labels: vec![("Bad Key".into(), "x".into())],
+                },
+            )
+            .await
+            .unwrap_err();
+        match bad {
+            Error::Validation(f) => assert_eq!(
+                (f[0].field.as_str(), f[0].code),
+                ("labels", ErrorCode::Invalid)
+            ),
+            other => panic!("{other:?}"),
+        }
+        let labels = vec![
+            (
+                "kubernetes.io/hostname".to_string(),
+                "sim-node-2".to_string(),
+            ),
+            ("zone".to_string(), "east".to_string()),
+        ];
+        s.clusters()
+            .change_node(
+                &ops,
+                cluster,
+                "sim-node-2",
+                NodeChange::SetLabels { labels },
+            )
+            .await
+            .unwrap();
+        assert!(
+            until(&s, &ops, cluster, "sim-node-2", |n| n
+                .labels
+                .iter()
+                .any(|(k, v)| k == "zone" && v == "east")
+                && n.labels.len() == 2)
+            .await
+        );
+
+        let bad = s
+            .clusters()
+            .change_node(
+                &ops,
+                cluster,
+                "sim-node-2",
+                NodeChange::SetTaints {
+                    taints: vec![Taint {
+                        key: "gpu".into(),
+                        value: "yes".into(),
+                        effect: "Sometimes".into(),
+                    }],
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(bad, Error::Validation(ref f) if f[0].field == "taints"),
+            "{bad:?}"
+        );
+        let gpu = Taint {
+            key: "gpu".into(),
+            value: "true".into(),
+            effect: "NoSchedule".into(),
+        };
+        s.clusters()
+            .change_node(
+                &ops,
+                cluster,
+                "sim-node-2",
+                NodeChange::SetTaints {
+                    taints: vec![gpu.clone()],
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            until(&s, &ops, cluster, "sim-node-2", |n| n.taints
+                == [gpu.clone()])
+            .await
+        );
+
+        s.clusters()
+            .change_node(&ops, cluster, "sim-node-3", NodeChange::EnterMaintenance)
+            .await
+            .unwrap();
+        assert!(
+            until(&s, &ops, cluster, "sim-node-3", |n| n.maintenance
+                && !n.schedulable)
+            .await
+        );
+        s.clusters()
+            .change_node(&ops, cluster, "sim-node-3", NodeChange::LeaveMaintenance)
+            .await
+            .unwrap();
+        assert!(
+            until(&s, &ops, cluster, "sim-node-3", |n| !n.maintenance
+                && n.schedulable)
+            .await
+        );
+    }
+);
