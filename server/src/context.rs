@@ -36,49 +36,6 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/api/")
 }
 
-/// What a user held to one task (changing their password, setting up a
-/// second factor) may still reach: that task's page and calls, who they
-/// are, signing out, and what any page needs to load.
-fn allowed_while_held(path: &str, task: Hold) -> bool {
-    let own = match task {
-        Hold::ChangePassword => matches!(
-            path,
-            "/account/password" | "/api/account/password" | "/api/security/password-policy"
-        ),
-        Hold::EnrollSecondFactor => path == "/account/2fa" || path.starts_with("/api/account/2fa"),
-    };
-    own || matches!(
-        path,
-        "/api/me" | "/auth/logout" | "/favicon.svg" | "/healthz" | "/readyz"
-    ) || path.starts_with("/pkg/")
-        || path.starts_with("/lang/")
-}
-
-#[derive(Clone, Copy)]
-enum Hold {
-    ChangePassword,
-    EnrollSecondFactor,
-}
-
-impl Hold {
-    fn of(p: &Principal) -> Option<Hold> {
-        if p.must_change_password {
-            Some(Hold::ChangePassword)
-        } else if p.must_enroll_2fa {
-            Some(Hold::EnrollSecondFactor)
-        } else {
-            None
-        }
-    }
-
-    fn page(self) -> &'static str {
-        match self {
-            Hold::ChangePassword => "/account/password",
-            Hold::EnrollSecondFactor => "/account/2fa",
-        }
-    }
-}
-
 fn wants_html(req: &Request) -> bool {
     req.method() == Method::GET
         && req
@@ -236,12 +193,12 @@ pub async fn attach(
     if principal.is_some() {
         touch(&session, state.session_refresh_secs).await;
     }
-    if let Some(hold) = principal.as_ref().and_then(Hold::of) {
-        if !allowed_while_held(&path, hold) {
-            if wants_html(&req) {
-                return Redirect::to(hold.page()).into_response();
-            }
-            return berth_api::AppError::Forbidden.status_response();
+    // What a held user may do is the core's decision (`auth::Hold`), for
+    // every entry point; here a page they open is only swapped for the
+    // page where the task is done.
+    if let Some(hold) = principal.as_ref().and_then(Principal::hold) {
+        if wants_html(&req) && path != hold.page() && !path.starts_with("/lang/") {
+            return Redirect::to(hold.page()).into_response();
         }
     }
     if principal.is_some() && path == "/login" {

@@ -106,6 +106,43 @@ pub struct Principal {
     pub must_enroll_2fa: bool,
 }
 
+/// A task a signed-in user must finish before anything else: changing a
+/// password that must be changed, setting up a required second factor.
+/// Decided here, so every entry point (server functions, routes, a REST
+/// API, workers) inherits it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hold {
+    ChangePassword,
+    EnrollSecondFactor,
+}
+
+/// What a signed-in user does to their own account: no permission needed,
+/// but a [`Hold`] lets through only what finishes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnAccount {
+    ChangePassword,
+    SecondFactor,
+    Sessions,
+}
+
+impl Hold {
+    pub fn allows(self, what: OwnAccount) -> bool {
+        matches!(
+            (self, what),
+            (Hold::ChangePassword, OwnAccount::ChangePassword)
+                | (Hold::EnrollSecondFactor, OwnAccount::SecondFactor)
+        )
+    }
+
+    /// The page where the task is done.
+    pub fn page(self) -> &'static str {
+        match self {
+            Hold::ChangePassword => "/account/password",
+            Hold::EnrollSecondFactor => "/account/2fa",
+        }
+    }
+}
+
 /// An address as compared with networks: IPv4 written as IPv6
 /// (`::ffff:a.b.c.d`) is the IPv4 address.
 pub fn canonical_ip(ip: std::net::IpAddr) -> std::net::IpAddr {
@@ -133,6 +170,18 @@ impl Visibility {
 }
 
 impl Principal {
+    /// The task this user must finish first, if any (a password change
+    /// comes before setting up a second factor).
+    pub fn hold(&self) -> Option<Hold> {
+        if self.must_change_password {
+            Some(Hold::ChangePassword)
+        } else if self.must_enroll_2fa {
+            Some(Hold::EnrollSecondFactor)
+        } else {
+            None
+        }
+    }
+
     /// Every permission held at any scope, as keys, sorted: what pages
     /// offer. Each call is still decided by [`authorize`] at its scope.
     pub fn permission_keys(&self) -> Vec<String> {
@@ -157,6 +206,12 @@ impl Principal {
 
     /// Where this principal holds `permission`.
     pub fn visibility(&self, permission: Permission) -> Visibility {
+        if self.hold().is_some() {
+            return Visibility::Tenants {
+                domains: vec![],
+                vdcs: vec![],
+            };
+        }
         let (mut domains, mut vdcs) = (vec![], vec![]);
         for b in self
             .bindings
@@ -201,10 +256,11 @@ pub fn authorize(
     permission: Permission,
     scope: Scope,
 ) -> Result<Authorized> {
-    let allowed = principal
-        .bindings
-        .iter()
-        .any(|b| b.scope.covers(scope) && b.permissions.contains(&permission));
+    let allowed = principal.hold().is_none()
+        && principal
+            .bindings
+            .iter()
+            .any(|b| b.scope.covers(scope) && b.permissions.contains(&permission));
     if allowed {
         Ok(Authorized {
             user_id: principal.user_id,
@@ -214,6 +270,18 @@ pub fn authorize(
     } else {
         tracing::info!(user = %principal.username, permission = permission.key(), ?scope, "denied");
         Err(Error::Forbidden)
+    }
+}
+
+/// The decision on a user's own account: always theirs, unless a hold
+/// keeps them to another task.
+pub fn authorize_own(principal: &Principal, what: OwnAccount) -> Result<()> {
+    match principal.hold() {
+        Some(hold) if !hold.allows(what) => {
+            tracing::info!(user = %principal.username, ?hold, ?what, "held");
+            Err(Error::Forbidden)
+        }
+        _ => Ok(()),
     }
 }
 

@@ -195,6 +195,7 @@ impl Identity<'_> {
         current: &SecretString,
         new: &SecretString,
     ) -> Result<()> {
+        crate::auth::authorize_own(who, crate::auth::OwnAccount::ChangePassword)?;
         let result = async {
             self.verify_own_password(who, current, "current_password")
                 .await?;

@@ -10,7 +10,9 @@ use crate::{
     auth::{Permission, Principal, Scope},
     db::{
         schema::Sessions,
-        session_store::{AGENT_KEY, LAST_SEEN_KEY, PUBLIC_ID_KEY, SIGNED_IN_KEY, SOURCE_KEY},
+        session_store::{
+            AGENT_KEY, LAST_SEEN_KEY, MFA_BY_PROVIDER_KEY, PUBLIC_ID_KEY, SIGNED_IN_KEY, SOURCE_KEY,
+        },
     },
     Error, Result,
 };
@@ -56,13 +58,22 @@ impl Identity<'_> {
         else {
             return Ok(None);
         };
-        let signed_in = serde_json::from_str::<serde_json::Value>(&data)
-            .ok()
+        let data = serde_json::from_str::<serde_json::Value>(&data).ok();
+        let signed_in = data
+            .as_ref()
             .and_then(|d| d.get(SIGNED_IN_KEY).and_then(|v| v.as_i64()));
         if signed_in.is_none_or(|t| now - t > max_age_secs) {
             return Ok(None);
         }
-        self.principal(user_id).await
+        // The provider checked a second factor at this sign-in.
+        let mfa_by_provider = data
+            .as_ref()
+            .and_then(|d| d.get(MFA_BY_PROVIDER_KEY).and_then(|v| v.as_bool()))
+            == Some(true);
+        Ok(self.principal(user_id).await?.map(|p| Principal {
+            must_enroll_2fa: p.must_enroll_2fa && !mfa_by_provider,
+            ..p
+        }))
     }
 
     /// The user's live sessions.
@@ -101,6 +112,7 @@ impl Identity<'_> {
 
     /// The caller's own sessions, the current one marked.
     pub async fn list_sessions(&self, who: &Principal) -> Result<Vec<SessionInfo>> {
+        crate::auth::authorize_own(who, crate::auth::OwnAccount::Sessions)?;
         Ok(self
             .user_sessions(who.user_id)
             .await?
@@ -114,6 +126,7 @@ impl Identity<'_> {
 
     /// Ends one of the caller's own sessions; anyone else's is not found.
     pub async fn revoke_session(&self, who: &Principal, public_id: &str) -> Result<()> {
+        crate::auth::authorize_own(who, crate::auth::OwnAccount::Sessions)?;
         // Public ids are 32 hex digits: anything else names no session.
         if public_id.len() > 64 || !public_id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(Error::NotFound);

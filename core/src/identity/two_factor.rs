@@ -173,6 +173,7 @@ impl Identity<'_> {
     }
 
     pub async fn two_factor_status(&self, who: &Principal) -> Result<TwoFactorStatus> {
+        crate::auth::authorize_own(who, crate::auth::OwnAccount::SecondFactor)?;
         Ok(TwoFactorStatus {
             enabled: self.totp_enabled(who.user_id).await?,
             required: self.two_factor_required(who).await?,
@@ -189,6 +190,7 @@ impl Identity<'_> {
         password: &SecretString,
         code: &str,
     ) -> Result<TotpEnrollment> {
+        crate::auth::authorize_own(who, crate::auth::OwnAccount::SecondFactor)?;
         let result = async {
             self.verify_own_password_if_set(who, password, "password")
                 .await?;
@@ -226,6 +228,7 @@ impl Identity<'_> {
     /// any secret in use; returns new recovery codes, shown this once
     /// (only their hashes are kept).
     pub async fn confirm_totp(&self, who: &Principal, code: &str) -> Result<Vec<String>> {
+        crate::auth::authorize_own(who, crate::auth::OwnAccount::SecondFactor)?;
         let row = self.totp_row(who.user_id).await?;
         let pending = row.totp_pending_secret.clone();
         let secret = pending
@@ -279,6 +282,7 @@ impl Identity<'_> {
         password: &SecretString,
         code: &str,
     ) -> Result<()> {
+        crate::auth::authorize_own(who, crate::auth::OwnAccount::SecondFactor)?;
         let result = async {
             if self.two_factor_required(who).await? {
                 return Err(Error::conflict(

@@ -10,6 +10,7 @@ mod attacker_input;
 mod attacker_sign_in;
 mod attacker_tenants;
 mod attacker_users;
+mod holds;
 mod roles_and_grants;
 mod second_factor_and_sso;
 mod sign_in;
