@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::{
     audit::AuditLog,
     clusters::Clusters,
-    db::{cached::Cached, Db},
+    db::{cached::Cached, generation::Generation, session_store::DbSessionStore, Db},
     identity::{
         hashing::{PasswordParams, Passwords},
         Identity,
@@ -18,8 +18,20 @@ use crate::{
     tenancy::Tenancy,
 };
 
+/// Cheap to clone: every request takes a copy.
 #[derive(Clone, Debug)]
-pub struct Services {
+pub struct Services(Arc<Shared>);
+
+impl std::ops::Deref for Services {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What the services hold, shared by every copy.
+#[derive(Debug)]
+pub struct Shared {
     pub(crate) db: Db,
     pub(crate) passwords: Arc<Passwords>,
     pub(crate) caches: Arc<Caches>,
@@ -29,6 +41,9 @@ pub struct Services {
     pub(crate) cluster_caches: Arc<
         tokio::sync::Mutex<std::collections::HashMap<i64, Arc<crate::kube::cache::ClusterCache>>>,
     >,
+    /// The newest access generation seen; what is kept below is used only
+    /// while it stands still.
+    pub(crate) generation: Generation,
 }
 
 /// Rarely changed tables every request consults.
@@ -36,6 +51,7 @@ pub struct Services {
 pub(crate) struct Caches {
     pub(crate) settings: Cached<std::collections::HashMap<String, String>>,
     pub(crate) ip_rules: Cached<Vec<crate::identity::ip_rules::Rule>>,
+    pub(crate) principals: crate::identity::PrincipalCache,
 }
 
 impl Services {
@@ -44,17 +60,24 @@ impl Services {
         password_params: PasswordParams,
         keyring: crate::db::secrets::Keyring,
     ) -> Result<Self, String> {
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             db,
             passwords: Arc::new(Passwords::new(password_params)?),
             caches: Arc::default(),
             keyring: Arc::new(keyring),
             cluster_caches: Arc::default(),
-        })
+            generation: Generation::default(),
+        })))
     }
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The session store, reporting the access generation it reads with
+    /// each session to these services.
+    pub fn session_store(&self) -> DbSessionStore {
+        DbSessionStore::new(self.db.clone()).observing(self.generation.clone())
     }
 
     /// Accounts, roles and grants, sessions, sign-in and its policies.

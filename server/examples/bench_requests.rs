@@ -20,6 +20,10 @@ use std::{
 use berth_core::{db::Dialect, testing::TestDb};
 use berth_server::{start, Config};
 use reqwest::Client;
+use tokio::{
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    net::TcpStream,
+};
 
 const ADMIN_PASSWORD: &str = "bench-admin-password";
 
@@ -63,38 +67,79 @@ struct Figures {
     errors: usize,
 }
 
-/// `connections` workers sending requests back to back for `seconds`.
-async fn load(
-    client: &Client,
-    url: &str,
-    post: bool,
-    connections: usize,
-    seconds: u64,
-) -> Figures {
+/// One request, written out once: keep-alive HTTP/1.1 as a browser sends it.
+fn request_bytes(addr: &str, path: &str, post: bool, cookie: &str) -> Vec<u8> {
+    let (method, body) = if post { ("POST", "{}") } else { ("GET", "") };
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\
+         Accept: application/json\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Reads one response; whether it was a 2xx.
+async fn read_response(stream: &mut BufReader<TcpStream>) -> std::io::Result<bool> {
+    let mut line = String::new();
+    stream.read_line(&mut line).await?;
+    let ok = line.split(' ').nth(1).is_some_and(|s| s.starts_with('2'));
+    let mut length = 0usize;
+    let mut chunked = false;
+    loop {
+        line.clear();
+        stream.read_line(&mut line).await?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        } else if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+            chunked = true;
+        }
+    }
+    if chunked {
+        loop {
+            line.clear();
+            stream.read_line(&mut line).await?;
+            let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
+            let mut chunk = vec![0; size + 2];
+            stream.read_exact(&mut chunk).await?;
+            if size == 0 {
+                break;
+            }
+        }
+    } else {
+        let mut body = vec![0; length];
+        stream.read_exact(&mut body).await?;
+    }
+    Ok(ok)
+}
+
+/// `connections` workers, each on its own connection, sending one request
+/// after another for `seconds`. A plain HTTP/1.1 client, so that the load
+/// generator takes as little of the machine as it can.
+async fn load(addr: &str, request: &[u8], connections: usize, seconds: u64) -> Figures {
     let until = Instant::now() + Duration::from_secs(seconds);
-    let url: Arc<str> = url.into();
+    let request: Arc<[u8]> = request.into();
     let workers: Vec<_> = (0..connections)
         .map(|_| {
-            let (client, url) = (client.clone(), url.clone());
+            let (addr, request) = (addr.to_owned(), request.clone());
             tokio::spawn(async move {
                 let mut times = Vec::new();
                 let mut errors = 0;
+                let mut stream = BufReader::new(TcpStream::connect(&addr).await.unwrap());
                 while Instant::now() < until {
                     let started = Instant::now();
-                    let req = if post {
-                        client
-                            .post(&*url)
-                            .header("content-type", "application/json")
-                            .body("{}")
-                    } else {
-                        client.get(&*url)
-                    };
-                    match req.send().await {
-                        Ok(res) if res.status().is_success() => {
-                            let _ = res.bytes().await;
-                            times.push(started.elapsed());
+                    let sent = stream.get_mut().write_all(&request).await;
+                    match (sent, read_response(&mut stream).await) {
+                        (Ok(()), Ok(true)) => times.push(started.elapsed()),
+                        (Ok(()), Ok(false)) => errors += 1,
+                        _ => {
+                            errors += 1;
+                            stream = BufReader::new(TcpStream::connect(&addr).await.unwrap());
                         }
-                        _ => errors += 1,
                     }
                 }
                 (times, errors)
@@ -131,7 +176,7 @@ async fn bench(dialect: Dialect, a: &Args) {
     let config = Config::load(|k| env.get(k).cloned()).unwrap();
     let portal = start(&config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let addr = listener.local_addr().unwrap().to_string();
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -143,23 +188,35 @@ async fn bench(dialect: Dialect, a: &Args) {
         .unwrap();
     });
     let client = Client::builder()
-        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(a.connections)
         .build()
         .unwrap();
     let res = client
-        .post(format!("{base}/auth/login"))
-        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/")])
+        .post(format!("http://{addr}/auth/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 303, "sign-in");
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let health_req = request_bytes(&addr, "/healthz", false, "");
+    let me_req = request_bytes(&addr, "/api/me", true, &cookie);
     // Warm both paths (connections, caches) before measuring.
-    load(&client, &format!("{base}/healthz"), false, a.connections, 1).await;
-    load(&client, &format!("{base}/api/me"), true, a.connections, 1).await;
-    let health = load(&client, &format!("{base}/healthz"), false, a.connections, a.seconds).await;
-    let me = load(&client, &format!("{base}/api/me"), true, a.connections, a.seconds).await;
+    load(&addr, &health_req, a.connections, 1).await;
+    let warm = load(&addr, &me_req, a.connections, 1).await;
+    assert_eq!(warm.errors, 0, "/api/me answers while signed in");
+    let health = load(&addr, &health_req, a.connections, a.seconds).await;
+    let me = load(&addr, &me_req, a.connections, a.seconds).await;
     let ratio = me.per_second / health.per_second.max(1.0);
     let name = format!("{dialect:?}").to_lowercase();
     for (what, f) in [("/healthz", &health), ("/api/me", &me)] {

@@ -140,7 +140,12 @@ pub async fn attach(
             }
         }
         match session.get::<i64>(USER_ID_KEY).await {
-            Ok(Some(user_id)) => match state.services.identity().principal(user_id).await {
+            Ok(Some(user_id)) => match state
+                .services
+                .identity()
+                .principal_for_request(user_id)
+                .await
+            {
                 Ok(p) => {
                     // The provider checked a second factor at this sign-in.
                     let mfa_by_provider = matches!(
@@ -206,7 +211,7 @@ pub async fn attach(
     }
     req.extensions_mut().insert(RequestContext {
         services: state.services.clone(),
-        principal,
+        principal: principal.map(std::sync::Arc::new),
         request: meta,
     });
     next.run(req).await

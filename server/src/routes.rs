@@ -43,8 +43,19 @@ macro_rules! routes {
     (@method POST) => { axum::routing::post };
 }
 
+/// What every handler shares, behind one pointer: each request clones the
+/// state, which must cost no more than that.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub leptos: LeptosOptions,
     pub services: Services,
     /// `scheme://host[:port]` users reach Berth at.
@@ -108,7 +119,7 @@ pub fn router(
     sso: Option<Arc<crate::sso::Sso>>,
     leader: Arc<std::sync::atomic::AtomicBool>,
 ) -> Router {
-    let state = AppState {
+    let state = AppState(Arc::new(Shared {
         leptos: leptos_options(config),
         services: services.clone(),
         public_origin: origin_of(&config.public_url),
@@ -118,8 +129,8 @@ pub fn router(
         sso,
         local_login: config.local_login,
         leader,
-    };
-    let store = DbSessionStore::new(services.db().clone());
+    }));
+    let store = services.session_store();
     spawn_session_sweeper(store.clone());
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)

@@ -558,3 +558,91 @@ http_test!(
         app.admin().await;
     }
 );
+
+/// `c`'s answer to a server function on the Berth at `base`.
+async fn status_at(c: &reqwest::Client, base: &str, endpoint: &str) -> StatusCode {
+    c.post(format!("{base}/api/{endpoint}"))
+        .header("accept", "application/json")
+        .json(&json!({"query": {}}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+http_test!(
+    a_revoked_grant_or_session_takes_effect_on_the_very_next_request_on_every_replica,
+    |app: TestApp| async move {
+        let replica = app.replica().await;
+        let bases = &[app.base.clone(), replica];
+        let ops = app.admin().await;
+        let (_, roles, _) = app.call(&ops, "roles/list", json!({})).await;
+        let domain_admin = roles
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "domain-admin")
+            .unwrap()["id"]
+            .clone();
+        let (_, domain, _) = app
+            .call(
+                &ops,
+                "domains/create",
+                json!({"input": {"name": "cached", "display_name": "Cached", "description": ""}}),
+            )
+            .await;
+        let c = &app.user_without_roles("cached-user").await;
+        let (_, me, _) = app.call(c, "me", json!({})).await;
+        let user = me["id"].as_i64().unwrap();
+        let input = json!({"input": {"user_id": user, "role_id": domain_admin,
+            "scope_kind": "domain", "scope_id": domain["id"]}});
+        let grant = || async {
+            let (status, g, _) = app.call(&ops, "grants/create", input.clone()).await;
+            assert_eq!(status, StatusCode::OK, "{g}");
+            g["id"].as_i64().unwrap()
+        };
+        // Every replica answers twice, so each has the principal kept.
+        let all_answer = |want: StatusCode| async move {
+            for base in bases {
+                for _ in 0..2 {
+                    assert_eq!(status_at(c, base, "domains/list").await, want, "{base}");
+                }
+            }
+        };
+        all_answer(StatusCode::FORBIDDEN).await;
+        let id = grant().await;
+        all_answer(StatusCode::OK).await;
+
+        // Revoked through Berth: refused at once, everywhere.
+        let (status, _, _) = app.call(&ops, "grants/delete", json!({"id": id})).await;
+        assert_eq!(status, StatusCode::OK);
+        all_answer(StatusCode::FORBIDDEN).await;
+
+        // Changed behind Berth's back (another tool, a restore): the same.
+        grant().await;
+        all_answer(StatusCode::OK).await;
+        {
+            use berth_core::db::schema::RoleBindings;
+            use sea_query::{Expr, Query};
+            app.services
+                .db()
+                .execute(
+                    Query::delete()
+                        .from_table(RoleBindings::Table)
+                        .and_where(Expr::col(RoleBindings::UserId).eq(user)),
+                )
+                .await
+                .unwrap();
+        }
+        all_answer(StatusCode::FORBIDDEN).await;
+
+        // A session ended: signed out on every replica with the next request.
+        grant().await;
+        all_answer(StatusCode::OK).await;
+        let (status, _, _) = app
+            .call(&ops, "sessions/revoke-user", json!({"user_id": user}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        all_answer(StatusCode::UNAUTHORIZED).await;
+    }
+);

@@ -15,14 +15,15 @@ use leptos_axum::ResponseOptions;
 #[derive(Clone, Debug)]
 pub struct RequestContext {
     pub services: Services,
-    pub principal: Option<Principal>,
+    /// Shared: the context is copied along with the request's parts.
+    pub principal: Option<std::sync::Arc<Principal>>,
     pub request: RequestMeta,
 }
 
 /// One server-function call by a signed-in user.
 pub struct Call {
     pub services: Services,
-    pub principal: Principal,
+    pub principal: std::sync::Arc<Principal>,
     pub request_id: String,
 }
 

@@ -6,6 +6,7 @@
 //! Only the migrations differ, one folder per dialect under `migrations/`.
 
 pub(crate) mod cached;
+pub mod generation;
 pub mod lease;
 pub mod query;
 pub mod schema;

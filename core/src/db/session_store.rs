@@ -7,14 +7,23 @@
 //! The cookie's session id is never stored: rows are keyed by its SHA-256
 //! ([`stored_id`]), so a copy of the table cannot be replayed as cookies.
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
+
 use async_trait::async_trait;
-use sea_query::{Expr, InsertStatement, Query};
+use sea_query::{Alias, Expr, InsertStatement, Query};
 use tower_sessions::{
     session::{Id, Record},
     session_store::{self, SessionStore},
 };
 
-use super::{schema::Sessions, Db, DbError};
+use super::{
+    generation::{self, Generation},
+    schema::Sessions,
+    Db, DbError,
+};
 
 /// Session data keys. The user id also has its own column.
 pub const USER_ID_KEY: &str = "user_id";
@@ -37,11 +46,66 @@ pub const MFA_BY_PROVIDER_KEY: &str = "mfa_by_provider";
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: Db,
+    generation: Generation,
+    kept: Arc<Kept>,
+}
+
+/// More signed-in sessions than this and the store keeps none for a while.
+const MAX_KEPT: usize = 50_000;
+
+/// Signed-in sessions read or written by this process, each with the
+/// access generation it was current at: used only while the generation
+/// has not moved, which every session's end or change of user moves.
+#[derive(Debug, Default)]
+struct Kept(RwLock<HashMap<String, (i64, Record)>>);
+
+impl Kept {
+    fn get(&self, key: &str, generation: i64) -> Option<Record> {
+        let now = time::OffsetDateTime::now_utc();
+        match self.0.read().ok()?.get(key) {
+            Some((at, r)) if *at == generation && r.expiry_date > now => Some(r.clone()),
+            _ => None,
+        }
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.0.read().is_ok_and(|k| k.contains_key(key))
+    }
+
+    /// Keeps a signed-in session; forgets one that is not.
+    fn put(&self, key: String, generation: i64, record: &Record) {
+        let Ok(mut kept) = self.0.write() else { return };
+        if generation == 0 || !record.data.contains_key(USER_ID_KEY) {
+            kept.remove(&key);
+            return;
+        }
+        if kept.len() >= MAX_KEPT {
+            kept.clear();
+        }
+        kept.insert(key, (generation, record.clone()));
+    }
+
+    fn forget(&self, key: &str) {
+        if let Ok(mut kept) = self.0.write() {
+            kept.remove(key);
+        }
+    }
 }
 
 impl DbSessionStore {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            generation: Generation::default(),
+            kept: Arc::default(),
+        }
+    }
+
+    /// Reports the access generation read with each session to `generation`
+    /// (the services' own, so their caches follow it).
+    pub fn observing(mut self, generation: Generation) -> Self {
+        self.generation = generation;
+        self
     }
 
     /// Deletes every expired session; returns how many.
@@ -75,6 +139,7 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
 struct Row {
     data: String,
     expires_at: i64,
+    generation: i64,
 }
 
 #[async_trait]
@@ -82,10 +147,15 @@ impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A fresh random id collides with negligible probability; on the
         // rare unique violation, draw another.
+        let generation = self.generation.current();
         loop {
             match self.insert(record).await {
                 Err(DbError::UniqueViolation) => record.id = Id::default(),
-                other => return other.map_err(backend),
+                Ok(()) => {
+                    self.kept.put(stored_id(&record.id), generation, record);
+                    return Ok(());
+                }
+                Err(e) => return Err(backend(e)),
             }
         }
     }
@@ -96,7 +166,12 @@ impl SessionStore for DbSessionStore {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let user_id = record.data.get(USER_ID_KEY).and_then(|v| v.as_i64());
-        self.db
+        // The generation before the write: what is kept is never newer
+        // than the database.
+        let generation = self.generation.current();
+        let key = stored_id(&record.id);
+        let updated = self
+            .db
             .execute(
                 Query::update()
                     .table(Sessions::Table)
@@ -109,39 +184,61 @@ impl SessionStore for DbSessionStore {
                             record.expiry_date.unix_timestamp().into(),
                         ),
                     ])
-                    .and_where(Expr::col(Sessions::Id).eq(stored_id(&record.id))),
+                    .and_where(Expr::col(Sessions::Id).eq(key.clone())),
             )
             .await
-            .map(|_| ())
-            .map_err(backend)
+            .map_err(backend)?;
+        if updated == 0 {
+            self.kept.forget(&key);
+        } else {
+            self.kept.put(key, generation, record);
+        }
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let key = stored_id(id);
+        if self.kept.has(&key) {
+            // One shared read of the generation says whether it still holds.
+            let generation = self.generation.fresh(&self.db).await.map_err(backend)?;
+            if let Some(mut record) = self.kept.get(&key, generation) {
+                record.id = *id;
+                return Ok(Some(record));
+            }
+        }
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let row: Option<Row> = self
             .db
             .fetch_optional(
                 Query::select()
                     .columns([Sessions::Data, Sessions::ExpiresAt])
+                    .expr_as(generation::subquery(), Alias::new("generation"))
                     .from(Sessions::Table)
-                    .and_where(Expr::col(Sessions::Id).eq(stored_id(id)))
+                    .and_where(Expr::col(Sessions::Id).eq(key.clone()))
                     .and_where(Expr::col(Sessions::ExpiresAt).gt(now)),
             )
             .await
             .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = row else {
+            self.kept.forget(&key);
+            return Ok(None);
+        };
+        self.generation.observe(row.generation);
         let data = serde_json::from_str(&row.data)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date =
             time::OffsetDateTime::from_unix_timestamp(row.expires_at).map_err(backend)?;
-        Ok(Some(Record {
+        let record = Record {
             id: *id,
             data,
             expiry_date,
-        }))
+        };
+        self.kept.put(key, row.generation, &record);
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.kept.forget(&stored_id(id));
         self.db
             .execute(
                 Query::delete()

@@ -84,7 +84,7 @@ impl Identity<'_> {
     async fn rules(&self) -> Result<Arc<Vec<Rule>>> {
         self.caches
             .ip_rules
-            .get(|| async {
+            .get(self.generation.current(), || async {
                 let rows: Vec<IpRule> = self.db.fetch_all(&select_rules()).await?;
                 Ok(rows
                     .iter()

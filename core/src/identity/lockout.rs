@@ -46,7 +46,7 @@ impl Identity<'_> {
     pub(crate) async fn settings(&self) -> Result<std::sync::Arc<HashMap<String, String>>> {
         self.caches
             .settings
-            .get(|| async {
+            .get(self.generation.current(), || async {
                 let rows: Vec<(String, String)> = self
                     .db
                     .fetch_all(

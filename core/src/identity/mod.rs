@@ -7,6 +7,7 @@ pub mod hashing;
 pub(crate) mod ip_rules;
 mod lockout;
 mod password_policy;
+mod principal_cache;
 pub(crate) mod roles;
 mod sessions;
 pub mod sso;
@@ -16,6 +17,7 @@ pub(crate) mod users;
 
 pub use accounts::InitialAdmin;
 pub use lockout::LockoutPolicy;
+pub use principal_cache::PrincipalCache;
 
 use std::ops::Deref;
 

@@ -238,3 +238,20 @@ pub fn ip_rule(domain_id: Option<i64>, action: &str, cidr: &str) -> berth_api::I
         description: String::new(),
     }
 }
+
+/// User `id` as they are once past their first sign-in: the password an
+/// operator gave them has been changed, so nothing holds them to it.
+pub async fn settled(s: &Services, id: i64) -> Principal {
+    use berth_core::db::schema::Users;
+    use sea_query::{Expr, Query};
+    s.db()
+        .execute(
+            Query::update()
+                .table(Users::Table)
+                .value(Users::MustChangePassword, false)
+                .and_where(Expr::col(Users::Id).eq(id)),
+        )
+        .await
+        .unwrap();
+    s.identity().principal(id).await.unwrap().unwrap()
+}

@@ -101,7 +101,7 @@ pub async fn member(
     if let Some((t, scope)) = role {
         grant(s, ops, u.id, t, scope).await;
     }
-    s.identity().principal(u.id).await.unwrap().unwrap()
+    common::settled(s, u.id).await
 }
 
 /// A live session for `user_id` in the database, as a sign-in leaves one.

@@ -56,7 +56,7 @@ db_test!(
             .await
             .unwrap();
         bind(&t, uid, role.id, "vdc", Some(v.id)).await;
-        let reader = s.identity().principal(uid).await.unwrap().unwrap();
+        let reader = settled(&s, uid).await;
         use berth_core::auth::Permission as P;
         assert_eq!(
             reader.bindings[0].permissions,
@@ -84,7 +84,7 @@ db_test!(
             .unwrap();
         assert_eq!(edited.permissions, ["vdc.read"]);
         assert_eq!(edited.role_type, "vdc_user", "the type stays");
-        let reader = s.identity().principal(uid).await.unwrap().unwrap();
+        let reader = settled(&s, uid).await;
         assert_eq!(reader.bindings[0].permissions, vec![P::VdcRead]);
     }
 );
@@ -151,12 +151,7 @@ db_test!(
             )
             .await
             .unwrap();
-        let domain_admin = s
-            .identity()
-            .principal(domain_admin_id)
-            .await
-            .unwrap()
-            .unwrap();
+        let domain_admin = settled(&s, domain_admin_id).await;
         assert!(matches!(
             s.identity()
                 .create_role(&domain_admin, role_input("Mine", "vdc_user", &["vdc.read"]))
@@ -290,7 +285,7 @@ db_test!(
             (g.username.as_str(), g.role_name.as_str()),
             ("dan", "domain-admin")
         );
-        let dan_p = s.identity().principal(dan).await.unwrap().unwrap();
+        let dan_p = settled(&s, dan).await;
         assert_eq!(
             s.tenancy()
                 .list_vdcs(&dan_p, &VdcFilter::default(), &ListQuery::default())
@@ -326,7 +321,7 @@ db_test!(
 
         // VDC admins grant VDC roles in their VDC only (domains are not
         // theirs to see, so a domain grant finds nothing).
-        let vic_p = s.identity().principal(vic).await.unwrap().unwrap();
+        let vic_p = settled(&s, vic).await;
         s.identity()
             .grant_role(&vic_p, grant(val, vdc_user, "vdc", Some(a1.id)))
             .await
@@ -373,7 +368,7 @@ db_test!(
             .grant_role(&ops, grant(eve, binder.id, "domain", Some(a.id)))
             .await
             .unwrap();
-        let eve_p = s.identity().principal(eve).await.unwrap().unwrap();
+        let eve_p = settled(&s, eve).await;
         assert!(matches!(
             s.identity()
                 .grant_role(&eve_p, grant(val, vdc_admin, "vdc", Some(a1.id)))
@@ -410,7 +405,7 @@ db_test!(
             .revoke_role(&ops, platform_grant.id)
             .await
             .unwrap();
-        let val_p = s.identity().principal(val).await.unwrap().unwrap();
+        let val_p = settled(&s, val).await;
         assert_eq!(
             val_p.bindings.len(),
             2,
@@ -469,7 +464,7 @@ db_test!(
             )
             .await
             .unwrap();
-        let admin = s.identity().principal(admin_id).await.unwrap().unwrap();
+        let admin = settled(&s, admin_id).await;
         let scopes =
             |g: Vec<berth_api::Grant>| g.into_iter().map(|g| g.scope_id).collect::<Vec<_>>();
         assert_eq!(
@@ -481,7 +476,7 @@ db_test!(
             [Some(a1.id)],
             "only grants inside the admin's domain"
         );
-        let viewer = s.identity().principal(holder).await.unwrap().unwrap();
+        let viewer = settled(&s, holder).await;
         assert!(matches!(
             s.identity().list_user_grants(&viewer, holder).await,
             Err(Error::Forbidden)

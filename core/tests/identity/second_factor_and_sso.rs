@@ -22,11 +22,12 @@ db_test!(
             .create_user(&ops, user_input("amy", Some(d.id)))
             .await
             .unwrap();
-        let me = s
-            .identity()
+        s.identity()
             .login("amy", &secret("first-password-1"), &meta())
             .await
             .unwrap();
+        // Past the first password change, which comes before anything else.
+        let me = settled(&s, amy.id).await;
         let status = s.identity().two_factor_status(&me).await.unwrap();
         assert!(!status.enabled && !status.required);
 
@@ -191,6 +192,7 @@ db_test!(
             .login("ben", &secret("first-password-1"), &meta())
             .await
             .unwrap();
+        let me = settled(&s, me.user_id).await;
         let setup = s
             .identity()
             .begin_totp(&me, &secret("first-password-1"), "")

@@ -23,6 +23,8 @@ pub struct TestApp {
     /// This server's own data directory (its generated secret key), never
     /// inside the source tree; removed with the app.
     pub data_dir: std::path::PathBuf,
+    /// The settings it was started with.
+    env: HashMap<&'static str, String>,
 }
 
 impl Drop for TestApp {
@@ -49,7 +51,7 @@ pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
     let site = std::env::temp_dir().join("berth-test-site");
     let data_dir =
         std::env::temp_dir().join(format!("berth-test-data-{}", uuid::Uuid::new_v4().simple()));
-    let mut env: HashMap<&str, String> = HashMap::from([
+    let mut env: HashMap<&'static str, String> = HashMap::from([
         ("DATABASE_URL", db.url.clone()),
         ("BERTH_ADDR", "127.0.0.1:0".into()),
         ("BERTH_DATA_DIR", data_dir.display().to_string()),
@@ -68,6 +70,18 @@ pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
     for (k, v) in opts.env {
         env.insert(k, (*v).into());
     }
+    let (base, services) = serve(&env).await;
+    TestApp {
+        base,
+        services,
+        db,
+        data_dir,
+        env,
+    }
+}
+
+/// Starts a Berth with these settings; its base URL and services.
+async fn serve(env: &HashMap<&'static str, String>) -> (String, Services) {
     let config = Config::load(|k| env.get(k).cloned()).unwrap();
     let portal = start(&config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -83,12 +97,7 @@ pub async fn spawn_app_with(dialect: Dialect, opts: Options) -> TestApp {
         .await
         .unwrap();
     });
-    TestApp {
-        base: format!("http://{addr}"),
-        services,
-        db,
-        data_dir,
-    }
+    (format!("http://{addr}"), services)
 }
 
 /// A client with its own cookie jar that does not follow redirects.
@@ -101,6 +110,13 @@ pub fn client() -> Client {
 }
 
 impl TestApp {
+    /// Another Berth on the same database and data directory, as a second
+    /// replica behind a load balancer would be; its base URL. (Cookies do
+    /// not tell ports apart, so a client signed in here is signed in there.)
+    pub async fn replica(&self) -> String {
+        serve(&self.env).await.0
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
