@@ -37,10 +37,8 @@ pub struct Shared {
     pub(crate) caches: Arc<Caches>,
     /// Seals cluster credentials and other secrets at rest.
     pub(crate) keyring: Arc<crate::db::secrets::Keyring>,
-    /// Watch caches, per cluster id, started on first use.
-    pub(crate) cluster_caches: Arc<
-        tokio::sync::Mutex<std::collections::HashMap<i64, Arc<crate::kube::cache::ClusterCache>>>,
-    >,
+    /// Per cluster id: its client and watch cache, kept between requests.
+    pub(crate) cluster_caches: crate::clusters::handle::KeptClusters,
     /// The newest access generation seen; what is kept below is used only
     /// while it stands still.
     pub(crate) generation: Generation,
@@ -65,7 +63,7 @@ impl Services {
             passwords: Arc::new(Passwords::new(password_params)?),
             caches: Arc::default(),
             keyring: Arc::new(keyring),
-            cluster_caches: Arc::default(),
+            cluster_caches: Default::default(),
             generation: Generation::default(),
         })))
     }

@@ -5,7 +5,6 @@
 //! nothing else in Berth touches the table. Details never hold secrets.
 
 use chrono::Utc;
-use sea_query::Query;
 
 pub mod log;
 
@@ -116,9 +115,9 @@ impl Services {
         // printable, whatever reached this far.
         let target = berth_api::validate::prefix(e.target, TARGET_MAX);
         let details = berth_api::validate::prefix(&e.details, DETAILS_MAX);
-        let mut q = Query::insert();
-        q.into_table(AuditEvents::Table)
-            .columns([
+        let q = crate::db::insert_row(
+            AuditEvents::Table,
+            [
                 AuditEvents::At,
                 AuditEvents::UserId,
                 AuditEvents::Username,
@@ -130,8 +129,8 @@ impl Services {
                 AuditEvents::Outcome,
                 AuditEvents::RequestId,
                 AuditEvents::Details,
-            ])
-            .values_panic([
+            ],
+            [
                 Utc::now().into(),
                 e.user_id.into(),
                 e.username.into(),
@@ -143,7 +142,8 @@ impl Services {
                 e.outcome.key().into(),
                 e.request.request_id.clone().into(),
                 details.into(),
-            ]);
+            ],
+        );
         if let Err(err) = self.db().execute(&q).await {
             tracing::error!(error = %err, action = e.action, "audit record could not be written");
         }

@@ -2,6 +2,7 @@
 //! Talking to a cluster itself is [`crate::kube`]'s.
 
 mod access;
+pub(crate) mod handle;
 mod nodes;
 pub mod overview;
 mod registry;

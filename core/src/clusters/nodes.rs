@@ -18,17 +18,13 @@ use super::Clusters;
 use crate::{
     auth::{Permission, Principal, Scope},
     kube::cache::ClusterCache,
-    kube::{self as cluster, ConnectError},
+    kube::{self as cluster},
     Error, Result,
 };
 
 /// The taint Berth's maintenance mode puts on a node.
 pub const MAINTENANCE_TAINT: &str = "berth.io/maintenance";
 const EFFECTS: [&str; 3] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
-
-fn unavailable(e: ConnectError) -> Error {
-    Error::Unavailable(e.to_string())
-}
 
 fn kube_error(e: kube::Error) -> Error {
     match e {
@@ -189,20 +185,7 @@ fn check_taints(taints: &[Taint]) -> Vec<FieldError> {
 impl Clusters<'_> {
     /// The watch cache of a cluster, started on first use.
     pub async fn cluster_cache(&self, cluster_id: i64) -> Result<Arc<ClusterCache>> {
-        let mut caches = self.cluster_caches.lock().await;
-        if let Some(c) = caches.get(&cluster_id) {
-            return Ok(Arc::clone(c));
-        }
-        let access = self.cluster_access(cluster_id).await?;
-        let client = cluster::client_for(&access).map_err(unavailable)?;
-        let cache = ClusterCache::start(client).await.map_err(unavailable)?;
-        caches.insert(cluster_id, Arc::clone(&cache));
-        Ok(cache)
-    }
-
-    /// Forgets a cluster's cache (its access changed or it was removed).
-    pub(crate) async fn forget_cluster_cache(&self, cluster_id: i64) {
-        self.cluster_caches.lock().await.remove(&cluster_id);
+        self.handle(cluster_id).await?.cache().await
     }
 
     /// Whether `who` may still follow a cluster's changes: a live stream
@@ -368,12 +351,12 @@ impl Clusters<'_> {
             NodeChange::SetTaints { taints } => Error::check(check_taints(taints))?,
             _ => {}
         }
-        let access = self.cluster_access(cluster_id).await?;
-        let client = cluster::client_for(&access).map_err(unavailable)?;
+        let cluster = self.handle(cluster_id).await?;
+        let client = cluster.client();
         let nodes: Api<Node> = Api::all(client.clone());
         let current = nodes.get(name).await.map_err(kube_error)?;
         let mut report = DrainReport::default();
-        let cache = self.cluster_caches.lock().await.get(&cluster_id).cloned();
+        let cache = cluster.running_cache();
         let patch = |body: serde_json::Value| {
             let nodes = nodes.clone();
             let cache = cache.clone();

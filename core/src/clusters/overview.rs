@@ -179,9 +179,9 @@ impl Clusters<'_> {
         )
         .await?;
         let summary = self.find_cluster(id).await?;
-        let access = self.cluster_access(id).await?;
-        let client = cluster::client_for(&access).map_err(unavailable)?;
-        let cache = self.cluster_cache(id).await?;
+        let handle = self.handle(id).await?;
+        let client = handle.client();
+        let cache = handle.cache().await?;
         let version = client
             .apiserver_version()
             .await

@@ -66,9 +66,9 @@ impl super::Clusters<'_> {
             .await
             .map_err(|e| connect_error(e, input.method))?;
         let now = Utc::now();
-        let insert = Query::insert()
-            .into_table(Clusters::Table)
-            .columns([
+        let insert = crate::db::insert_row(
+            Clusters::Table,
+            [
                 Clusters::Name,
                 Clusters::Description,
                 Clusters::ApiUrl,
@@ -83,8 +83,8 @@ impl super::Clusters<'_> {
                 Clusters::CheckedAt,
                 Clusters::CreatedAt,
                 Clusters::UpdatedAt,
-            ])
-            .values_panic([
+            ],
+            [
                 input.name.trim().into(),
                 input.description.trim().into(),
                 access.api_url.clone().into(),
@@ -99,8 +99,8 @@ impl super::Clusters<'_> {
                 now.into(),
                 now.into(),
                 now.into(),
-            ])
-            .to_owned();
+            ],
+        );
         let id = match self.db.insert(insert).await {
             Err(DbError::UniqueViolation) => {
                 return Err(Error::field(
@@ -156,7 +156,7 @@ impl super::Clusters<'_> {
                         .and_where(Expr::col(Clusters::Id).eq(id)),
                 )
                 .await?;
-            self.forget_cluster_cache(id).await;
+            self.forget_cluster(id);
             self.find_cluster(id).await
         })
         .await
@@ -177,7 +177,7 @@ impl super::Clusters<'_> {
                         .and_where(Expr::col(Clusters::Id).eq(id)),
                 )
                 .await?;
-            self.forget_cluster_cache(id).await;
+            self.forget_cluster(id);
             Ok(())
         })
         .await
@@ -271,34 +271,35 @@ impl super::Clusters<'_> {
             return Ok(());
         }
         let now = Utc::now();
-        let mut q = Query::insert();
-        q.into_table(Clusters::Table)
-            .columns([
+        let mut q = crate::db::insert_row(
+            Clusters::Table,
+            [
                 Clusters::Name,
                 Clusters::Description,
                 Clusters::ApiUrl,
                 Clusters::Embedded,
                 Clusters::CreatedAt,
                 Clusters::UpdatedAt,
-            ])
-            .values_panic([
+            ],
+            [
                 name.into(),
                 "Simulated cluster for demos and tests (berth-kube-sim)".into(),
                 api_url.into(),
                 true.into(),
                 now.into(),
                 now.into(),
-            ])
-            .on_conflict(
-                OnConflict::column(Clusters::Name)
-                    .update_columns([Clusters::ApiUrl, Clusters::UpdatedAt])
-                    .to_owned(),
-            );
+            ],
+        );
+        q.on_conflict(
+            OnConflict::column(Clusters::Name)
+                .update_columns([Clusters::ApiUrl, Clusters::UpdatedAt])
+                .to_owned(),
+        );
         self.db.execute(&q).await?;
         // Its health is known at once: it runs in this process.
         let rows = self.access_rows(None).await?;
         if let Some(row) = rows.iter().find(|r| r.name == name) {
-            self.forget_cluster_cache(row.id).await;
+            self.forget_cluster(row.id);
             self.record_health(row).await?;
         }
         Ok(())

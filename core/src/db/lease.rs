@@ -72,21 +72,21 @@ impl Lease {
         if renewed == 1 {
             return Ok(true);
         }
-        let insert = Query::insert()
-            .into_table(LeaderLeases::Table)
-            .columns([
+        let insert = crate::db::insert_row(
+            LeaderLeases::Table,
+            [
                 LeaderLeases::Name,
                 LeaderLeases::Holder,
                 LeaderLeases::RenewedAt,
                 LeaderLeases::ExpiresAt,
-            ])
-            .values_panic([
+            ],
+            [
                 self.name.clone().into(),
                 self.holder.clone().into(),
                 now.into(),
                 until.into(),
-            ])
-            .to_owned();
+            ],
+        );
         match self.db.execute(&insert).await {
             Ok(_) => Ok(true),
             Err(DbError::UniqueViolation) => Ok(false),

@@ -16,7 +16,10 @@ pub mod tx;
 
 use std::{str::FromStr, time::Duration};
 
-use sea_query::{InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query::{
+    InsertStatement, IntoIden, MysqlQueryBuilder, PostgresQueryBuilder, Query, SimpleExpr,
+    SqliteQueryBuilder,
+};
 use sea_query_binder::SqlxBinder;
 use sqlx::{
     mysql::{MySqlPool, MySqlPoolOptions, MySqlRow},
@@ -24,6 +27,37 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow},
     FromRow,
 };
+
+/// An INSERT of one row into `table`: one value per column, which the
+/// array lengths make sure of (sea-query's panicking variant would on a
+/// mismatch; here none can be written).
+pub fn insert_row<C: IntoIden + 'static, const N: usize>(
+    table: impl IntoIden + 'static,
+    columns: [C; N],
+    values: [SimpleExpr; N],
+) -> InsertStatement {
+    let mut q = Query::insert();
+    q.into_table(table).columns(columns);
+    // `values` refuses only a count unlike the columns', ruled out above.
+    let _counted = q.values(values);
+    q
+}
+
+/// An INSERT of several rows, as [`insert_row`]; none when there are none.
+pub fn insert_rows<C: IntoIden + 'static, const N: usize>(
+    table: impl IntoIden + 'static,
+    columns: [C; N],
+    rows: impl IntoIterator<Item = [SimpleExpr; N]>,
+) -> Option<InsertStatement> {
+    let mut q = Query::insert();
+    q.into_table(table).columns(columns);
+    let mut any = false;
+    for row in rows {
+        let _counted = q.values(row);
+        any = true;
+    }
+    any.then_some(q)
+}
 
 /// Which SQL dialect a [`Db`] speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

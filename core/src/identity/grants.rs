@@ -38,25 +38,25 @@ pub(crate) fn insert_binding(
     source: Option<&str>,
 ) -> sea_query::InsertStatement {
     let (scope_kind, scope_id) = scope.columns();
-    Query::insert()
-        .into_table(RoleBindings::Table)
-        .columns([
+    crate::db::insert_row(
+        RoleBindings::Table,
+        [
             RoleBindings::UserId,
             RoleBindings::RoleId,
             RoleBindings::ScopeKind,
             RoleBindings::ScopeId,
             RoleBindings::CreatedAt,
             RoleBindings::Source,
-        ])
-        .values_panic([
+        ],
+        [
             user_id.into(),
             role_id.into(),
             scope_kind.into(),
             scope_id.into(),
             Utc::now().into(),
             source.map(str::to_owned).into(),
-        ])
-        .to_owned()
+        ],
+    )
 }
 
 /// Deletes every binding at exactly `scope` (a domain's own, or a VDC's).

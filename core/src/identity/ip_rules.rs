@@ -206,25 +206,23 @@ impl Identity<'_> {
             }
             let id = self
                 .db
-                .insert(
-                    Query::insert()
-                        .into_table(IpRules::Table)
-                        .columns([
-                            IpRules::DomainId,
-                            IpRules::Action,
-                            IpRules::Cidr,
-                            IpRules::Description,
-                            IpRules::CreatedAt,
-                        ])
-                        .values_panic([
-                            input.domain_id.into(),
-                            input.action.clone().into(),
-                            net.to_string().into(),
-                            input.description.trim().into(),
-                            Utc::now().into(),
-                        ])
-                        .to_owned(),
-                )
+                .insert(crate::db::insert_row(
+                    IpRules::Table,
+                    [
+                        IpRules::DomainId,
+                        IpRules::Action,
+                        IpRules::Cidr,
+                        IpRules::Description,
+                        IpRules::CreatedAt,
+                    ],
+                    [
+                        input.domain_id.into(),
+                        input.action.clone().into(),
+                        net.to_string().into(),
+                        input.description.trim().into(),
+                        Utc::now().into(),
+                    ],
+                ))
                 .await?;
             self.forget_rules();
             self.db

@@ -152,18 +152,19 @@ impl Identity<'_> {
     }
 
     pub(crate) async fn record_failure(&self, name: &str, source: Option<&str>) -> Result<()> {
-        let mut q = Query::insert();
-        q.into_table(LoginFailures::Table)
-            .columns([
+        let q = crate::db::insert_row(
+            LoginFailures::Table,
+            [
                 LoginFailures::Username,
                 LoginFailures::Source,
                 LoginFailures::At,
-            ])
-            .values_panic([
+            ],
+            [
                 name.into(),
                 source.map(str::to_owned).into(),
                 Utc::now().into(),
-            ]);
+            ],
+        );
         self.db.execute(&q).await?;
         Ok(())
     }
@@ -244,14 +245,15 @@ impl Identity<'_> {
 
 /// Inserts or replaces one setting.
 pub(crate) fn upsert_setting(name: &str, value: &str) -> sea_query::InsertStatement {
-    Query::insert()
-        .into_table(Settings::Table)
-        .columns([Settings::Name, Settings::Value])
-        .values_panic([name.into(), value.into()])
-        .on_conflict(
-            sea_query::OnConflict::column(Settings::Name)
-                .update_column(Settings::Value)
-                .to_owned(),
-        )
-        .to_owned()
+    crate::db::insert_row(
+        Settings::Table,
+        [Settings::Name, Settings::Value],
+        [name.into(), value.into()],
+    )
+    .on_conflict(
+        sea_query::OnConflict::column(Settings::Name)
+            .update_column(Settings::Value)
+            .to_owned(),
+    )
+    .to_owned()
 }

@@ -152,16 +152,15 @@ impl Identity<'_> {
         user_id: i64,
         hash: String,
     ) -> Result<()> {
-        tx.execute(
-            Query::insert()
-                .into_table(PasswordHistory::Table)
-                .columns([
-                    PasswordHistory::UserId,
-                    PasswordHistory::PasswordHash,
-                    PasswordHistory::CreatedAt,
-                ])
-                .values_panic([user_id.into(), hash.into(), Utc::now().into()]),
-        )
+        tx.execute(&crate::db::insert_row(
+            PasswordHistory::Table,
+            [
+                PasswordHistory::UserId,
+                PasswordHistory::PasswordHash,
+                PasswordHistory::CreatedAt,
+            ],
+            [user_id.into(), hash.into(), Utc::now().into()],
+        ))
         .await?;
         let cut: Vec<(i64,)> = tx
             .fetch_all(

@@ -116,21 +116,21 @@ pub(crate) fn insert_role(
     role_type: RoleType,
     builtin: bool,
 ) -> sea_query::InsertStatement {
-    Query::insert()
-        .into_table(Roles::Table)
-        .columns([
+    crate::db::insert_row(
+        Roles::Table,
+        [
             Roles::Name,
             Roles::RoleType,
             Roles::Builtin,
             Roles::CreatedAt,
-        ])
-        .values_panic([
+        ],
+        [
             name.into(),
             role_type.key().into(),
             builtin.into(),
             Utc::now().into(),
-        ])
-        .to_owned()
+        ],
+    )
 }
 
 /// Built-in roles hold exactly their type's permissions and never change.
@@ -370,12 +370,12 @@ async fn write_permissions(
     role_id: i64,
     permissions: &[Permission],
 ) -> Result<()> {
-    let mut q = Query::insert();
-    q.into_table(RolePermissions::Table)
-        .columns([RolePermissions::RoleId, RolePermissions::Permission]);
-    for p in permissions {
-        q.values_panic([role_id.into(), p.key().into()]);
+    if let Some(q) = crate::db::insert_rows(
+        RolePermissions::Table,
+        [RolePermissions::RoleId, RolePermissions::Permission],
+        permissions.iter().map(|p| [role_id.into(), p.key().into()]),
+    ) {
+        tx.execute(&q).await?;
     }
-    tx.execute(&q).await?;
     Ok(())
 }

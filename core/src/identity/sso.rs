@@ -203,21 +203,21 @@ impl Identity<'_> {
     }
 
     async fn insert_link(&self, user_id: i64, issuer: &str, subject: &str) -> Result<()> {
-        let insert = Query::insert()
-            .into_table(SsoIdentities::Table)
-            .columns([
+        let insert = crate::db::insert_row(
+            SsoIdentities::Table,
+            [
                 SsoIdentities::Issuer,
                 SsoIdentities::Subject,
                 SsoIdentities::UserId,
                 SsoIdentities::CreatedAt,
-            ])
-            .values_panic([
+            ],
+            [
                 issuer.into(),
                 subject.into(),
                 user_id.into(),
                 Utc::now().into(),
-            ])
-            .to_owned();
+            ],
+        );
         match self.db.insert(insert).await {
             Err(DbError::UniqueViolation) => Err(Error::conflict(
                 ErrorCode::Taken,

@@ -258,14 +258,15 @@ impl Identity<'_> {
                     .and_where(Expr::col(RecoveryCodes::UserId).eq(who.user_id)),
             )
             .await?;
-            let mut insert = Query::insert();
-            insert
-                .into_table(RecoveryCodes::Table)
-                .columns([RecoveryCodes::UserId, RecoveryCodes::CodeHash]);
-            for c in &codes {
-                insert.values_panic([who.user_id.into(), hash_code(c).into()]);
+            if let Some(insert) = crate::db::insert_rows(
+                RecoveryCodes::Table,
+                [RecoveryCodes::UserId, RecoveryCodes::CodeHash],
+                codes
+                    .iter()
+                    .map(|c| [who.user_id.into(), hash_code(c).into()]),
+            ) {
+                tx.execute(&insert).await?;
             }
-            tx.execute(&insert).await?;
             tx.commit().await?;
             Ok(codes)
         }

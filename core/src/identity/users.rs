@@ -64,9 +64,9 @@ impl Identity<'_> {
     pub(crate) async fn insert_user(&self, u: NewUser<'_>) -> Result<i64> {
         let hash = self.passwords.hash_async(u.password).await?;
         let now = Utc::now();
-        let insert = Query::insert()
-            .into_table(Users::Table)
-            .columns([
+        let insert = crate::db::insert_row(
+            Users::Table,
+            [
                 Users::Username,
                 Users::DisplayName,
                 Users::PasswordHash,
@@ -77,8 +77,8 @@ impl Identity<'_> {
                 Users::DomainId,
                 Users::MustChangePassword,
                 Users::PasswordChangedAt,
-            ])
-            .values_panic([
+            ],
+            [
                 u.username.into(),
                 u.display_name.into(),
                 hash.clone().into(),
@@ -89,8 +89,8 @@ impl Identity<'_> {
                 u.domain_id.into(),
                 u.must_change_password.into(),
                 now.into(),
-            ])
-            .to_owned();
+            ],
+        );
         let mut tx = self.db.begin().await?;
         let id = match tx.insert(insert).await {
             Err(DbError::UniqueViolation) => {

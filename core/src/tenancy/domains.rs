@@ -116,21 +116,21 @@ impl Tenancy<'_> {
 
     async fn insert_domain(&self, input: DomainInput) -> Result<Domain> {
         Error::check(validate_input(&input, true))?;
-        let insert = Query::insert()
-            .into_table(Domains::Table)
-            .columns([
+        let insert = crate::db::insert_row(
+            Domains::Table,
+            [
                 Domains::Name,
                 Domains::DisplayName,
                 Domains::Description,
                 Domains::CreatedAt,
-            ])
-            .values_panic([
+            ],
+            [
                 input.name.clone().into(),
                 input.display_name.trim().into(),
                 input.description.trim().into(),
                 Utc::now().into(),
-            ])
-            .to_owned();
+            ],
+        );
         let id = match self.db.insert(insert).await {
             Err(DbError::UniqueViolation) => return Err(name_taken(&input.name)),
             other => other?,

@@ -160,25 +160,25 @@ impl Tenancy<'_> {
             });
         }
         Error::check(fields)?;
-        let insert = Query::insert()
-            .into_table(Vdcs::Table)
-            .columns([
+        let insert = crate::db::insert_row(
+            Vdcs::Table,
+            [
                 Vdcs::DomainId,
                 Vdcs::Name,
                 Vdcs::DisplayName,
                 Vdcs::Description,
                 Vdcs::Status,
                 Vdcs::CreatedAt,
-            ])
-            .values_panic([
+            ],
+            [
                 input.domain_id.into(),
                 input.name.clone().into(),
                 input.display_name.trim().into(),
                 input.description.trim().into(),
                 "active".into(),
                 Utc::now().into(),
-            ])
-            .to_owned();
+            ],
+        );
         let id = match self.db.insert(insert).await {
             Err(DbError::UniqueViolation) => {
                 return Err(Error::Validation(vec![FieldError {

@@ -306,3 +306,66 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    a_cluster_that_does_not_answer_holds_up_only_its_own_pages,
+    |t: TestDb| async move {
+        use berth_kube_sim::faults::{Effect, Fault};
+        let (stuck_addr, stuck) =
+            berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), SimConfig::nodes(1))
+                .await
+                .unwrap();
+        let (s, ops, healthy, _) = setup(&t).await;
+        s.clusters()
+            .register_embedded_cluster("stuck", &format!("http://{stuck_addr}"))
+            .await
+            .unwrap();
+        let stuck_id = s
+            .clusters()
+            .list_clusters(&ops)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.name == "stuck")
+            .unwrap()
+            .id;
+        // It takes connections and answers nothing for a minute.
+        const ASKS: u32 = 1_000;
+        stuck
+            .faults()
+            .add(Fault::always(Effect::Latency { millis: 60_000 }).times(ASKS));
+        let waiting = {
+            let (s, ops) = (s.clone(), ops.clone());
+            tokio::spawn(async move {
+                s.clusters()
+                    .list_nodes(&ops, stuck_id, &ListQuery::default())
+                    .await
+            })
+        };
+        // Once that request waits on its cluster (which has been asked)...
+        let deadline = Instant::now() + PATIENCE;
+        while stuck.faults().list()[0].times == Some(ASKS) {
+            assert!(
+                Instant::now() < deadline,
+                "the stuck cluster is never asked"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // ...the other cluster's pages answer, well before the stuck one
+        // could give up.
+        let other = tokio::time::timeout(
+            Duration::from_secs(5),
+            s.clusters()
+                .list_nodes(&ops, healthy, &ListQuery::default()),
+        )
+        .await
+        .expect("the healthy cluster's nodes answer while another cluster hangs")
+        .unwrap();
+        assert_eq!(other.total, 3);
+        assert!(
+            !waiting.is_finished(),
+            "the stuck cluster is still being waited for"
+        );
+        waiting.abort();
+    }
+);
