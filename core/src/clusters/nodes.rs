@@ -357,6 +357,10 @@ impl Clusters<'_> {
         let current = nodes.get(name).await.map_err(kube_error)?;
         let mut report = DrainReport::default();
         let cache = cluster.running_cache();
+        // Lists written back from what was read (taints, labels) carry the
+        // version they were read at: a node changed meanwhile refuses the
+        // patch (409) instead of losing the other change.
+        let read_at = current.resource_version().unwrap_or_default();
         let patch = |body: serde_json::Value| {
             let nodes = nodes.clone();
             let cache = cache.clone();
@@ -364,7 +368,13 @@ impl Clusters<'_> {
                 let updated = nodes
                     .patch(name, &PatchParams::default(), &Patch::Merge(&body))
                     .await
-                    .map_err(kube_error)?;
+                    .map_err(|e| match e {
+                        kube::Error::Api(s) if s.code == 409 => Error::conflict(
+                            ErrorCode::Invalid,
+                            "the node changed while this was being saved: reload it and try again",
+                        ),
+                        other => kube_error(other),
+                    })?;
                 // Read your writes: the page reloads from the cache next.
                 if let Some(cache) = cache {
                     cache
@@ -394,11 +404,15 @@ impl Clusters<'_> {
                 taints.push(
                     json!({"key": MAINTENANCE_TAINT, "value": "true", "effect": "NoSchedule"}),
                 );
-                patch(json!({"spec": {"unschedulable": true, "taints": taints}})).await?;
+                patch(json!({"metadata": {"resourceVersion": read_at},
+                    "spec": {"unschedulable": true, "taints": taints}}))
+                .await?;
             }
             NodeChange::LeaveMaintenance => {
                 taints.retain(|t| t["key"] != MAINTENANCE_TAINT);
-                patch(json!({"spec": {"unschedulable": null, "taints": taints}})).await?;
+                patch(json!({"metadata": {"resourceVersion": read_at},
+                    "spec": {"unschedulable": null, "taints": taints}}))
+                .await?;
             }
             NodeChange::Drain => {
                 patch(json!({"spec": {"unschedulable": true}})).await?;
@@ -428,21 +442,30 @@ impl Clusters<'_> {
                 }
             }
             NodeChange::SetLabels { labels } => {
+                // Only what differs: labels removed, added or changed.
                 let mut body = serde_json::Map::new();
-                for k in current.labels().keys() {
+                for k in current
+                    .labels()
+                    .keys()
+                    .filter(|k| !labels.iter().any(|(l, _)| l == *k))
+                {
                     body.insert(k.clone(), serde_json::Value::Null);
                 }
                 for (k, v) in labels {
-                    body.insert(k, json!(v));
+                    if current.labels().get(&k) != Some(&v) {
+                        body.insert(k, json!(v));
+                    }
                 }
-                patch(json!({"metadata": {"labels": body}})).await?;
+                patch(json!({"metadata": {"resourceVersion": read_at, "labels": body}})).await?;
             }
             NodeChange::SetTaints { taints } => {
                 let list: Vec<serde_json::Value> = taints
                     .into_iter()
                     .map(|t| json!({"key": t.key, "value": t.value, "effect": t.effect}))
                     .collect();
-                patch(json!({"spec": {"taints": list}})).await?;
+                patch(json!({"metadata": {"resourceVersion": read_at},
+                    "spec": {"taints": list}}))
+                .await?;
             }
         }
         Ok(report)

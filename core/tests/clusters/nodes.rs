@@ -369,3 +369,88 @@ db_test!(
         waiting.abort();
     }
 );
+
+db_test!(
+    a_taint_added_meanwhile_is_not_lost_to_maintenance,
+    |t: TestDb| async move {
+        use berth_kube_sim::faults::{Effect, Fault};
+        use k8s_openapi::api::core::v1::Node;
+        let (addr, sim) =
+            berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), SimConfig::nodes(1))
+                .await
+                .unwrap();
+        let s = common::services(&t, berth_core::testing::keyring()).await;
+        let ops = common::operator(&s).await;
+        s.clusters()
+            .register_embedded_cluster("slow", &format!("http://{addr}"))
+            .await
+            .unwrap();
+        let cluster = s.clusters().list_clusters(&ops).await.unwrap()[0].id;
+        let client =
+            kube::Client::try_from(kube::Config::new(format!("http://{addr}").parse().unwrap()))
+                .unwrap();
+        let nodes: Api<Node> = Api::all(client);
+        let node = nodes.list(&Default::default()).await.unwrap().items[0]
+            .metadata
+            .name
+            .clone()
+            .unwrap();
+        // Berth's write reaches the cluster only after someone else's.
+        sim.faults().add(
+            Fault::always(Effect::Latency { millis: 1_500 })
+                .on_method("PATCH")
+                .times(1),
+        );
+        let berth = {
+            let (s, ops, node) = (s.clone(), ops.clone(), node.clone());
+            tokio::spawn(async move {
+                s.clusters()
+                    .change_node(&ops, cluster, &node, NodeChange::EnterMaintenance)
+                    .await
+            })
+        };
+        let deadline = Instant::now() + PATIENCE;
+        while sim.faults().list().iter().any(|f| f.times == Some(1)) {
+            assert!(Instant::now() < deadline, "Berth never writes");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut other = nodes.get(&node).await.unwrap();
+        other.spec.get_or_insert_with(Default::default).taints =
+            Some(vec![k8s_openapi::api::core::v1::Taint {
+                key: "team".into(),
+                value: Some("gpu".into()),
+                effect: "NoSchedule".into(),
+                ..Default::default()
+            }]);
+        nodes
+            .replace(&node, &Default::default(), &other)
+            .await
+            .unwrap();
+        let answer = berth.await.unwrap();
+        assert!(
+            matches!(&answer, Err(Error::Conflict { .. })),
+            "a stale write is refused: {answer:?}"
+        );
+        let now = nodes.get(&node).await.unwrap();
+        let taints = now.spec.unwrap().taints.unwrap_or_default();
+        assert!(
+            taints.iter().any(|t| t.key == "team"),
+            "the other change stays: {taints:?}"
+        );
+        // Tried again, it goes through and keeps the other taint.
+        s.clusters()
+            .change_node(&ops, cluster, &node, NodeChange::EnterMaintenance)
+            .await
+            .unwrap();
+        let taints = nodes
+            .get(&node)
+            .await
+            .unwrap()
+            .spec
+            .unwrap()
+            .taints
+            .unwrap();
+        assert!(taints.iter().any(|t| t.key == "team"));
+        assert!(taints.iter().any(|t| t.key == "berth.io/maintenance"));
+    }
+);
