@@ -157,14 +157,22 @@ impl Services {
         target: &str,
         change: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
+        let action = proof.permission().key();
+        self.audited_as(who, proof, action, target, change).await
+    }
+
+    /// [`Services::audited`], recorded as `action` where one permission
+    /// allows several operations (drain, enter and leave maintenance).
+    pub(crate) async fn audited_as<T>(
+        &self,
+        who: &Principal,
+        proof: Authorized,
+        action: &str,
+        target: &str,
+        change: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
         let result = change.await;
-        let mut event = Event::by(
-            who,
-            proof.permission().key(),
-            target,
-            Some(proof.scope()),
-            Outcome::Allowed,
-        );
+        let mut event = Event::by(who, action, target, Some(proof.scope()), Outcome::Allowed);
         if let Err(e) = &result {
             event.outcome = Outcome::Failed;
             event.details = failure(e);

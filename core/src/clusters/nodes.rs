@@ -329,9 +329,19 @@ impl Clusters<'_> {
             .authorize(who, permission, Scope::Platform, &target)
             .await?;
         let name = node_name(name)?;
-        self.audited(
+        let action = match &change {
+            NodeChange::Cordon => "node.cordon",
+            NodeChange::Uncordon => "node.uncordon",
+            NodeChange::Drain => "node.drain",
+            NodeChange::EnterMaintenance => "node.maintenance.enter",
+            NodeChange::LeaveMaintenance => "node.maintenance.leave",
+            NodeChange::SetLabels { .. } => "node.labels.set",
+            NodeChange::SetTaints { .. } => "node.taints.set",
+        };
+        self.audited_as(
             who,
             proof,
+            action,
             &target,
             self.apply_node_change(cluster_id, &name, change),
         )

@@ -452,5 +452,41 @@ db_test!(
             .unwrap();
         assert!(taints.iter().any(|t| t.key == "team"));
         assert!(taints.iter().any(|t| t.key == "berth.io/maintenance"));
+
+        // The audit says which operation it was, though one permission
+        // allows all three.
+        for change in [NodeChange::LeaveMaintenance, NodeChange::Drain] {
+            s.clusters()
+                .change_node(&ops, cluster, &node, change)
+                .await
+                .unwrap();
+        }
+        let log = s
+            .audit_log()
+            .list_audit(
+                &ops,
+                &berth_api::AuditQuery {
+                    action: "node.".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let mut seen: Vec<(String, String)> = log
+            .items
+            .iter()
+            .map(|e| (e.action.clone(), e.outcome.clone()))
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("node.drain", "allowed"),
+                ("node.maintenance.enter", "allowed"),
+                ("node.maintenance.enter", "failed"),
+                ("node.maintenance.leave", "allowed"),
+            ]
+            .map(|(a, o)| (a.to_string(), o.to_string()))
+        );
     }
 );
