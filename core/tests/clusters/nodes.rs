@@ -375,20 +375,8 @@ db_test!(
     |t: TestDb| async move {
         use berth_kube_sim::faults::{Effect, Fault};
         use k8s_openapi::api::core::v1::Node;
-        let (addr, sim) =
-            berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), SimConfig::nodes(1))
-                .await
-                .unwrap();
-        let s = common::services(&t, berth_core::testing::keyring()).await;
-        let ops = common::operator(&s).await;
-        s.clusters()
-            .register_embedded_cluster("slow", &format!("http://{addr}"))
-            .await
-            .unwrap();
-        let cluster = s.clusters().list_clusters(&ops).await.unwrap()[0].id;
-        let client =
-            kube::Client::try_from(kube::Config::new(format!("http://{addr}").parse().unwrap()))
-                .unwrap();
+        let (s, ops, cluster, client, sim) =
+            common::simulated_cluster_and_sim(&t, SimConfig::nodes(1)).await;
         let nodes: Api<Node> = Api::all(client);
         let node = nodes.list(&Default::default()).await.unwrap().items[0]
             .metadata

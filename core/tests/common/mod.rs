@@ -47,7 +47,22 @@ pub async fn simulated_cluster(
     t: &TestDb,
     config: SimConfig,
 ) -> (Services, Principal, i64, kube::Client) {
-    let (addr, _sim) = berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), config)
+    let (s, ops, cluster, client, _sim) = simulated_cluster_and_sim(t, config).await;
+    (s, ops, cluster, client)
+}
+
+/// [`simulated_cluster`], with the simulator itself (for its faults).
+pub async fn simulated_cluster_and_sim(
+    t: &TestDb,
+    config: SimConfig,
+) -> (
+    Services,
+    Principal,
+    i64,
+    kube::Client,
+    berth_kube_sim::Simulator,
+) {
+    let (addr, sim) = berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), config)
         .await
         .unwrap();
     let s = services(t, berth_core::testing::keyring()).await;
@@ -60,7 +75,7 @@ pub async fn simulated_cluster(
     let client =
         kube::Client::try_from(kube::Config::new(format!("http://{addr}").parse().unwrap()))
             .unwrap();
-    (s, ops, cluster, client)
+    (s, ops, cluster, client, sim)
 }
 
 pub fn secret(s: &str) -> SecretString {
