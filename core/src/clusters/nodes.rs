@@ -29,7 +29,11 @@ const EFFECTS: [&str; 3] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 fn kube_error(e: kube::Error) -> Error {
     match e {
         kube::Error::Api(s) if s.code == 404 => Error::NotFound,
-        kube::Error::Api(s) if s.code == 409 => Error::conflict(ErrorCode::Invalid, s.message),
+        // Lists written back carry the version they were read at.
+        kube::Error::Api(s) if s.code == 409 => Error::conflict(
+            ErrorCode::Invalid,
+            "the node changed while this was being saved: reload it and try again",
+        ),
         kube::Error::Api(s) if s.code == 422 || s.code == 400 => {
             Error::field("labels", ErrorCode::Invalid, s.message)
         }
@@ -378,13 +382,7 @@ impl Clusters<'_> {
                 let updated = nodes
                     .patch(name, &PatchParams::default(), &Patch::Merge(&body))
                     .await
-                    .map_err(|e| match e {
-                        kube::Error::Api(s) if s.code == 409 => Error::conflict(
-                            ErrorCode::Invalid,
-                            "the node changed while this was being saved: reload it and try again",
-                        ),
-                        other => kube_error(other),
-                    })?;
+                    .map_err(kube_error)?;
                 // Read your writes: the page reloads from the cache next.
                 if let Some(cache) = cache {
                     cache
