@@ -1,38 +1,29 @@
 // First-load size benchmark (run by scripts/bench-size, not a test).
 //
-// Opens each page in a fresh Chromium context (an empty cache, as on a first
-// visit), waits until it has hydrated, and lists every GET the page made to
-// the server: the document, CSS, JS, the main WASM and any lazily loaded WASM
-// chunk the page needed. Each is then fetched again with
-// `Accept-Encoding: gzip` and its body bytes on the wire are summed.
-// Prints a table and exits 1 when a page is over the budget.
+// Opens every route in a fresh Chromium context (an empty cache, as on a
+// first visit; signed in where the route needs it), waits until the page has
+// hydrated and drawn its charts, and counts every request the page made to
+// the server (the document, CSS, JS, the main WASM, WASM chunks, server
+// function calls, live streams) and the bytes their responses took on the
+// wire (gzip where the server compresses). The chart library is counted on
+// a line of its own: only chart pages load it, on top of the page.
+// Prints a table and exits 1 when a route is over either budget; with
+// `--bytes-report-only`, bytes over budget are printed but only a request
+// count over budget fails.
 
-import { request as httpRequest } from 'node:http';
 import { setup, stop, newPage, baseURL, login, waitForHydration } from './harness.mjs';
 
-const BUDGET = 350_000;
-
-function gzipBytes(url, cookie, accept) {
-  return new Promise((resolveBytes, reject) => {
-    const req = httpRequest(
-      url,
-      { headers: { 'Accept-Encoding': 'gzip', Accept: accept, ...(cookie ? { Cookie: cookie } : {}) } },
-      (res) => {
-        let n = 0;
-        res.on('data', (c) => (n += c.length));
-        res.on('end', () => (res.statusCode === 200 ? resolveBytes(n) : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const BYTES_BUDGET = 350_000;
+const REQUESTS_BUDGET = 15;
+const CHART_LIBRARY = '/pkg/echarts.min.js';
 
 function kind(path) {
+  if (path === CHART_LIBRARY) return 'charts';
   if (path.endsWith('.wasm')) return path.includes('berth_bg') ? 'wasm' : 'chunks';
   if (path.endsWith('.js')) return 'js';
   if (path.endsWith('.css')) return 'css';
   if (path.endsWith('.svg') || path.endsWith('.ico')) return 'icon';
+  if (path.startsWith('/api/') || path.startsWith('/live/')) return 'api';
   return 'html';
 }
 
@@ -41,42 +32,80 @@ async function measure(path, cookies = []) {
   const page = await newPage();
   try {
     await page.context().addCookies(cookies);
-    const gets = new Map(); // url -> the Accept header the browser sent
-    page.on('request', async (r) => {
-      if (r.method() === 'GET' && r.url().startsWith(baseURL)) gets.set(r.url(), (await r.allHeaders()).accept || '*/*');
+    const requests = [];
+    page.on('request', (r) => {
+      if (r.url().startsWith(baseURL)) requests.push(r);
     });
     await page.goto(path);
     await waitForHydration(page);
-    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
-    const sizes = { html: 0, css: 0, js: 0, wasm: 0, chunks: 0, icon: 0 };
-    for (const [url, accept] of gets) sizes[kind(new URL(url).pathname)] += await gzipBytes(url, cookie, accept);
-    const total = Object.values(sizes).reduce((a, b) => a + b, 0);
-    return { sizes, total, files: gets.size };
+    // Charts draw after hydration, once the library has loaded.
+    for (const chart of await page.locator('.chart').all()) {
+      await chart.locator('canvas').waitFor();
+    }
+    await page.waitForLoadState('networkidle');
+    const sizes = { html: 0, css: 0, js: 0, wasm: 0, chunks: 0, api: 0, icon: 0, charts: 0 };
+    let count = 0;
+    let chartRequests = 0;
+    for (const r of requests) {
+      const k = kind(new URL(r.url()).pathname);
+      if (k === 'charts') chartRequests += 1;
+      else count += 1;
+      // A live stream never ends; its bytes so far are not the page's.
+      if (r.resourceType() === 'eventsource') continue;
+      const s = await r.sizes();
+      sizes[k] += s.responseBodySize + s.responseHeadersSize;
+    }
+    const { charts, ...page_ } = sizes;
+    const total = Object.values(page_).reduce((a, b) => a + b, 0);
+    return { path: new URL(page.url()).pathname, sizes: page_, total, count, charts, chartRequests };
   } finally {
     await page.context().close();
   }
 }
 
+const bytesReportOnly = process.argv.includes('--bytes-report-only');
 let over = false;
-function report(name, { sizes, total, files }) {
-  const cols = Object.entries(sizes)
-    .map(([k, v]) => `${k} ${String(v).padStart(7)}`)
-    .join('  ');
-  const verdict = total <= BUDGET ? 'within 350 KB' : 'OVER 350 KB';
-  if (total > BUDGET) over = true;
-  console.log(`${name.padEnd(22)} ${cols}  total ${String(total).padStart(7)} bytes (${(total / 1000).toFixed(1)} KB, ${files} files)  ${verdict}`);
+let chartLine = null;
+function report(route, m) {
+  const cols = Object.entries(m.sizes)
+    .map(([k, v]) => `${k} ${String(v).padStart(6)}`)
+    .join(' ');
+  const fits = m.total <= BYTES_BUDGET && m.count <= REQUESTS_BUDGET;
+  if (m.count > REQUESTS_BUDGET || (!bytesReportOnly && m.total > BYTES_BUDGET)) over = true;
+  const landed = m.path === route ? '' : ` (landed on ${m.path})`;
+  console.log(
+    `${route.padEnd(20)} ${cols}  total ${(m.total / 1000).toFixed(1).padStart(5)} KB in ${String(m.count).padStart(2)} requests  ${fits ? 'within' : 'OVER'}${landed}`,
+  );
+  if (m.chartRequests) chartLine = { bytes: m.charts, requests: m.chartRequests, route };
 }
 
 await setup();
 try {
-  report('sign-in page', await measure('/login'));
-  // Sign in in one context, then open the first page in another that has
-  // only the session cookie: the first page after sign-in, cache empty.
+  console.log(`# cold load of every route; budget ${BYTES_BUDGET / 1000} KB and ${REQUESTS_BUDGET} requests a route`);
+  for (const route of ['/login', '/login/2fa']) report(route, await measure(route));
+  // Sign in once; each route then opens in a fresh context that has only
+  // the session cookie (its cache empty).
   const signIn = await newPage();
   await login(signIn);
   const cookies = await signIn.context().cookies();
+  // The embedded cluster's overview page.
+  await signIn.goto('/clusters');
+  await waitForHydration(signIn);
+  const cluster = await signIn.locator('a[href^="/clusters/"]').first().getAttribute('href');
   await signIn.context().close();
-  report('first page (overview)', await measure('/', cookies));
+  const routes = [
+    '/', '/domains', '/vdcs', '/clusters', cluster, '/nodes', '/users', '/roles', '/security', '/audit',
+    '/account/password', '/account/2fa', '/account/sessions',
+  ];
+  for (const route of routes) report(route, await measure(route, cookies));
+  if (chartLine) {
+    console.log(
+      `${'chart library'.padEnd(20)} ${CHART_LIBRARY}: ${(chartLine.bytes / 1000).toFixed(1)} KB in ${chartLine.requests} request, on top of ${chartLine.route} only`,
+    );
+  } else {
+    console.log('chart library: no route loaded it');
+    over = true;
+  }
 } finally {
   await stop();
 }

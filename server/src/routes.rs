@@ -13,6 +13,7 @@ use berth_app::{shell, App};
 use berth_core::{db::session_store::DbSessionStore, Services};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower::Layer;
 use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -170,8 +171,14 @@ pub fn router(
             leptos::prelude::provide_context(sign_in);
             shell(leptos.clone())
         })
-        // The WASM, JS and CSS, with the gzip copies build-site makes.
-        .nest_service("/pkg", ServeDir::new(config.site_root.join("pkg")).precompressed_gzip())
+        // The WASM, JS and CSS, with the gzip copies build-site makes. Their
+        // names stay the same from one release to the next, so a browser
+        // keeps them but asks whether they changed (a 304 when not).
+        .nest_service(
+            "/pkg",
+            SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
+                .layer(ServeDir::new(config.site_root.join("pkg")).precompressed_gzip()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(bad_arguments_are_400))
         .layer(middleware::from_fn_with_state(state.clone(), context::attach))

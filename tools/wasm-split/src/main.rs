@@ -1,4 +1,5 @@
-//! `berth-wasm-split INPUT.wasm PKG_DIR MAIN_OUT.wasm`
+//! `berth-wasm-split INPUT.wasm PKG_DIR MAIN_OUT.wasm`, then (after
+//! wasm-opt) `berth-wasm-split pack PKG_DIR`.
 //!
 //! Splits the browser WASM at the split points that Leptos' `#[lazy]` and
 //! `#[lazy_route]` leave in it. The chunks, the JS loader and the manifest
@@ -8,14 +9,25 @@
 
 use std::path::Path;
 
+mod pack;
+
 /// The names `leptos::HydrationScripts` looks for in the package directory.
 const LOADER: &str = "./__wasm_split.______________________.js";
 const MANIFEST: &str = "__wasm_split_manifest.json";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [verb, pkg] = args.as_slice() {
+        if verb == "pack" {
+            if let Err(e) = pack::pack(Path::new(pkg)) {
+                eprintln!("berth-wasm-split pack: {e}");
+                std::process::exit(1);
+            }
+            return;
+        }
+    }
     let [input, pkg, main_out] = args.as_slice() else {
-        eprintln!("usage: berth-wasm-split INPUT.wasm PKG_DIR MAIN_OUT.wasm");
+        eprintln!("usage: berth-wasm-split INPUT.wasm PKG_DIR MAIN_OUT.wasm | berth-wasm-split pack PKG_DIR");
         std::process::exit(2);
     };
     if let Err(e) = run(Path::new(input), Path::new(pkg), Path::new(main_out)) {
