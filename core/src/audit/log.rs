@@ -190,7 +190,8 @@ impl AuditLog<'_> {
         let proof = self
             .authorize(who, Permission::AuditExport, scope, "audit")
             .await?;
-        self.audited(who, proof, "audit", async {
+        self.audited(who, proof, "audit", async |proof| {
+            proof.expect(Permission::AuditExport, scope);
             select.limit(EXPORT_LIMIT);
             let rows = self.db.fetch_all(&select).await?;
             let total: i64 = self.db.fetch_scalar(&count).await?;

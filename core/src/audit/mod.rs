@@ -149,13 +149,14 @@ impl Services {
         }
     }
 
-    /// Runs a change allowed by `proof` and records how it went.
+    /// Runs a change allowed by `proof`, handing it the proof (each write
+    /// checks it: [`Authorized::expect`]), and records how it went.
     pub(crate) async fn audited<T>(
         &self,
         who: &Principal,
         proof: Authorized,
         target: &str,
-        change: impl std::future::Future<Output = Result<T>>,
+        change: impl AsyncFnOnce(&Authorized) -> Result<T>,
     ) -> Result<T> {
         let action = proof.permission().key();
         self.audited_as(who, proof, action, target, change).await
@@ -169,9 +170,9 @@ impl Services {
         proof: Authorized,
         action: &str,
         target: &str,
-        change: impl std::future::Future<Output = Result<T>>,
+        change: impl AsyncFnOnce(&Authorized) -> Result<T>,
     ) -> Result<T> {
-        let result = change.await;
+        let result = change(&proof).await;
         let mut event = Event::by(who, action, target, Some(proof.scope()), Outcome::Allowed);
         if let Err(e) = &result {
             event.outcome = Outcome::Failed;

@@ -34,6 +34,21 @@ impl Scope {
         }
     }
 
+    /// The scope of something homed in a domain, or in none (the
+    /// platform's): a user, an IP rule.
+    pub fn home(domain_id: Option<i64>) -> Scope {
+        domain_id.map_or(Scope::Platform, Scope::Domain)
+    }
+
+    /// Which of the three levels the scope is.
+    pub fn kind(self) -> ScopeKind {
+        match self {
+            Scope::Platform => ScopeKind::Platform,
+            Scope::Domain(_) => ScopeKind::Domain,
+            Scope::Vdc { .. } => ScopeKind::Vdc,
+        }
+    }
+
     /// The `(scope_kind, scope_id)` columns a scope is stored as (a VDC by
     /// its own id; its domain follows from the VDC row).
     pub fn columns(self) -> (&'static str, Option<i64>) {
@@ -229,7 +244,11 @@ impl Principal {
 }
 
 /// Proof that a principal was allowed `permission` at `scope`. Only
-/// [`authorize`] makes one.
+/// [`authorize`] makes one, and every permissioned write takes one: the
+/// write says which permission and which scope it touches
+/// ([`Authorized::expect`]), so a proof made for another permission, or
+/// for another tenant than the row written, fails at once in debug builds
+/// and tests.
 #[derive(Debug)]
 pub struct Authorized {
     user_id: i64,
@@ -246,6 +265,21 @@ impl Authorized {
     }
     pub fn scope(&self) -> Scope {
         self.scope
+    }
+
+    /// The check a write makes of its proof: granted for `permission`, at
+    /// a scope that covers `target` (the scope of what is written). In
+    /// release builds it costs nothing; in debug builds and tests a
+    /// mismatch panics with both sides named.
+    #[track_caller]
+    pub fn expect(&self, permission: Permission, target: Scope) {
+        debug_assert!(
+            self.permission == permission && self.scope.covers(target),
+            "a write of {} at {target:?} was handed the proof of {} at {:?}",
+            permission.key(),
+            self.permission.key(),
+            self.scope,
+        );
     }
 }
 
@@ -308,6 +342,35 @@ mod tests {
             role_type,
             permissions: role_type.permissions().to_vec(),
             scope,
+        }
+    }
+
+    #[test]
+    fn a_write_refuses_the_proof_of_another_permission_or_tenant() {
+        let admin = principal(vec![binding(RoleType::DomainAdmin, Scope::Domain(1))]);
+        let proof = authorize(&admin, Permission::VdcCreate, Scope::Domain(1)).unwrap();
+        let vdc = Scope::Vdc {
+            domain_id: 1,
+            vdc_id: 5,
+        };
+        // Its own permission, at its scope or under it: passes.
+        proof.expect(Permission::VdcCreate, Scope::Domain(1));
+        proof.expect(Permission::VdcCreate, vdc);
+        let misuse = [
+            (Permission::VdcDelete, Scope::Domain(1)),
+            (Permission::VdcCreate, Scope::Domain(2)),
+            (
+                Permission::VdcCreate,
+                Scope::Vdc {
+                    domain_id: 2,
+                    vdc_id: 9,
+                },
+            ),
+            (Permission::VdcCreate, Scope::Platform),
+        ];
+        for (permission, target) in misuse {
+            let caught = std::panic::catch_unwind(|| proof.expect(permission, target));
+            assert!(caught.is_err(), "{} at {target:?} passed", permission.key());
         }
     }
 

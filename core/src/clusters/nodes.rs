@@ -342,13 +342,10 @@ impl Clusters<'_> {
             NodeChange::SetLabels { .. } => "node.labels.set",
             NodeChange::SetTaints { .. } => "node.taints.set",
         };
-        self.audited_as(
-            who,
-            proof,
-            action,
-            &target,
-            self.apply_node_change(cluster_id, &name, change),
-        )
+        self.audited_as(who, proof, action, &target, async |proof| {
+            proof.expect(permission, Scope::Platform);
+            self.apply_node_change(cluster_id, &name, change).await
+        })
         .await
     }
 

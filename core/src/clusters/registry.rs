@@ -9,6 +9,7 @@ use chrono::Utc;
 use futures::future::join_all;
 use sea_query::{Expr, OnConflict, Order, Query};
 
+use crate::auth::Authorized;
 use crate::{
     auth::{Permission, Principal, Scope},
     db::{schema::Clusters, DbError},
@@ -55,11 +56,18 @@ impl super::Clusters<'_> {
         let proof = self
             .authorize(who, Permission::ClusterCreate, Scope::Platform, &target)
             .await?;
-        self.audited(who, proof, &target, self.insert_cluster(input))
-            .await
+        self.audited(who, proof, &target, async |proof| {
+            self.insert_cluster(proof, input).await
+        })
+        .await
     }
 
-    async fn insert_cluster(&self, input: ClusterInput) -> Result<ClusterSummary> {
+    async fn insert_cluster(
+        &self,
+        proof: &Authorized,
+        input: ClusterInput,
+    ) -> Result<ClusterSummary> {
+        proof.expect(Permission::ClusterCreate, Scope::Platform);
         Error::check(validate_names(&input))?;
         let access = access_from_input(&input, None)?;
         let probe = cluster::probe(&access)
@@ -125,7 +133,8 @@ impl super::Clusters<'_> {
         let proof = self
             .authorize(who, Permission::ClusterUpdate, Scope::Platform, &target)
             .await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::ClusterUpdate, Scope::Platform);
             let row = self.registered_cluster(id).await?;
             let mut errors = validate_names(&input);
             errors.retain(|e| e.field != "name");
@@ -168,7 +177,8 @@ impl super::Clusters<'_> {
         let proof = self
             .authorize(who, Permission::ClusterDelete, Scope::Platform, &target)
             .await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::ClusterDelete, Scope::Platform);
             self.registered_cluster(id).await?;
             self.db
                 .execute(

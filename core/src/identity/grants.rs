@@ -13,7 +13,7 @@ use sea_query::{Alias, Expr, Query};
 
 use super::Identity;
 use crate::{
-    auth::{authorize, Permission, Principal, RoleType, Scope, ScopeKind},
+    auth::{authorize, Permission, Principal, RoleType, Scope},
     db::schema::{RoleBindings, Roles, Users, Vdcs},
     Error, Result,
 };
@@ -240,15 +240,8 @@ impl Identity<'_> {
         Ok(rows
             .into_iter()
             .filter(|r| {
-                let scope = match (r.scope_kind.as_str(), r.scope_id, r.vdc_domain_id) {
-                    ("domain", Some(d), _) => Scope::Domain(d),
-                    ("vdc", Some(v), Some(d)) => Scope::Vdc {
-                        domain_id: d,
-                        vdc_id: v,
-                    },
-                    _ => Scope::Platform,
-                };
-                authorize(who, Permission::RoleRead, scope).is_ok()
+                Scope::from_columns(&r.scope_kind, r.scope_id, r.vdc_domain_id)
+                    .is_some_and(|scope| authorize(who, Permission::RoleRead, scope).is_ok())
             })
             .map(Grant::from)
             .collect())
@@ -268,14 +261,10 @@ impl Identity<'_> {
         let proof = self
             .authorize(who, Permission::RoleBind, scope, &target)
             .await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::RoleBind, scope);
             let role_type = RoleType::from_key(&role.role_type).ok_or(Error::NotFound)?;
-            let kind = match scope {
-                Scope::Platform => ScopeKind::Platform,
-                Scope::Domain(_) => ScopeKind::Domain,
-                Scope::Vdc { .. } => ScopeKind::Vdc,
-            };
-            if role_type.scope_kind() != kind {
+            if role_type.scope_kind() != scope.kind() {
                 return Err(Error::field(
                     "scope_kind",
                     ErrorCode::Invalid,
@@ -350,7 +339,8 @@ impl Identity<'_> {
         let proof = self
             .authorize(who, Permission::RoleBind, scope, &target)
             .await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::RoleBind, scope);
             let n = self
                 .db
                 .execute(

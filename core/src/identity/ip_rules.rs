@@ -67,10 +67,6 @@ fn select_rules() -> SelectStatement {
         .to_owned()
 }
 
-fn scope_of(domain_id: Option<i64>) -> Scope {
-    domain_id.map_or(Scope::Platform, Scope::Domain)
-}
-
 /// A CIDR or a single address, normalised (`10.1.2.3/8` is `10.0.0.0/8`).
 fn parse_net(s: &str) -> Option<IpNet> {
     let s = s.trim();
@@ -154,11 +150,15 @@ impl Identity<'_> {
             .authorize_under(
                 who,
                 Permission::SecurityPolicyUpdate,
-                scope_of(input.domain_id),
+                Scope::home(input.domain_id),
                 &target,
             )
             .await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(
+                Permission::SecurityPolicyUpdate,
+                Scope::home(input.domain_id),
+            );
             let mut fields = vec![];
             let net = parse_net(&input.cidr);
             if net.is_none() {
@@ -250,7 +250,7 @@ impl Identity<'_> {
             return Err(Error::NotFound);
         };
         let target = format!("ip-rule/{}", rule.cidr);
-        let scope = scope_of(rule.domain_id);
+        let scope = Scope::home(rule.domain_id);
         // Another tenant's rule is not there at all.
         if self
             .authorize(who, Permission::SecurityPolicyRead, scope, &target)
@@ -262,7 +262,8 @@ impl Identity<'_> {
         let proof = self
             .authorize(who, Permission::SecurityPolicyUpdate, scope, &target)
             .await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::SecurityPolicyUpdate, scope);
             self.db
                 .execute(
                     Query::delete()

@@ -216,8 +216,11 @@ impl Identity<'_> {
         let mut fields = vec![];
         berth_api::validate::text("username", &name, 64, &mut fields);
         crate::Error::check(fields)?;
-        self.audited(who, proof, &target, self.clear_failures(&name))
-            .await
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::LockoutLift, Scope::Platform);
+            self.clear_failures(&name).await
+        })
+        .await
     }
 
     /// Records a sign-in refused before the password counted (`why`:

@@ -233,7 +233,8 @@ impl Identity<'_> {
         let proof = self
             .authorize(who, Permission::RoleManage, Scope::Platform, &target)
             .await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::RoleManage, Scope::Platform);
             let role_type = RoleType::from_key(&input.role_type);
             let permissions = validate_role(&input, role_type).map_err(Error::Validation)?;
             let role_type = role_type.ok_or(Error::NotFound)?;
@@ -263,7 +264,8 @@ impl Identity<'_> {
     /// Renames a custom role and replaces its permissions; its type stays.
     pub async fn update_role(&self, who: &Principal, id: i64, input: RoleInput) -> Result<Role> {
         let (existing, proof, target) = self.managed_role(who, id).await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::RoleManage, Scope::Platform);
             ensure_custom(&existing)?;
             let permissions = validate_role(&input, RoleType::from_key(&existing.role_type))
                 .map_err(Error::Validation)?;
@@ -297,7 +299,8 @@ impl Identity<'_> {
     /// names who holds it.
     pub async fn delete_role(&self, who: &Principal, id: i64) -> Result<()> {
         let (existing, proof, target) = self.managed_role(who, id).await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::RoleManage, Scope::Platform);
             ensure_custom(&existing)?;
             let holders: Vec<(String, String, Option<i64>)> = self
                 .db

@@ -160,7 +160,8 @@ impl Identity<'_> {
         let proof = self
             .authorize(who, Permission::SessionRevoke, Scope::Platform, &target)
             .await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::SessionRevoke, Scope::Platform);
             Ok(self
                 .db
                 .execute(

@@ -367,10 +367,11 @@ impl Identity<'_> {
         issuer: &str,
         subject: &str,
     ) -> Result<()> {
-        let (_, proof, target) = self.user_for(who, user_id, Permission::UserUpdate).await?;
+        let (user, proof, target) = self.user_for(who, user_id, Permission::UserUpdate).await?;
         self.authorize(who, Permission::UserUpdate, Scope::Platform, &target)
             .await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::UserUpdate, Scope::home(user.domain_id));
             let mut fields = vec![];
             validate::text("issuer", issuer.trim(), 512, &mut fields);
             validate::text("subject", subject.trim(), 255, &mut fields);

@@ -134,7 +134,8 @@ impl Identity<'_> {
                 POLICY_TARGET,
             )
             .await?;
-        self.audited(who, proof, POLICY_TARGET, async {
+        self.audited(who, proof, POLICY_TARGET, async |proof| {
+            proof.expect(Permission::SecurityPolicyUpdate, Scope::Platform);
             for d in &policy.required_domains {
                 if self.tenancy().find_domain(*d).await?.is_none() {
                     return Err(Error::field(

@@ -43,10 +43,6 @@ fn select_users() -> SelectStatement {
         .to_owned()
 }
 
-fn scope_of(domain_id: Option<i64>) -> Scope {
-    domain_id.map_or(Scope::Platform, Scope::Domain)
-}
-
 /// A user row to insert.
 pub(crate) struct NewUser<'a> {
     pub username: &'a str,
@@ -146,7 +142,7 @@ impl Identity<'_> {
         permission: Permission,
     ) -> Result<(User, Authorized, String)> {
         let user = self.find_user(id).await?.ok_or(Error::NotFound)?;
-        let scope = scope_of(user.domain_id);
+        let scope = Scope::home(user.domain_id);
         let target = format!("user/{}", user.username);
         if self
             .authorize(who, Permission::UserRead, scope, &target)
@@ -175,11 +171,12 @@ impl Identity<'_> {
             .authorize_under(
                 who,
                 Permission::UserCreate,
-                scope_of(input.domain_id),
+                Scope::home(input.domain_id),
                 &target,
             )
             .await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::UserCreate, Scope::home(input.domain_id));
             let mut fields = vec![];
             validate::username("username", &input.username, &mut fields);
             validate::display_name("display_name", input.display_name.trim(), &mut fields);
@@ -224,8 +221,9 @@ impl Identity<'_> {
         id: i64,
         disabled: bool,
     ) -> Result<User> {
-        let (_, proof, target) = self.user_for(who, id, Permission::UserUpdate).await?;
-        self.audited(who, proof, &target, async {
+        let (user, proof, target) = self.user_for(who, id, Permission::UserUpdate).await?;
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::UserUpdate, Scope::home(user.domain_id));
             self.db
                 .execute(
                     Query::update()
@@ -252,7 +250,8 @@ impl Identity<'_> {
         let (user, proof, target) = self
             .user_for(who, id, Permission::UserPasswordReset)
             .await?;
-        self.audited(who, proof, &target, async {
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::UserPasswordReset, Scope::home(user.domain_id));
             self.check_new_password(Some(id), &user.username, password, "password")
                 .await?;
             self.store_password(id, password, true).await?;
@@ -264,8 +263,9 @@ impl Identity<'_> {
 
     /// Changes the name shown and the contact details of a user.
     pub async fn update_user(&self, who: &Principal, id: i64, input: UserUpdate) -> Result<User> {
-        let (_, proof, target) = self.user_for(who, id, Permission::UserUpdate).await?;
-        self.audited(who, proof, &target, async {
+        let (user, proof, target) = self.user_for(who, id, Permission::UserUpdate).await?;
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::UserUpdate, Scope::home(user.domain_id));
             let mut fields = vec![];
             validate::display_name("display_name", input.display_name.trim(), &mut fields);
             validate::email("email", input.email.trim(), &mut fields);
@@ -291,8 +291,9 @@ impl Identity<'_> {
     /// Deletes a user with their sessions, roles and second factor; the
     /// audit trail keeps their name.
     pub async fn delete_user(&self, who: &Principal, id: i64) -> Result<()> {
-        let (_, proof, target) = self.user_for(who, id, Permission::UserDelete).await?;
-        self.audited(who, proof, &target, async {
+        let (user, proof, target) = self.user_for(who, id, Permission::UserDelete).await?;
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::UserDelete, Scope::home(user.domain_id));
             let mut tx = self.db.begin().await?;
             tx.execute(
                 Query::delete()

@@ -110,11 +110,14 @@ impl Tenancy<'_> {
         let proof = self
             .authorize(who, Permission::DomainCreate, Scope::Platform, &target)
             .await?;
-        self.audited(who, proof, &target, self.insert_domain(input))
-            .await
+        self.audited(who, proof, &target, async |proof| {
+            self.insert_domain(proof, input).await
+        })
+        .await
     }
 
-    async fn insert_domain(&self, input: DomainInput) -> Result<Domain> {
+    async fn insert_domain(&self, proof: &Authorized, input: DomainInput) -> Result<Domain> {
+        proof.expect(Permission::DomainCreate, Scope::Platform);
         Error::check(validate_input(&input, true))?;
         let insert = crate::db::insert_row(
             Domains::Table,
@@ -147,8 +150,10 @@ impl Tenancy<'_> {
         input: DomainInput,
     ) -> Result<Domain> {
         let (proof, target) = self.domain_for(who, id, Permission::DomainUpdate).await?;
-        self.audited(who, proof, &target, self.change_domain(id, input))
-            .await
+        self.audited(who, proof, &target, async |proof| {
+            self.change_domain(proof, id, input).await
+        })
+        .await
     }
 
     /// Authorizes `permission` on domain `id`. A domain the caller may not
@@ -176,7 +181,13 @@ impl Tenancy<'_> {
         Ok((proof, target))
     }
 
-    async fn change_domain(&self, id: i64, input: DomainInput) -> Result<Domain> {
+    async fn change_domain(
+        &self,
+        proof: &Authorized,
+        id: i64,
+        input: DomainInput,
+    ) -> Result<Domain> {
+        proof.expect(Permission::DomainUpdate, Scope::Domain(id));
         Error::check(validate_input(&input, false))?;
         let changed = self
             .db
@@ -200,11 +211,14 @@ impl Tenancy<'_> {
     /// the refusal hold even against a VDC created concurrently.
     pub async fn delete_domain(&self, who: &Principal, id: i64) -> Result<()> {
         let (proof, target) = self.domain_for(who, id, Permission::DomainDelete).await?;
-        self.audited(who, proof, &target, self.remove_domain(id))
-            .await
+        self.audited(who, proof, &target, async |proof| {
+            self.remove_domain(proof, id).await
+        })
+        .await
     }
 
-    async fn remove_domain(&self, id: i64) -> Result<()> {
+    async fn remove_domain(&self, proof: &Authorized, id: i64) -> Result<()> {
+        proof.expect(Permission::DomainDelete, Scope::Domain(id));
         let domain = self.find_domain(id).await?.ok_or(Error::NotFound)?;
         let has_vdcs = || {
             Error::conflict(

@@ -44,6 +44,13 @@ fn select_vdcs() -> SelectStatement {
         .to_owned()
 }
 
+fn scope_of(vdc: &Vdc) -> Scope {
+    Scope::Vdc {
+        domain_id: vdc.domain_id,
+        vdc_id: vdc.id,
+    }
+}
+
 fn vdc_target(domain: &str, name: &str) -> String {
     format!("vdc/{domain}/{name}")
 }
@@ -112,10 +119,7 @@ impl Tenancy<'_> {
         permission: Permission,
     ) -> Result<(Vdc, Authorized, String)> {
         let vdc = self.find_vdc(id).await?.ok_or(Error::NotFound)?;
-        let scope = Scope::Vdc {
-            domain_id: vdc.domain_id,
-            vdc_id: vdc.id,
-        };
+        let scope = scope_of(&vdc);
         let target = vdc_target(&vdc.domain_name, &vdc.name);
         if self
             .authorize(who, Permission::VdcRead, scope, &target)
@@ -145,11 +149,14 @@ impl Tenancy<'_> {
                 &target,
             )
             .await?;
-        self.audited(who, proof, &target, self.insert_vdc(input))
-            .await
+        self.audited(who, proof, &target, async |proof| {
+            self.insert_vdc(proof, input).await
+        })
+        .await
     }
 
-    async fn insert_vdc(&self, input: VdcInput) -> Result<Vdc> {
+    async fn insert_vdc(&self, proof: &Authorized, input: VdcInput) -> Result<Vdc> {
+        proof.expect(Permission::VdcCreate, Scope::Domain(input.domain_id));
         let mut fields = validate_input(&input, true);
         let domain = self.find_domain(input.domain_id).await?;
         if domain.is_none() {
@@ -201,12 +208,16 @@ impl Tenancy<'_> {
 
     /// Changes display name and description; name and domain are fixed.
     pub async fn update_vdc(&self, who: &Principal, id: i64, input: VdcInput) -> Result<Vdc> {
-        let (_, proof, target) = self.vdc_for(who, id, Permission::VdcUpdate).await?;
-        self.audited(who, proof, &target, self.change_vdc(id, input))
-            .await
+        let (vdc, proof, target) = self.vdc_for(who, id, Permission::VdcUpdate).await?;
+        self.audited(who, proof, &target, async |proof| {
+            self.change_vdc(proof, &vdc, input).await
+        })
+        .await
     }
 
-    async fn change_vdc(&self, id: i64, input: VdcInput) -> Result<Vdc> {
+    async fn change_vdc(&self, proof: &Authorized, vdc: &Vdc, input: VdcInput) -> Result<Vdc> {
+        proof.expect(Permission::VdcUpdate, scope_of(vdc));
+        let id = vdc.id;
         Error::check(validate_input(&input, false))?;
         self.db
             .execute(
@@ -223,19 +234,21 @@ impl Tenancy<'_> {
     }
 
     pub async fn delete_vdc(&self, who: &Principal, id: i64) -> Result<()> {
-        let (_, proof, target) = self.vdc_for(who, id, Permission::VdcDelete).await?;
-        self.audited(who, proof, &target, self.remove_vdc(id)).await
+        let (vdc, proof, target) = self.vdc_for(who, id, Permission::VdcDelete).await?;
+        self.audited(who, proof, &target, async |proof| {
+            self.remove_vdc(proof, &vdc).await
+        })
+        .await
     }
 
     /// Deletes the VDC and, in the same transaction, every role held
     /// there, so no later VDC inherits them.
-    async fn remove_vdc(&self, id: i64) -> Result<()> {
+    async fn remove_vdc(&self, proof: &Authorized, vdc: &Vdc) -> Result<()> {
+        proof.expect(Permission::VdcDelete, scope_of(vdc));
+        let id = vdc.id;
         let mut tx = self.db.begin().await?;
-        tx.execute(&crate::identity::grants::delete_bindings_at(Scope::Vdc {
-            domain_id: 0,
-            vdc_id: id,
-        }))
-        .await?;
+        tx.execute(&crate::identity::grants::delete_bindings_at(scope_of(vdc)))
+            .await?;
         let n = tx
             .execute(
                 Query::delete()
