@@ -184,12 +184,19 @@ process.on('exit', () => {
 });
 
 /**
- * A page in a fresh browser context (own cookies). Console errors and
+ * A page in a fresh browser context (own cookies), optionally with a
+ * `viewport` ({ width, height }) and a `timezoneId`. Console errors and
  * uncaught page errors are collected in `page.errors`.
  */
-export async function newPage({ locale = 'en-US', javaScriptEnabled = true } = {}) {
+export async function newPage({ locale = 'en-US', javaScriptEnabled = true, viewport, timezoneId } = {}) {
   if (!browser) throw new Error('setup() has not run');
-  const context = await browser.newContext({ baseURL, locale, javaScriptEnabled });
+  const context = await browser.newContext({
+    baseURL,
+    locale,
+    javaScriptEnabled,
+    ...(viewport ? { viewport } : {}),
+    ...(timezoneId ? { timezoneId } : {}),
+  });
   context.setDefaultTimeout(TIMEOUT);
   context.setDefaultNavigationTimeout(2 * TIMEOUT);
   const page = await context.newPage();
@@ -258,6 +265,13 @@ export async function login(page, user = ADMIN_USER, password = ADMIN_PASSWORD) 
   await page.getByLabel('Password').fill(password);
   await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Sign in' }).click()]);
   await waitForHydration(page);
+}
+
+/** Calls server function `path` as the page's user; fails unless it answers 200. */
+export async function api(page, path, data) {
+  const res = await page.request.post(`/api/${path}`, { data });
+  if (res.status() !== 200) throw new Error(`${path}: HTTP ${res.status()}: ${await res.text()}`);
+  return res.json();
 }
 
 /** A DNS-1123-label-safe unique name: `t-<prefix>-<random6>`. */

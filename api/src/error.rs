@@ -39,6 +39,8 @@ pub enum ErrorCode {
     PasswordNoSymbol,
     PasswordContainsUsername,
     PasswordReused,
+    /// The new password is the one in use.
+    PasswordUnchanged,
     /// The current password given to authorize a change is wrong.
     WrongPassword,
     /// The change would refuse the caller's own address.

@@ -5,18 +5,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { ADMIN_PASSWORD, ADMIN_USER, goto, login, setup, stop, unique, waitForHydration, withPage } from '../harness.mjs';
+import { ADMIN_PASSWORD, ADMIN_USER, api, goto, login, setup, stop, unique, waitForHydration, withPage } from '../harness.mjs';
 
 const T = { timeout: 180_000 };
 
 before(setup, { timeout: 90_000 });
 after(stop);
-
-async function api(page, path, data) {
-  const res = await page.request.post(`/api/${path}`, { data });
-  assert.equal(res.status(), 200, `${path}: ${await res.text()}`);
-  return res.json();
-}
 
 test('a custom role from the tree, granted on a VDC, shows its holder only what it allows', T, () =>
   withPage(async (admin) => {

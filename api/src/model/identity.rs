@@ -14,6 +14,10 @@ pub struct CurrentUser {
     /// pages offer. The server still decides each call at its scope.
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// An operator's reset or the policy's maximum age asks for a new
+    /// password before anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// A role: a locked built-in one per role type, or a custom one holding a

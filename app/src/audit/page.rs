@@ -7,7 +7,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     audit::api::list_audit,
-    components::{encode, short_time, PagedTable, TextField},
+    components::{encode, PagedTable, TextField, Time},
     i18n::{use_lang, T},
 };
 
@@ -104,7 +104,7 @@ pub fn AuditPage() -> impl IntoView {
             row=move |e: AuditEntry| {
                 let bad = e.outcome != "allowed";
                 view! {
-                    <td>{short_time(&e.at)}</td>
+                    <td><Time at=e.at.clone() /></td>
                     <td>{e.username.clone()}</td>
                     <td class="mono">{e.source.clone().unwrap_or_default()}</td>
                     <td class="mono">{e.action.clone()}</td>

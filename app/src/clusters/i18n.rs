@@ -22,6 +22,8 @@ crate::i18n::texts! {
     HealthUnauthorized => ("Credentials refused", "凭据被拒绝"),
     HealthError => ("Error", "错误"),
     CheckedAt => ("Checked {}", "检查于 {}"),
+    PhaseActive => ("Active", "活动"),
+    PhaseTerminating => ("Terminating", "删除中"),
     ConnectBy => ("Connect with", "连接方式"),
     ByKubeconfig => ("From a kubeconfig", "通过 kubeconfig"),
     ByToken => ("API endpoint and token", "API 地址与令牌"),

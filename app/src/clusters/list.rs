@@ -30,7 +30,7 @@ pub(crate) fn health_badge(lang: Lang, c: &ClusterSummary) -> impl IntoView {
     let title = if c.health_message.is_empty() {
         c.checked_at
             .as_ref()
-            .map(|t| lang.fmt(T::CheckedAt, &[&t.to_minutes()]))
+            .map(|t| lang.fmt(T::CheckedAt, &[&format!("{} UTC", t.to_minutes())]))
             .unwrap_or_default()
     } else {
         c.health_message.clone()
@@ -216,8 +216,10 @@ fn ClusterForm(
             </label>
         }
     };
+    let panel = NodeRef::new();
+    crate::components::focus_on_open(panel);
     view! {
-        <form class="panel" on:submit=on_submit aria-labelledby="cluster-form-title" id="cluster-form"
+        <form class="panel" node_ref=panel on:submit=on_submit aria-labelledby="cluster-form-title" id="cluster-form"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h2 id="cluster-form-title">{lang.t(title)}</h2>
             <FormError error />

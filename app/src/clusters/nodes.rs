@@ -332,8 +332,10 @@ fn NodePanel(
         });
     };
     let can_label = holds("node.label");
+    let panel = NodeRef::new();
+    crate::components::focus_on_open(panel);
     view! {
-        <section class="panel" aria-labelledby="node-title" id="node-panel"
+        <section class="panel" node_ref=panel aria-labelledby="node-title" id="node-panel"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <div class="page-head">
                 <h2 id="node-title">{name.clone()}</h2>

@@ -20,7 +20,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::{
     clusters::api::get_cluster_overview,
     clusters::list::health_badge,
-    components::{follow_changes, holds, short_time, EChart, ErrorBanner, Pager, SearchBox},
+    components::{follow_changes, holds, EChart, ErrorBanner, Pager, SearchBox, Time},
     i18n::{use_lang, Lang, Text, T},
 };
 
@@ -31,6 +31,15 @@ const BAD: &str = "#dc2626";
 const CAPACITY: &str = "#94a3b8";
 const ALLOCATABLE: &str = "#3b82f6";
 const REQUESTED: &str = "#f59e0b";
+
+/// A namespace's phase in the reader's language (Kubernetes knows two).
+fn phase_text(lang: Lang, phase: &str) -> String {
+    match phase {
+        "Active" => lang.t(T::PhaseActive).to_owned(),
+        "Terminating" => lang.t(T::PhaseTerminating).to_owned(),
+        other => other.to_owned(),
+    }
+}
 
 /// At most two decimals, without trailing zeros (and never `-0`).
 fn number(v: f64) -> String {
@@ -383,9 +392,9 @@ fn Namespaces(
                         {all.into_iter().skip(at).take(NAMESPACES_PER_PAGE).map(|n| view! {
                             <tr data-namespace=n.name.clone()>
                                 <td class="mono">{n.name.clone()}</td>
-                                <td>{n.phase.clone()}</td>
+                                <td>{phase_text(lang, &n.phase)}</td>
                                 <td>{n.pods}</td>
-                                <td>{n.created_at.as_ref().map(short_time).unwrap_or_default()}</td>
+                                <td>{n.created_at.clone().map(|at| view! { <Time at /> })}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -419,7 +428,7 @@ fn Warnings(list: Vec<ClusterEvent>, total: i64) -> impl IntoView {
                     <tbody>
                         {list.into_iter().map(|e| view! {
                             <tr data-reason=e.reason.clone()>
-                                <td>{e.last_seen.as_ref().map(short_time).unwrap_or_default()}</td>
+                                <td>{e.last_seen.clone().map(|at| view! { <Time at /> })}</td>
                                 <td class="mono">{e.namespace.clone()}</td>
                                 <td class="mono">{e.object.clone()}</td>
                                 <td>{e.reason.clone()}</td>

@@ -19,8 +19,14 @@ pub fn ErrorBanner(error: AppError) -> impl IntoView {
     }
 }
 
+/// The fields a form shows beside their inputs (each [`TextField`] says
+/// so), for [`FormError`] to show every other field's message itself.
+#[derive(Clone, Copy)]
+struct FormFields(StoredValue<Vec<&'static str>>);
+
 /// A labelled text input with the server's message for that field beside
-/// it. `error` is the last failure of the form's action.
+/// it. `error` is the last failure of the form's action; the message goes
+/// once the field is changed.
 #[component]
 pub fn TextField(
     id: &'static str,
@@ -43,7 +49,19 @@ pub fn TextField(
     multiline: bool,
 ) -> impl IntoView {
     let lang = use_lang();
+    if let Some(FormFields(shown)) = use_context::<FormFields>() {
+        shown.update_value(|s| s.push(field));
+    }
+    // Edited since the last failure: its message no longer applies.
+    let edited = RwSignal::new(false);
+    Effect::new(move || {
+        error.track();
+        edited.set(false);
+    });
     let message = move || {
+        if edited.get() {
+            return None;
+        }
         error
             .get()
             .and_then(|e| e.field_error(field).map(|f| lang.field_message(f)))
@@ -76,6 +94,7 @@ pub fn TextField(
                         spellcheck="false"
                         class="mono"
                         bind:value=value
+                        on:input=move |_| edited.set(true)
                         disabled=disabled
                         aria-invalid=move || message().is_some().to_string()
                         aria-describedby=described.clone()
@@ -89,6 +108,7 @@ pub fn TextField(
                         type=kind.unwrap_or("text")
                         autocomplete=autocomplete
                         bind:value=value
+                        on:input=move |_| edited.set(true)
                         disabled=disabled
                         autofocus=autofocus
                         aria-invalid=move || message().is_some().to_string()
@@ -153,7 +173,9 @@ pub fn Pager(page: RwSignal<u32>, pages: u32, total: i64) -> impl IntoView {
     }
 }
 
-/// A modal asking to confirm a destructive action. Escape cancels.
+/// A modal asking to confirm a destructive action. It takes the focus
+/// (on Cancel, the safe choice), keeps Tab inside, and Escape cancels;
+/// closing gives the focus back to what opened it.
 #[component]
 pub fn Confirm(
     title: String,
@@ -166,6 +188,8 @@ pub fn Confirm(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let lang = use_lang();
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    super::focus_on_open(dialog);
     view! {
         <div class="modal-backdrop">
             <div
@@ -173,17 +197,19 @@ pub fn Confirm(
                 role="alertdialog"
                 aria-modal="true"
                 aria-labelledby="confirm-title"
+                node_ref=dialog
                 on:keydown=move |ev| {
                     if ev.key() == "Escape" {
                         on_cancel.run(());
                     }
+                    super::keep_tab_inside(dialog, &ev);
                 }
             >
                 <h2 id="confirm-title">{title}</h2>
                 <p>{lang.t(body)}</p>
                 {move || error.get().map(|e| view! { <ErrorBanner error=e /> })}
                 <div class="modal-actions">
-                    <button class="btn" type="button" autofocus on:click=move |_| on_cancel.run(())>
+                    <button class="btn" type="button" data-autofocus on:click=move |_| on_cancel.run(())>
                         {lang.t(T::Cancel)}
                     </button>
                     <button
@@ -323,21 +349,40 @@ pub fn FormActions(editing: bool, pending: Signal<bool>, on_cancel: Callback<()>
     }
 }
 
-/// A form's error that belongs to no single field (those show beside
-/// their fields).
+/// A form's error that belongs to no field it shows: put it before the
+/// fields. Fields shown by [`TextField`] carry their own messages; the
+/// message of any other field (a list, a choice the form made itself)
+/// shows here, so no refusal goes unexplained.
 #[component]
-pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
-    move || {
-        error
-            .get()
-            .filter(|e| !matches!(e, AppError::Validation { .. }))
-            .map(|e| view! { <ErrorBanner error=e /> })
+pub fn FormError(
+    error: Signal<Option<AppError>>,
+    /// Fields the form shows messages for by other means than a
+    /// [`TextField`] (a select, a permission tree).
+    #[prop(optional)]
+    beside: &'static [&'static str],
+) -> impl IntoView {
+    let lang = use_lang();
+    let shown = StoredValue::new(beside.to_vec());
+    provide_context(FormFields(shown));
+    move || match error.get() {
+        None => None,
+        Some(AppError::Validation { fields }) => {
+            let elsewhere: Vec<String> = fields
+                .iter()
+                .filter(|f| !shown.with_value(|s| s.contains(&f.field.as_str())))
+                .map(|f| lang.field_message(f))
+                .collect();
+            (!elsewhere.is_empty()).then(|| {
+                view! {
+                    <div class="banner banner-error" role="alert">
+                        <ul class="plain">{elsewhere.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+                    </div>
+                }
+                .into_any()
+            })
+        }
+        Some(e) => Some(view! { <ErrorBanner error=e /> }.into_any()),
     }
-}
-
-/// Formats a timestamp for tables (UTC, minutes).
-pub fn short_time(t: &berth_api::Timestamp) -> String {
-    t.to_minutes()
 }
 
 /// The error of an action's last run, if it failed.

@@ -65,14 +65,24 @@ pub fn holds(permission: &str) -> bool {
 /// Shows `children` only to holders of `permission`.
 #[component]
 pub fn IfHeld(permission: &'static str, children: ChildrenFn) -> impl IntoView {
+    view! { <IfAnyHeld permissions=vec![permission] children /> }
+}
+
+/// Shows `children` only to holders of one of `permissions` (a navigation
+/// section, shown when one of its entries is).
+#[component]
+pub fn IfAnyHeld(permissions: Vec<&'static str>, children: ChildrenFn) -> impl IntoView {
     let me = use_context::<Me>();
     view! {
         <Suspense fallback=|| ()>
             {move || {
                 let children = children.clone();
+                let permissions = permissions.clone();
                 Suspend::new(async move {
                     let held = match me {
-                        Some(me) => me.0.await.is_ok_and(|u| u.permissions.iter().any(|p| p == permission)),
+                        Some(me) => me.0.await.is_ok_and(|u| {
+                            u.permissions.iter().any(|p| permissions.contains(&p.as_str()))
+                        }),
                         None => false,
                     };
                     held.then(|| children())
@@ -118,44 +128,89 @@ pub fn Shell() -> impl IntoView {
     let lang = use_lang();
     let me = Resource::new(|| (), |_| get_current_user());
     provide_context(Me(me));
-    // One navigation entry, for holders of its permission.
-    let entry = move |href: &'static str, permission: &'static str, label: Text| {
-        view! { <IfHeld permission><li><A href=href>{lang.t(label)}</A></li></IfHeld> }
+    // On narrow screens the navigation opens behind the menu button and
+    // closes again on every move to another page.
+    let nav_open = RwSignal::new(false);
+    let location = use_location();
+    Effect::new(move || {
+        location.pathname.track();
+        nav_open.set(false);
+    });
+    // A section with its heading, shown when one of its entries is; each
+    // entry for holders of its permission (known by then: no second wait).
+    let section = move |heading: Text, entries: &'static [(&'static str, &'static str, Text)]| {
+        let permissions: Vec<&'static str> = entries.iter().map(|(_, p, _)| *p).collect();
+        view! {
+            <IfAnyHeld permissions>
+                <h2>{lang.t(heading)}</h2>
+                <ul>
+                    {entries
+                        .iter()
+                        .filter(|(_, permission, _)| holds(permission))
+                        .map(|(href, _, label)| view! { <li><A href=*href>{lang.t(*label)}</A></li> })
+                        .collect_view()}
+                </ul>
+            </IfAnyHeld>
+        }
     };
     view! {
-        <div class="layout">
+        <a class="skip-link" href="#main" on:click=move |ev| {
+            // Focus moves with the jump, so Tab goes on from the content.
+            ev.prevent_default();
+            focus_main();
+        }>{lang.t(T::SkipToContent)}</a>
+        <div class="layout" class:nav-open=move || nav_open.get()>
             <header class="topbar">
+                <button class="btn menu-button" type="button" aria-controls="sidenav"
+                    aria-expanded=move || nav_open.get().to_string()
+                    on:click=move |_| nav_open.update(|o| *o = !*o)>
+                    <span aria-hidden="true">"☰ "</span>{lang.t(T::Menu)}
+                </button>
                 <a class="brand" href="/">{lang.t(T::Brand)}</a>
                 <span class="tagline">{lang.t(T::Tagline)}</span>
                 <span class="spacer"></span>
                 <LanguageSwitch />
                 <UserMenu me />
             </header>
-            <nav class="sidenav" aria-label=lang.t(T::MainNavigation)>
+            <nav class="sidenav" id="sidenav" aria-label=lang.t(T::MainNavigation)
+                on:keydown=move |ev| if ev.key() == "Escape" && nav_open.get_untracked() {
+                    nav_open.set(false);
+                }>
                 <ul>
                     <li><A href="/" exact=true>{lang.t(T::NavOverview)}</A></li>
                 </ul>
-                <h2>{lang.t(T::AreaTenancy)}</h2>
-                <ul>
-                    {entry("/domains", "domain.read", T::NavDomains)}
-                    {entry("/vdcs", "vdc.read", T::NavVdcs)}
-                </ul>
-                <h2>{lang.t(T::AreaInfrastructure)}</h2>
-                <ul>
-                    {entry("/clusters", "cluster.read", T::NavClusters)}
-                    {entry("/nodes", "node.read", T::NavNodes)}
-                </ul>
-                <h2>{lang.t(T::AreaAdministration)}</h2>
-                <ul>
-                    {entry("/users", "user.read", T::NavUsers)}
-                    {entry("/roles", "role.read", T::NavRoles)}
-                    {entry("/security", "security.policy.read", T::NavSecurity)}
-                    {entry("/audit", "audit.read", T::NavAudit)}
-                </ul>
+                {section(T::AreaTenancy, &[
+                    ("/domains", "domain.read", T::NavDomains),
+                    ("/vdcs", "vdc.read", T::NavVdcs),
+                ])}
+                {section(T::AreaInfrastructure, &[
+                    ("/clusters", "cluster.read", T::NavClusters),
+                    ("/nodes", "node.read", T::NavNodes),
+                ])}
+                {section(T::AreaAdministration, &[
+                    ("/users", "user.read", T::NavUsers),
+                    ("/roles", "role.read", T::NavRoles),
+                    ("/security", "security.policy.read", T::NavSecurity),
+                    ("/audit", "audit.read", T::NavAudit),
+                ])}
             </nav>
-            <main class="content" id="main">
+            <main class="content" id="main" tabindex="-1">
                 <Outlet />
             </main>
         </div>
+    }
+}
+
+/// Moves focus to the page's content (the skip link's target).
+fn focus_main() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(main) = document()
+            .get_element_by_id("main")
+            .and_then(|m| m.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = main.focus();
+        }
     }
 }

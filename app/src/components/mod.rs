@@ -2,13 +2,17 @@
 
 mod chart;
 mod common;
+mod focus;
 mod layout;
 mod list_actions;
 mod live;
 pub mod not_found;
+mod time;
 
 pub use chart::EChart;
 pub use common::*;
-pub use layout::{encode, holds, IfHeld, LanguageSwitch, Me, Shell};
+pub use focus::{focus_on_open, keep_tab_inside};
+pub use layout::{encode, holds, IfAnyHeld, IfHeld, LanguageSwitch, Me, Shell};
 pub use list_actions::{ListActions, ListCall};
 pub use live::follow_changes;
+pub use time::Time;

@@ -47,7 +47,13 @@ pub fn ChangePasswordPage() -> impl IntoView {
 
     view! {
         <div class="page-head"><h1>{lang.t(T::ChangePassword)}</h1></div>
-        <p class="muted">{lang.t(T::MustChangePassword)}</p>
+        // Only when a reset or the policy's maximum age asks for it.
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let must = me.await.is_ok_and(|u| u.must_change_password) && !done();
+                must.then(|| view! { <p class="banner banner-warn" role="status">{lang.t(T::MustChangePassword)}</p> })
+            })}
+        </Suspense>
         {move || done().then(|| view! {
             <div class="banner banner-ok" role="status">
                 <span>{lang.t(T::PasswordChanged)}</span>

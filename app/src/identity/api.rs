@@ -24,6 +24,7 @@ endpoint! {
             username: p.username.clone(),
             display_name: p.display_name.clone(),
             permissions: p.permission_keys(),
+            must_change_password: p.must_change_password,
         })
     }
 }

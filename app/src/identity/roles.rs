@@ -12,7 +12,7 @@ use berth_api::{
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
-    components::{ErrorBanner, FormActions, FormError, ListActions, TextField},
+    components::{holds, ErrorBanner, FormActions, FormError, IfHeld, ListActions, TextField},
     i18n::{use_lang, Lang, Text, T},
     identity::api::{list_roles, CreateRole, DeleteRole, UpdateRole},
 };
@@ -43,7 +43,9 @@ pub fn RolesPage() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>{lang.t(T::NavRoles)}</h1>
-            <button class="btn btn-primary" type="button" on:click=move |_| actions.open(None)>{lang.t(T::NewRole)}</button>
+            <IfHeld permission="role.manage">
+                <button class="btn btn-primary" type="button" on:click=move |_| actions.open(None)>{lang.t(T::NewRole)}</button>
+            </IfHeld>
         </div>
         {move || actions.editing.get().map(|target| view! {
             <RoleForm target actions on_close=Callback::new(move |_| actions.close()) />
@@ -75,6 +77,8 @@ pub fn RolesPage() -> impl IntoView {
                                             <td class="row-actions">
                                                 {if r.builtin {
                                                     view! { <span class="badge">{lang.t(T::BuiltIn)}</span> }.into_any()
+                                                } else if !holds("role.manage") {
+                                                    ().into_any()
                                                 } else {
                                                     view! {
                                                         <button class="btn btn-small" type="button" aria-label=edit_label
@@ -149,11 +153,13 @@ fn RoleForm(target: Option<Role>, actions: Actions, on_close: Callback<()>) -> i
         }
         role_type.set(key);
     };
+    let panel = NodeRef::new();
+    crate::components::focus_on_open(panel);
     view! {
-        <form class="panel" on:submit=on_submit aria-labelledby="role-form-title"
+        <form class="panel" node_ref=panel on:submit=on_submit aria-labelledby="role-form-title"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h2 id="role-form-title">{lang.t(if editing_id.is_some() { T::EditRole } else { T::NewRole })}</h2>
-            <FormError error />
+            <FormError error beside=&["permissions"] />
             <TextField id="role-name" field="name" label=T::Name value=name error
                 disabled=editing_id.is_some() autofocus=editing_id.is_none() />
             <div class="field">

@@ -11,8 +11,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     components::{
-        last_error, short_time, Confirm, ConfirmDelete, ErrorBanner, FormActions, FormError,
-        PagedTable, SearchBox, TextField,
+        holds, last_error, Confirm, ConfirmDelete, ErrorBanner, FormActions, FormError, IfHeld,
+        PagedTable, SearchBox, TextField, Time,
     },
     i18n::{use_lang, Text, T},
     identity::api::{
@@ -91,7 +91,9 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>{lang.t(T::NavUsers)}</h1>
-            <button class="btn btn-primary" type="button" on:click=move |_| open(Dialog::Create)>{lang.t(T::NewUser)}</button>
+            <IfHeld permission="user.create">
+                <button class="btn btn-primary" type="button" on:click=move |_| open(Dialog::Create)>{lang.t(T::NewUser)}</button>
+            </IfHeld>
         </div>
         <SearchBox search page />
         {move || dialog.get().map(|d| match d {
@@ -150,15 +152,21 @@ pub fn UsersPage() -> impl IntoView {
                         }}
                         {u.must_change_password.then(|| view! { " " <span class="badge">{lang.t(T::MustChangeBadge)}</span> })}
                     </td>
-                    <td>{short_time(&u.created_at)}</td>
+                    <td><Time at=u.created_at.clone() /></td>
                     <td class="row-actions">
-                        <button class="btn btn-small" type="button" aria-label=label(T::Edit)
-                            on:click=move |_| open(Dialog::Edit(e.clone()))>{lang.t(T::Edit)}</button>
-                        <button class="btn btn-small" type="button" aria-label=label(T::RolesOf)
-                            on:click=move |_| open(Dialog::Roles(a.clone()))>{lang.t(T::NavRoles)}</button>
-                        <button class="btn btn-small" type="button" aria-label=label(T::ResetPassword)
-                            on:click=move |_| open(Dialog::Reset(b.clone()))>{lang.t(T::ResetPassword)}</button>
-                        {if u.disabled {
+                        {holds("user.update").then(|| view! {
+                            <button class="btn btn-small" type="button" aria-label=label(T::Edit)
+                                on:click=move |_| open(Dialog::Edit(e.clone()))>{lang.t(T::Edit)}</button>
+                        })}
+                        {holds("role.read").then(|| view! {
+                            <button class="btn btn-small" type="button" aria-label=label(T::RolesOf)
+                                on:click=move |_| open(Dialog::Roles(a.clone()))>{lang.t(T::NavRoles)}</button>
+                        })}
+                        {holds("user.password.reset").then(|| view! {
+                            <button class="btn btn-small" type="button" aria-label=label(T::ResetPassword)
+                                on:click=move |_| open(Dialog::Reset(b.clone()))>{lang.t(T::ResetPassword)}</button>
+                        })}
+                        {holds("user.update").then(|| if u.disabled {
                             view! {
                                 <button class="btn btn-small" type="button" aria-label=label(T::Enable)
                                     on:click=move |_| { set_disabled.dispatch(SetUserDisabled { id: enable_id, disabled: false }); }>
@@ -170,11 +178,15 @@ pub fn UsersPage() -> impl IntoView {
                                 <button class="btn btn-small btn-danger" type="button" aria-label=label(T::Disable)
                                     on:click=move |_| open(Dialog::Disable(c.clone()))>{lang.t(T::Disable)}</button>
                             }.into_any()
-                        }}
-                        <button class="btn btn-small" type="button" aria-label=label(T::EndSessions)
-                            on:click=move |_| open(Dialog::EndSessions(d.clone()))>{lang.t(T::EndSessions)}</button>
-                        <button class="btn btn-small btn-danger" type="button" aria-label=label(T::Delete)
-                            on:click=move |_| open(Dialog::Delete(f.clone()))>{lang.t(T::Delete)}</button>
+                        })}
+                        {holds("session.revoke").then(|| view! {
+                            <button class="btn btn-small" type="button" aria-label=label(T::EndSessions)
+                                on:click=move |_| open(Dialog::EndSessions(d.clone()))>{lang.t(T::EndSessions)}</button>
+                        })}
+                        {holds("user.delete").then(|| view! {
+                            <button class="btn btn-small btn-danger" type="button" aria-label=label(T::Delete)
+                                on:click=move |_| open(Dialog::Delete(f.clone()))>{lang.t(T::Delete)}</button>
+                        })}
                     </td>
                 }
             }
@@ -211,8 +223,10 @@ fn UserForm(
             },
         });
     };
+    let panel = NodeRef::new();
+    crate::components::focus_on_open(panel);
     view! {
-        <form class="panel" on:submit=on_submit aria-labelledby="user-form-title"
+        <form class="panel" node_ref=panel on:submit=on_submit aria-labelledby="user-form-title"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h2 id="user-form-title">{lang.t(T::NewUser)}</h2>
             <FormError error />
@@ -260,8 +274,10 @@ fn EditForm(user: User, update: ServerAction<UpdateUser>, on_close: Callback<()>
             },
         });
     };
+    let panel = NodeRef::new();
+    crate::components::focus_on_open(panel);
     view! {
-        <form class="panel" on:submit=on_submit aria-labelledby="user-edit-title"
+        <form class="panel" node_ref=panel on:submit=on_submit aria-labelledby="user-edit-title"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h2 id="user-edit-title">{lang.fmt(T::EditUserTitle, &[&user.username])}</h2>
             <FormError error />
@@ -290,8 +306,10 @@ fn ResetForm(
             password: password.get_untracked(),
         });
     };
+    let panel = NodeRef::new();
+    crate::components::focus_on_open(panel);
     view! {
-        <form class="panel narrow" on:submit=on_submit aria-labelledby="reset-title"
+        <form class="panel narrow" node_ref=panel on:submit=on_submit aria-labelledby="reset-title"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h2 id="reset-title">{lang.fmt(T::ResetPasswordOf, &[&user.username])}</h2>
             <FormError error />
@@ -320,8 +338,10 @@ fn GrantsPanel(
     let roles = Resource::new(|| (), |_| async { list_roles().await.unwrap_or_default() });
     let vdcs = Resource::new(|| (), |_| vdc_choices());
     let revoke_error = last_error(revoke.value());
+    let panel = NodeRef::new();
+    crate::components::focus_on_open(panel);
     view! {
-        <section class="panel" aria-labelledby="grants-title"
+        <section class="panel" node_ref=panel aria-labelledby="grants-title"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h2 id="grants-title">{lang.fmt(T::RolesOfUser, &[&user.username])}</h2>
             {move || revoke_error.get().map(|e| view! { <ErrorBanner error=e /> })}
@@ -395,6 +415,9 @@ fn GrantForm(
     let lang = use_lang();
     let role_id = RwSignal::new(roles.first().map(|r| r.id));
     let scope_id = RwSignal::new(None::<i64>);
+    // A domain or VDC role sent without its domain or VDC: said beside the
+    // choice, nothing sent.
+    let scope_missing = RwSignal::new(false);
     let error = last_error(grant.value());
     let kind_of = {
         let roles = roles.clone();
@@ -420,6 +443,10 @@ fn GrantForm(
             Some(berth_api::permission::ScopeKind::Vdc) => "vdc",
             _ => "platform",
         };
+        if scope_kind != "platform" && scope_id.get_untracked().is_none() {
+            scope_missing.set(true);
+            return;
+        }
         grant.dispatch(GrantRole {
             input: GrantInput {
                 user_id,
@@ -435,7 +462,7 @@ fn GrantForm(
             <FormError error />
             <div class="field">
                 <label for="grant-role">{lang.t(T::NavRoles)}</label>
-                <select id="grant-role" on:change=move |ev| { role_id.set(event_target_value(&ev).parse().ok()); scope_id.set(None); }>
+                <select id="grant-role" on:change=move |ev| { role_id.set(event_target_value(&ev).parse().ok()); scope_id.set(None); scope_missing.set(false); }>
                     {roles.into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
                 </select>
             </div>
@@ -443,19 +470,25 @@ fn GrantForm(
                 Some(berth_api::permission::ScopeKind::Domain) => view! {
                     <div class="field">
                         <label for="grant-scope">{lang.t(T::Domain)}</label>
-                        <select id="grant-scope" on:change=move |ev| scope_id.set(event_target_value(&ev).parse().ok())>
+                        <select id="grant-scope" aria-invalid=move || scope_missing.get().to_string()
+                            aria-describedby="grant-scope-error"
+                            on:change=move |ev| { scope_missing.set(false); scope_id.set(event_target_value(&ev).parse().ok()) }>
                             <option value="" selected=true disabled=true>{lang.t(T::ChooseDomain)}</option>
                             {domains.clone().into_iter().map(|d| view! { <option value=d.id.to_string()>{d.display_name}</option> }).collect_view()}
                         </select>
+                        {move || scope_missing.get().then(|| view! { <p class="field-error" id="grant-scope-error">{lang.t(T::ChooseDomain)}</p> })}
                     </div>
                 }.into_any(),
                 Some(berth_api::permission::ScopeKind::Vdc) => view! {
                     <div class="field">
                         <label for="grant-scope">{lang.t(T::NavVdcs)}</label>
-                        <select id="grant-scope" on:change=move |ev| scope_id.set(event_target_value(&ev).parse().ok())>
+                        <select id="grant-scope" aria-invalid=move || scope_missing.get().to_string()
+                            aria-describedby="grant-scope-error"
+                            on:change=move |ev| { scope_missing.set(false); scope_id.set(event_target_value(&ev).parse().ok()) }>
                             <option value="" selected=true disabled=true>{lang.t(T::ChooseVdc)}</option>
                             {vdcs.clone().into_iter().map(|v| view! { <option value=v.id.to_string()>{v.display_name}</option> }).collect_view()}
                         </select>
+                        {move || scope_missing.get().then(|| view! { <p class="field-error" id="grant-scope-error">{lang.t(T::ChooseVdc)}</p> })}
                     </div>
                 }.into_any(),
                 _ => ().into_any(),

@@ -5,8 +5,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     components::{
-        short_time, FormActions, FormError, IfHeld, ListActions, PagedTable, RowActions, SearchBox,
-        TextField,
+        FormActions, FormError, IfHeld, ListActions, PagedTable, RowActions, SearchBox, TextField,
+        Time,
     },
     i18n::{use_lang, T},
     tenancy::api::{list_domains, CreateDomain, DeleteDomain, UpdateDomain},
@@ -54,7 +54,7 @@ pub fn DomainsPage() -> impl IntoView {
                     <td class="mono">{d.name.clone()}</td>
                     <td>{d.display_name.clone()}</td>
                     <td>{d.vdc_count}</td>
-                    <td>{short_time(&d.created_at)}</td>
+                    <td><Time at=d.created_at.clone() /></td>
                     <RowActions name=d.name.clone()
                         on_edit=Callback::new(move |_| actions.open(Some(for_edit.clone())))
                         on_delete=Callback::new(move |_| actions.ask_delete(for_delete.clone()))
@@ -105,8 +105,10 @@ fn DomainForm(target: Option<Domain>, actions: Actions, on_close: Callback<()>) 
     } else {
         T::NewDomain
     };
+    let panel = NodeRef::new();
+    crate::components::focus_on_open(panel);
     view! {
-        <form class="panel" on:submit=on_submit aria-labelledby="domain-form-title"
+        <form class="panel" node_ref=panel on:submit=on_submit aria-labelledby="domain-form-title"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h2 id="domain-form-title">{lang.t(title)}</h2>
             <FormError error />

@@ -5,8 +5,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     components::{
-        short_time, FormActions, FormError, IfHeld, ListActions, PagedTable, RowActions, SearchBox,
-        TextField,
+        FormActions, FormError, IfHeld, ListActions, PagedTable, RowActions, SearchBox, TextField,
+        Time,
     },
     i18n::{use_lang, Lang, T},
     tenancy::api::{list_domains, list_vdcs, CreateVdc, DeleteVdc, UpdateVdc},
@@ -107,7 +107,7 @@ pub fn VdcsPage() -> impl IntoView {
                     <td>{v.display_name.clone()}</td>
                     <td class="mono">{v.domain_name.clone()}</td>
                     <td><span class="badge badge-ok">{status_text(lang, &v.status)}</span></td>
-                    <td>{short_time(&v.created_at)}</td>
+                    <td><Time at=v.created_at.clone() /></td>
                     <RowActions name=v.name.clone()
                         on_edit=Callback::new(move |_| actions.open(Some(for_edit.clone())))
                         on_delete=Callback::new(move |_| actions.ask_delete(for_delete.clone()))
@@ -175,11 +175,13 @@ fn VdcForm(
     } else {
         T::NewVdc
     };
+    let panel = NodeRef::new();
+    crate::components::focus_on_open(panel);
     view! {
-        <form class="panel" on:submit=on_submit aria-labelledby="vdc-form-title"
+        <form class="panel" node_ref=panel on:submit=on_submit aria-labelledby="vdc-form-title"
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h2 id="vdc-form-title">{lang.t(title)}</h2>
-            <FormError error />
+            <FormError error beside=&["domain_id"] />
             <div class="field" class:field-invalid=move || domain_error().is_some()>
                 <label for="vdc-domain">{lang.t(T::Domain)}</label>
                 <select id="vdc-domain" name="domain_id" disabled=editing_id.is_some()

@@ -67,7 +67,8 @@ impl Identity<'_> {
                 POLICY_TARGET,
             )
             .await?;
-        self.audited(who, proof, POLICY_TARGET, async {
+        self.audited(who, proof, POLICY_TARGET, async |proof| {
+            proof.expect(Permission::SecurityPolicyUpdate, Scope::Platform);
             let mut fields = vec![];
             policy.validate(&mut fields);
             Error::check(fields)?;
@@ -198,6 +199,13 @@ impl Identity<'_> {
         let result = async {
             self.verify_own_password(who, current, "current_password")
                 .await?;
+            if new.expose_secret() == current.expose_secret() {
+                return Err(Error::field(
+                    "new_password",
+                    ErrorCode::PasswordUnchanged,
+                    "new_password is the password in use: choose another",
+                ));
+            }
             self.check_new_password(Some(who.user_id), &who.username, new, "new_password")
                 .await?;
             self.store_password(who.user_id, new, false).await?;

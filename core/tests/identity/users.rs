@@ -351,3 +351,44 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    a_forced_password_change_refuses_the_password_in_use,
+    |t: TestDb| async move {
+        let s = services(&t, keyring()).await;
+        let ops = operator(&s).await;
+        let d = s
+            .tenancy()
+            .create_domain(&ops, domain("same"))
+            .await
+            .unwrap();
+        let eve = s
+            .identity()
+            .create_user(&ops, user_input("eve", Some(d.id)))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.identity().password_policy().await.unwrap().history,
+            0,
+            "the default policy keeps no history, so only this rule refuses"
+        );
+        let first = secret(&user_input("eve", None).password);
+        let me = s.identity().login("eve", &first, &meta()).await.unwrap();
+        assert!(me.must_change_password);
+        let e = s
+            .identity()
+            .change_own_password(&me, &first, &first)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![("new_password".into(), ErrorCode::PasswordUnchanged)]
+        );
+        assert!(must_change(&s, eve.id).await, "the refusal changed nothing");
+        s.identity()
+            .change_own_password(&me, &first, &secret("A-New-Secret-42"))
+            .await
+            .unwrap();
+        assert!(!must_change(&s, eve.id).await);
+    }
+);
