@@ -39,6 +39,8 @@ pub enum ErrorCode {
     PasswordNoSymbol,
     PasswordContainsUsername,
     PasswordReused,
+    /// The object changed while the change was being made: reload it.
+    Changed,
     /// The new password is the one in use.
     PasswordUnchanged,
     /// The current password given to authorize a change is wrong.

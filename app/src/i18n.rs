@@ -95,6 +95,7 @@ impl Lang {
             AppError::Conflict { code, message } => match code {
                 ErrorCode::HasChildren => self.t(T::ErrHasChildren).into(),
                 ErrorCode::WouldLockOut => self.t(T::FieldWouldLockOut).into(),
+                ErrorCode::Changed => self.t(T::ErrChanged).into(),
                 ErrorCode::RoleInUse => {
                     let holders = message.split_once(": ").map_or("", |(_, h)| h);
                     self.fmt(T::ErrRoleInUse, &[holders])
@@ -134,6 +135,7 @@ impl Lang {
             ErrorCode::PasswordContainsUsername => T::PwContainsUsername,
             ErrorCode::PasswordReused => T::PwReused,
             ErrorCode::PasswordUnchanged => T::PwUnchanged,
+            ErrorCode::Changed => T::ErrChanged,
             ErrorCode::WrongPassword => T::PwWrongCurrent,
             ErrorCode::WouldLockOut => T::FieldWouldLockOut,
             ErrorCode::WrongCode => T::FieldWrongCode,
@@ -144,15 +146,11 @@ impl Lang {
         })
     }
 
-    /// What to show beside a rejected field: the translated reason, and for
-    /// connection failures the server's detail (what the API server said).
+    /// What to show beside a rejected field: the translated reason (for a
+    /// failed connection, what went wrong and what to do; never what the
+    /// connection said), with Berth's own detail where one names more.
     pub fn field_message(self, f: &berth_api::FieldError) -> String {
         match f.code {
-            ErrorCode::ClusterUnreachable
-            | ErrorCode::ClusterCertificate
-            | ErrorCode::ClusterCredentials => {
-                format!("{}: {}", self.field_error(f.code), f.message)
-            }
             ErrorCode::Invalid | ErrorCode::Taken
                 if DETAILED_FIELDS.contains(&f.field.as_str()) =>
             {
@@ -288,9 +286,9 @@ texts! {
     Pagination => ("Pagination", "分页"),
     Reachability => ("Reachability", "连通性"),
     Reachable => ("Reachable", "可达"),
-    FieldClusterUnreachable => ("Cannot reach the API server", "无法连接 API 服务器"),
-    FieldClusterCertificate => ("The server's certificate is not trusted", "服务器证书不受信任"),
-    FieldClusterCredentials => ("The cluster refused these credentials", "集群拒绝了这些凭据"),
+    FieldClusterUnreachable => ("Cannot reach the API server: check the address and that Berth can reach it.", "无法连接 API 服务器：请检查地址，并确认 Berth 能访问它。"),
+    FieldClusterCertificate => ("The server's certificate is not trusted: give the cluster's CA certificate.", "服务器证书不受信任：请提供集群的 CA 证书。"),
+    FieldClusterCredentials => ("The cluster refused these credentials: check the token or certificate and what it may do.", "集群拒绝了这些凭据：请检查令牌或证书及其权限。"),
     NavNodes => ("Nodes", "节点管理"),
     Unreachable => ("Unreachable", "不可达"),
     Platform => ("Platform", "平台"),
@@ -304,6 +302,7 @@ texts! {
     ErrValidation => ("Some fields need attention.", "部分字段需要修改。"),
     ErrLocked => ("Too many failed sign-ins. Try again in {} minutes.", "登录失败次数过多，请在 {} 分钟后重试。"),
     ErrUnavailable => ("The service is unavailable; try again shortly.", "服务暂不可用，请稍后重试。"),
+    ErrChanged => ("It changed while this was being saved: reload it and try again.", "保存期间它已被修改：请刷新后重试。"),
     ErrInternal => ("Internal error (request id {}).", "内部错误（请求 ID {}）。"),
     ErrTransport => ("Could not reach the server.", "无法连接服务器。"),
     FieldRequired => ("This field is required.", "此项为必填项。"),
@@ -354,6 +353,33 @@ mod tests {
         );
         assert_eq!(Lang::negotiate(None, Some("de")), Lang::En);
         assert_eq!(Lang::negotiate(Some("berth_lang=xx"), None), Lang::En);
+    }
+
+    #[test]
+    fn a_failed_connection_reads_as_what_to_do_never_as_what_the_socket_said() {
+        let backend = [
+            "tcp connect error: Connection refused (os error 111)",
+            "invalid peer certificate: BadEncoding",
+            "missing field `clusters` at line 3 column 5",
+        ];
+        for code in [
+            ErrorCode::ClusterUnreachable,
+            ErrorCode::ClusterCertificate,
+            ErrorCode::ClusterCredentials,
+        ] {
+            for lang in [Lang::En, Lang::Zh] {
+                for message in backend {
+                    let f = berth_api::FieldError {
+                        field: "api_url".into(),
+                        code,
+                        message: message.into(),
+                    };
+                    let shown = lang.field_message(&f);
+                    assert_eq!(shown, lang.field_error(code), "{code:?} in {lang:?}");
+                    assert!(!shown.contains("os error") && !shown.contains("BadEncoding"));
+                }
+            }
+        }
     }
 
     #[test]

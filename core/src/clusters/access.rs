@@ -105,9 +105,26 @@ pub(super) fn connect_error(e: ConnectError, method: ClusterMethod) -> Error {
             (field, ErrorCode::ClusterCredentials)
         }
     };
+    // Berth's words for what went wrong and what to do; what the
+    // connection said (an OS error, a TLS alert) goes to the log.
     let message = match e {
         ConnectError::Invalid { message, .. } => message,
-        other => other.to_string(),
+        other => {
+            tracing::info!(error = %other, field, "cluster connection test failed");
+            match other {
+                ConnectError::Unreachable(_) => {
+                    "nothing answered at the API URL: check the address and that Berth can reach it"
+                        .into()
+                }
+                ConnectError::BadCertificate(_) => {
+                    "the API server's certificate is not trusted: give the cluster's CA certificate"
+                        .into()
+                }
+                ConnectError::Unauthorized => "the cluster refused these credentials".into(),
+                ConnectError::Forbidden(what) => format!("these credentials may not {what}"),
+                _ => "the API server did not accept the connection test".into(),
+            }
+        }
     };
     Error::field(field, code, message)
 }

@@ -13,7 +13,7 @@ use kube::Client;
 
 use super::{access::AccessRow, Clusters};
 use crate::{
-    kube::{self as cluster, cache::ClusterCache, ConnectError},
+    kube::{self as cluster, cache::ClusterCache},
     Error, Result,
 };
 
@@ -41,9 +41,7 @@ pub struct ClusterHandle {
     kept: Arc<Kept>,
 }
 
-fn unavailable(e: ConnectError) -> Error {
-    Error::Unavailable(e.to_string())
-}
+use crate::kube::unavailable;
 
 fn fingerprint(row: &AccessRow) -> String {
     format!("{}\n{}\n{}", row.api_url, row.insecure, row.access_sealed)

@@ -26,19 +26,10 @@ use crate::{
 pub const MAINTENANCE_TAINT: &str = "berth.io/maintenance";
 const EFFECTS: [&str; 3] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
+/// Lists written back carry the version they were read at: a node changed
+/// meanwhile answers 409, which [`cluster::api_error`] says.
 fn kube_error(e: kube::Error) -> Error {
-    match e {
-        kube::Error::Api(s) if s.code == 404 => Error::NotFound,
-        // Lists written back carry the version they were read at.
-        kube::Error::Api(s) if s.code == 409 => Error::conflict(
-            ErrorCode::Invalid,
-            "the node changed while this was being saved: reload it and try again",
-        ),
-        kube::Error::Api(s) if s.code == 422 || s.code == 400 => {
-            Error::field("labels", ErrorCode::Invalid, s.message)
-        }
-        other => Error::Unavailable(cluster::classify(&other).to_string()),
-    }
+    cluster::api_error(e, "labels")
 }
 
 fn summary(node: &Node, pods: usize) -> NodeSummary {

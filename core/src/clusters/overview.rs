@@ -18,8 +18,8 @@ use kube::{Api, ResourceExt};
 use super::Clusters;
 use crate::{
     auth::{Permission, Principal, Scope},
-    kube::{self as cluster, ConnectError},
-    Error, Result,
+    kube::{self as cluster},
+    Result,
 };
 
 /// The resources the overview charts, in the order it shows them.
@@ -31,9 +31,7 @@ pub const WARNINGS_SHOWN: usize = 20;
 /// How many warning events are read to find the latest.
 const WARNINGS_READ: u32 = 1000;
 
-fn unavailable(e: ConnectError) -> Error {
-    Error::Unavailable(e.to_string())
-}
+use crate::kube::unavailable;
 
 fn is_ready(node: &Node) -> bool {
     node.status

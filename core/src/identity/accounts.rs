@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_query::{Alias, Expr, Func, JoinType, Query};
+use sea_query::{Expr, Func, Query};
 use secrecy::SecretString;
 
 use super::Identity;
@@ -12,7 +12,7 @@ use crate::{
     audit::{Event, Outcome},
     auth::{Binding, Permission, Principal, RequestMeta, RoleType, Scope},
     db::{
-        schema::{RoleBindings, Roles, Users, Vdcs},
+        schema::{RoleBindings, Roles, Users},
         DbError,
     },
     Error, Result,
@@ -242,40 +242,7 @@ impl Identity<'_> {
         let rows: Vec<BindingRow> = self
             .db
             .fetch_all(
-                Query::select()
-                    .expr_as(Expr::col((Roles::Table, Roles::Id)), Alias::new("role_id"))
-                    .expr_as(
-                        Expr::col((Roles::Table, Roles::Name)),
-                        Alias::new("role_name"),
-                    )
-                    .columns([
-                        (Roles::Table, Roles::RoleType),
-                        (Roles::Table, Roles::Builtin),
-                    ])
-                    .columns([
-                        (RoleBindings::Table, RoleBindings::ScopeKind),
-                        (RoleBindings::Table, RoleBindings::ScopeId),
-                    ])
-                    .expr_as(
-                        Expr::col((Vdcs::Table, Vdcs::DomainId)),
-                        Alias::new("vdc_domain_id"),
-                    )
-                    .from(RoleBindings::Table)
-                    .inner_join(
-                        Roles::Table,
-                        Expr::col((Roles::Table, Roles::Id))
-                            .equals((RoleBindings::Table, RoleBindings::RoleId)),
-                    )
-                    .join(
-                        JoinType::LeftJoin,
-                        Vdcs::Table,
-                        Expr::col((RoleBindings::Table, RoleBindings::ScopeKind))
-                            .eq("vdc")
-                            .and(
-                                Expr::col((Vdcs::Table, Vdcs::Id))
-                                    .equals((RoleBindings::Table, RoleBindings::ScopeId)),
-                            ),
-                    )
+                super::grants::select_bindings()
                     .and_where(Expr::col((RoleBindings::Table, RoleBindings::UserId)).eq(user_id)),
             )
             .await?;

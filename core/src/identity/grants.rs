@@ -72,9 +72,11 @@ pub(crate) fn delete_bindings_at(scope: Scope) -> sea_query::DeleteStatement {
     q
 }
 
-/// Grants with their user's name, their role's name, and (for VDC grants)
-/// the VDC's domain.
-fn select_grants() -> sea_query::SelectStatement {
+/// The one query for role bindings: each with its role's name, type and
+/// kind (built-in or custom) and, for a VDC binding, the VDC's domain, so
+/// its scope reads back whole ([`Scope::from_columns`]). The principal's
+/// bindings and the grants pages both start from it.
+pub(crate) fn select_bindings() -> sea_query::SelectStatement {
     Query::select()
         .columns([
             (RoleBindings::Table, RoleBindings::Id),
@@ -83,21 +85,19 @@ fn select_grants() -> sea_query::SelectStatement {
             (RoleBindings::Table, RoleBindings::ScopeKind),
             (RoleBindings::Table, RoleBindings::ScopeId),
         ])
-        .column((Users::Table, Users::Username))
         .expr_as(
             Expr::col((Roles::Table, Roles::Name)),
             Alias::new("role_name"),
         )
+        .columns([
+            (Roles::Table, Roles::RoleType),
+            (Roles::Table, Roles::Builtin),
+        ])
         .expr_as(
             Expr::col((Vdcs::Table, Vdcs::DomainId)),
             Alias::new("vdc_domain_id"),
         )
         .from(RoleBindings::Table)
-        .inner_join(
-            Users::Table,
-            Expr::col((Users::Table, Users::Id))
-                .equals((RoleBindings::Table, RoleBindings::UserId)),
-        )
         .inner_join(
             Roles::Table,
             Expr::col((Roles::Table, Roles::Id))
@@ -112,6 +112,18 @@ fn select_grants() -> sea_query::SelectStatement {
                     Expr::col((Vdcs::Table, Vdcs::Id))
                         .equals((RoleBindings::Table, RoleBindings::ScopeId)),
                 ),
+        )
+        .to_owned()
+}
+
+/// Grants: bindings with their user's name.
+fn select_grants() -> sea_query::SelectStatement {
+    select_bindings()
+        .column((Users::Table, Users::Username))
+        .inner_join(
+            Users::Table,
+            Expr::col((Users::Table, Users::Id))
+                .equals((RoleBindings::Table, RoleBindings::UserId)),
         )
         .to_owned()
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use berth_api::ErrorCode;
 use k8s_openapi::api::core::v1::Node;
 use kube::api::ListParams;
 use kube::config::{AuthInfo, Kubeconfig};
@@ -21,6 +22,8 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+
+use crate::Error;
 
 /// A Kubernetes object name that came from outside (a page, an API
 /// call), checked as the API server checks it: a DNS-1123 subdomain of at
@@ -136,9 +139,12 @@ fn pem_certs(pem: &str, field: &'static str) -> Result<Vec<Vec<u8>>, ConnectErro
     let certs: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(pem.as_bytes())
         .map(|c| c.map(|c| c.as_ref().to_vec()))
         .collect::<Result<_, _>>()
-        .map_err(|e| ConnectError::Invalid {
-            field,
-            message: format!("not a PEM certificate: {e}"),
+        .map_err(|e| {
+            tracing::info!(field, error = %e, "PEM refused");
+            ConnectError::Invalid {
+                field,
+                message: "not a PEM certificate: paste the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----".into(),
+            }
         })?;
     if certs.is_empty() {
         return Err(ConnectError::Invalid {
@@ -199,6 +205,32 @@ pub fn client_for(access: &Access) -> Result<Client, ConnectError> {
         }
     };
     Client::try_from(config).map_err(|e| classify(&e))
+}
+
+/// The one mapping of a failed call on a registered cluster to Berth's
+/// error: a missing object is not found; a write refused because the
+/// object changed meanwhile (409) says to reload; a write the API server
+/// finds invalid (400, 422) is a field error on `field`; anything else
+/// (the cluster does not answer, refuses Berth's credentials, ...) is
+/// unavailable, its cause logged, never shown.
+pub fn api_error(e: kube::Error, field: &'static str) -> Error {
+    match e {
+        kube::Error::Api(s) if s.code == 404 => Error::NotFound,
+        kube::Error::Api(s) if s.code == 409 => Error::conflict(
+            ErrorCode::Changed,
+            "it changed while this was being saved: reload it and try again",
+        ),
+        kube::Error::Api(s) if s.code == 422 || s.code == 400 => {
+            Error::field(field, ErrorCode::Invalid, s.message)
+        }
+        other => unavailable(classify(&other)),
+    }
+}
+
+/// A cluster that cannot be used now: the cause goes to the log (and the
+/// cluster's health), the caller is told the cluster is unavailable.
+pub fn unavailable(e: ConnectError) -> Error {
+    Error::Unavailable(e.to_string())
 }
 
 /// Sorts a kube error by what the operator can do about it.
@@ -294,9 +326,12 @@ fn parse_kubeconfig(yaml: &str) -> Result<Kubeconfig, ConnectError> {
             message: "paste or upload a kubeconfig".into(),
         });
     }
-    let kc = Kubeconfig::from_yaml(yaml).map_err(|e| ConnectError::Invalid {
-        field: "kubeconfig",
-        message: format!("not a kubeconfig: {e}"),
+    let kc = Kubeconfig::from_yaml(yaml).map_err(|e| {
+        tracing::info!(error = %e, "kubeconfig refused");
+        ConnectError::Invalid {
+            field: "kubeconfig",
+            message: "not a kubeconfig: paste the YAML file kubectl uses (with clusters, users and contexts)".into(),
+        }
     })?;
     if kc.contexts.is_empty() {
         return Err(ConnectError::Invalid {

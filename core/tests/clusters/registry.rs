@@ -197,6 +197,11 @@ db_test!(
             ("api_url", ErrorCode::ClusterUnreachable),
             "{message}"
         );
+        // Berth's words, not the socket's.
+        assert_eq!(
+            message,
+            "nothing answered at the API URL: check the address and that Berth can reach it"
+        );
         let plain = ClusterInput {
             api_url: c.url.replace("https://", "http://"),
             ..by_token("plain", &c, TOKEN)

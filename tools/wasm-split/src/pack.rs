@@ -122,6 +122,13 @@ fn rewrite_loader(js: &str, members: &BTreeMap<String, (String, Vec<String>)>) -
         return Err("loader: module fetches and instantiations do not pair up".into());
     }
     let mut out = out.replace(INSTANTIATE, "WebAssembly.instantiate(await src, imports)");
+    // The comment over each module names every page that needs it: bytes
+    // every page would download for nothing.
+    out = out
+        .lines()
+        .filter(|l| !(l.starts_with("/* ") && l.ends_with(" */")))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let wrap = out.find(WRAP_DEF).ok_or("loader: wrapAsyncCb not found")?;
     out.replace_range(
         wrap..wrap + WRAP_DEF.len(),
@@ -150,7 +157,7 @@ fn rewrite_loader(js: &str, members: &BTreeMap<String, (String, Vec<String>)>) -
 mod tests {
     use super::*;
 
-    const LOADER_JS: &str = "import { initSync } from \"./berth.js\";\nfunction wrapAsyncCb(callee) {\n    return async (callbackIndex, callbackData) => {\n        let success;\n    }\n}\nconst __chunk_1 = makeLoad(() => {\n    const src = fetch(new URL(\"./chunk_1.wasm\", import.meta.url));\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}\n, []);\nexport const __wasm_split_load___users = wrapAsyncCb(makeLoad(() => {\n    const src = fetch(new URL(\"./split___users.wasm\", import.meta.url));\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}\n, [__chunk_1]));\n";
+    const LOADER_JS: &str = "import { initSync } from \"./berth.js\";\nfunction wrapAsyncCb(callee) {\n    return async (callbackIndex, callbackData) => {\n        let success;\n    }\n}\n/* __users */\nconst __chunk_1 = makeLoad(() => {\n    const src = fetch(new URL(\"./chunk_1.wasm\", import.meta.url));\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}\n, []);\nexport const __wasm_split_load___users = wrapAsyncCb(makeLoad(() => {\n    const src = fetch(new URL(\"./split___users.wasm\", import.meta.url));\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}\n, [__chunk_1]));\n";
 
     fn members() -> BTreeMap<String, (String, Vec<String>)> {
         BTreeMap::from([(
@@ -170,6 +177,7 @@ mod tests {
         ), "{js}");
         assert!(js.contains("        startPack(pack, modules);\n        let success;"), "{js}");
         assert_eq!(js.matches("WebAssembly.instantiate(await src, imports)").count(), 2);
+        assert!(!js.contains("/* __users */"), "{js}");
     }
 
     #[test]
