@@ -9,9 +9,15 @@
 
 use std::{collections::HashMap, sync::Arc};
 
+use berth_api::ClusterSummary;
 use kube::Client;
+use sea_query::Expr;
 
-use super::{access::AccessRow, Clusters};
+use super::{
+    access::{select_clusters, AccessRow},
+    Clusters,
+};
+use crate::db::schema::Clusters as ClusterTable;
 use crate::{
     kube::{self as cluster, cache::ClusterCache},
     Error, Result,
@@ -38,7 +44,17 @@ pub type KeptClusters = std::sync::Mutex<HashMap<i64, Arc<Kept>>>;
 
 /// One cluster for the length of a request.
 pub struct ClusterHandle {
+    /// The cluster's row as the pages show it.
+    pub summary: ClusterSummary,
     kept: Arc<Kept>,
+}
+
+/// The cluster's row: what the pages show and its sealed access, in one read.
+#[derive(sqlx::FromRow)]
+struct HandleRow {
+    #[sqlx(flatten)]
+    summary: ClusterSummary,
+    access_sealed: String,
 }
 
 use crate::kube::unavailable;
@@ -72,11 +88,26 @@ impl Clusters<'_> {
     /// Cluster `id`: one read of its row, and what is kept of it if its
     /// access is unchanged.
     pub(crate) async fn handle(&self, id: i64) -> Result<ClusterHandle> {
-        let row = self
-            .access_rows(Some(id))
+        let HandleRow {
+            summary,
+            access_sealed,
+        } = self
+            .db
+            .fetch_optional(
+                select_clusters()
+                    .column(ClusterTable::AccessSealed)
+                    .and_where(Expr::col(ClusterTable::Id).eq(id)),
+            )
             .await?
-            .pop()
             .ok_or(Error::NotFound)?;
+        let row = AccessRow {
+            id: summary.id,
+            name: summary.name.clone(),
+            api_url: summary.api_url.clone(),
+            insecure: summary.insecure,
+            embedded: summary.embedded,
+            access_sealed,
+        };
         let print = fingerprint(&row);
         let kept = self.kept(id).filter(|k| k.fingerprint == print);
         let kept = match kept {
@@ -99,7 +130,7 @@ impl Clusters<'_> {
                 }
             }
         };
-        Ok(ClusterHandle { kept })
+        Ok(ClusterHandle { summary, kept })
     }
 
     fn kept_clusters(&self) -> Result<std::sync::MutexGuard<'_, HashMap<i64, Arc<Kept>>>> {

@@ -176,8 +176,8 @@ impl Clusters<'_> {
             &format!("cluster/{id}"),
         )
         .await?;
-        let summary = self.find_cluster(id).await?;
         let handle = self.handle(id).await?;
+        let summary = handle.summary.clone();
         let client = handle.client();
         let cache = handle.cache().await?;
         let version = client
