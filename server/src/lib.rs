@@ -4,10 +4,17 @@
 //! and migrated, initial admin ensured, embedded cluster started when
 //! configured, and the axum router built. `main.rs` adds logging, the
 //! listener and graceful shutdown; tests call [`start`] directly.
+
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+
+/// The allocator of every Berth server (the binary, its tests and the
+/// benchmarks): a request allocates and frees many small values, which
+/// mimalloc does with less locking than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod audit_export;
 pub mod auth;

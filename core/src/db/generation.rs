@@ -7,11 +7,12 @@
 //! used only while the number has not moved: a revoked grant or session
 //! takes effect on the very next request, on every replica.
 //!
-//! Reading it is one tiny query, shared: requests that arrive while a
-//! read is under way wait for the next one (which starts after they
-//! arrived, so it sees every change committed before them), and one read
-//! serves them all. Under load that is one read per read's duration, not
-//! one per request.
+//! Reading it is one tiny query, shared: a request starts a read of its
+//! own while fewer than [`READS_IN_FLIGHT`] are under way; otherwise it
+//! waits for the next read to start (which starts after it arrived, so it
+//! sees every change committed before it), and one read serves every
+//! request waiting for it. Under load that is a few reads per read's
+//! duration, not one per request, and a request waits about one read.
 
 use std::sync::{
     atomic::{AtomicI64, Ordering},
@@ -39,13 +40,17 @@ struct Reads {
     done: watch::Sender<(u64, Result<i64, String>)>,
 }
 
+/// At most this many reads of the generation at once.
+pub const READS_IN_FLIGHT: u32 = 4;
+
 #[derive(Debug, Default)]
 struct ReadState {
-    /// How many reads have been started.
+    /// How many reads have been started (the number of the newest).
     started: u64,
     /// The highest read number anyone waits for.
     wanted: u64,
-    running: bool,
+    /// Reads under way.
+    in_flight: u32,
 }
 
 impl Default for Reads {
@@ -81,17 +86,20 @@ impl Generation {
         let mut done = self.reads.done.subscribe();
         let need = {
             let mut s = self.reads.state.lock().map_err(|_| poisoned())?;
-            // A read under way may have started before we came: wait for
-            // the one after it.
-            let need = s.started + 1;
-            s.wanted = s.wanted.max(need);
-            if !s.running {
-                s.running = true;
+            if s.in_flight < READS_IN_FLIGHT {
+                // A read of our own, starting now.
+                s.in_flight += 1;
                 s.started += 1;
-                let (this, db) = (self.clone(), db.clone());
-                tokio::spawn(async move { this.read_while_wanted(db).await });
+                let (this, db, number) = (self.clone(), db.clone(), s.started);
+                tokio::spawn(async move { this.read_while_wanted(db, number).await });
+                s.started
+            } else {
+                // The reads under way may have started before we came:
+                // wait for the next to start, when one of them is done.
+                let need = s.started + 1;
+                s.wanted = s.wanted.max(need);
+                need
             }
-            need
         };
         let (_, found) = done
             .wait_for(|(finished, _)| *finished >= need)
@@ -101,13 +109,10 @@ impl Generation {
         found.map_err(|e| DbError::Other(sqlx::Error::Protocol(e)))
     }
 
-    /// Reads until nobody waits for a later read.
-    async fn read_while_wanted(self, db: Db) {
+    /// Reads (as read `number`, then as the next one wanted) until nobody
+    /// waits for a read not yet started.
+    async fn read_while_wanted(self, db: Db, mut number: u64) {
         loop {
-            let number = match self.reads.state.lock() {
-                Ok(s) => s.started,
-                Err(_) => return,
-            };
             let found = db
                 .fetch_scalar::<i64>(&select())
                 .await
@@ -118,11 +123,20 @@ impl Generation {
             let Ok(mut s) = self.reads.state.lock() else {
                 return;
             };
-            let _previous = self.reads.done.send_replace((number, found));
-            if s.wanted > number {
+            // Reads may end out of order: the last finished only moves
+            // forward (a later read serves those waiting for an earlier).
+            self.reads.done.send_if_modified(|last| {
+                let newer = number > last.0;
+                if newer {
+                    *last = (number, found);
+                }
+                newer
+            });
+            if s.wanted > s.started {
                 s.started += 1;
+                number = s.started;
             } else {
-                s.running = false;
+                s.in_flight -= 1;
                 return;
             }
         }

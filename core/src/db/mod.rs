@@ -181,6 +181,11 @@ macro_rules! dispatch {
 
 impl Db {
     /// Connects to `url`. A SQLite file is created if missing.
+    ///
+    /// A pooled connection is not pinged before each use (sqlx's default):
+    /// that ping doubled the round trips of every query, the access
+    /// generation's read on each request among them. A connection the
+    /// server dropped fails its next query, and the pool replaces it.
     pub async fn connect(url: &str) -> DbResult<Db> {
         let acquire = Duration::from_secs(10);
         Ok(
@@ -194,6 +199,7 @@ impl Db {
                     Db::Sqlite(
                         SqlitePoolOptions::new()
                             .max_connections(8)
+                            .test_before_acquire(false)
                             .acquire_timeout(acquire)
                             .connect_with(opts)
                             .await?,
@@ -202,6 +208,7 @@ impl Db {
                 Dialect::Postgres => Db::Postgres(
                     PgPoolOptions::new()
                         .max_connections(16)
+                        .test_before_acquire(false)
                         .acquire_timeout(acquire)
                         .connect(url)
                         .await?,
@@ -209,6 +216,7 @@ impl Db {
                 Dialect::MySql => Db::MySql(
                     MySqlPoolOptions::new()
                         .max_connections(16)
+                        .test_before_acquire(false)
                         .acquire_timeout(acquire)
                         .connect(url)
                         .await?,
