@@ -350,13 +350,13 @@ fn NodePanel(
                                 <h3>{lang.t(T::Conditions)}</h3>
                                 <table class="table"><tbody>
                                     {conditions.into_iter().map(|c| view! {
-                                        <tr><th scope="row">{c.kind}</th><td>{c.status}</td><td>{c.reason}</td><td>{c.message}</td></tr>
+                                        <tr><th scope="row">{c.kind}</th><td>{super::kube_word(lang, &c.status)}</td><td>{c.reason}</td><td>{c.message}</td></tr>
                                     }).collect_view()}
                                 </tbody></table>
                                 <h3>{lang.fmt(T::PodsOnNode, &[&pods.len().to_string()])}</h3>
                                 <table class="table" id="node-pods"><tbody>
                                     {pods.into_iter().map(|p| view! {
-                                        <tr><td class="mono">{format!("{}/{}", p.namespace, p.name)}</td><td>{p.phase}</td>
+                                        <tr><td class="mono">{format!("{}/{}", p.namespace, p.name)}</td><td>{super::kube_word(lang, &p.phase)}</td>
                                         <td>{p.daemon.then(|| lang.t(T::DaemonPod))}</td></tr>
                                     }).collect_view()}
                                 </tbody></table>

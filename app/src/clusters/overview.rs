@@ -32,15 +32,6 @@ const CAPACITY: &str = "#94a3b8";
 const ALLOCATABLE: &str = "#3b82f6";
 const REQUESTED: &str = "#f59e0b";
 
-/// A namespace's phase in the reader's language (Kubernetes knows two).
-fn phase_text(lang: Lang, phase: &str) -> String {
-    match phase {
-        "Active" => lang.t(T::PhaseActive).to_owned(),
-        "Terminating" => lang.t(T::PhaseTerminating).to_owned(),
-        other => other.to_owned(),
-    }
-}
-
 /// At most two decimals, without trailing zeros (and never `-0`).
 fn number(v: f64) -> String {
     let s = format!("{:.2}", v + 0.0);
@@ -392,7 +383,7 @@ fn Namespaces(
                         {all.into_iter().skip(at).take(NAMESPACES_PER_PAGE).map(|n| view! {
                             <tr data-namespace=n.name.clone()>
                                 <td class="mono">{n.name.clone()}</td>
-                                <td>{phase_text(lang, &n.phase)}</td>
+                                <td>{super::kube_word(lang, &n.phase)}</td>
                                 <td>{n.pods}</td>
                                 <td>{n.created_at.clone().map(|at| view! { <Time at /> })}</td>
                             </tr>
