@@ -25,6 +25,16 @@ where
     let _ = root;
 }
 
+/// Moves the focus to the element with `id` (the skip link's target).
+pub fn focus_by_id(id: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(el) = document().get_element_by_id(id) {
+        browser::focus(&el);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
 /// For a dialog's `on:keydown`: Tab and Shift+Tab cycle through the
 /// dialog's own controls instead of leaving it.
 pub fn keep_tab_inside(root: NodeRef<leptos::html::Div>, ev: &leptos::ev::KeyboardEvent) {
@@ -47,7 +57,7 @@ mod browser {
 
     use super::FOCUSABLE;
 
-    fn focus(el: &Element) {
+    pub(super) fn focus(el: &Element) {
         if let Some(el) = el.dyn_ref::<HtmlElement>() {
             let _ = el.focus();
         }

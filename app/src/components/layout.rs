@@ -157,7 +157,7 @@ pub fn Shell() -> impl IntoView {
         <a class="skip-link" href="#main" on:click=move |ev| {
             // Focus moves with the jump, so Tab goes on from the content.
             ev.prevent_default();
-            focus_main();
+            super::focus_by_id("main");
         }>{lang.t(T::SkipToContent)}</a>
         <div class="layout" class:nav-open=move || nav_open.get()>
             <header class="topbar">
@@ -198,19 +198,5 @@ pub fn Shell() -> impl IntoView {
                 <Outlet />
             </main>
         </div>
-    }
-}
-
-/// Moves focus to the page's content (the skip link's target).
-fn focus_main() {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Some(main) = document()
-            .get_element_by_id("main")
-            .and_then(|m| m.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = main.focus();
-        }
     }
 }

@@ -11,7 +11,7 @@ mod time;
 
 pub use chart::EChart;
 pub use common::*;
-pub use focus::{focus_on_open, keep_tab_inside};
+pub use focus::{focus_by_id, focus_on_open, keep_tab_inside};
 pub use layout::{encode, holds, IfAnyHeld, IfHeld, LanguageSwitch, Me, Shell};
 pub use list_actions::{ListActions, ListCall};
 pub use live::follow_changes;

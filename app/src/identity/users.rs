@@ -415,10 +415,15 @@ fn GrantForm(
     let lang = use_lang();
     let role_id = RwSignal::new(roles.first().map(|r| r.id));
     let scope_id = RwSignal::new(None::<i64>);
-    // A domain or VDC role sent without its domain or VDC: said beside the
-    // choice, nothing sent.
-    let scope_missing = RwSignal::new(false);
     let error = last_error(grant.value());
+    // The server's refusal of a grant without its domain or VDC, said
+    // beside the choice until another is made.
+    let scope_missing = move || {
+        error
+            .get()
+            .is_some_and(|e| e.field_error("scope_id").is_some())
+    };
+    let clear_error = move || grant.value().set(None);
     let kind_of = {
         let roles = roles.clone();
         move |id: Option<i64>| {
@@ -443,10 +448,6 @@ fn GrantForm(
             Some(berth_api::permission::ScopeKind::Vdc) => "vdc",
             _ => "platform",
         };
-        if scope_kind != "platform" && scope_id.get_untracked().is_none() {
-            scope_missing.set(true);
-            return;
-        }
         grant.dispatch(GrantRole {
             input: GrantInput {
                 user_id,
@@ -459,10 +460,10 @@ fn GrantForm(
     view! {
         <form class="inline-form" on:submit=on_submit aria-labelledby="grant-form-title">
             <h3 id="grant-form-title">{lang.t(T::GrantRole)}</h3>
-            <FormError error />
+            <FormError error beside=&["scope_id"] />
             <div class="field">
                 <label for="grant-role">{lang.t(T::NavRoles)}</label>
-                <select id="grant-role" on:change=move |ev| { role_id.set(event_target_value(&ev).parse().ok()); scope_id.set(None); scope_missing.set(false); }>
+                <select id="grant-role" on:change=move |ev| { role_id.set(event_target_value(&ev).parse().ok()); scope_id.set(None); clear_error(); }>
                     {roles.into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
                 </select>
             </div>
@@ -470,25 +471,25 @@ fn GrantForm(
                 Some(berth_api::permission::ScopeKind::Domain) => view! {
                     <div class="field">
                         <label for="grant-scope">{lang.t(T::Domain)}</label>
-                        <select id="grant-scope" aria-invalid=move || scope_missing.get().to_string()
+                        <select id="grant-scope" aria-invalid=move || scope_missing().to_string()
                             aria-describedby="grant-scope-error"
-                            on:change=move |ev| { scope_missing.set(false); scope_id.set(event_target_value(&ev).parse().ok()) }>
+                            on:change=move |ev| { clear_error(); scope_id.set(event_target_value(&ev).parse().ok()) }>
                             <option value="" selected=true disabled=true>{lang.t(T::ChooseDomain)}</option>
                             {domains.clone().into_iter().map(|d| view! { <option value=d.id.to_string()>{d.display_name}</option> }).collect_view()}
                         </select>
-                        {move || scope_missing.get().then(|| view! { <p class="field-error" id="grant-scope-error">{lang.t(T::ChooseDomain)}</p> })}
+                        {move || scope_missing().then(|| view! { <p class="field-error" id="grant-scope-error">{lang.t(T::ChooseDomain)}</p> })}
                     </div>
                 }.into_any(),
                 Some(berth_api::permission::ScopeKind::Vdc) => view! {
                     <div class="field">
                         <label for="grant-scope">{lang.t(T::NavVdcs)}</label>
-                        <select id="grant-scope" aria-invalid=move || scope_missing.get().to_string()
+                        <select id="grant-scope" aria-invalid=move || scope_missing().to_string()
                             aria-describedby="grant-scope-error"
-                            on:change=move |ev| { scope_missing.set(false); scope_id.set(event_target_value(&ev).parse().ok()) }>
+                            on:change=move |ev| { clear_error(); scope_id.set(event_target_value(&ev).parse().ok()) }>
                             <option value="" selected=true disabled=true>{lang.t(T::ChooseVdc)}</option>
                             {vdcs.clone().into_iter().map(|v| view! { <option value=v.id.to_string()>{v.display_name}</option> }).collect_view()}
                         </select>
-                        {move || scope_missing.get().then(|| view! { <p class="field-error" id="grant-scope-error">{lang.t(T::ChooseVdc)}</p> })}
+                        {move || scope_missing().then(|| view! { <p class="field-error" id="grant-scope-error">{lang.t(T::ChooseVdc)}</p> })}
                     </div>
                 }.into_any(),
                 _ => ().into_any(),

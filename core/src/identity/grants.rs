@@ -180,6 +180,11 @@ impl Identity<'_> {
                     })
                     .ok_or(Error::NotFound)
             }
+            ("domain" | "vdc", None) => Err(Error::field(
+                "scope_id",
+                ErrorCode::Required,
+                "choose the domain or VDC to grant the role at",
+            )),
             _ => Err(Error::field(
                 "scope_kind",
                 ErrorCode::Invalid,

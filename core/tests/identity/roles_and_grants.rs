@@ -349,6 +349,16 @@ db_test!(
             field_codes(&e),
             vec![("scope_kind".into(), ErrorCode::Invalid)]
         );
+        // A VDC role with no VDC named: the missing choice, by its field.
+        let e = s
+            .identity()
+            .grant_role(&ops, grant(eve, vdc_user, "vdc", None))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            vec![("scope_id".into(), ErrorCode::Required)]
+        );
 
         // Nobody grants what they do not hold: a custom domain role that may
         // bind and read, but not change VDCs, cannot hand out vdc-admin.
