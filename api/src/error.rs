@@ -18,6 +18,76 @@ pub struct FieldError {
     pub field: String,
     pub code: ErrorCode,
     pub message: String,
+    /// Berth's precise reason, where the code alone would lose it (which
+    /// label, which context): the UI says it in the reader's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Detail>,
+}
+
+impl FieldError {
+    /// A rejection with its precise reason; `message` is that reason in English.
+    pub fn detailed(field: &str, code: ErrorCode, detail: Detail) -> Self {
+        FieldError {
+            field: field.to_owned(),
+            code,
+            message: detail.to_string(),
+            detail: Some(detail),
+        }
+    }
+}
+
+/// The precise reasons Berth gives for a rejected field, each naming what it
+/// is about. `Display` is the English text; the UI has both languages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Detail {
+    #[error("not a PEM certificate: paste the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----")]
+    NotPemCertificate,
+    #[error("not a PEM private key: paste the text from -----BEGIN ... PRIVATE KEY----- to -----END ... PRIVATE KEY-----")]
+    NotPemKey,
+    #[error("the API URL must look like https://host:port")]
+    ApiUrlForm,
+    #[error("a token holds only visible ASCII characters")]
+    TokenCharacters,
+    #[error("paste or upload a kubeconfig")]
+    NoKubeconfig,
+    #[error(
+        "not a kubeconfig: paste the YAML file kubectl uses (with clusters, users and contexts)"
+    )]
+    NotKubeconfig,
+    #[error("the kubeconfig has no contexts")]
+    NoContexts,
+    #[error("the kubeconfig's {what} is not base64 PEM")]
+    NotBase64Pem { what: String },
+    #[error("no context named {wanted:?}; the kubeconfig has: {}", known.join(", "))]
+    NoSuchContext { wanted: String, known: Vec<String> },
+    #[error("context {context:?} names cluster {cluster:?}, which the kubeconfig lacks")]
+    MissingCluster { context: String, cluster: String },
+    #[error("the cluster's CA is a file path; embed it as certificate-authority-data")]
+    CaIsFile,
+    #[error(
+        "user {user:?} gets credentials from a plugin; Berth needs a token or a client certificate"
+    )]
+    CredentialPlugin { user: String },
+    #[error("user {user:?} refers to files; embed the token or certificate data")]
+    CredentialFiles { user: String },
+    #[error("basic authentication is not supported by Kubernetes any more; use a token or a client certificate")]
+    BasicAuth,
+    #[error("user {user:?} has a client certificate but no key")]
+    CertWithoutKey { user: String },
+    /// A label or taint key; `reason` is the English detail of the rule broken.
+    #[error("key {key:?}: {reason}")]
+    Key { key: String, reason: String },
+    /// A label or taint value.
+    #[error("value {value:?}: {reason}")]
+    Value { value: String, reason: String },
+    #[error("taint effect {effect:?} is not one of NoSchedule, PreferNoSchedule, NoExecute")]
+    TaintEffect { effect: String },
+    /// The cluster's API server refused the value, in its own words.
+    #[error("the cluster refused it: {message}")]
+    ClusterRefused { message: String },
+    #[error("{what:?} appears twice")]
+    Twice { what: String },
 }
 
 /// Stable identifiers for validation and conflict reasons.
@@ -59,6 +129,22 @@ pub enum ErrorCode {
     ClusterCredentials,
 }
 
+/// Why a cluster cannot be used, as its health shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterProblem {
+    /// Nothing answered at its address (refused, no route, DNS, timeout).
+    Unreachable,
+    /// TLS failed: its certificate is not trusted, or Berth's was refused.
+    BadCertificate,
+    /// It refused Berth's credentials (401).
+    Unauthorized,
+    /// Berth's credentials lack a permission this needs (403).
+    Forbidden,
+    /// It answered with an error of its own.
+    Error,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "snake_case")]
 pub enum AppError {
@@ -78,6 +164,10 @@ pub enum AppError {
     Locked { retry_after_secs: i64 },
     #[error("service unavailable")]
     Unavailable,
+    /// A cluster cannot be used now; `problem` says why, in words the UI
+    /// turns into what to do (the connection's own text stays in the log).
+    #[error("the cluster is unavailable ({problem:?})")]
+    ClusterUnavailable { problem: ClusterProblem },
     #[error("internal error (request id {request_id})")]
     Internal { request_id: String },
     /// The call never reached a handler, or its answer could not be read.
@@ -92,6 +182,7 @@ impl AppError {
                 field: field.to_owned(),
                 code,
                 message: message.into(),
+                detail: None,
             }],
         }
     }
@@ -105,7 +196,7 @@ impl AppError {
             AppError::Conflict { .. } => 409,
             AppError::Validation { .. } => 422,
             AppError::Locked { .. } => 429,
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::ClusterUnavailable { .. } => 503,
             AppError::Internal { .. } => 500,
             AppError::Transport { .. } => 502,
         }

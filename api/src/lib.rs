@@ -18,6 +18,6 @@ pub mod validate;
 /// Resource quantities, from their own crate (the simulator uses it too).
 pub use quantity;
 
-pub use error::{AppError, ErrorCode, FieldError};
+pub use error::{AppError, ClusterProblem, Detail, ErrorCode, FieldError};
 pub use model::*;
 pub use password_policy::{PasswordPolicy, PasswordRule};

@@ -88,6 +88,7 @@ impl PasswordPolicy {
                 field: field.into(),
                 code: ErrorCode::TooLong,
                 message: format!("{field} must be at most {} bytes", Self::MAX_LENGTH_BYTES),
+                detail: None,
             });
             return;
         }
@@ -96,6 +97,7 @@ impl PasswordPolicy {
                 field: field.into(),
                 code: ErrorCode::Invalid,
                 message: format!("{field} must not contain control characters"),
+                detail: None,
             });
             return;
         }
@@ -130,6 +132,7 @@ impl PasswordPolicy {
                 field: field.into(),
                 code,
                 message,
+                detail: None,
             });
         }
     }
@@ -142,6 +145,7 @@ impl PasswordPolicy {
                     field: field.into(),
                     code: ErrorCode::OutOfRange,
                     message: format!("{field} must be between {min} and {max}"),
+                    detail: None,
                 });
             }
         };

@@ -21,6 +21,7 @@ fn err(field: &str, code: ErrorCode, message: String) -> FieldError {
         field: field.to_owned(),
         code,
         message,
+        detail: None,
     }
 }
 

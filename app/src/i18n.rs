@@ -7,7 +7,7 @@
 //! Each area's words live in its own `i18n.rs`; this file holds the shell's
 //! and those several areas share.
 
-use berth_api::{AppError, ErrorCode};
+use berth_api::{AppError, ClusterProblem, Detail, ErrorCode};
 use leptos::prelude::*;
 
 pub const LANG_COOKIE: &str = "berth_lang";
@@ -105,6 +105,15 @@ impl Lang {
             AppError::Validation { .. } => self.t(T::ErrValidation).into(),
             AppError::Locked { retry_after_secs } => self.locked(*retry_after_secs),
             AppError::Unavailable => self.t(T::ErrUnavailable).into(),
+            AppError::ClusterUnavailable { problem } => self
+                .t(match problem {
+                    ClusterProblem::Unreachable => T::ErrClusterUnreachable,
+                    ClusterProblem::BadCertificate => T::ErrClusterCertificate,
+                    ClusterProblem::Unauthorized => T::ErrClusterCredentials,
+                    ClusterProblem::Forbidden => T::ErrClusterForbidden,
+                    ClusterProblem::Error => T::ErrClusterError,
+                })
+                .into(),
             AppError::Internal { request_id } => self.fmt(T::ErrInternal, &[request_id]),
             AppError::Transport { .. } => self.t(T::ErrTransport).into(),
         }
@@ -146,33 +155,49 @@ impl Lang {
         })
     }
 
-    /// What to show beside a rejected field: the translated reason (for a
-    /// failed connection, what went wrong and what to do; never what the
-    /// connection said), with Berth's own detail where one names more.
+    /// What to show beside a rejected field: Berth's precise reason where
+    /// it gave one (which label, which context), else the translated reason
+    /// for its code; never what a connection or parser said.
     pub fn field_message(self, f: &berth_api::FieldError) -> String {
-        match f.code {
-            ErrorCode::Invalid | ErrorCode::Taken
-                if DETAILED_FIELDS.contains(&f.field.as_str()) =>
-            {
-                format!("{}: {}", self.field_error(f.code), f.message)
-            }
-            code => self.field_error(code).to_owned(),
+        match &f.detail {
+            Some(d) => self.detail(d),
+            None => self.field_error(f.code).to_owned(),
+        }
+    }
+
+    /// A precise reason, in this language.
+    pub fn detail(self, d: &Detail) -> String {
+        use Detail as D;
+        match d {
+            D::NotPemCertificate => self.t(T::DetailNotPemCertificate).into(),
+            D::NotPemKey => self.t(T::DetailNotPemKey).into(),
+            D::ApiUrlForm => self.t(T::DetailApiUrlForm).into(),
+            D::TokenCharacters => self.t(T::DetailTokenCharacters).into(),
+            D::NoKubeconfig => self.t(T::DetailNoKubeconfig).into(),
+            D::NotKubeconfig => self.t(T::DetailNotKubeconfig).into(),
+            D::NoContexts => self.t(T::DetailNoContexts).into(),
+            D::NotBase64Pem { what } => self.fmt(T::DetailNotBase64Pem, &[what.as_str()]),
+            D::NoSuchContext { wanted, known } => self.fmt(
+                T::DetailNoSuchContext,
+                &[wanted.as_str(), &known.join(", ")],
+            ),
+            D::MissingCluster { context, cluster } => self.fmt(
+                T::DetailMissingCluster,
+                &[context.as_str(), cluster.as_str()],
+            ),
+            D::CaIsFile => self.t(T::DetailCaIsFile).into(),
+            D::CredentialPlugin { user } => self.fmt(T::DetailCredentialPlugin, &[user.as_str()]),
+            D::CredentialFiles { user } => self.fmt(T::DetailCredentialFiles, &[user.as_str()]),
+            D::BasicAuth => self.t(T::DetailBasicAuth).into(),
+            D::CertWithoutKey { user } => self.fmt(T::DetailCertWithoutKey, &[user.as_str()]),
+            D::Key { key, .. } => self.fmt(T::DetailKey, &[key.as_str()]),
+            D::Value { value, .. } => self.fmt(T::DetailValue, &[value.as_str()]),
+            D::TaintEffect { effect } => self.fmt(T::DetailTaintEffect, &[effect.as_str()]),
+            D::ClusterRefused { message } => self.fmt(T::DetailClusterRefused, &[message.as_str()]),
+            D::Twice { what } => self.fmt(T::DetailTwice, &[what.as_str()]),
         }
     }
 }
-
-/// Fields whose rejections carry a precise detail from the server (which
-/// certificate, which label) that the translated reason alone would lose.
-const DETAILED_FIELDS: &[&str] = &[
-    "api_url",
-    "kubeconfig",
-    "context",
-    "ca_cert",
-    "client_cert",
-    "client_key",
-    "labels",
-    "taints",
-];
 
 /// The language of the current page.
 pub fn use_lang() -> Lang {
@@ -301,6 +326,31 @@ texts! {
     ErrHasChildren => ("This domain still has VDCs; delete them first.", "该域下仍有虚拟数据中心，请先删除它们。"),
     ErrValidation => ("Some fields need attention.", "部分字段需要修改。"),
     ErrLocked => ("Too many failed sign-ins. Try again in {} minutes.", "登录失败次数过多，请在 {} 分钟后重试。"),
+    DetailNotPemCertificate => ("Not a PEM certificate: paste the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.", "不是 PEM 证书：请粘贴从 -----BEGIN CERTIFICATE----- 到 -----END CERTIFICATE----- 的全部文本。"),
+    DetailNotPemKey => ("Not a PEM private key: paste the text from -----BEGIN ... PRIVATE KEY----- to -----END ... PRIVATE KEY-----.", "不是 PEM 私钥：请粘贴从 -----BEGIN ... PRIVATE KEY----- 到 -----END ... PRIVATE KEY----- 的全部文本。"),
+    DetailApiUrlForm => ("The API URL must look like https://host:port.", "API 地址应形如 https://主机:端口。"),
+    DetailTokenCharacters => ("A token holds only visible ASCII characters; check that nothing else was pasted with it.", "令牌只能包含可见的 ASCII 字符；请检查是否粘贴了多余内容。"),
+    DetailNoKubeconfig => ("Paste or upload a kubeconfig.", "请粘贴或上传 kubeconfig。"),
+    DetailNotKubeconfig => ("Not a kubeconfig: paste the YAML file kubectl uses (with clusters, users and contexts).", "不是 kubeconfig：请粘贴 kubectl 使用的 YAML 文件（包含 clusters、users 和 contexts）。"),
+    DetailNoContexts => ("The kubeconfig has no contexts.", "该 kubeconfig 中没有任何上下文（context）。"),
+    DetailNotBase64Pem => ("The kubeconfig's \"{}\" is not base64-encoded PEM.", "kubeconfig 中的 “{}” 不是 base64 编码的 PEM。"),
+    DetailNoSuchContext => ("No context named \"{}\"; the kubeconfig has: {}.", "没有名为 “{}” 的上下文；该 kubeconfig 中有：{}。"),
+    DetailMissingCluster => ("Context \"{}\" names cluster \"{}\", which the kubeconfig lacks.", "上下文 “{}” 指向集群 “{}”，但该 kubeconfig 中没有这个集群。"),
+    DetailCaIsFile => ("The cluster's CA is a file path; embed it as certificate-authority-data.", "集群的 CA 是一个文件路径；请改为以 certificate-authority-data 内嵌。"),
+    DetailCredentialPlugin => ("User \"{}\" gets credentials from a plugin; Berth needs a token or a client certificate.", "用户 “{}” 通过插件获取凭据；Berth 需要令牌或客户端证书。"),
+    DetailCredentialFiles => ("User \"{}\" refers to files; embed the token or certificate data.", "用户 “{}” 引用了文件；请内嵌令牌或证书数据。"),
+    DetailBasicAuth => ("Kubernetes no longer supports basic authentication; use a token or a client certificate.", "Kubernetes 已不再支持基本认证；请使用令牌或客户端证书。"),
+    DetailCertWithoutKey => ("User \"{}\" has a client certificate but no key.", "用户 “{}” 有客户端证书但没有私钥。"),
+    DetailKey => ("Key \"{}\" is not valid: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, optionally after a lower-case DNS prefix and '/'.", "键 “{}” 无效：最多 63 个字母、数字、“-”、“_”或“.”，以字母或数字开头和结尾，前面可带小写 DNS 前缀和“/”。"),
+    DetailValue => ("Value \"{}\" is not valid: empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.", "值 “{}” 无效：可以为空，或最多 63 个字母、数字、“-”、“_”或“.”，以字母或数字开头和结尾。"),
+    DetailTaintEffect => ("Taint effect \"{}\" is not one of NoSchedule, PreferNoSchedule, NoExecute.", "污点效果 “{}” 不是 NoSchedule、PreferNoSchedule、NoExecute 之一。"),
+    DetailClusterRefused => ("The cluster refused this value: {}", "集群拒绝了该值：{}"),
+    DetailTwice => ("\"{}\" appears twice.", "“{}” 出现了两次。"),
+    ErrClusterUnreachable => ("The cluster does not answer at its address. Check that its API server is running and that Berth can reach it, then reload this page.", "集群在其地址上没有响应。请确认其 API 服务器正在运行且 Berth 能访问到它，然后重新加载本页。"),
+    ErrClusterCertificate => ("Berth cannot make a secure connection to the cluster: its certificate is not trusted, or it refused Berth's. Check the CA certificate and client certificate in the cluster's settings.", "Berth 无法与集群建立安全连接：集群证书不受信任，或集群拒绝了 Berth 的证书。请检查集群设置中的 CA 证书和客户端证书。"),
+    ErrClusterCredentials => ("The cluster refuses Berth's credentials. Give the cluster a valid token or client certificate in its settings.", "集群拒绝了 Berth 的凭据。请在集群设置中提供有效的令牌或客户端证书。"),
+    ErrClusterForbidden => ("Berth's credentials for this cluster lack a permission this needs. Ask the cluster's administrator to grant it.", "Berth 在此集群上的凭据缺少此操作所需的权限。请联系集群管理员授予该权限。"),
+    ErrClusterError => ("The cluster answered with an error. Try again shortly; if it persists, the server log has the details.", "集群返回了错误。请稍后重试；如果问题持续，请查看服务器日志了解详情。"),
     ErrUnavailable => ("The service is unavailable; try again shortly.", "服务暂不可用，请稍后重试。"),
     ErrChanged => ("It changed while this was being saved: reload it and try again.", "保存期间它已被修改：请刷新后重试。"),
     ErrInternal => ("Internal error (request id {}).", "内部错误（请求 ID {}）。"),
@@ -373,12 +423,33 @@ mod tests {
                         field: "api_url".into(),
                         code,
                         message: message.into(),
+                        detail: None,
                     };
                     let shown = lang.field_message(&f);
                     assert_eq!(shown, lang.field_error(code), "{code:?} in {lang:?}");
                     assert!(!shown.contains("os error") && !shown.contains("BadEncoding"));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_cluster_that_cannot_be_used_says_why_and_what_to_do() {
+        use ClusterProblem as P;
+        let problems = [
+            P::Unreachable,
+            P::BadCertificate,
+            P::Unauthorized,
+            P::Forbidden,
+            P::Error,
+        ];
+        for lang in [Lang::En, Lang::Zh] {
+            let shown: std::collections::BTreeSet<String> = problems
+                .iter()
+                .map(|&problem| lang.error(&AppError::ClusterUnavailable { problem }))
+                .collect();
+            assert_eq!(shown.len(), problems.len(), "one message per problem");
+            assert!(!shown.contains(&lang.error(&AppError::Unavailable)));
         }
     }
 

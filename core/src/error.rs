@@ -24,6 +24,9 @@ pub enum Error {
     Locked { retry_after_secs: i64 },
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// A cluster cannot be used now: the cause is logged, its kind shown.
+    #[error("cluster unavailable: {0}")]
+    ClusterUnavailable(crate::kube::ConnectError),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -61,6 +64,7 @@ impl Error {
             field: field.to_owned(),
             code,
             message: message.into(),
+            detail: None,
         }])
     }
 
@@ -99,6 +103,12 @@ impl Error {
             Error::Unavailable(detail) => {
                 tracing::warn!(request_id, %detail, "service unavailable");
                 AppError::Unavailable
+            }
+            Error::ClusterUnavailable(cause) => {
+                tracing::warn!(request_id, %cause, "cluster unavailable");
+                AppError::ClusterUnavailable {
+                    problem: cause.problem(),
+                }
             }
             Error::Internal(detail) => {
                 tracing::error!(request_id, %detail, "internal error");

@@ -221,14 +221,119 @@ pub enum NodeChange {
     /// Cordon and taint `berth.io/maintenance=true:NoSchedule`.
     EnterMaintenance,
     LeaveMaintenance,
-    /// Replace the labels.
-    SetLabels {
-        labels: Vec<(String, String)>,
+    /// Set these labels and remove those keys; labels not named stay as
+    /// they are, whoever set them.
+    ChangeLabels {
+        set: Vec<(String, String)>,
+        remove: Vec<String>,
     },
-    /// Replace the taints.
-    SetTaints {
-        taints: Vec<Taint>,
+    /// Add these taints (or give them a new value) and remove those, a taint
+    /// being known by its key and effect; taints not named stay as they are.
+    ChangeTaints {
+        add: Vec<Taint>,
+        remove: Vec<Taint>,
     },
+}
+
+impl NodeChange {
+    /// The label change that turns what the user was shown into what they
+    /// wrote: what another manager changed meanwhile is left alone.
+    pub fn labels_between(shown: &[(String, String)], wanted: &[(String, String)]) -> Self {
+        NodeChange::ChangeLabels {
+            set: wanted
+                .iter()
+                .filter(|w| !shown.contains(w))
+                .cloned()
+                .collect(),
+            remove: shown
+                .iter()
+                .filter(|(k, _)| !wanted.iter().any(|(w, _)| w == k))
+                .map(|(k, _)| k.clone())
+                .collect(),
+        }
+    }
+
+    /// The taint change that turns what the user was shown into what they wrote.
+    pub fn taints_between(shown: &[Taint], wanted: &[Taint]) -> Self {
+        NodeChange::ChangeTaints {
+            add: wanted
+                .iter()
+                .filter(|w| !shown.contains(w))
+                .cloned()
+                .collect(),
+            remove: shown
+                .iter()
+                .filter(|s| !wanted.iter().any(|w| w.same_as(s)))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+impl Taint {
+    /// Kubernetes knows a taint by its key and effect: a node holds at most
+    /// one of each pair.
+    pub fn same_as(&self, other: &Taint) -> bool {
+        self.key == other.key && self.effect == other.effect
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taint(key: &str, value: &str, effect: &str) -> Taint {
+        Taint {
+            key: key.into(),
+            value: value.into(),
+            effect: effect.into(),
+        }
+    }
+
+    #[test]
+    fn label_changes_name_only_what_the_user_changed() {
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let shown = [pair("a", "1"), pair("b", "2"), pair("c", "3")];
+        let wanted = [pair("a", "1"), pair("b", "20"), pair("d", "4")];
+        assert_eq!(
+            NodeChange::labels_between(&shown, &wanted),
+            NodeChange::ChangeLabels {
+                set: vec![pair("b", "20"), pair("d", "4")],
+                remove: vec!["c".into()],
+            }
+        );
+        assert_eq!(
+            NodeChange::labels_between(&shown, &shown),
+            NodeChange::ChangeLabels {
+                set: vec![],
+                remove: vec![]
+            }
+        );
+    }
+
+    #[test]
+    fn taint_changes_know_a_taint_by_key_and_effect() {
+        let shown = [
+            taint("gpu", "yes", "NoSchedule"),
+            taint("gpu", "", "NoExecute"),
+            taint("old", "", "NoSchedule"),
+        ];
+        let wanted = [
+            taint("gpu", "no", "NoSchedule"),
+            taint("gpu", "", "NoExecute"),
+            taint("new", "", "PreferNoSchedule"),
+        ];
+        assert_eq!(
+            NodeChange::taints_between(&shown, &wanted),
+            NodeChange::ChangeTaints {
+                add: vec![
+                    taint("gpu", "no", "NoSchedule"),
+                    taint("new", "", "PreferNoSchedule")
+                ],
+                remove: vec![taint("old", "", "NoSchedule")],
+            }
+        );
+    }
 }
 
 /// A pod as pod lists show it.

@@ -294,19 +294,24 @@ fn NodePanel(
     );
     let labels = RwSignal::new(String::new());
     let taints = RwSignal::new(String::new());
-    // The editors follow the node until the user starts typing in them.
+    // The editors follow the node until the user starts typing in them;
+    // what is saved is the difference between what they were shown and
+    // what they wrote, so a change made meanwhile by someone else stays.
+    // `shown` is what each editor's text was last set to from the node.
     let shown = RwSignal::new((String::new(), String::new()));
     Effect::new(move || {
         if let Some(Ok(d)) = detail.get() {
             let (l, t) = (labels_text(&d.node.labels), taints_text(&d.node.taints));
-            let (old_l, old_t) = shown.get_untracked();
-            if labels.get_untracked() == old_l {
+            let (mut base_l, mut base_t) = shown.get_untracked();
+            if labels.get_untracked() == base_l {
                 labels.set(l.clone());
+                base_l = l;
             }
-            if taints.get_untracked() == old_t {
+            if taints.get_untracked() == base_t {
                 taints.set(t.clone());
+                base_t = t;
             }
-            shown.set((l, t));
+            shown.set((base_l, base_t));
         }
     });
     let error: Signal<Option<AppError>> = last_error(change.value());
@@ -316,9 +321,10 @@ fn NodePanel(
         change.dispatch(ChangeNode {
             cluster_id,
             name: n1.clone(),
-            change: NodeChange::SetLabels {
-                labels: parse_labels(&labels.get_untracked()),
-            },
+            change: NodeChange::labels_between(
+                &parse_labels(&shown.get_untracked().0),
+                &parse_labels(&labels.get_untracked()),
+            ),
         });
     };
     let save_taints = move |ev: SubmitEvent| {
@@ -326,9 +332,10 @@ fn NodePanel(
         change.dispatch(ChangeNode {
             cluster_id,
             name: n2.clone(),
-            change: NodeChange::SetTaints {
-                taints: parse_taints(&taints.get_untracked()),
-            },
+            change: NodeChange::taints_between(
+                &parse_taints(&shown.get_untracked().1),
+                &parse_taints(&taints.get_untracked()),
+            ),
         });
     };
     let can_label = holds("node.label");

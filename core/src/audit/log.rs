@@ -70,6 +70,7 @@ fn parse_time(
                 field: field.into(),
                 code: ErrorCode::OutOfRange,
                 message: format!("{field} must be between 1970 and 9999"),
+                detail: None,
             });
             None
         }
@@ -78,6 +79,7 @@ fn parse_time(
                 field: field.into(),
                 code: ErrorCode::Invalid,
                 message: format!("{field} must be a date (2026-11-23) or an RFC 3339 time"),
+                detail: None,
             });
             None
         }
@@ -93,6 +95,7 @@ fn filter(q: &AuditQuery) -> Result<Condition> {
             field: "outcome".into(),
             code: ErrorCode::Invalid,
             message: "outcome must be allowed, denied or failed".into(),
+            detail: None,
         });
     }
     let from = parse_time("from", &q.from, false, &mut fields);
@@ -103,6 +106,7 @@ fn filter(q: &AuditQuery) -> Result<Condition> {
                 field: "to".into(),
                 code: ErrorCode::OutOfRange,
                 message: "to must not be before from".into(),
+                detail: None,
             });
         }
     }

@@ -2,7 +2,9 @@
 //! its credentials sealed at rest and opened for cluster work, and
 //! resealing under a rotated key.
 
-use berth_api::{validate, ClusterInput, ClusterMethod, ClusterSummary, ErrorCode, FieldError};
+use berth_api::{
+    validate, ClusterInput, ClusterMethod, ClusterSummary, Detail, ErrorCode, FieldError,
+};
 use sea_query::{Expr, Query, SelectStatement};
 use serde::{Deserialize, Serialize};
 
@@ -87,6 +89,10 @@ pub(super) fn check_access_fields(input: &ClusterInput, errors: &mut Vec<FieldEr
 pub(super) fn connect_error(e: ConnectError, method: ClusterMethod) -> Error {
     let kubeconfig = method == ClusterMethod::Kubeconfig;
     let (field, code) = match &e {
+        ConnectError::Invalid {
+            field,
+            detail: Detail::NoKubeconfig,
+        } => (*field, ErrorCode::Required),
         ConnectError::Invalid { field, .. } => (*field, ErrorCode::Invalid),
         ConnectError::Unreachable(_) | ConnectError::Other(_) => (
             if kubeconfig { "kubeconfig" } else { "api_url" },
@@ -108,7 +114,9 @@ pub(super) fn connect_error(e: ConnectError, method: ClusterMethod) -> Error {
     // Berth's words for what went wrong and what to do; what the
     // connection said (an OS error, a TLS alert) goes to the log.
     let message = match e {
-        ConnectError::Invalid { message, .. } => message,
+        ConnectError::Invalid { detail, .. } => {
+            return Error::Validation(vec![FieldError::detailed(field, code, detail)])
+        }
         other => {
             tracing::info!(error = %other, field, "cluster connection test failed");
             match other {
@@ -136,6 +144,7 @@ pub(super) fn access_from_input(input: &ClusterInput, current: Option<&Access>) 
             field: field.into(),
             code: ErrorCode::Required,
             message: format!("{field} is required"),
+            detail: None,
         })
     };
     // Stored secrets are kept only while they go where they went before:

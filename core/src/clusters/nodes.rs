@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use berth_api::{
-    validate, DrainReport, ErrorCode, FieldError, ListQuery, NodeChange, NodeCondition, NodeDetail,
-    NodePod, NodeSummary, Page, Taint,
+    validate, Detail, DrainReport, ErrorCode, FieldError, ListQuery, NodeChange, NodeCondition,
+    NodeDetail, NodePod, NodeSummary, Page, Taint,
 };
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{EvictParams, Patch, PatchParams};
@@ -26,26 +26,24 @@ use crate::{
 pub const MAINTENANCE_TAINT: &str = "berth.io/maintenance";
 const EFFECTS: [&str; 3] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
-/// Lists written back carry the version they were read at: a node changed
-/// meanwhile answers 409, which [`cluster::api_error`] says.
 fn kube_error(e: kube::Error) -> Error {
     cluster::api_error(e, "labels")
+}
+
+/// A JSON patch of taints refused as unprocessable failed one of its tests:
+/// the node's taints moved since they were read.
+fn taint_patch_error(e: kube::Error) -> Error {
+    match e {
+        kube::Error::Api(s) if s.code == 422 => cluster::changed(),
+        other => cluster::api_error(other, "taints"),
+    }
 }
 
 fn summary(node: &Node, pods: usize) -> NodeSummary {
     let status = node.status.clone().unwrap_or_default();
     let spec = node.spec.clone().unwrap_or_default();
     let labels: BTreeMap<String, String> = node.labels().clone();
-    let taints: Vec<Taint> = spec
-        .taints
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| Taint {
-            key: t.key,
-            value: t.value.unwrap_or_default(),
-            effect: t.effect,
-        })
-        .collect();
+    let taints = taints_of(node);
     let alloc = status.allocatable.clone().unwrap_or_default();
     let q = |k: &str| alloc.get(k).map(|q| q.0.clone()).unwrap_or_default();
     NodeSummary {
@@ -117,64 +115,150 @@ fn matches_search(n: &NodeSummary, search: &str) -> bool {
     }
 }
 
-fn rejected(field: &str, code: ErrorCode, message: String) -> FieldError {
-    FieldError {
-        field: field.into(),
-        code,
-        message,
-    }
+fn rejected(field: &str, code: ErrorCode, detail: Detail) -> FieldError {
+    FieldError::detailed(field, code, detail)
 }
 
 /// A key (label or taint) and value as Kubernetes accepts them, as errors on `field`.
-fn check_pair(field: &str, what: &str, key: &str, value: &str, out: &mut Vec<FieldError>) {
-    if let Err(m) = validate::label_key(key) {
+fn check_pair(field: &str, key: &str, value: &str, out: &mut Vec<FieldError>) {
+    if let Err(reason) = validate::label_key(key) {
+        let key = validate::quote(key);
         out.push(rejected(
             field,
             ErrorCode::Invalid,
-            format!("{what} key {:?}: {m}", validate::quote(key)),
+            Detail::Key { key, reason },
         ));
     }
-    if let Err(m) = validate::label_value(value) {
+    if let Err(reason) = validate::label_value(value) {
+        let value = validate::quote(value);
         out.push(rejected(
             field,
             ErrorCode::Invalid,
-            format!("{what} value {:?}: {m}", validate::quote(value)),
+            Detail::Value { value, reason },
         ));
     }
 }
 
-fn check_labels(labels: &[(String, String)]) -> Vec<FieldError> {
+fn check_labels(set: &[(String, String)], remove: &[String]) -> Vec<FieldError> {
     let mut out = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for (k, v) in labels {
-        check_pair("labels", "label", k, v, &mut out);
-        if !seen.insert(k.clone()) {
-            out.push(rejected(
-                "labels",
-                ErrorCode::Taken,
-                format!("label key {:?} appears twice", validate::quote(k)),
-            ));
+    for (k, v) in set {
+        check_pair("labels", k, v, &mut out);
+        if !seen.insert(k.as_str()) {
+            let what = validate::quote(k);
+            out.push(rejected("labels", ErrorCode::Taken, Detail::Twice { what }));
         }
+    }
+    for k in remove {
+        check_pair("labels", k, "", &mut out);
     }
     out
 }
 
-fn check_taints(taints: &[Taint]) -> Vec<FieldError> {
+fn check_taints(add: &[Taint], remove: &[Taint]) -> Vec<FieldError> {
     let mut out = Vec::new();
-    for t in taints {
-        check_pair("taints", "taint", &t.key, &t.value, &mut out);
+    for (i, t) in add.iter().chain(remove).enumerate() {
+        check_pair("taints", &t.key, &t.value, &mut out);
         if !EFFECTS.contains(&t.effect.as_str()) {
+            let effect = validate::quote(&t.effect);
             out.push(rejected(
                 "taints",
                 ErrorCode::Invalid,
-                format!(
-                    "taint effect {:?} is not one of NoSchedule, PreferNoSchedule, NoExecute",
-                    validate::quote(&t.effect)
-                ),
+                Detail::TaintEffect { effect },
             ));
+        }
+        if i < add.len() && add[..i].iter().any(|o| o.same_as(t)) {
+            let what = format!("{}:{}", validate::quote(&t.key), t.effect);
+            out.push(rejected("taints", ErrorCode::Taken, Detail::Twice { what }));
         }
     }
     out
+}
+
+fn taint_json(t: &Taint) -> serde_json::Value {
+    if t.value.is_empty() {
+        json!({"key": t.key, "effect": t.effect})
+    } else {
+        json!({"key": t.key, "value": t.value, "effect": t.effect})
+    }
+}
+
+/// The JSON patch (RFC 6902) that adds and removes taints on a node whose
+/// taints were read as `current` at `read_at`. Only the entries it changes
+/// are written, each tested first (its key and effect at that index), so a
+/// list that moved meanwhile refuses the patch instead of losing the other
+/// change; the rest of the node is not written at all.
+fn taint_patch(
+    current: &[Taint],
+    read_at: &str,
+    add: &[Taint],
+    remove: &[Taint],
+) -> Vec<serde_json::Value> {
+    let mut tests = Vec::new();
+    let mut edits = Vec::new();
+    let mut removals = Vec::new();
+    for (i, c) in current.iter().enumerate() {
+        let at = format!("/spec/taints/{i}");
+        if let Some(a) = add.iter().find(|a| a.same_as(c)) {
+            if a.value == c.value {
+                continue;
+            }
+            edits.push(if a.value.is_empty() {
+                json!({"op": "remove", "path": format!("{at}/value")})
+            } else {
+                json!({"op": "add", "path": format!("{at}/value"), "value": a.value})
+            });
+        } else if remove.iter().any(|r| r.same_as(c)) {
+            removals.push(json!({"op": "remove", "path": at}));
+        } else {
+            continue;
+        }
+        tests.push(json!({"op": "test", "path": format!("{at}/key"), "value": c.key}));
+        tests.push(json!({"op": "test", "path": format!("{at}/effect"), "value": c.effect}));
+    }
+    let new: Vec<serde_json::Value> = add
+        .iter()
+        .filter(|a| !current.iter().any(|c| c.same_as(a)))
+        .map(taint_json)
+        .collect();
+    // Removed from the end first, so each index still names what was read.
+    removals.reverse();
+    let mut ops = tests;
+    ops.extend(edits);
+    ops.extend(removals);
+    if current.is_empty() && !new.is_empty() {
+        // No list to append to: it is created, if the node is as it was read.
+        ops.push(json!({"op": "test", "path": "/metadata/resourceVersion", "value": read_at}));
+        ops.push(json!({"op": "add", "path": "/spec/taints", "value": new}));
+    } else {
+        ops.extend(
+            new.into_iter()
+                .map(|t| json!({"op": "add", "path": "/spec/taints/-", "value": t})),
+        );
+    }
+    ops
+}
+
+fn taints_of(node: &Node) -> Vec<Taint> {
+    node.spec
+        .as_ref()
+        .and_then(|s| s.taints.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| Taint {
+            key: t.key,
+            value: t.value.unwrap_or_default(),
+            effect: t.effect,
+        })
+        .collect()
+}
+
+fn maintenance_taint() -> Taint {
+    Taint {
+        key: MAINTENANCE_TAINT.into(),
+        value: "true".into(),
+        effect: "NoSchedule".into(),
+    }
 }
 
 impl Clusters<'_> {
@@ -317,7 +401,9 @@ impl Clusters<'_> {
             NodeChange::Drain | NodeChange::EnterMaintenance | NodeChange::LeaveMaintenance => {
                 Permission::NodeDrain
             }
-            NodeChange::SetLabels { .. } | NodeChange::SetTaints { .. } => Permission::NodeLabel,
+            NodeChange::ChangeLabels { .. } | NodeChange::ChangeTaints { .. } => {
+                Permission::NodeLabel
+            }
         };
         let target = format!("cluster/{cluster_id}/node/{name}");
         let proof = self
@@ -330,8 +416,8 @@ impl Clusters<'_> {
             NodeChange::Drain => "node.drain",
             NodeChange::EnterMaintenance => "node.maintenance.enter",
             NodeChange::LeaveMaintenance => "node.maintenance.leave",
-            NodeChange::SetLabels { .. } => "node.labels.set",
-            NodeChange::SetTaints { .. } => "node.taints.set",
+            NodeChange::ChangeLabels { .. } => "node.labels.change",
+            NodeChange::ChangeTaints { .. } => "node.taints.change",
         };
         self.audited_as(who, proof, action, &target, async |proof| {
             proof.expect(permission, Scope::Platform);
@@ -340,7 +426,8 @@ impl Clusters<'_> {
         .await
     }
 
-    /// Only a checked name reaches the cluster's URLs.
+    /// Only a checked name reaches the cluster's URLs. Each change writes
+    /// only what it changes: a flag, the named labels, the named taints.
     async fn apply_node_change(
         &self,
         cluster_id: i64,
@@ -349,69 +436,91 @@ impl Clusters<'_> {
     ) -> Result<DrainReport> {
         let name = name.as_str();
         match &change {
-            NodeChange::SetLabels { labels } => Error::check(check_labels(labels))?,
-            NodeChange::SetTaints { taints } => Error::check(check_taints(taints))?,
+            NodeChange::ChangeLabels { set, remove } => Error::check(check_labels(set, remove))?,
+            NodeChange::ChangeTaints { add, remove } => Error::check(check_taints(add, remove))?,
             _ => {}
         }
         let cluster = self.handle(cluster_id).await?;
         let client = cluster.client();
         let nodes: Api<Node> = Api::all(client.clone());
-        let current = nodes.get(name).await.map_err(kube_error)?;
-        let mut report = DrainReport::default();
         let cache = cluster.running_cache();
-        // Lists written back from what was read (taints, labels) carry the
-        // version they were read at: a node changed meanwhile refuses the
-        // patch (409) instead of losing the other change.
-        let read_at = current.resource_version().unwrap_or_default();
-        let patch = |body: serde_json::Value| {
+        let patch = |body: Patch<serde_json::Value>, on_error: fn(kube::Error) -> Error| {
             let nodes = nodes.clone();
             let cache = cache.clone();
             async move {
                 let updated = nodes
-                    .patch(name, &PatchParams::default(), &Patch::Merge(&body))
+                    .patch(name, &PatchParams::default(), &body)
                     .await
-                    .map_err(kube_error)?;
+                    .map_err(on_error)?;
                 // Read your writes: the page reloads from the cache next.
                 if let Some(cache) = cache {
                     cache
                         .wait_for_node(name, &updated.resource_version().unwrap_or_default())
                         .await;
                 }
-                Ok::<_, Error>(updated)
+                Ok::<_, Error>(())
             }
         };
-        let mut taints: Vec<serde_json::Value> = current
-            .spec
-            .as_ref()
-            .and_then(|s| s.taints.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|t| json!({"key": t.key, "value": t.value, "effect": t.effect}))
-            .collect();
-        match change {
-            NodeChange::Cordon => {
-                patch(json!({"spec": {"unschedulable": true}})).await?;
-            }
-            NodeChange::Uncordon => {
-                patch(json!({"spec": {"unschedulable": null}})).await?;
-            }
-            NodeChange::EnterMaintenance => {
-                taints.retain(|t| t["key"] != MAINTENANCE_TAINT);
-                taints.push(
-                    json!({"key": MAINTENANCE_TAINT, "value": "true", "effect": "NoSchedule"}),
+        let merge = |body: serde_json::Value| patch(Patch::Merge(body), kube_error);
+        // Taints are a list Kubernetes replaces whole on a merge: they change
+        // by a JSON patch of just the entries concerned, with the node's
+        // schedulability alongside when it goes with them.
+        let taints = |add: Vec<Taint>, remove: Vec<Taint>, unschedulable: Option<bool>| {
+            let nodes = nodes.clone();
+            let patch = &patch;
+            async move {
+                let current = nodes.get(name).await.map_err(kube_error)?;
+                let now = taints_of(&current);
+                let mut ops = taint_patch(
+                    &now,
+                    &current.resource_version().unwrap_or_default(),
+                    &add,
+                    &remove,
                 );
-                patch(json!({"metadata": {"resourceVersion": read_at},
-                    "spec": {"unschedulable": true, "taints": taints}}))
-                .await?;
+                if let Some(u) = unschedulable {
+                    ops.push(json!({"op": "add", "path": "/spec/unschedulable", "value": u}));
+                }
+                if ops.is_empty() {
+                    return Ok(());
+                }
+                let ops: json_patch::Patch = serde_json::from_value(json!(ops))
+                    .map_err(|e| Error::Internal(format!("taint patch: {e}")))?;
+                patch(Patch::Json(ops), taint_patch_error).await
+            }
+        };
+        let mut report = DrainReport::default();
+        match change {
+            NodeChange::Cordon => merge(json!({"spec": {"unschedulable": true}})).await?,
+            NodeChange::Uncordon => merge(json!({"spec": {"unschedulable": null}})).await?,
+            NodeChange::EnterMaintenance => {
+                taints(vec![maintenance_taint()], vec![], Some(true)).await?
             }
             NodeChange::LeaveMaintenance => {
-                taints.retain(|t| t["key"] != MAINTENANCE_TAINT);
-                patch(json!({"metadata": {"resourceVersion": read_at},
-                    "spec": {"unschedulable": null, "taints": taints}}))
-                .await?;
+                // Whatever effect it was given, Berth's taint goes.
+                let every = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
+                    .map(|effect| Taint {
+                        effect: effect.into(),
+                        ..maintenance_taint()
+                    })
+                    .to_vec();
+                taints(vec![], every, Some(false)).await?
             }
+            NodeChange::ChangeLabels { set, remove } => {
+                if set.is_empty() && remove.is_empty() {
+                    return Ok(report);
+                }
+                let mut body = serde_json::Map::new();
+                for k in remove {
+                    body.insert(k, serde_json::Value::Null);
+                }
+                for (k, v) in set {
+                    body.insert(k, json!(v));
+                }
+                merge(json!({"metadata": {"labels": body}})).await?
+            }
+            NodeChange::ChangeTaints { add, remove } => taints(add, remove, None).await?,
             NodeChange::Drain => {
-                patch(json!({"spec": {"unschedulable": true}})).await?;
+                merge(json!({"spec": {"unschedulable": true}})).await?;
                 let pods: Api<Pod> = Api::all(client.clone());
                 let on: Vec<Pod> = pods
                     .list(
@@ -437,33 +546,116 @@ impl Clusters<'_> {
                     }
                 }
             }
-            NodeChange::SetLabels { labels } => {
-                // Only what differs: labels removed, added or changed.
-                let mut body = serde_json::Map::new();
-                for k in current
-                    .labels()
-                    .keys()
-                    .filter(|k| !labels.iter().any(|(l, _)| l == *k))
-                {
-                    body.insert(k.clone(), serde_json::Value::Null);
-                }
-                for (k, v) in labels {
-                    if current.labels().get(&k) != Some(&v) {
-                        body.insert(k, json!(v));
-                    }
-                }
-                patch(json!({"metadata": {"resourceVersion": read_at, "labels": body}})).await?;
-            }
-            NodeChange::SetTaints { taints } => {
-                let list: Vec<serde_json::Value> = taints
-                    .into_iter()
-                    .map(|t| json!({"key": t.key, "value": t.value, "effect": t.effect}))
-                    .collect();
-                patch(json!({"metadata": {"resourceVersion": read_at},
-                    "spec": {"taints": list}}))
-                .await?;
-            }
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taint(key: &str, value: &str, effect: &str) -> Taint {
+        Taint {
+            key: key.into(),
+            value: value.into(),
+            effect: effect.into(),
+        }
+    }
+
+    fn node(taints: &[Taint]) -> serde_json::Value {
+        let mut n = json!({"metadata": {"name": "n", "resourceVersion": "7"}, "spec": {}});
+        if !taints.is_empty() {
+            n["spec"]["taints"] = json!(taints.iter().map(taint_json).collect::<Vec<_>>());
+        }
+        n
+    }
+
+    fn apply(doc: &mut serde_json::Value, ops: Vec<serde_json::Value>) -> bool {
+        let p: json_patch::Patch = serde_json::from_value(json!(ops)).unwrap();
+        json_patch::patch(doc, &p).is_ok()
+    }
+
+    fn taints_in(doc: &serde_json::Value) -> Vec<Taint> {
+        let node: Node = serde_json::from_value(doc.clone()).unwrap();
+        taints_of(&node)
+    }
+
+    #[test]
+    fn a_taint_patch_writes_only_the_entries_it_names() {
+        let read = [
+            taint("a", "1", "NoSchedule"),
+            taint("b", "", "NoExecute"),
+            taint("c", "3", "NoSchedule"),
+        ];
+        let ops = taint_patch(
+            &read,
+            "7",
+            &[
+                taint("c", "30", "NoSchedule"),
+                taint("d", "", "PreferNoSchedule"),
+            ],
+            &[taint("a", "1", "NoSchedule")],
+        );
+        let mut doc = node(&read);
+        assert!(apply(&mut doc, ops.clone()));
+        assert_eq!(
+            taints_in(&doc),
+            [
+                taint("b", "", "NoExecute"),
+                taint("c", "30", "NoSchedule"),
+                taint("d", "", "PreferNoSchedule")
+            ]
+        );
+
+        // Someone else put a taint first meanwhile: the indexes moved, so
+        // the same patch is refused rather than removing their taint.
+        let mut moved = node(&[
+            taint("x", "", "NoSchedule"),
+            read[0].clone(),
+            read[1].clone(),
+            read[2].clone(),
+        ]);
+        let before = moved.clone();
+        assert!(!apply(&mut moved, ops));
+        assert_eq!(moved, before);
+    }
+
+    #[test]
+    fn a_taint_patch_creates_the_list_only_on_the_node_as_read() {
+        let ops = taint_patch(&[], "7", &[taint("gpu", "", "NoSchedule")], &[]);
+        let mut doc = node(&[]);
+        assert!(apply(&mut doc, ops.clone()));
+        assert_eq!(taints_in(&doc), [taint("gpu", "", "NoSchedule")]);
+        let mut changed = node(&[taint("x", "", "NoSchedule")]);
+        changed["metadata"]["resourceVersion"] = json!("8");
+        assert!(!apply(&mut changed, ops));
+        assert_eq!(taints_in(&changed), [taint("x", "", "NoSchedule")]);
+    }
+
+    #[test]
+    fn nothing_to_change_is_no_patch() {
+        let read = [taint("a", "1", "NoSchedule")];
+        assert!(taint_patch(&read, "7", &read, &[]).is_empty());
+        assert!(taint_patch(&read, "7", &[], &[taint("z", "", "NoSchedule")]).is_empty());
+    }
+
+    #[test]
+    fn taints_are_checked_as_kubernetes_does() {
+        let twice = check_taints(
+            &[taint("a", "1", "NoSchedule"), taint("a", "2", "NoSchedule")],
+            &[],
+        );
+        assert_eq!(twice.len(), 1);
+        assert_eq!(twice[0].code, ErrorCode::Taken);
+        assert!(check_taints(
+            &[taint("a", "1", "NoSchedule"), taint("a", "2", "NoExecute")],
+            &[]
+        )
+        .is_empty());
+        assert_eq!(
+            check_taints(&[], &[taint("a", "", "Never")])[0].field,
+            "taints"
+        );
     }
 }

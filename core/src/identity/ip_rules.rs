@@ -167,6 +167,7 @@ impl Identity<'_> {
                     code: ErrorCode::Invalid,
                     message: "cidr must be an IPv4 or IPv6 address or network, such as 10.0.0.0/8"
                         .into(),
+                    detail: None,
                 });
             }
             if input.action != "allow" && input.action != "deny" {
@@ -174,6 +175,7 @@ impl Identity<'_> {
                     field: "action".into(),
                     code: ErrorCode::Invalid,
                     message: "action must be `allow` or `deny`".into(),
+                    detail: None,
                 });
             }
             berth_api::validate::text("description", input.description.trim(), 256, &mut fields);

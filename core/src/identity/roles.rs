@@ -69,12 +69,14 @@ fn validate_role(
         field: "permissions".into(),
         code,
         message,
+        detail: None,
     };
     let Some(role_type) = role_type else {
         errors.push(FieldError {
             field: "role_type".into(),
             code: ErrorCode::Invalid,
             message: "choose a role type".into(),
+            detail: None,
         });
         return Err(errors);
     };

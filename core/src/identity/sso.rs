@@ -243,6 +243,7 @@ impl Identity<'_> {
                 field: "subject".into(),
                 code: ErrorCode::Required,
                 message: "the ID token names no subject".into(),
+                detail: None,
             });
         }
         Error::check(fields)?;
@@ -381,6 +382,7 @@ impl Identity<'_> {
                         field: field.into(),
                         code: ErrorCode::Required,
                         message: format!("{field} is required"),
+                        detail: None,
                     });
                 }
             }

@@ -194,6 +194,7 @@ impl Identity<'_> {
                         field: "domain_id".into(),
                         code: ErrorCode::NotFound,
                         message: "choose an existing domain".into(),
+                        detail: None,
                     });
                 }
             }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use berth_api::ErrorCode;
+use berth_api::{Detail, ErrorCode, FieldError};
 use k8s_openapi::api::core::v1::Node;
 use kube::api::ListParams;
 use kube::config::{AuthInfo, Kubeconfig};
@@ -92,11 +92,8 @@ pub struct Access {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConnectError {
     /// The URL, CA, certificate or key is malformed.
-    #[error("{field}: {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    #[error("{field}: {detail}")]
+    Invalid { field: &'static str, detail: Detail },
     /// Nothing answered at the address (refused, no route, DNS, timeout).
     #[error("cannot reach the API server: {0}")]
     Unreachable(String),
@@ -126,6 +123,18 @@ impl ConnectError {
             ConnectError::Invalid { .. } | ConnectError::Other(_) => "error",
         }
     }
+
+    /// What the user is told of it.
+    pub fn problem(&self) -> berth_api::ClusterProblem {
+        use berth_api::ClusterProblem as P;
+        match self {
+            ConnectError::Unreachable(_) => P::Unreachable,
+            ConnectError::BadCertificate(_) => P::BadCertificate,
+            ConnectError::Unauthorized => P::Unauthorized,
+            ConnectError::Forbidden(_) => P::Forbidden,
+            ConnectError::Invalid { .. } | ConnectError::Other(_) => P::Error,
+        }
+    }
 }
 
 /// What a live probe of a cluster found.
@@ -143,13 +152,13 @@ fn pem_certs(pem: &str, field: &'static str) -> Result<Vec<Vec<u8>>, ConnectErro
             tracing::info!(field, error = %e, "PEM refused");
             ConnectError::Invalid {
                 field,
-                message: "not a PEM certificate: paste the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----".into(),
+                detail: Detail::NotPemCertificate,
             }
         })?;
     if certs.is_empty() {
         return Err(ConnectError::Invalid {
             field,
-            message: "no PEM certificate found".into(),
+            detail: Detail::NotPemCertificate,
         });
     }
     Ok(certs)
@@ -162,9 +171,9 @@ pub fn client_for(access: &Access) -> Result<Client, ConnectError> {
         .parse::<http::Uri>()
         .ok()
         .filter(|u| matches!(u.scheme_str(), Some("https") | Some("http")) && u.host().is_some())
-        .ok_or_else(|| ConnectError::Invalid {
+        .ok_or(ConnectError::Invalid {
             field: "api_url",
-            message: "the API URL must look like https://host:port".into(),
+            detail: Detail::ApiUrlForm,
         })?;
     let mut config = Config::new(url);
     config.connect_timeout = Some(Duration::from_secs(3));
@@ -181,7 +190,7 @@ pub fn client_for(access: &Access) -> Result<Client, ConnectError> {
             if !token.trim().bytes().all(|b| b.is_ascii_graphic()) {
                 return Err(ConnectError::Invalid {
                     field: "token",
-                    message: "a token holds only visible ASCII characters".into(),
+                    detail: Detail::TokenCharacters,
                 });
             }
             AuthInfo {
@@ -194,7 +203,7 @@ pub fn client_for(access: &Access) -> Result<Client, ConnectError> {
             if !key_pem.contains("PRIVATE KEY-----") {
                 return Err(ConnectError::Invalid {
                     field: "client_key",
-                    message: "not a PEM private key".into(),
+                    detail: Detail::NotPemKey,
                 });
             }
             AuthInfo {
@@ -216,21 +225,30 @@ pub fn client_for(access: &Access) -> Result<Client, ConnectError> {
 pub fn api_error(e: kube::Error, field: &'static str) -> Error {
     match e {
         kube::Error::Api(s) if s.code == 404 => Error::NotFound,
-        kube::Error::Api(s) if s.code == 409 => Error::conflict(
-            ErrorCode::Changed,
-            "it changed while this was being saved: reload it and try again",
-        ),
+        kube::Error::Api(s) if s.code == 409 => changed(),
         kube::Error::Api(s) if s.code == 422 || s.code == 400 => {
-            Error::field(field, ErrorCode::Invalid, s.message)
+            Error::Validation(vec![FieldError::detailed(
+                field,
+                ErrorCode::Invalid,
+                Detail::ClusterRefused { message: s.message },
+            )])
         }
         other => unavailable(classify(&other)),
     }
 }
 
+/// The object changed in the cluster while Berth was changing it.
+pub fn changed() -> Error {
+    Error::conflict(
+        ErrorCode::Changed,
+        "it changed while this was being saved: reload it and try again",
+    )
+}
+
 /// A cluster that cannot be used now: the cause goes to the log (and the
 /// cluster's health), the caller is told the cluster is unavailable.
 pub fn unavailable(e: ConnectError) -> Error {
-    Error::Unavailable(e.to_string())
+    Error::ClusterUnavailable(e)
 }
 
 /// Sorts a kube error by what the operator can do about it.
@@ -323,20 +341,20 @@ fn parse_kubeconfig(yaml: &str) -> Result<Kubeconfig, ConnectError> {
     if yaml.trim().is_empty() {
         return Err(ConnectError::Invalid {
             field: "kubeconfig",
-            message: "paste or upload a kubeconfig".into(),
+            detail: Detail::NoKubeconfig,
         });
     }
     let kc = Kubeconfig::from_yaml(yaml).map_err(|e| {
         tracing::info!(error = %e, "kubeconfig refused");
         ConnectError::Invalid {
             field: "kubeconfig",
-            message: "not a kubeconfig: paste the YAML file kubectl uses (with clusters, users and contexts)".into(),
+            detail: Detail::NotKubeconfig,
         }
     })?;
     if kc.contexts.is_empty() {
         return Err(ConnectError::Invalid {
             field: "kubeconfig",
-            message: "the kubeconfig has no contexts".into(),
+            detail: Detail::NoContexts,
         });
     }
     Ok(kc)
@@ -349,7 +367,7 @@ fn decode(field: &'static str, what: &str, b64: &str) -> Result<String, ConnectE
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| ConnectError::Invalid {
             field,
-            message: format!("the kubeconfig's {what} is not base64 PEM"),
+            detail: Detail::NotBase64Pem { what: what.into() },
         })
 }
 
@@ -371,13 +389,12 @@ pub fn access_from_kubeconfig(yaml: &str, context: &str) -> Result<Access, Conne
         .and_then(|c| c.context.as_ref())
         .ok_or_else(|| ConnectError::Invalid {
             field: "context",
-            message: format!(
-                "no context named {wanted:?}; the kubeconfig has: {}",
-                names.join(", ")
-            ),
+            detail: Detail::NoSuchContext {
+                wanted: wanted.clone(),
+                known: names.iter().map(|n| n.to_string()).collect(),
+            },
         })?;
-    let refuse =
-        |field: &'static str, message: String| Err(ConnectError::Invalid { field, message });
+    let refuse = |field: &'static str, detail: Detail| Err(ConnectError::Invalid { field, detail });
     let Some(cluster) = kc
         .clusters
         .iter()
@@ -386,17 +403,14 @@ pub fn access_from_kubeconfig(yaml: &str, context: &str) -> Result<Access, Conne
     else {
         return refuse(
             "context",
-            format!(
-                "context {wanted:?} names cluster {:?}, which the kubeconfig lacks",
-                ctx.cluster
-            ),
+            Detail::MissingCluster {
+                context: wanted.clone(),
+                cluster: ctx.cluster.clone(),
+            },
         );
     };
     if cluster.certificate_authority.is_some() {
-        return refuse(
-            "kubeconfig",
-            "the cluster's CA is a file path; embed it as certificate-authority-data".into(),
-        );
+        return refuse("kubeconfig", Detail::CaIsFile);
     }
     let ca_pem = match &cluster.certificate_authority_data {
         Some(d) => decode("kubeconfig", "certificate-authority-data", d)?,
@@ -410,16 +424,23 @@ pub fn access_from_kubeconfig(yaml: &str, context: &str) -> Result<Access, Conne
         .and_then(|u| u.auth_info.clone())
         .unwrap_or_default();
     if user.exec.is_some() || user.auth_provider.is_some() {
-        return refuse("kubeconfig", format!("user {user_name:?} gets credentials from a plugin; Berth needs a token or a client certificate"));
+        return refuse(
+            "kubeconfig",
+            Detail::CredentialPlugin {
+                user: user_name.clone(),
+            },
+        );
     }
     if user.token_file.is_some() || user.client_certificate.is_some() || user.client_key.is_some() {
         return refuse(
             "kubeconfig",
-            format!("user {user_name:?} refers to files; embed the token or certificate data"),
+            Detail::CredentialFiles {
+                user: user_name.clone(),
+            },
         );
     }
     if user.username.is_some() || user.password.is_some() {
-        return refuse("kubeconfig", "basic authentication is not supported by Kubernetes any more; use a token or a client certificate".into());
+        return refuse("kubeconfig", Detail::BasicAuth);
     }
     let credentials = match (
         &user.token,
@@ -436,7 +457,9 @@ pub fn access_from_kubeconfig(yaml: &str, context: &str) -> Result<Access, Conne
         (None, Some(_), None) => {
             return refuse(
                 "kubeconfig",
-                format!("user {user_name:?} has a client certificate but no key"),
+                Detail::CertWithoutKey {
+                    user: user_name.clone(),
+                },
             )
         }
         _ => Credentials::None,
@@ -497,12 +520,18 @@ current-context: prod-admin
         assert!(access.ca_pem.starts_with("-----BEGIN CERTIFICATE-----"));
         let plugin = access_from_kubeconfig(KUBECONFIG, "dev-plugin").unwrap_err();
         assert!(
-            matches!(&plugin, ConnectError::Invalid { field: "kubeconfig", message } if message.contains("plugin")),
+            matches!(
+                &plugin,
+                ConnectError::Invalid {
+                    field: "kubeconfig",
+                    detail: Detail::CredentialPlugin { .. }
+                }
+            ),
             "{plugin:?}"
         );
         let missing = access_from_kubeconfig(KUBECONFIG, "nope").unwrap_err();
         assert!(
-            matches!(&missing, ConnectError::Invalid { field: "context", message } if message.contains("prod-admin, dev-plugin"))
+            matches!(&missing, ConnectError::Invalid { field: "context", detail } if detail.to_string().contains("prod-admin, dev-plugin"))
         );
         assert!(matches!(
             access_from_kubeconfig("not: [yaml", ""),

@@ -164,6 +164,7 @@ impl Tenancy<'_> {
                 field: "domain_id".into(),
                 code: ErrorCode::NotFound,
                 message: "choose an existing domain".into(),
+                detail: None,
             });
         }
         Error::check(fields)?;
@@ -192,6 +193,7 @@ impl Tenancy<'_> {
                     field: "name".into(),
                     code: ErrorCode::Taken,
                     message: format!("this domain already has a VDC named {}", input.name),
+                    detail: None,
                 }]))
             }
             Err(DbError::ForeignKeyViolation) => {
@@ -199,6 +201,7 @@ impl Tenancy<'_> {
                     field: "domain_id".into(),
                     code: ErrorCode::NotFound,
                     message: "choose an existing domain".into(),
+                    detail: None,
                 }]))
             }
             other => other?,

@@ -11,7 +11,7 @@ use berth_api::{ErrorCode, ListQuery, NodeChange, Taint};
 use berth_core::{auth::Principal, db_test, testing::TestDb, Error, Services};
 use berth_kube_sim::SimConfig;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
-use kube::api::{Api, PostParams};
+use kube::api::{Api, Patch, PatchParams, PostParams};
 use serde_json::json;
 
 const PATIENCE: Duration = Duration::from_secs(15);
@@ -206,8 +206,9 @@ db_test!(
                 &ops,
                 cluster,
                 "sim-node-2",
-                NodeChange::SetLabels {
-                    labels: vec![("Bad Key".into(), "x".into())],
+                NodeChange::ChangeLabels {
+                    set: vec![("Bad Key".into(), "x".into())],
+                    remove: vec![],
                 },
             )
             .await
@@ -219,28 +220,63 @@ db_test!(
             ),
             other => panic!("{other:?}"),
         }
-        let labels = vec![
-            (
-                "kubernetes.io/hostname".to_string(),
-                "sim-node-2".to_string(),
-            ),
-            ("zone".to_string(), "east".to_string()),
-        ];
+        // Someone else labels and taints the node with kubectl meanwhile;
+        // Berth's change, made from what its user saw before, keeps theirs.
+        let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(client.clone());
+        let at_first = nodes
+            .get("sim-node-2")
+            .await
+            .unwrap()
+            .metadata
+            .labels
+            .unwrap()
+            .len();
+        nodes
+            .patch(
+                "sim-node-2",
+                &PatchParams::default(),
+                &Patch::Merge(json!({"metadata": {"labels": {"rack": "r7"}},
+                    "spec": {"taints": [{"key": "theirs", "effect": "NoExecute"}]}})),
+            )
+            .await
+            .unwrap();
+        let shown = vec![(
+            "kubernetes.io/hostname".to_string(),
+            "sim-node-2".to_string(),
+        )];
+        let wanted = vec![shown[0].clone(), ("zone".to_string(), "east".to_string())];
         s.clusters()
             .change_node(
                 &ops,
                 cluster,
                 "sim-node-2",
-                NodeChange::SetLabels { labels },
+                NodeChange::labels_between(&shown, &wanted),
             )
             .await
             .unwrap();
         assert!(
-            until(&s, &ops, cluster, "sim-node-2", |n| n
-                .labels
-                .iter()
-                .any(|(k, v)| k == "zone" && v == "east")
-                && n.labels.len() == 2)
+            until(&s, &ops, cluster, "sim-node-2", |n| {
+                let has = |k: &str, v: &str| n.labels.iter().any(|(lk, lv)| lk == k && lv == v);
+                has("zone", "east") && has("rack", "r7") && n.labels.len() == at_first + 2
+            })
+            .await
+        );
+        s.clusters()
+            .change_node(
+                &ops,
+                cluster,
+                "sim-node-2",
+                NodeChange::ChangeLabels {
+                    set: vec![],
+                    remove: vec!["zone".into()],
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            until(&s, &ops, cluster, "sim-node-2", |n| n.labels.len()
+                == at_first + 1
+                && !n.labels.iter().any(|(k, _)| k == "zone"))
             .await
         );
 
@@ -250,12 +286,13 @@ db_test!(
                 &ops,
                 cluster,
                 "sim-node-2",
-                NodeChange::SetTaints {
-                    taints: vec![Taint {
+                NodeChange::ChangeTaints {
+                    add: vec![Taint {
                         key: "gpu".into(),
                         value: "yes".into(),
                         effect: "Sometimes".into(),
                     }],
+                    remove: vec![],
                 },
             )
             .await
@@ -269,20 +306,71 @@ db_test!(
             value: "true".into(),
             effect: "NoSchedule".into(),
         };
+        let theirs = Taint {
+            key: "theirs".into(),
+            value: String::new(),
+            effect: "NoExecute".into(),
+        };
+        // The user was shown no taints: adding theirs keeps the other one.
         s.clusters()
             .change_node(
                 &ops,
                 cluster,
                 "sim-node-2",
-                NodeChange::SetTaints {
-                    taints: vec![gpu.clone()],
-                },
+                NodeChange::taints_between(&[], std::slice::from_ref(&gpu)),
             )
             .await
             .unwrap();
         assert!(
             until(&s, &ops, cluster, "sim-node-2", |n| n.taints
-                == [gpu.clone()])
+                == [theirs.clone(), gpu.clone()])
+            .await
+        );
+        let changed_value = Taint {
+            value: "false".into(),
+            ..gpu.clone()
+        };
+        s.clusters()
+            .change_node(
+                &ops,
+                cluster,
+                "sim-node-2",
+                NodeChange::taints_between(
+                    &[theirs.clone(), gpu.clone()],
+                    std::slice::from_ref(&changed_value),
+                ),
+            )
+            .await
+            .unwrap();
+        assert!(
+            until(&s, &ops, cluster, "sim-node-2", |n| n.taints
+                == [changed_value.clone()])
+            .await
+        );
+        // Maintenance adds and removes Berth's taint alone.
+        let maintenance = Taint {
+            key: "berth.io/maintenance".into(),
+            value: "true".into(),
+            effect: "NoSchedule".into(),
+        };
+        s.clusters()
+            .change_node(&ops, cluster, "sim-node-2", NodeChange::EnterMaintenance)
+            .await
+            .unwrap();
+        assert!(
+            until(&s, &ops, cluster, "sim-node-2", |n| n.taints
+                == [changed_value.clone(), maintenance.clone()]
+                && !n.schedulable)
+            .await
+        );
+        s.clusters()
+            .change_node(&ops, cluster, "sim-node-2", NodeChange::LeaveMaintenance)
+            .await
+            .unwrap();
+        assert!(
+            until(&s, &ops, cluster, "sim-node-2", |n| n.taints
+                == [changed_value.clone()]
+                && n.schedulable)
             .await
         );
 
@@ -476,5 +564,46 @@ db_test!(
             ]
             .map(|(a, o)| (a.to_string(), o.to_string()))
         );
+    }
+);
+
+db_test!(
+    a_cluster_nobody_answers_for_is_said_in_words_of_its_own,
+    |t: TestDb| async move {
+        let (s, ops, _, _) = setup(&t).await;
+        // A port that was just free: the connection is refused.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        s.clusters()
+            .register_embedded_cluster("gone", &format!("http://{closed}"))
+            .await
+            .unwrap();
+        let gone = s
+            .clusters()
+            .list_clusters(&ops)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.name == "gone")
+            .unwrap()
+            .id;
+        let err = s
+            .clusters()
+            .change_node(&ops, gone, "sim-node-1", NodeChange::Cordon)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::ClusterUnavailable(_)), "{err:?}");
+        let shown = err.into_app_error("r1");
+        assert_eq!(
+            shown,
+            berth_api::AppError::ClusterUnavailable {
+                problem: berth_api::ClusterProblem::Unreachable
+            }
+        );
+        // Nothing of the connection's own text reaches the client.
+        let wire = serde_json::to_string(&shown).unwrap();
+        assert_eq!(wire, r#"{"cluster_unavailable":{"problem":"unreachable"}}"#);
     }
 );
