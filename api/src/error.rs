@@ -38,8 +38,10 @@ impl FieldError {
 
 /// The precise reasons Berth gives for a rejected field, each naming what it
 /// is about. `Display` is the English text; the UI has both languages.
+/// Externally tagged: an internally tagged enum would bring serde's
+/// buffering deserializer into the browser's WASM.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case")]
 pub enum Detail {
     #[error("not a PEM certificate: paste the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----")]
     NotPemCertificate,

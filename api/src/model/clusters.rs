@@ -271,6 +271,14 @@ impl NodeChange {
 }
 
 impl Taint {
+    pub fn new(key: &str, value: &str, effect: &str) -> Self {
+        Taint {
+            key: key.into(),
+            value: value.into(),
+            effect: effect.into(),
+        }
+    }
+
     /// Kubernetes knows a taint by its key and effect: a node holds at most
     /// one of each pair.
     pub fn same_as(&self, other: &Taint) -> bool {
@@ -281,14 +289,6 @@ impl Taint {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn taint(key: &str, value: &str, effect: &str) -> Taint {
-        Taint {
-            key: key.into(),
-            value: value.into(),
-            effect: effect.into(),
-        }
-    }
 
     #[test]
     fn label_changes_name_only_what_the_user_changed() {
@@ -314,23 +314,23 @@ mod tests {
     #[test]
     fn taint_changes_know_a_taint_by_key_and_effect() {
         let shown = [
-            taint("gpu", "yes", "NoSchedule"),
-            taint("gpu", "", "NoExecute"),
-            taint("old", "", "NoSchedule"),
+            Taint::new("gpu", "yes", "NoSchedule"),
+            Taint::new("gpu", "", "NoExecute"),
+            Taint::new("old", "", "NoSchedule"),
         ];
         let wanted = [
-            taint("gpu", "no", "NoSchedule"),
-            taint("gpu", "", "NoExecute"),
-            taint("new", "", "PreferNoSchedule"),
+            Taint::new("gpu", "no", "NoSchedule"),
+            Taint::new("gpu", "", "NoExecute"),
+            Taint::new("new", "", "PreferNoSchedule"),
         ];
         assert_eq!(
             NodeChange::taints_between(&shown, &wanted),
             NodeChange::ChangeTaints {
                 add: vec![
-                    taint("gpu", "no", "NoSchedule"),
-                    taint("new", "", "PreferNoSchedule")
+                    Taint::new("gpu", "no", "NoSchedule"),
+                    Taint::new("new", "", "PreferNoSchedule")
                 ],
-                remove: vec![taint("old", "", "NoSchedule")],
+                remove: vec![Taint::new("old", "", "NoSchedule")],
             }
         );
     }

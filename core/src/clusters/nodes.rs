@@ -115,15 +115,11 @@ fn matches_search(n: &NodeSummary, search: &str) -> bool {
     }
 }
 
-fn rejected(field: &str, code: ErrorCode, detail: Detail) -> FieldError {
-    FieldError::detailed(field, code, detail)
-}
-
 /// A key (label or taint) and value as Kubernetes accepts them, as errors on `field`.
 fn check_pair(field: &str, key: &str, value: &str, out: &mut Vec<FieldError>) {
     if let Err(reason) = validate::label_key(key) {
         let key = validate::quote(key);
-        out.push(rejected(
+        out.push(FieldError::detailed(
             field,
             ErrorCode::Invalid,
             Detail::Key { key, reason },
@@ -131,7 +127,7 @@ fn check_pair(field: &str, key: &str, value: &str, out: &mut Vec<FieldError>) {
     }
     if let Err(reason) = validate::label_value(value) {
         let value = validate::quote(value);
-        out.push(rejected(
+        out.push(FieldError::detailed(
             field,
             ErrorCode::Invalid,
             Detail::Value { value, reason },
@@ -146,7 +142,11 @@ fn check_labels(set: &[(String, String)], remove: &[String]) -> Vec<FieldError> 
         check_pair("labels", k, v, &mut out);
         if !seen.insert(k.as_str()) {
             let what = validate::quote(k);
-            out.push(rejected("labels", ErrorCode::Taken, Detail::Twice { what }));
+            out.push(FieldError::detailed(
+                "labels",
+                ErrorCode::Taken,
+                Detail::Twice { what },
+            ));
         }
     }
     for k in remove {
@@ -161,7 +161,7 @@ fn check_taints(add: &[Taint], remove: &[Taint]) -> Vec<FieldError> {
         check_pair("taints", &t.key, &t.value, &mut out);
         if !EFFECTS.contains(&t.effect.as_str()) {
             let effect = validate::quote(&t.effect);
-            out.push(rejected(
+            out.push(FieldError::detailed(
                 "taints",
                 ErrorCode::Invalid,
                 Detail::TaintEffect { effect },
@@ -169,7 +169,11 @@ fn check_taints(add: &[Taint], remove: &[Taint]) -> Vec<FieldError> {
         }
         if i < add.len() && add[..i].iter().any(|o| o.same_as(t)) {
             let what = format!("{}:{}", validate::quote(&t.key), t.effect);
-            out.push(rejected("taints", ErrorCode::Taken, Detail::Twice { what }));
+            out.push(FieldError::detailed(
+                "taints",
+                ErrorCode::Taken,
+                Detail::Twice { what },
+            ));
         }
     }
     out
@@ -497,7 +501,7 @@ impl Clusters<'_> {
             }
             NodeChange::LeaveMaintenance => {
                 // Whatever effect it was given, Berth's taint goes.
-                let every = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
+                let every = EFFECTS
                     .map(|effect| Taint {
                         effect: effect.into(),
                         ..maintenance_taint()
@@ -555,14 +559,6 @@ impl Clusters<'_> {
 mod tests {
     use super::*;
 
-    fn taint(key: &str, value: &str, effect: &str) -> Taint {
-        Taint {
-            key: key.into(),
-            value: value.into(),
-            effect: effect.into(),
-        }
-    }
-
     fn node(taints: &[Taint]) -> serde_json::Value {
         let mut n = json!({"metadata": {"name": "n", "resourceVersion": "7"}, "spec": {}});
         if !taints.is_empty() {
@@ -584,34 +580,34 @@ mod tests {
     #[test]
     fn a_taint_patch_writes_only_the_entries_it_names() {
         let read = [
-            taint("a", "1", "NoSchedule"),
-            taint("b", "", "NoExecute"),
-            taint("c", "3", "NoSchedule"),
+            Taint::new("a", "1", "NoSchedule"),
+            Taint::new("b", "", "NoExecute"),
+            Taint::new("c", "3", "NoSchedule"),
         ];
         let ops = taint_patch(
             &read,
             "7",
             &[
-                taint("c", "30", "NoSchedule"),
-                taint("d", "", "PreferNoSchedule"),
+                Taint::new("c", "30", "NoSchedule"),
+                Taint::new("d", "", "PreferNoSchedule"),
             ],
-            &[taint("a", "1", "NoSchedule")],
+            &[Taint::new("a", "1", "NoSchedule")],
         );
         let mut doc = node(&read);
         assert!(apply(&mut doc, ops.clone()));
         assert_eq!(
             taints_in(&doc),
             [
-                taint("b", "", "NoExecute"),
-                taint("c", "30", "NoSchedule"),
-                taint("d", "", "PreferNoSchedule")
+                Taint::new("b", "", "NoExecute"),
+                Taint::new("c", "30", "NoSchedule"),
+                Taint::new("d", "", "PreferNoSchedule")
             ]
         );
 
         // Someone else put a taint first meanwhile: the indexes moved, so
         // the same patch is refused rather than removing their taint.
         let mut moved = node(&[
-            taint("x", "", "NoSchedule"),
+            Taint::new("x", "", "NoSchedule"),
             read[0].clone(),
             read[1].clone(),
             read[2].clone(),
@@ -623,38 +619,44 @@ mod tests {
 
     #[test]
     fn a_taint_patch_creates_the_list_only_on_the_node_as_read() {
-        let ops = taint_patch(&[], "7", &[taint("gpu", "", "NoSchedule")], &[]);
+        let ops = taint_patch(&[], "7", &[Taint::new("gpu", "", "NoSchedule")], &[]);
         let mut doc = node(&[]);
         assert!(apply(&mut doc, ops.clone()));
-        assert_eq!(taints_in(&doc), [taint("gpu", "", "NoSchedule")]);
-        let mut changed = node(&[taint("x", "", "NoSchedule")]);
+        assert_eq!(taints_in(&doc), [Taint::new("gpu", "", "NoSchedule")]);
+        let mut changed = node(&[Taint::new("x", "", "NoSchedule")]);
         changed["metadata"]["resourceVersion"] = json!("8");
         assert!(!apply(&mut changed, ops));
-        assert_eq!(taints_in(&changed), [taint("x", "", "NoSchedule")]);
+        assert_eq!(taints_in(&changed), [Taint::new("x", "", "NoSchedule")]);
     }
 
     #[test]
     fn nothing_to_change_is_no_patch() {
-        let read = [taint("a", "1", "NoSchedule")];
+        let read = [Taint::new("a", "1", "NoSchedule")];
         assert!(taint_patch(&read, "7", &read, &[]).is_empty());
-        assert!(taint_patch(&read, "7", &[], &[taint("z", "", "NoSchedule")]).is_empty());
+        assert!(taint_patch(&read, "7", &[], &[Taint::new("z", "", "NoSchedule")]).is_empty());
     }
 
     #[test]
     fn taints_are_checked_as_kubernetes_does() {
         let twice = check_taints(
-            &[taint("a", "1", "NoSchedule"), taint("a", "2", "NoSchedule")],
+            &[
+                Taint::new("a", "1", "NoSchedule"),
+                Taint::new("a", "2", "NoSchedule"),
+            ],
             &[],
         );
         assert_eq!(twice.len(), 1);
         assert_eq!(twice[0].code, ErrorCode::Taken);
         assert!(check_taints(
-            &[taint("a", "1", "NoSchedule"), taint("a", "2", "NoExecute")],
+            &[
+                Taint::new("a", "1", "NoSchedule"),
+                Taint::new("a", "2", "NoExecute")
+            ],
             &[]
         )
         .is_empty());
         assert_eq!(
-            check_taints(&[], &[taint("a", "", "Never")])[0].field,
+            check_taints(&[], &[Taint::new("a", "", "Never")])[0].field,
             "taints"
         );
     }
