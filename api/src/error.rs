@@ -6,10 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "server-fn")]
-use server_fn::{
-    codec::JsonEncoding,
-    error::{FromServerFnError, ServerFnErrorErr},
-};
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 /// Why a single input field was rejected. `code` is stable and translated by
 /// the UI; `message` is the English text for API users.
@@ -215,7 +212,7 @@ impl AppError {
 
 #[cfg(feature = "server-fn")]
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::codec::JsonText;
 
     /// Arguments that cannot be read are described, but a decoder's message
     /// quotes what it could not read: only its start is kept, so a huge or

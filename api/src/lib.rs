@@ -8,6 +8,8 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+#[cfg(feature = "server-fn")]
+pub mod codec;
 pub mod error;
 pub mod model;
 pub mod password_policy;

@@ -9,22 +9,29 @@ pub mod backend;
 
 /// A server function with what it requires of its caller declared beside
 /// it. The server's endpoint registry and the authorization matrix are
-/// built from these declarations (see `berth_core::auth::endpoint`):
+/// built from these declarations (see `berth_core::auth::endpoint`); the
+/// macro also gives every server function Berth's one wire encoding
+/// ([`berth_api::codec::Json`]), so none can be declared with another:
 ///
 /// ```ignore
 /// endpoint! {
 ///     needs: Permission(DomainRead),
-///     #[server(prefix = "/api", endpoint = "domains/list", input = Json)]
+///     #[server(prefix = "/api", endpoint = "domains/list")]
 ///     pub async fn list_domains(query: ListQuery) -> Result<Page<Domain>, AppError> { .. }
 /// }
 /// ```
 macro_rules! endpoint {
     (
         needs: $kind:ident $(($perm:ident))?,
-        #[server(prefix = "/api", endpoint = $path:literal $($rest:tt)*)]
+        #[server(prefix = "/api", endpoint = $path:literal)]
         $item:item
     ) => {
-        #[server(prefix = "/api", endpoint = $path $($rest)*)]
+        #[server(
+            prefix = "/api",
+            endpoint = $path,
+            input = berth_api::codec::Json,
+            output = berth_api::codec::Json
+        )]
         $item
 
         #[cfg(feature = "ssr")]

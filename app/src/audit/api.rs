@@ -2,7 +2,6 @@
 
 use berth_api::{AppError, AuditEntry, AuditQuery, Page};
 use leptos::prelude::*;
-use server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use crate::api::backend;
@@ -10,7 +9,7 @@ use crate::api::endpoint;
 
 endpoint! {
     needs: Permission(AuditRead),
-    #[server(prefix = "/api", endpoint = "audit/list", input = Json)]
+    #[server(prefix = "/api", endpoint = "audit/list")]
     pub async fn list_audit(query: AuditQuery) -> Result<Page<AuditEntry>, AppError> {
         let call = backend::Call::begin()?;
         call.done(

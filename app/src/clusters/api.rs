@@ -5,7 +5,6 @@ use berth_api::{
     ListQuery, NodeChange, NodeDetail, NodeSummary, Page,
 };
 use leptos::prelude::*;
-use server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use crate::api::backend;
@@ -13,7 +12,7 @@ use crate::api::endpoint;
 
 endpoint! {
     needs: Permission(ClusterRead),
-    #[server(prefix = "/api", endpoint = "clusters/list", input = Json)]
+    #[server(prefix = "/api", endpoint = "clusters/list")]
     pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -27,7 +26,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(ClusterCreate),
-    #[server(prefix = "/api", endpoint = "clusters/contexts", input = Json)]
+    #[server(prefix = "/api", endpoint = "clusters/contexts")]
     pub async fn read_kubeconfig_contexts(kubeconfig: String) -> Result<KubeconfigContexts, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -41,7 +40,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(ClusterCreate),
-    #[server(prefix = "/api", endpoint = "clusters/create", input = Json)]
+    #[server(prefix = "/api", endpoint = "clusters/create")]
     pub async fn create_cluster(input: ClusterInput) -> Result<ClusterSummary, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -55,7 +54,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(ClusterUpdate),
-    #[server(prefix = "/api", endpoint = "clusters/update", input = Json)]
+    #[server(prefix = "/api", endpoint = "clusters/update")]
     pub async fn update_cluster(id: i64, input: ClusterInput) -> Result<ClusterSummary, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -69,7 +68,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(ClusterDelete),
-    #[server(prefix = "/api", endpoint = "clusters/delete", input = Json)]
+    #[server(prefix = "/api", endpoint = "clusters/delete")]
     pub async fn delete_cluster(id: i64) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -83,7 +82,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(ClusterRead),
-    #[server(prefix = "/api", endpoint = "clusters/check", input = Json)]
+    #[server(prefix = "/api", endpoint = "clusters/check")]
     pub async fn check_cluster(id: i64) -> Result<ClusterSummary, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -97,7 +96,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(ClusterRead),
-    #[server(prefix = "/api", endpoint = "clusters/overview", input = Json)]
+    #[server(prefix = "/api", endpoint = "clusters/overview")]
     pub async fn get_cluster_overview(id: i64) -> Result<ClusterOverview, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -111,7 +110,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(NodeRead),
-    #[server(prefix = "/api", endpoint = "nodes/list", input = Json)]
+    #[server(prefix = "/api", endpoint = "nodes/list")]
     pub async fn list_nodes(cluster_id: i64, query: ListQuery) -> Result<Page<NodeSummary>, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -125,7 +124,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(NodeRead),
-    #[server(prefix = "/api", endpoint = "nodes/get", input = Json)]
+    #[server(prefix = "/api", endpoint = "nodes/get")]
     pub async fn get_node(cluster_id: i64, name: String) -> Result<NodeDetail, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -141,7 +140,7 @@ endpoint! {
     // The permission depends on the change: cordon (as the matrix sends),
     // drain and maintenance, or labels and taints.
     needs: Permission(NodeCordon),
-    #[server(prefix = "/api", endpoint = "nodes/change", input = Json)]
+    #[server(prefix = "/api", endpoint = "nodes/change")]
     pub async fn change_node(
         cluster_id: i64,
         name: String,

@@ -7,7 +7,6 @@ use berth_api::{
     User, UserInput, UserUpdate,
 };
 use leptos::prelude::*;
-use server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use crate::api::backend;
@@ -15,7 +14,7 @@ use crate::api::endpoint;
 
 endpoint! {
     needs: Session,
-    #[server(prefix = "/api", endpoint = "me", input = Json)]
+    #[server(prefix = "/api", endpoint = "me")]
     pub async fn get_current_user() -> Result<CurrentUser, AppError> {
         let call = backend::Call::begin()?;
         let p = &call.principal;
@@ -31,7 +30,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(RoleRead),
-    #[server(prefix = "/api", endpoint = "roles/list", input = Json)]
+    #[server(prefix = "/api", endpoint = "roles/list")]
     pub async fn list_roles() -> Result<Vec<Role>, AppError> {
         let call = backend::Call::begin()?;
         call.done(call.services.identity().list_roles(&call.principal).await)
@@ -40,7 +39,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(RoleManage),
-    #[server(prefix = "/api", endpoint = "roles/create", input = Json)]
+    #[server(prefix = "/api", endpoint = "roles/create")]
     pub async fn create_role(input: RoleInput) -> Result<Role, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -54,7 +53,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(RoleManage),
-    #[server(prefix = "/api", endpoint = "roles/update", input = Json)]
+    #[server(prefix = "/api", endpoint = "roles/update")]
     pub async fn update_role(id: i64, input: RoleInput) -> Result<Role, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -68,7 +67,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(RoleManage),
-    #[server(prefix = "/api", endpoint = "roles/delete", input = Json)]
+    #[server(prefix = "/api", endpoint = "roles/delete")]
     pub async fn delete_role(id: i64) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -82,7 +81,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(RoleBind),
-    #[server(prefix = "/api", endpoint = "grants/create", input = Json)]
+    #[server(prefix = "/api", endpoint = "grants/create")]
     pub async fn grant_role(input: GrantInput) -> Result<Grant, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -96,7 +95,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(RoleBind),
-    #[server(prefix = "/api", endpoint = "grants/delete", input = Json)]
+    #[server(prefix = "/api", endpoint = "grants/delete")]
     pub async fn revoke_role(id: i64) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -111,7 +110,7 @@ endpoint! {
 endpoint! {
     // A user's own sessions: any signed-in user, for themselves only.
     needs: Session,
-    #[server(prefix = "/api", endpoint = "sessions/list", input = Json)]
+    #[server(prefix = "/api", endpoint = "sessions/list")]
     pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -125,7 +124,7 @@ endpoint! {
 
 endpoint! {
     needs: Session,
-    #[server(prefix = "/api", endpoint = "sessions/revoke", input = Json)]
+    #[server(prefix = "/api", endpoint = "sessions/revoke")]
     pub async fn revoke_session(id: String) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -139,7 +138,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(SessionRevoke),
-    #[server(prefix = "/api", endpoint = "sessions/revoke-user", input = Json)]
+    #[server(prefix = "/api", endpoint = "sessions/revoke-user")]
     pub async fn revoke_user_sessions(user_id: i64) -> Result<u64, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -153,7 +152,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(UserRead),
-    #[server(prefix = "/api", endpoint = "users/list", input = Json)]
+    #[server(prefix = "/api", endpoint = "users/list")]
     pub async fn list_users(query: ListQuery) -> Result<Page<User>, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -167,7 +166,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(UserCreate),
-    #[server(prefix = "/api", endpoint = "users/create", input = Json)]
+    #[server(prefix = "/api", endpoint = "users/create")]
     pub async fn create_user(input: UserInput) -> Result<User, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -181,7 +180,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(UserUpdate),
-    #[server(prefix = "/api", endpoint = "users/set-disabled", input = Json)]
+    #[server(prefix = "/api", endpoint = "users/set-disabled")]
     pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<User, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -195,7 +194,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(UserUpdate),
-    #[server(prefix = "/api", endpoint = "users/update", input = Json)]
+    #[server(prefix = "/api", endpoint = "users/update")]
     pub async fn update_user(id: i64, input: UserUpdate) -> Result<User, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -209,7 +208,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(UserDelete),
-    #[server(prefix = "/api", endpoint = "users/delete", input = Json)]
+    #[server(prefix = "/api", endpoint = "users/delete")]
     pub async fn delete_user(id: i64) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -223,7 +222,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(UserUpdate),
-    #[server(prefix = "/api", endpoint = "users/link-sso", input = Json)]
+    #[server(prefix = "/api", endpoint = "users/link-sso")]
     /// Links a single sign-on account (issuer and subject) to a user.
     pub async fn link_sso_identity(id: i64, issuer: String, subject: String) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
@@ -238,7 +237,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(UserPasswordReset),
-    #[server(prefix = "/api", endpoint = "users/reset-password", input = Json)]
+    #[server(prefix = "/api", endpoint = "users/reset-password")]
     pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
         let password = berth_core::secrecy::SecretString::from(password);
@@ -253,7 +252,7 @@ endpoint! {
 
 endpoint! {
     needs: Session,
-    #[server(prefix = "/api", endpoint = "security/password-policy", input = Json)]
+    #[server(prefix = "/api", endpoint = "security/password-policy")]
     /// The password rules, for anyone about to choose a password.
     pub async fn get_password_policy() -> Result<PasswordPolicy, AppError> {
         let call = backend::Call::begin()?;
@@ -263,7 +262,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(SecurityPolicyUpdate),
-    #[server(prefix = "/api", endpoint = "security/password-policy/update", input = Json)]
+    #[server(prefix = "/api", endpoint = "security/password-policy/update")]
     pub async fn set_password_policy(policy: PasswordPolicy) -> Result<PasswordPolicy, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -278,7 +277,7 @@ endpoint! {
 endpoint! {
     // One's own password, proven by the current one.
     needs: Session,
-    #[server(prefix = "/api", endpoint = "account/password", input = Json)]
+    #[server(prefix = "/api", endpoint = "account/password")]
     pub async fn change_password(
         current_password: String,
         new_password: String,
@@ -297,7 +296,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(SecurityPolicyRead),
-    #[server(prefix = "/api", endpoint = "ip-rules/list", input = Json)]
+    #[server(prefix = "/api", endpoint = "ip-rules/list")]
     pub async fn list_ip_rules() -> Result<Vec<IpRule>, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -311,7 +310,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(SecurityPolicyUpdate),
-    #[server(prefix = "/api", endpoint = "ip-rules/create", input = Json)]
+    #[server(prefix = "/api", endpoint = "ip-rules/create")]
     pub async fn create_ip_rule(input: IpRuleInput) -> Result<IpRule, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -325,7 +324,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(SecurityPolicyUpdate),
-    #[server(prefix = "/api", endpoint = "ip-rules/delete", input = Json)]
+    #[server(prefix = "/api", endpoint = "ip-rules/delete")]
     pub async fn delete_ip_rule(id: i64) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -339,7 +338,7 @@ endpoint! {
 
 endpoint! {
     needs: Session,
-    #[server(prefix = "/api", endpoint = "account/2fa", input = Json)]
+    #[server(prefix = "/api", endpoint = "account/2fa")]
     pub async fn get_two_factor_status() -> Result<TwoFactorStatus, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -353,7 +352,7 @@ endpoint! {
 
 endpoint! {
     needs: Session,
-    #[server(prefix = "/api", endpoint = "account/2fa/begin", input = Json)]
+    #[server(prefix = "/api", endpoint = "account/2fa/begin")]
     /// Needs the current password, and a current code when replacing a
     /// second factor that is on.
     pub async fn begin_totp(
@@ -373,7 +372,7 @@ endpoint! {
 
 endpoint! {
     needs: Session,
-    #[server(prefix = "/api", endpoint = "account/2fa/confirm", input = Json)]
+    #[server(prefix = "/api", endpoint = "account/2fa/confirm")]
     /// Returns the recovery codes, shown once.
     pub async fn confirm_totp(code: String) -> Result<Vec<String>, AppError> {
         let call = backend::Call::begin()?;
@@ -388,7 +387,7 @@ endpoint! {
 
 endpoint! {
     needs: Session,
-    #[server(prefix = "/api", endpoint = "account/2fa/disable", input = Json)]
+    #[server(prefix = "/api", endpoint = "account/2fa/disable")]
     pub async fn disable_totp(password: String, code: String) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
         let password = berth_core::secrecy::SecretString::from(password);
@@ -403,7 +402,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(SecurityPolicyRead),
-    #[server(prefix = "/api", endpoint = "security/two-factor-policy", input = Json)]
+    #[server(prefix = "/api", endpoint = "security/two-factor-policy")]
     pub async fn get_two_factor_policy() -> Result<TwoFactorPolicy, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -417,7 +416,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(SecurityPolicyUpdate),
-    #[server(prefix = "/api", endpoint = "security/two-factor-policy/update", input = Json)]
+    #[server(prefix = "/api", endpoint = "security/two-factor-policy/update")]
     pub async fn set_two_factor_policy(policy: TwoFactorPolicy) -> Result<TwoFactorPolicy, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -431,7 +430,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(RoleRead),
-    #[server(prefix = "/api", endpoint = "grants/list", input = Json)]
+    #[server(prefix = "/api", endpoint = "grants/list")]
     pub async fn list_user_grants(user_id: i64) -> Result<Vec<Grant>, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -445,7 +444,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(LockoutLift),
-    #[server(prefix = "/api", endpoint = "locks/list", input = Json)]
+    #[server(prefix = "/api", endpoint = "locks/list")]
     pub async fn list_locks() -> Result<Vec<AccountLock>, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -468,7 +467,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(LockoutLift),
-    #[server(prefix = "/api", endpoint = "locks/lift", input = Json)]
+    #[server(prefix = "/api", endpoint = "locks/lift")]
     pub async fn lift_lock(username: String) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
         call.done(

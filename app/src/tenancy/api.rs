@@ -2,7 +2,6 @@
 
 use berth_api::{AppError, Domain, DomainInput, ListQuery, Overview, Page, Vdc, VdcInput};
 use leptos::prelude::*;
-use server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use crate::api::backend;
@@ -10,7 +9,7 @@ use crate::api::endpoint;
 
 endpoint! {
     needs: Permission(OverviewRead),
-    #[server(prefix = "/api", endpoint = "overview", input = Json)]
+    #[server(prefix = "/api", endpoint = "overview")]
     pub async fn get_overview() -> Result<Overview, AppError> {
         let call = backend::Call::begin()?;
         call.done(call.services.tenancy().overview(&call.principal).await)
@@ -19,7 +18,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(DomainRead),
-    #[server(prefix = "/api", endpoint = "domains/list", input = Json)]
+    #[server(prefix = "/api", endpoint = "domains/list")]
     pub async fn list_domains(query: ListQuery) -> Result<Page<Domain>, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -33,7 +32,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(DomainCreate),
-    #[server(prefix = "/api", endpoint = "domains/create", input = Json)]
+    #[server(prefix = "/api", endpoint = "domains/create")]
     pub async fn create_domain(input: DomainInput) -> Result<Domain, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -47,7 +46,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(DomainUpdate),
-    #[server(prefix = "/api", endpoint = "domains/update", input = Json)]
+    #[server(prefix = "/api", endpoint = "domains/update")]
     pub async fn update_domain(id: i64, input: DomainInput) -> Result<Domain, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -61,7 +60,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(DomainDelete),
-    #[server(prefix = "/api", endpoint = "domains/delete", input = Json)]
+    #[server(prefix = "/api", endpoint = "domains/delete")]
     pub async fn delete_domain(id: i64) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -75,7 +74,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(VdcRead),
-    #[server(prefix = "/api", endpoint = "vdcs/list", input = Json)]
+    #[server(prefix = "/api", endpoint = "vdcs/list")]
     pub async fn list_vdcs(domain_id: Option<i64>, query: ListQuery) -> Result<Page<Vdc>, AppError> {
         let call = backend::Call::begin()?;
         let filter = berth_core::tenancy::VdcFilter { domain_id };
@@ -90,7 +89,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(VdcCreate),
-    #[server(prefix = "/api", endpoint = "vdcs/create", input = Json)]
+    #[server(prefix = "/api", endpoint = "vdcs/create")]
     pub async fn create_vdc(input: VdcInput) -> Result<Vdc, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -104,7 +103,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(VdcUpdate),
-    #[server(prefix = "/api", endpoint = "vdcs/update", input = Json)]
+    #[server(prefix = "/api", endpoint = "vdcs/update")]
     pub async fn update_vdc(id: i64, input: VdcInput) -> Result<Vdc, AppError> {
         let call = backend::Call::begin()?;
         call.done(
@@ -118,7 +117,7 @@ endpoint! {
 
 endpoint! {
     needs: Permission(VdcDelete),
-    #[server(prefix = "/api", endpoint = "vdcs/delete", input = Json)]
+    #[server(prefix = "/api", endpoint = "vdcs/delete")]
     pub async fn delete_vdc(id: i64) -> Result<(), AppError> {
         let call = backend::Call::begin()?;
         call.done(
