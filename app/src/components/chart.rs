@@ -1,12 +1,14 @@
-//! Charts, drawn in the browser by ECharts through charming.
+//! Charts, drawn in the browser by ECharts.
 //!
-//! ECharts (`/pkg/echarts.min.js`, about 330 KB gzip, vendored from npm when
-//! the site is built) is fetched the first time a page with a chart is
-//! shown, never with the main bundle. The server renders an empty labelled
-//! box that the browser fills; a page prints the same figures as text
-//! beside each chart, so nothing is only in the picture.
+//! ECharts (`/pkg/echarts.min.js`, cut down by `tools/echarts` to the
+//! charts Berth draws) is fetched the first time a page with a chart is
+//! shown, never with the main bundle. A page describes a chart as an
+//! ECharts option ([`ChartOption`], plain JSON built with
+//! `serde_json::json!`), which reaches ECharts through `JSON.parse`: no
+//! chart library is compiled into the WASM. The server renders an empty
+//! labelled box that the browser fills; a page prints the same figures as
+//! text beside each chart, so nothing is only in the picture.
 
-use charming::Chart;
 use leptos::prelude::*;
 
 use crate::i18n::{use_lang, T};
@@ -15,6 +17,18 @@ use crate::i18n::{use_lang, T};
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub const ECHARTS_URL: &str = "/pkg/echarts.min.js";
 
+/// An ECharts option (<https://echarts.apache.org/en/option.html>): what
+/// one chart draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartOption(pub serde_json::Value);
+
+impl Default for ChartOption {
+    /// Nothing drawn (ECharts refuses `null`).
+    fn default() -> Self {
+        ChartOption(serde_json::Value::Object(serde_json::Map::new()))
+    }
+}
+
 /// One chart. `chart` may change: the drawing is updated in place.
 #[component]
 pub fn EChart(
@@ -22,7 +36,7 @@ pub fn EChart(
     id: String,
     /// What the chart shows, for screen readers.
     label: Signal<String>,
-    chart: Signal<Chart>,
+    chart: Signal<ChartOption>,
 ) -> impl IntoView {
     let lang = use_lang();
     let drawn = RwSignal::new(false);
@@ -44,22 +58,18 @@ mod browser {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    use charming::{Chart, Echarts, WasmRenderer};
+    use js_sys::{Array, Function, Reflect};
     use leptos::prelude::*;
     use send_wrapper::SendWrapper;
     use wasm_bindgen::{prelude::*, JsCast};
     use wasm_bindgen_futures::JsFuture;
 
-    use super::ECHARTS_URL;
+    use super::{ChartOption, ECHARTS_URL};
 
-    /// Frees an ECharts instance and its canvas (`instance.dispose()`).
-    fn dispose(instance: &Echarts) {
-        let this: &JsValue = instance;
-        if let Ok(f) = js_sys::Reflect::get(this, &JsValue::from_str("dispose")) {
-            if let Some(f) = f.dyn_ref::<js_sys::Function>() {
-                let _ = f.call0(this);
-            }
-        }
+    /// `this.method(...args)`.
+    fn call(this: &JsValue, method: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+        let f: Function = Reflect::get(this, &JsValue::from_str(method))?.dyn_into()?;
+        f.apply(this, &args.iter().copied().collect::<Array>())
     }
 
     thread_local! {
@@ -91,13 +101,36 @@ mod browser {
         })
     }
 
+    /// Draws `option` into the element `id`, into `instance` if it is
+    /// there already (`echarts.init(element)`, then `setOption`).
+    fn render(
+        id: &str,
+        option: &ChartOption,
+        instance: &mut Option<JsValue>,
+    ) -> Result<(), JsValue> {
+        let option = js_sys::JSON::parse(&option.0.to_string())?;
+        if instance.is_none() {
+            let element = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(id))
+                .ok_or_else(|| JsValue::from_str("no chart element"))?;
+            let echarts = Reflect::get(&js_sys::global(), &JsValue::from_str("echarts"))?;
+            *instance = Some(call(&echarts, "init", &[&element])?);
+        }
+        if let Some(chart) = instance.as_ref() {
+            // Not merged with what was drawn: the option says it all.
+            call(chart, "setOption", &[&option, &JsValue::TRUE])?;
+        }
+        Ok(())
+    }
+
     pub(super) fn draw(
         id: String,
-        chart: Signal<Chart>,
+        chart: Signal<ChartOption>,
         drawn: RwSignal<bool>,
         failed: RwSignal<bool>,
     ) {
-        let instance = SendWrapper::new(Rc::new(RefCell::new(None::<Echarts>)));
+        let instance = SendWrapper::new(Rc::new(RefCell::new(None::<JsValue>)));
         let for_effect = instance.clone();
         Effect::new(move || {
             let option = chart.get();
@@ -109,30 +142,23 @@ mod browser {
                     failed.set(true);
                     return;
                 }
-                let mut current = instance.borrow_mut();
-                match current.as_ref() {
-                    Some(e) => WasmRenderer::update(e, &option),
-                    None => match WasmRenderer::new_opt(None, None).render(&id, &option) {
-                        Ok(e) => *current = Some(e),
-                        Err(_) => {
-                            failed.set(true);
-                            return;
-                        }
-                    },
+                match render(&id, &option, &mut instance.borrow_mut()) {
+                    Ok(()) => drawn.set(true),
+                    Err(_) => failed.set(true),
                 }
-                drawn.set(true);
             });
         });
         let for_resize = instance.clone();
         let resize = window_event_listener(leptos::ev::resize, move |_| {
-            if let Some(e) = for_resize.borrow().as_ref() {
-                e.resize(JsValue::UNDEFINED);
+            if let Some(chart) = for_resize.borrow().as_ref() {
+                let _ = call(chart, "resize", &[]);
             }
         });
         on_cleanup(move || {
             resize.remove();
-            if let Some(e) = instance.borrow_mut().take() {
-                dispose(&e);
+            if let Some(chart) = instance.borrow_mut().take() {
+                // Frees the instance and its canvas.
+                let _ = call(&chart, "dispose", &[]);
             }
         });
     }

@@ -9,7 +9,7 @@ mod live;
 pub mod not_found;
 mod time;
 
-pub use chart::EChart;
+pub use chart::{ChartOption, EChart};
 pub use common::*;
 pub use focus::{focus_by_id, focus_on_open, keep_tab_inside};
 pub use layout::{encode, holds, IfAnyHeld, IfHeld, LanguageSwitch, Me, Shell};

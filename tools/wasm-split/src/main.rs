@@ -10,6 +10,7 @@
 use std::path::Path;
 
 mod pack;
+mod segments;
 
 /// The names `leptos::HydrationScripts` looks for in the package directory.
 const LOADER: &str = "./__wasm_split.______________________.js";
@@ -57,5 +58,44 @@ fn run(input: &Path, pkg: &Path, main_out: &Path) -> Result<(), Box<dyn std::err
         split.split_modules.len(),
         split.prefetch_map.len()
     );
+    join_segments(pkg, main_out)
+}
+
+/// Joins the data segments of the main module and of every module in `pkg`
+/// (see [`segments`]).
+fn join_segments(pkg: &Path, main_out: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let mut paths = vec![main_out.to_path_buf()];
+    for entry in std::fs::read_dir(pkg)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "wasm") && path != main_out {
+            paths.push(path);
+        }
+    }
+    let modules = paths
+        .iter()
+        .map(|p| segments::Module::read(&std::fs::read(p)?).map_err(|e| format!("{}: {e}", p.display()).into()))
+        .collect::<Result<Vec<_>, Box<dyn std::error::Error>>>()?;
+    let mut everyone: Vec<_> = modules
+        .iter()
+        .flat_map(|m| m.segments.iter().flatten())
+        .filter(|s| !s.bytes.is_empty())
+        .map(|s| s.offset..s.offset + s.bytes.len() as u32)
+        .collect();
+    everyone.sort_by_key(|r| r.start);
+    let (mut before, mut after) = (0, 0);
+    for (i, (path, module)) in paths.iter().zip(&modules).enumerate() {
+        let Some(own) = module.segments.clone() else {
+            continue;
+        };
+        before += own.len();
+        let joined = if i == 0 {
+            segments::join(own, |_| true)
+        } else {
+            segments::join(own, |gap| segments::clear_of(&everyone, gap))
+        };
+        after += joined.len();
+        std::fs::write(path, module.write(&joined))?;
+    }
+    println!("berth-wasm-split: {before} data segment(s) joined into {after}");
     Ok(())
 }
