@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use berth_api::{ClusterEvent, ClusterOverview, NamespaceSummary, ResourceUse};
 use leptos::prelude::*;
-use serde_json::json;
 use leptos_router::{components::A, hooks::use_params_map};
+use serde_json::{json, Value};
 
 use crate::{
     clusters::api::get_cluster_overview,
@@ -84,10 +84,15 @@ pub fn resource_figures(lang: Lang, r: &ResourceUse) -> String {
     )
 }
 
+/// One named, coloured bar or slice of a chart.
+fn point(value: Value, name: &str, color: &str) -> Value {
+    json!({ "value": value, "name": name, "itemStyle": { "color": color } })
+}
+
 /// Three bars: what the nodes have, offer to pods, and have promised to pods.
 pub fn resource_chart(lang: Lang, r: &ResourceUse) -> ChartOption {
-    let bar = |value: f64, name: Text, color: &str| {
-        json!({ "value": in_unit(&r.resource, value), "name": lang.t(name), "itemStyle": { "color": color } })
+    let bar = |value: f64, name: Text, color| {
+        point(json!(in_unit(&r.resource, value)), lang.t(name), color)
     };
     ChartOption(json!({
         "grid": { "left": 8, "right": 48, "top": 8, "bottom": 8, "containLabel": true },
@@ -114,9 +119,7 @@ pub fn resource_chart(lang: Lang, r: &ResourceUse) -> ChartOption {
 
 /// A ring of ready and not-ready nodes.
 pub fn readiness_chart(lang: Lang, ready: i64, not_ready: i64) -> ChartOption {
-    let part = |value: i64, name: Text, color: &str| {
-        json!({ "value": value, "name": lang.t(name), "itemStyle": { "color": color } })
-    };
+    let part = |value: i64, name: Text, color| point(json!(value), lang.t(name), color);
     ChartOption(json!({
         "tooltip": { "trigger": "item", "formatter": "{b}: {c} ({d}%)" },
         "legend": { "bottom": 0 },

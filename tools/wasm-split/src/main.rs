@@ -73,7 +73,10 @@ fn join_segments(pkg: &Path, main_out: &Path) -> Result<(), Box<dyn std::error::
     }
     let modules = paths
         .iter()
-        .map(|p| segments::Module::read(&std::fs::read(p)?).map_err(|e| format!("{}: {e}", p.display()).into()))
+        .map(|p| {
+            segments::Module::read(&std::fs::read(p)?)
+                .map_err(|e| format!("{}: {e}", p.display()).into())
+        })
         .collect::<Result<Vec<_>, Box<dyn std::error::Error>>>()?;
     let mut everyone: Vec<_> = modules
         .iter()

@@ -21,7 +21,8 @@ type Error = Box<dyn std::error::Error>;
 const FETCH_OPEN: &str = "fetch(new URL(\"./";
 const FETCH_CLOSE: &str = ".wasm\", import.meta.url))";
 const INSTANTIATE: &str = "WebAssembly.instantiateStreaming(src, imports)";
-const WRAP_DEF: &str = "function wrapAsyncCb(callee) {\n    return async (callbackIndex, callbackData) => {\n";
+const WRAP_DEF: &str =
+    "function wrapAsyncCb(callee) {\n    return async (callbackIndex, callbackData) => {\n";
 const EXPORT_OPEN: &str = "export const __wasm_split_load_";
 const WRAP_CALL: &str = " = wrapAsyncCb(makeLoad(";
 
@@ -102,13 +103,18 @@ pub fn pack(pkg: &Path) -> Result<(), Error> {
 
 /// Every module fetch reads from a pack; every page's loader starts its
 /// pack first.
-fn rewrite_loader(js: &str, members: &BTreeMap<String, (String, Vec<String>)>) -> Result<String, Error> {
+fn rewrite_loader(
+    js: &str,
+    members: &BTreeMap<String, (String, Vec<String>)>,
+) -> Result<String, Error> {
     let mut out = String::with_capacity(js.len() + PACKS_JS.len());
     let mut rest = js;
     let mut fetches = 0;
     while let Some(open) = rest.find(FETCH_OPEN) {
         let after = &rest[open + FETCH_OPEN.len()..];
-        let close = after.find(FETCH_CLOSE).ok_or("loader: a module fetch without its end")?;
+        let close = after
+            .find(FETCH_CLOSE)
+            .ok_or("loader: a module fetch without its end")?;
         out.push_str(&rest[..open]);
         out.push_str(&format!("fromPack({:?})", &after[..close]));
         rest = &after[close + FETCH_CLOSE.len()..];
@@ -162,7 +168,10 @@ mod tests {
     fn members() -> BTreeMap<String, (String, Vec<String>)> {
         BTreeMap::from([(
             "__users".to_owned(),
-            ("pack__users".to_owned(), vec!["chunk_1".to_owned(), "split___users".to_owned()]),
+            (
+                "pack__users".to_owned(),
+                vec!["chunk_1".to_owned(), "split___users".to_owned()],
+            ),
         )])
     }
 
@@ -171,12 +180,22 @@ mod tests {
         let js = rewrite_loader(LOADER_JS, &members()).unwrap();
         assert!(!js.contains("fetch(new URL(\"./chunk_1.wasm\""), "{js}");
         assert!(js.contains("const src = fromPack(\"chunk_1\");"), "{js}");
-        assert!(js.contains("const src = fromPack(\"split___users\");"), "{js}");
+        assert!(
+            js.contains("const src = fromPack(\"split___users\");"),
+            "{js}"
+        );
         assert!(js.contains(
             "export const __wasm_split_load___users = wrapAsyncCb(\"pack__users\", [\"chunk_1\",\"split___users\"], makeLoad("
         ), "{js}");
-        assert!(js.contains("        startPack(pack, modules);\n        let success;"), "{js}");
-        assert_eq!(js.matches("WebAssembly.instantiate(await src, imports)").count(), 2);
+        assert!(
+            js.contains("        startPack(pack, modules);\n        let success;"),
+            "{js}"
+        );
+        assert_eq!(
+            js.matches("WebAssembly.instantiate(await src, imports)")
+                .count(),
+            2
+        );
         assert!(!js.contains("/* __users */"), "{js}");
     }
 

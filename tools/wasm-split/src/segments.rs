@@ -61,7 +61,10 @@ impl Module {
         while at < wasm.len() {
             let id = wasm[at];
             let (len, body) = uleb(wasm, at + 1)?;
-            let end = body.checked_add(len as usize).filter(|&e| e <= wasm.len()).ok_or("section past the end")?;
+            let end = body
+                .checked_add(len as usize)
+                .filter(|&e| e <= wasm.len())
+                .ok_or("section past the end")?;
             sections.push((id, wasm[body..end].to_vec()));
             at = end;
         }
@@ -175,7 +178,10 @@ fn read_active(body: &[u8]) -> Result<Option<Vec<Segment>>, Error> {
         }
         let offset = u32::try_from(offset).map_err(|_| "negative data offset")?;
         let (len, start) = uleb(body, next + 1)?;
-        let end = start.checked_add(len as usize).filter(|&e| e <= body.len()).ok_or("segment past the end")?;
+        let end = start
+            .checked_add(len as usize)
+            .filter(|&e| e <= body.len())
+            .ok_or("segment past the end")?;
         segments.push(Segment {
             offset,
             bytes: body[start..end].to_vec(),
@@ -266,7 +272,11 @@ mod tests {
 
     #[test]
     fn segments_survive_a_round_trip_with_large_offsets() {
-        let segs = vec![seg(8, b"ab"), seg(1_048_576, b"xyz"), seg(0x7fff_fff0, b"z")];
+        let segs = vec![
+            seg(8, b"ab"),
+            seg(1_048_576, b"xyz"),
+            seg(0x7fff_fff0, b"z"),
+        ];
         let read = Module::read(&module(&segs)).unwrap();
         assert_eq!(read.segments.as_deref(), Some(&segs[..]));
     }
@@ -274,7 +284,13 @@ mod tests {
     #[test]
     fn small_gaps_are_filled_and_large_ones_kept() {
         let joined = join(
-            vec![seg(100, b"cd"), seg(10, b"ab"), seg(12, b""), seg(14, b"ef"), seg(200, b"gh")],
+            vec![
+                seg(100, b"cd"),
+                seg(10, b"ab"),
+                seg(12, b""),
+                seg(14, b"ef"),
+                seg(200, b"gh"),
+            ],
             |_| true,
         );
         assert_eq!(
@@ -286,7 +302,14 @@ mod tests {
         // The data count says the same.
         let bytes = module(&joined);
         let m = Module::read(&bytes).unwrap();
-        assert_eq!(m.sections.iter().find(|(id, _)| *id == DATA_COUNT).unwrap().1, vec![3]);
+        assert_eq!(
+            m.sections
+                .iter()
+                .find(|(id, _)| *id == DATA_COUNT)
+                .unwrap()
+                .1,
+            vec![3]
+        );
     }
 
     #[test]
@@ -296,9 +319,10 @@ mod tests {
         assert!(!clear_of(&others, 12..21));
         assert!(!clear_of(&others, 22..23));
         assert!(clear_of(&others, 48..60));
-        let joined = join(vec![seg(10, b"ab"), seg(30, b"cd"), seg(34, b"ef")], |gap| {
-            clear_of(&others, gap)
-        });
+        let joined = join(
+            vec![seg(10, b"ab"), seg(30, b"cd"), seg(34, b"ef")],
+            |gap| clear_of(&others, gap),
+        );
         assert_eq!(joined, vec![seg(10, b"ab"), seg(30, b"cd\0\0ef")]);
     }
 
