@@ -6,6 +6,9 @@
 
 #[cfg(feature = "ssr")]
 pub mod backend;
+mod call;
+
+pub use call::Call;
 
 /// A server function with what it requires of its caller declared beside
 /// it. The server's endpoint registry and the authorization matrix are

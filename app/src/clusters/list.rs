@@ -3,6 +3,7 @@
 //! it is saved, and a failure shows beside the field it concerns. Health is
 //! polled in the background and can be checked on demand.
 
+use crate::api::Call;
 use berth_api::{AppError, ClusterInput, ClusterMethod, ClusterSummary};
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::components::A;
@@ -12,9 +13,7 @@ use crate::{
         list_clusters, CheckCluster, CreateCluster, DeleteCluster, ReadKubeconfigContexts,
         UpdateCluster,
     },
-    components::{
-        last_error, ErrorBanner, FormActions, FormError, IfHeld, ListActions, RowActions, TextField,
-    },
+    components::{ErrorBanner, FormActions, FormError, IfHeld, ListActions, RowActions, TextField},
     i18n::{use_lang, Lang, Text, T},
 };
 
@@ -50,7 +49,7 @@ type Actions = ListActions<ClusterSummary, CreateCluster, UpdateCluster, DeleteC
 pub fn ClustersPage() -> impl IntoView {
     let lang = use_lang();
     let actions = Actions::new();
-    let check = ServerAction::<CheckCluster>::new();
+    let check = Call::<CheckCluster>::new();
     let clusters = Resource::new(
         move || actions.changes() + check.version().get(),
         |_| list_clusters(),
@@ -65,7 +64,7 @@ pub fn ClustersPage() -> impl IntoView {
         {move || actions.editing.get().map(|target| view! {
             <ClusterForm target actions on_close=Callback::new(move |_| actions.close()) />
         })}
-        {move || check.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBanner error=e /> })}
+        {move || check.error().get().map(|e| view! { <ErrorBanner error=e /> })}
         <Suspense fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match clusters.await {
@@ -162,7 +161,7 @@ fn ClusterForm(
         text(None),
     );
     let insecure = RwSignal::new(target.as_ref().is_some_and(|c| c.insecure));
-    let contexts = ServerAction::<ReadKubeconfigContexts>::new();
+    let contexts = Call::<ReadKubeconfigContexts>::new();
     Effect::new(move || {
         if let Some(Ok(found)) = contexts.value().get() {
             if context.get_untracked().is_empty() {
@@ -172,7 +171,7 @@ fn ClusterForm(
     });
     let error: Signal<Option<AppError>> = {
         let saving = actions.form_error(editing_id.is_some());
-        let reading = last_error(contexts.value());
+        let reading = contexts.error();
         Signal::derive(move || saving.get().or_else(|| reading.get()))
     };
     let on_submit = move |ev: SubmitEvent| {

@@ -3,6 +3,7 @@
 //! (by eviction) and maintenance mode after a confirmation; labels and taints
 //! edited as text, one per line.
 
+use crate::api::Call;
 use berth_api::{AppError, ListQuery, NodeChange, NodeDetail, NodeSummary, Taint};
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::hooks::use_query_map;
@@ -10,8 +11,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     clusters::api::{get_node, list_clusters, list_nodes, ChangeNode},
     components::{
-        follow_changes, holds, last_error, Confirm, ErrorBanner, FormError, Pager, SearchBox,
-        TextField,
+        follow_changes, holds, Confirm, ErrorBanner, FormError, Pager, SearchBox, TextField,
     },
     i18n::{use_lang, Text, T},
 };
@@ -88,7 +88,7 @@ pub fn NodesPage() -> impl IntoView {
     let page = RwSignal::new(1u32);
     let selected = RwSignal::new(None::<String>);
     let confirming = RwSignal::new(None::<Pending>);
-    let change = ServerAction::<ChangeNode>::new();
+    let change = Call::<ChangeNode>::new();
     // Bumped whenever the cluster reports a change: lists and the panel reload.
     let live = RwSignal::new(0u32);
     follow_changes(cluster.into(), live, std::time::Duration::from_millis(300));
@@ -127,12 +127,12 @@ pub fn NodesPage() -> impl IntoView {
         }
     });
     Effect::new(move || {
-        if matches!(change.value().get(), Some(Ok(_))) {
+        if change.succeeded() {
             confirming.set(None);
         }
     });
     let ask = move |node: String, change_: NodeChange, title: Text, body: Text, action: Text| {
-        change.value().set(None);
+        change.clear();
         confirming.set(Some(Pending {
             node,
             change: change_,
@@ -271,7 +271,7 @@ pub fn NodesPage() -> impl IntoView {
                     on_confirm=Callback::new(move |_| act(node.clone(), c.clone()))
                     on_cancel=Callback::new(move |_| confirming.set(None))
                     pending=change.pending().into()
-                    error=last_error(change.value())
+                    error=change.error()
                 />
             }
         })}
@@ -282,7 +282,7 @@ pub fn NodesPage() -> impl IntoView {
 fn NodePanel(
     cluster_id: i64,
     name: String,
-    change: ServerAction<ChangeNode>,
+    change: Call<ChangeNode>,
     live: RwSignal<u32>,
     on_close: Callback<()>,
 ) -> impl IntoView {
@@ -314,7 +314,7 @@ fn NodePanel(
             shown.set((base_l, base_t));
         }
     });
-    let error: Signal<Option<AppError>> = last_error(change.value());
+    let error: Signal<Option<AppError>> = change.error();
     let (n1, n2) = (name.clone(), name.clone());
     let save_labels = move |ev: SubmitEvent| {
         ev.prevent_default();

@@ -384,11 +384,3 @@ pub fn FormError(
         Some(e) => Some(view! { <ErrorBanner error=e /> }.into_any()),
     }
 }
-
-/// The error of an action's last run, if it failed.
-pub fn last_error<T, S>(value: S) -> Signal<Option<AppError>>
-where
-    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-{
-    Signal::derive(move || value.get().and_then(|r| r.err()))
-}

@@ -3,17 +3,25 @@
 use berth_api::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+use serde::{de::DeserializeOwned, Serialize};
 
-use super::{last_error, ConfirmDelete};
+use super::ConfirmDelete;
+use crate::api::Call;
 
 /// A server function a list page calls: create, update or delete.
 pub trait ListCall:
-    ServerFn<Output: Clone + Send + Sync + 'static, Error = AppError> + Clone + Send + Sync + 'static
+    ServerFn<Output: DeserializeOwned + Clone + Send + Sync + 'static, Error = AppError>
+    + Serialize
+    + Clone
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<S> ListCall for S where
-    S: ServerFn<Output: Clone + Send + Sync + 'static, Error = AppError>
+    S: ServerFn<Output: DeserializeOwned + Clone + Send + Sync + 'static, Error = AppError>
+        + Serialize
         + Clone
         + Send
         + Sync
@@ -33,9 +41,9 @@ where
 {
     pub editing: RwSignal<Option<Option<Item>>>,
     pub deleting: RwSignal<Option<Item>>,
-    pub create: ServerAction<C>,
-    pub update: ServerAction<U>,
-    pub delete: ServerAction<D>,
+    pub create: Call<C>,
+    pub update: Call<U>,
+    pub delete: Call<D>,
 }
 
 impl<Item, C, U, D> Clone for ListActions<Item, C, U, D>
@@ -70,19 +78,17 @@ where
         let this = ListActions {
             editing: RwSignal::new(None),
             deleting: RwSignal::new(None),
-            create: ServerAction::new(),
-            update: ServerAction::new(),
-            delete: ServerAction::new(),
+            create: Call::new(),
+            update: Call::new(),
+            delete: Call::new(),
         };
         Effect::new(move || {
-            if this.create.value().with(|v| matches!(v, Some(Ok(_))))
-                || this.update.value().with(|v| matches!(v, Some(Ok(_))))
-            {
+            if this.create.succeeded() || this.update.succeeded() {
                 this.editing.set(None);
             }
         });
         Effect::new(move || {
-            if this.delete.value().with(|v| matches!(v, Some(Ok(_)))) {
+            if this.delete.succeeded() {
                 this.deleting.set(None);
             }
         });
@@ -96,8 +102,8 @@ where
 
     /// Opens the form, empty (`None`) or for `target`, without old errors.
     pub fn open(&self, target: Option<Item>) {
-        self.create.value().set(None);
-        self.update.value().set(None);
+        self.create.clear();
+        self.update.clear();
         self.editing.set(Some(target));
     }
 
@@ -107,16 +113,16 @@ where
 
     /// Asks to confirm deleting `item`.
     pub fn ask_delete(&self, item: Item) {
-        self.delete.value().set(None);
+        self.delete.clear();
         self.deleting.set(Some(item));
     }
 
     /// The form's error: of the update when editing, else of the create.
     pub fn form_error(&self, editing: bool) -> Signal<Option<AppError>> {
         if editing {
-            last_error(self.update.value())
+            self.update.error()
         } else {
-            last_error(self.create.value())
+            self.create.error()
         }
     }
 
@@ -143,7 +149,7 @@ where
                         on_confirm=Callback::new(move |_| { this.delete.dispatch(call.clone()); })
                         on_cancel=Callback::new(move |_| this.deleting.set(None))
                         pending=this.delete.pending().into()
-                        error=last_error(this.delete.value())
+                        error=this.delete.error()
                     />
                 }
             })

@@ -2,11 +2,12 @@
 //! while typing (the same check the server makes), then the change is sent
 //! with the current password as proof.
 
+use crate::api::Call;
 use berth_api::{PasswordPolicy, PasswordRule};
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
-    components::{last_error, ErrorBanner, FormError, TextField},
+    components::{ErrorBanner, FormError, TextField},
     i18n::{use_lang, T},
     identity::api::{get_current_user, get_password_policy, ChangePassword},
 };
@@ -20,9 +21,9 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let new = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
     let differ = RwSignal::new(false);
-    let change = ServerAction::<ChangePassword>::new();
-    let error = last_error(change.value());
-    let done = move || matches!(change.value().get(), Some(Ok(())));
+    let change = Call::<ChangePassword>::new();
+    let error = change.error();
+    let done = move || change.succeeded();
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();

@@ -3,11 +3,12 @@
 //! or turn it off with a code. Each change needs the current password,
 //! and turning it off or moving it to a new device a current code too.
 
+use crate::api::Call;
 use berth_api::TotpEnrollment;
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
-    components::{last_error, ErrorBanner, FormError, TextField},
+    components::{ErrorBanner, FormError, TextField},
     i18n::{use_lang, T},
     identity::api::{get_two_factor_status, BeginTotp, ConfirmTotp, DisableTotp},
 };
@@ -15,9 +16,9 @@ use crate::{
 #[component]
 pub fn TwoFactorPage() -> impl IntoView {
     let lang = use_lang();
-    let begin = ServerAction::<BeginTotp>::new();
-    let confirm = ServerAction::<ConfirmTotp>::new();
-    let disable = ServerAction::<DisableTotp>::new();
+    let begin = Call::<BeginTotp>::new();
+    let confirm = Call::<ConfirmTotp>::new();
+    let disable = Call::<DisableTotp>::new();
     // Everything the forms read lives here, with the page: the forms come
     // and go as the state changes, their inputs and errors do not.
     let forms = Forms {
@@ -26,13 +27,13 @@ pub fn TwoFactorPage() -> impl IntoView {
         enroll_code: RwSignal::new(String::new()),
         disable_password: RwSignal::new(String::new()),
         disable_code: RwSignal::new(String::new()),
-        begin_error: last_error(begin.value()),
-        confirm_error: last_error(confirm.value()),
-        disable_error: last_error(disable.value()),
+        begin_error: begin.error(),
+        confirm_error: confirm.error(),
+        disable_error: disable.error(),
     };
     let status = Resource::new(|| (), |_| get_two_factor_status());
-    let turned_on = Memo::new(move |_| matches!(confirm.value().get(), Some(Ok(_))));
-    let turned_off = Memo::new(move |_| matches!(disable.value().get(), Some(Ok(()))));
+    let turned_on = Memo::new(move |_| confirm.succeeded());
+    let turned_off = Memo::new(move |_| disable.succeeded());
     let recovery = move || confirm.value().get().and_then(|r| r.ok());
     view! {
         <div class="page-head"><h1>{lang.t(T::TwoFactor)}</h1></div>
@@ -90,8 +91,8 @@ struct Forms {
 
 #[component]
 fn EnrollForm(
-    begin: ServerAction<BeginTotp>,
-    confirm: ServerAction<ConfirmTotp>,
+    begin: Call<BeginTotp>,
+    confirm: Call<ConfirmTotp>,
     forms: Forms,
     /// A factor is on already: this moves it to a new device.
     #[prop(optional)]
@@ -153,7 +154,7 @@ fn EnrollForm(
 }
 
 #[component]
-fn DisableForm(disable: ServerAction<DisableTotp>, forms: Forms, required: bool) -> impl IntoView {
+fn DisableForm(disable: Call<DisableTotp>, forms: Forms, required: bool) -> impl IntoView {
     let lang = use_lang();
     let (code, error) = (forms.disable_code, forms.disable_error);
     let password = forms.disable_password;

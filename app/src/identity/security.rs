@@ -2,13 +2,14 @@
 //! rules (operators for the platform and any domain, domain admins for
 //! their own domain).
 
+use crate::api::Call;
 use berth_api::{
     permission::RoleType, Domain, IpRule, IpRuleInput, PasswordPolicy, TwoFactorPolicy,
 };
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
-    components::{last_error, ConfirmDelete, ErrorBanner, FormError, IfHeld, TextField},
+    components::{ConfirmDelete, ErrorBanner, FormError, IfHeld, TextField},
     i18n::{use_lang, Text, T},
     identity::api::{
         get_password_policy, get_two_factor_policy, list_ip_rules, list_locks, CreateIpRule,
@@ -43,15 +44,15 @@ pub fn SecurityPage() -> impl IntoView {
 #[component]
 fn IpRulesSection(domains: Resource<Vec<Domain>>) -> impl IntoView {
     let lang = use_lang();
-    let create = ServerAction::<CreateIpRule>::new();
-    let delete = ServerAction::<DeleteIpRule>::new();
+    let create = Call::<CreateIpRule>::new();
+    let delete = Call::<DeleteIpRule>::new();
     let deleting = RwSignal::new(None::<IpRule>);
     let rules = Resource::new(
         move || create.version().get() + delete.version().get(),
         |_| list_ip_rules(),
     );
     Effect::new(move || {
-        if matches!(delete.value().get(), Some(Ok(()))) {
+        if delete.succeeded() {
             deleting.set(None);
         }
     });
@@ -95,7 +96,7 @@ fn IpRulesSection(domains: Resource<Vec<Domain>>) -> impl IntoView {
                                                 <td class="mono">{r.cidr.clone()}</td>
                                                 <td>{r.description.clone()}</td>
                                                 <td><button class="btn btn-small" type="button" aria-label=label
-                                                    on:click=move |_| { delete.value().set(None); deleting.set(Some(for_delete.clone())); }>
+                                                    on:click=move |_| { delete.clear(); deleting.set(Some(for_delete.clone())); }>
                                                     {lang.t(T::Delete)}
                                                 </button></td>
                                             </tr>
@@ -117,7 +118,7 @@ fn IpRulesSection(domains: Resource<Vec<Domain>>) -> impl IntoView {
                     on_confirm=Callback::new(move |_| { delete.dispatch(DeleteIpRule { id }); })
                     on_cancel=Callback::new(move |_| deleting.set(None))
                     pending=delete.pending().into()
-                    error=last_error(delete.value())
+                    error=delete.error()
                 />
             }
         })}
@@ -125,13 +126,13 @@ fn IpRulesSection(domains: Resource<Vec<Domain>>) -> impl IntoView {
 }
 
 #[component]
-fn IpRuleForm(create: ServerAction<CreateIpRule>, domains: Vec<Domain>) -> impl IntoView {
+fn IpRuleForm(create: Call<CreateIpRule>, domains: Vec<Domain>) -> impl IntoView {
     let lang = use_lang();
     let domain_id = RwSignal::new(None::<i64>);
     let action = RwSignal::new("deny".to_owned());
     let cidr = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    let error = last_error(create.value());
+    let error = create.error();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         create.dispatch(CreateIpRule {
@@ -197,8 +198,8 @@ fn PasswordPolicyForm(policy: PasswordPolicy) -> impl IntoView {
     let digit = RwSignal::new(policy.require_digit);
     let symbol = RwSignal::new(policy.require_symbol);
     let no_username = RwSignal::new(policy.forbid_username);
-    let save = ServerAction::<SetPasswordPolicy>::new();
-    let error = last_error(save.value());
+    let save = Call::<SetPasswordPolicy>::new();
+    let error = save.error();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         // Anything not a whole number is sent as out of range, so the
@@ -221,7 +222,7 @@ fn PasswordPolicyForm(policy: PasswordPolicy) -> impl IntoView {
         <form class="panel narrow" on:submit=on_submit aria-labelledby="policy-form-title">
             <h2 id="policy-form-title">{lang.t(T::PasswordPolicy)}</h2>
             <FormError error />
-            {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! {
+            {move || save.succeeded().then(|| view! {
                 <div class="banner banner-ok" role="status">{lang.t(T::Saved)}</div>
             })}
             <TextField id="policy-min-length" field="min_length" label=T::MinLength value=min_length error kind="number" />
@@ -264,8 +265,8 @@ fn TwoFactorPolicySection(domains: Resource<Vec<Domain>>) -> impl IntoView {
 #[component]
 fn TwoFactorPolicyForm(policy: TwoFactorPolicy, domains: Vec<Domain>) -> impl IntoView {
     let lang = use_lang();
-    let save = ServerAction::<SetTwoFactorPolicy>::new();
-    let error = last_error(save.value());
+    let save = Call::<SetTwoFactorPolicy>::new();
+    let error = save.error();
     let types: Vec<(RoleType, Text, RwSignal<bool>)> = [
         (RoleType::OperationsAdmin, T::RoleTypeOperationsAdmin),
         (RoleType::DomainAdmin, T::RoleTypeDomainAdmin),
@@ -309,7 +310,7 @@ fn TwoFactorPolicyForm(policy: TwoFactorPolicy, domains: Vec<Domain>) -> impl In
     view! {
         <form on:submit=on_submit aria-label=lang.t(T::TwoFactorPolicy)>
             <FormError error />
-            {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! {
+            {move || save.succeeded().then(|| view! {
                 <div class="banner banner-ok" role="status">{lang.t(T::Saved)}</div>
             })}
             <fieldset>
@@ -343,12 +344,12 @@ fn TwoFactorPolicyForm(policy: TwoFactorPolicy, domains: Vec<Domain>) -> impl In
 #[component]
 fn LocksSection() -> impl IntoView {
     let lang = use_lang();
-    let lift = ServerAction::<LiftLock>::new();
+    let lift = Call::<LiftLock>::new();
     let locks = Resource::new(move || lift.version().get(), |_| list_locks());
     view! {
         <section class="panel" aria-labelledby="locks-title">
             <h2 id="locks-title">{lang.t(T::LockedAccounts)}</h2>
-            {move || last_error(lift.value()).get().map(|e| view! { <ErrorBanner error=e /> })}
+            {move || lift.error().get().map(|e| view! { <ErrorBanner error=e /> })}
             <Transition fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
                 {move || Suspend::new(async move {
                     match locks.await {

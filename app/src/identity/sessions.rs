@@ -1,11 +1,12 @@
 //! One's own sessions: where and in which browser each was signed in, when
 //! it was last used, and ending any of them (the current one signs out).
 
+use crate::api::Call;
 use berth_api::SessionInfo;
 use leptos::prelude::*;
 
 use crate::{
-    components::{last_error, ConfirmDelete, ErrorBanner},
+    components::{ConfirmDelete, ErrorBanner},
     i18n::{use_lang, T},
     identity::api::{list_sessions, RevokeSession},
 };
@@ -37,11 +38,11 @@ fn when(secs: Option<i64>) -> String {
 #[component]
 pub fn SessionsPage() -> impl IntoView {
     let lang = use_lang();
-    let revoke = ServerAction::<RevokeSession>::new();
+    let revoke = Call::<RevokeSession>::new();
     let ending = RwSignal::new(None::<SessionInfo>);
     let sessions = Resource::new(move || revoke.version().get(), |_| list_sessions());
     Effect::new(move || {
-        if matches!(revoke.value().get(), Some(Ok(()))) {
+        if revoke.succeeded() {
             // Ending the current session signs out: go to the sign-in page.
             if ending.get_untracked().is_some_and(|s| s.current) {
                 #[cfg(feature = "hydrate")]
@@ -81,7 +82,7 @@ pub fn SessionsPage() -> impl IntoView {
                                             <td>{when(s.last_seen)}</td>
                                             <td class="row-actions">
                                                 <button class="btn btn-small btn-danger" type="button" aria-label=label
-                                                    on:click=move |_| { revoke.value().set(None); ending.set(Some(for_end.clone())); }>
+                                                    on:click=move |_| { revoke.clear(); ending.set(Some(for_end.clone())); }>
                                                     {lang.t(T::EndSession)}
                                                 </button>
                                             </td>
@@ -102,7 +103,7 @@ pub fn SessionsPage() -> impl IntoView {
                     on_confirm=Callback::new(move |_| { revoke.dispatch(RevokeSession { id: id.clone() }); })
                     on_cancel=Callback::new(move |_| ending.set(None))
                     pending=revoke.pending().into()
-                    error=last_error(revoke.value())
+                    error=revoke.error()
                 />
             }
         })}

@@ -3,6 +3,7 @@
 //! of a user's sessions; delete after a confirmation; and the roles a user
 //! holds where (grants).
 
+use crate::api::Call;
 use berth_api::{
     permission::RoleType, Domain, Grant, GrantInput, ListQuery, Role, User, UserInput, UserUpdate,
     Vdc,
@@ -11,8 +12,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     components::{
-        holds, last_error, Confirm, ConfirmDelete, ErrorBanner, FormActions, FormError, IfHeld,
-        PagedTable, SearchBox, TextField, Time,
+        holds, Confirm, ConfirmDelete, ErrorBanner, FormActions, FormError, IfHeld, PagedTable,
+        SearchBox, TextField, Time,
     },
     i18n::{use_lang, Text, T},
     identity::api::{
@@ -40,12 +41,12 @@ pub fn UsersPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
     let dialog = RwSignal::new(None::<Dialog>);
-    let create = ServerAction::<CreateUser>::new();
-    let set_disabled = ServerAction::<SetUserDisabled>::new();
-    let reset = ServerAction::<ResetPassword>::new();
-    let end_sessions = ServerAction::<RevokeUserSessions>::new();
-    let update = ServerAction::<UpdateUser>::new();
-    let delete = ServerAction::<DeleteUser>::new();
+    let create = Call::<CreateUser>::new();
+    let set_disabled = Call::<SetUserDisabled>::new();
+    let reset = Call::<ResetPassword>::new();
+    let end_sessions = Call::<RevokeUserSessions>::new();
+    let update = Call::<UpdateUser>::new();
+    let delete = Call::<DeleteUser>::new();
     let users = Resource::new(
         move || {
             (
@@ -68,23 +69,23 @@ pub fn UsersPage() -> impl IntoView {
     );
     let domains = Resource::new(|| (), |_| domain_choices());
     Effect::new(move || {
-        let done = matches!(create.value().get(), Some(Ok(_)))
-            || matches!(set_disabled.value().get(), Some(Ok(_)))
-            || matches!(reset.value().get(), Some(Ok(())))
-            || matches!(end_sessions.value().get(), Some(Ok(_)))
-            || matches!(update.value().get(), Some(Ok(_)))
-            || matches!(delete.value().get(), Some(Ok(())));
+        let done = create.succeeded()
+            || set_disabled.succeeded()
+            || reset.succeeded()
+            || end_sessions.succeeded()
+            || update.succeeded()
+            || delete.succeeded();
         if done {
             dialog.set(None);
         }
     });
     let open = move |d: Dialog| {
-        create.value().set(None);
-        set_disabled.value().set(None);
-        reset.value().set(None);
-        end_sessions.value().set(None);
-        update.value().set(None);
-        delete.value().set(None);
+        create.clear();
+        set_disabled.clear();
+        reset.clear();
+        end_sessions.clear();
+        update.clear();
+        delete.clear();
         dialog.set(Some(d));
     };
     let close = Callback::new(move |_| dialog.set(None));
@@ -102,7 +103,7 @@ pub fn UsersPage() -> impl IntoView {
             Dialog::Delete(u) => {
                 let id = u.id;
                 view! {
-                    <ConfirmDelete name=u.username.clone() pending=delete.pending().into() error=last_error(delete.value())
+                    <ConfirmDelete name=u.username.clone() pending=delete.pending().into() error=delete.error()
                         on_confirm=Callback::new(move |_| { delete.dispatch(DeleteUser { id }); })
                         on_cancel=close />
                 }.into_any()
@@ -112,7 +113,7 @@ pub fn UsersPage() -> impl IntoView {
                 let id = u.id;
                 view! {
                     <Confirm title=lang.fmt(T::DisableUserTitle, &[&u.username]) body=T::DisableUserBody
-                        action=T::Disable pending=set_disabled.pending().into() error=last_error(set_disabled.value())
+                        action=T::Disable pending=set_disabled.pending().into() error=set_disabled.error()
                         on_confirm=Callback::new(move |_| { set_disabled.dispatch(SetUserDisabled { id, disabled: true }); })
                         on_cancel=close />
                 }.into_any()
@@ -121,7 +122,7 @@ pub fn UsersPage() -> impl IntoView {
                 let user_id = u.id;
                 view! {
                     <Confirm title=lang.fmt(T::EndSessionsTitle, &[&u.username]) body=T::EndSessionsBody
-                        action=T::EndSessions pending=end_sessions.pending().into() error=last_error(end_sessions.value())
+                        action=T::EndSessions pending=end_sessions.pending().into() error=end_sessions.error()
                         on_confirm=Callback::new(move |_| { end_sessions.dispatch(RevokeUserSessions { user_id }); })
                         on_cancel=close />
                 }.into_any()
@@ -196,7 +197,7 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 fn UserForm(
-    create: ServerAction<CreateUser>,
+    create: Call<CreateUser>,
     domains: Resource<Vec<Domain>>,
     on_close: Callback<()>,
 ) -> impl IntoView {
@@ -209,7 +210,7 @@ fn UserForm(
         RwSignal::new(String::new()),
     );
     let domain_id = RwSignal::new(None::<i64>);
-    let error = last_error(create.value());
+    let error = create.error();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         create.dispatch(CreateUser {
@@ -256,12 +257,12 @@ fn UserForm(
 
 /// Edits the name shown and the contact details.
 #[component]
-fn EditForm(user: User, update: ServerAction<UpdateUser>, on_close: Callback<()>) -> impl IntoView {
+fn EditForm(user: User, update: Call<UpdateUser>, on_close: Callback<()>) -> impl IntoView {
     let lang = use_lang();
     let display_name = RwSignal::new(user.display_name.clone());
     let email = RwSignal::new(user.email.clone());
     let phone = RwSignal::new(user.phone.clone());
-    let error = last_error(update.value());
+    let error = update.error();
     let id = user.id;
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -290,14 +291,10 @@ fn EditForm(user: User, update: ServerAction<UpdateUser>, on_close: Callback<()>
 }
 
 #[component]
-fn ResetForm(
-    user: User,
-    reset: ServerAction<ResetPassword>,
-    on_close: Callback<()>,
-) -> impl IntoView {
+fn ResetForm(user: User, reset: Call<ResetPassword>, on_close: Callback<()>) -> impl IntoView {
     let lang = use_lang();
     let password = RwSignal::new(String::new());
-    let error = last_error(reset.value());
+    let error = reset.error();
     let id = user.id;
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -328,8 +325,8 @@ fn GrantsPanel(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let grant = ServerAction::<GrantRole>::new();
-    let revoke = ServerAction::<RevokeRole>::new();
+    let grant = Call::<GrantRole>::new();
+    let revoke = Call::<RevokeRole>::new();
     let user_id = user.id;
     let grants = Resource::new(
         move || grant.version().get() + revoke.version().get(),
@@ -337,7 +334,7 @@ fn GrantsPanel(
     );
     let roles = Resource::new(|| (), |_| async { list_roles().await.unwrap_or_default() });
     let vdcs = Resource::new(|| (), |_| vdc_choices());
-    let revoke_error = last_error(revoke.value());
+    let revoke_error = revoke.error();
     let panel = NodeRef::new();
     crate::components::focus_on_open(panel);
     view! {
@@ -407,7 +404,7 @@ fn scope_name(
 #[component]
 fn GrantForm(
     user_id: i64,
-    grant: ServerAction<GrantRole>,
+    grant: Call<GrantRole>,
     roles: Vec<Role>,
     domains: Vec<Domain>,
     vdcs: Vec<Vdc>,
@@ -415,7 +412,7 @@ fn GrantForm(
     let lang = use_lang();
     let role_id = RwSignal::new(roles.first().map(|r| r.id));
     let scope_id = RwSignal::new(None::<i64>);
-    let error = last_error(grant.value());
+    let error = grant.error();
     // The server's refusal of a grant without its domain or VDC, said
     // beside the choice until another is made.
     let scope_missing = move || {
@@ -423,7 +420,7 @@ fn GrantForm(
             .get()
             .is_some_and(|e| e.field_error("scope_id").is_some())
     };
-    let clear_error = move || grant.value().set(None);
+    let clear_error = move || grant.clear();
     let kind_of = {
         let roles = roles.clone();
         move |id: Option<i64>| {
