@@ -5,7 +5,7 @@
 
 use crate::api::Call;
 use berth_api::{AppError, ClusterInput, ClusterMethod, ClusterSummary};
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::{ev::SubmitEvent, lazy, prelude::*};
 use leptos_router::components::A;
 
 use crate::{
@@ -61,8 +61,8 @@ pub fn ClustersPage() -> impl IntoView {
                 <button class="btn btn-primary" type="button" on:click=move |_| actions.open(None)>{lang.t(T::NewCluster)}</button>
             </IfHeld>
         </div>
-        {move || actions.editing.get().map(|target| view! {
-            <ClusterForm target actions on_close=Callback::new(move |_| actions.close()) />
+        {move || actions.editing.get().map(|target| {
+            Suspend::new(cluster_form(target, actions, Callback::new(move |_| actions.close())))
         })}
         {move || check.error().get().map(|e| view! { <ErrorBanner error=e /> })}
         <Suspense fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
@@ -132,6 +132,16 @@ pub fn ClustersPage() -> impl IntoView {
         </Suspense>
         {actions.confirm_delete(|c: &ClusterSummary| c.name.clone(), |c: &ClusterSummary| DeleteCluster { id: c.id })}
     }
+}
+
+// The form is loaded when first opened, not with the page.
+#[lazy]
+fn cluster_form(
+    target: Option<ClusterSummary>,
+    actions: Actions,
+    on_close: Callback<()>,
+) -> AnyView {
+    view! { <ClusterForm target actions on_close /> }.into_any()
 }
 
 #[component]

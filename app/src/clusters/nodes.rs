@@ -5,7 +5,7 @@
 
 use crate::api::Call;
 use berth_api::{AppError, ListQuery, NodeChange, NodeDetail, NodeSummary, Taint};
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::{ev::SubmitEvent, lazy, prelude::*};
 use leptos_router::hooks::use_query_map;
 
 use crate::{
@@ -259,7 +259,7 @@ pub fn NodesPage() -> impl IntoView {
             })}
         </Transition>
         {move || match (cluster.get(), selected.get()) {
-            (Some(id), Some(name)) => Some(view! { <NodePanel cluster_id=id name change live on_close=Callback::new(move |_| selected.set(None)) /> }),
+            (Some(id), Some(name)) => Some(Suspend::new(node_panel(id, name, change, live, Callback::new(move |_| selected.set(None))))),
             _ => None,
         }}
         {move || confirming.get().map(|p| {
@@ -276,6 +276,18 @@ pub fn NodesPage() -> impl IntoView {
             }
         })}
     }
+}
+
+// The node's panel is loaded when first opened, not with the page.
+#[lazy]
+fn node_panel(
+    cluster_id: i64,
+    name: String,
+    change: Call<ChangeNode>,
+    live: RwSignal<u32>,
+    on_close: Callback<()>,
+) -> AnyView {
+    view! { <NodePanel cluster_id name change live on_close /> }.into_any()
 }
 
 #[component]

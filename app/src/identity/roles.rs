@@ -9,7 +9,7 @@ use berth_api::{
     permission::{Permission, RoleType, CATALOGUE},
     AppError, Role, RoleInput,
 };
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::{ev::SubmitEvent, lazy, prelude::*};
 
 use crate::{
     components::{holds, ErrorBanner, FormActions, FormError, IfHeld, ListActions, TextField},
@@ -47,8 +47,8 @@ pub fn RolesPage() -> impl IntoView {
                 <button class="btn btn-primary" type="button" on:click=move |_| actions.open(None)>{lang.t(T::NewRole)}</button>
             </IfHeld>
         </div>
-        {move || actions.editing.get().map(|target| view! {
-            <RoleForm target actions on_close=Callback::new(move |_| actions.close()) />
+        {move || actions.editing.get().map(|target| {
+            Suspend::new(role_form(target, actions, Callback::new(move |_| actions.close())))
         })}
         <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
             {move || Suspend::new(async move {
@@ -101,6 +101,12 @@ pub fn RolesPage() -> impl IntoView {
         </Transition>
         {actions.confirm_delete(|r: &Role| r.name.clone(), |r: &Role| DeleteRole { id: r.id })}
     }
+}
+
+// The form is loaded when first opened, not with the page.
+#[lazy]
+fn role_form(target: Option<Role>, actions: Actions, on_close: Callback<()>) -> AnyView {
+    view! { <RoleForm target actions on_close /> }.into_any()
 }
 
 #[component]

@@ -8,7 +8,7 @@ use berth_api::{
     permission::RoleType, Domain, Grant, GrantInput, ListQuery, Role, User, UserInput, UserUpdate,
     Vdc,
 };
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::{ev::SubmitEvent, lazy, prelude::*};
 
 use crate::{
     components::{
@@ -98,8 +98,8 @@ pub fn UsersPage() -> impl IntoView {
         </div>
         <SearchBox search page />
         {move || dialog.get().map(|d| match d {
-            Dialog::Create => view! { <UserForm create domains on_close=close /> }.into_any(),
-            Dialog::Edit(u) => view! { <EditForm user=u update on_close=close /> }.into_any(),
+            Dialog::Create => Suspend::new(user_form(create, domains, close)).into_any(),
+            Dialog::Edit(u) => Suspend::new(edit_form(u, update, close)).into_any(),
             Dialog::Delete(u) => {
                 let id = u.id;
                 view! {
@@ -108,7 +108,7 @@ pub fn UsersPage() -> impl IntoView {
                         on_cancel=close />
                 }.into_any()
             }
-            Dialog::Reset(u) => view! { <ResetForm user=u reset on_close=close /> }.into_any(),
+            Dialog::Reset(u) => Suspend::new(reset_form(u, reset, close)).into_any(),
             Dialog::Disable(u) => {
                 let id = u.id;
                 view! {
@@ -127,7 +127,7 @@ pub fn UsersPage() -> impl IntoView {
                         on_cancel=close />
                 }.into_any()
             }
-            Dialog::Roles(u) => view! { <GrantsPanel user=u domains on_close=close /> }.into_any(),
+            Dialog::Roles(u) => Suspend::new(grants_panel(u, domains, close)).into_any(),
         })}
         <PagedTable
             list=users
@@ -193,6 +193,33 @@ pub fn UsersPage() -> impl IntoView {
             }
         />
     }
+}
+
+// The forms and the grants panel are loaded when first opened, not with the
+// page: most visits only read the list.
+
+#[lazy]
+fn user_form(
+    create: Call<CreateUser>,
+    domains: Resource<Vec<Domain>>,
+    on_close: Callback<()>,
+) -> AnyView {
+    view! { <UserForm create domains on_close /> }.into_any()
+}
+
+#[lazy]
+fn edit_form(user: User, update: Call<UpdateUser>, on_close: Callback<()>) -> AnyView {
+    view! { <EditForm user update on_close /> }.into_any()
+}
+
+#[lazy]
+fn reset_form(user: User, reset: Call<ResetPassword>, on_close: Callback<()>) -> AnyView {
+    view! { <ResetForm user reset on_close /> }.into_any()
+}
+
+#[lazy]
+fn grants_panel(user: User, domains: Resource<Vec<Domain>>, on_close: Callback<()>) -> AnyView {
+    view! { <GrantsPanel user domains on_close /> }.into_any()
 }
 
 #[component]

@@ -1,7 +1,7 @@
 //! Domains: list with search and paging, create, edit, delete.
 
 use berth_api::{Domain, DomainInput, ListQuery};
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::{ev::SubmitEvent, lazy, prelude::*};
 
 use crate::{
     components::{
@@ -39,8 +39,8 @@ pub fn DomainsPage() -> impl IntoView {
             </IfHeld>
         </div>
         <SearchBox search page />
-        {move || actions.editing.get().map(|target| view! {
-            <DomainForm target actions on_close=Callback::new(move |_| actions.close()) />
+        {move || actions.editing.get().map(|target| {
+            Suspend::new(domain_form(target, actions, Callback::new(move |_| actions.close())))
         })}
         <PagedTable
             list=domains
@@ -64,6 +64,12 @@ pub fn DomainsPage() -> impl IntoView {
         />
         {actions.confirm_delete(|d: &Domain| d.name.clone(), |d: &Domain| DeleteDomain { id: d.id })}
     }
+}
+
+// The form is loaded when first opened, not with the page.
+#[lazy]
+fn domain_form(target: Option<Domain>, actions: Actions, on_close: Callback<()>) -> AnyView {
+    view! { <DomainForm target actions on_close /> }.into_any()
 }
 
 #[component]

@@ -1,7 +1,7 @@
 //! VDCs: list (filter by domain, search, paging), create, edit, delete.
 
 use berth_api::{Domain, ListQuery, ListQuery as Q, Vdc, VdcInput};
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::{ev::SubmitEvent, lazy, prelude::*};
 
 use crate::{
     components::{
@@ -91,8 +91,8 @@ pub fn VdcsPage() -> impl IntoView {
             </label>
             <SearchBox search page />
         </div>
-        {move || actions.editing.get().map(|target| view! {
-            <VdcForm target domains=domain_options() actions on_close=Callback::new(move |_| actions.close()) />
+        {move || actions.editing.get().map(|target| {
+            Suspend::new(vdc_form(target, domain_options(), actions, Callback::new(move |_| actions.close())))
         })}
         <PagedTable
             list=vdcs
@@ -117,6 +117,17 @@ pub fn VdcsPage() -> impl IntoView {
         />
         {actions.confirm_delete(|v: &Vdc| v.name.clone(), |v: &Vdc| DeleteVdc { id: v.id })}
     }
+}
+
+// The form is loaded when first opened, not with the page.
+#[lazy]
+fn vdc_form(
+    target: Option<Vdc>,
+    domains: Vec<Domain>,
+    actions: Actions,
+    on_close: Callback<()>,
+) -> AnyView {
+    view! { <VdcForm target domains actions on_close /> }.into_any()
 }
 
 #[component]
