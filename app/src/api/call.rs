@@ -148,8 +148,19 @@ fn encoding_failed(e: serde_json::Error) -> AppError {
 
 /// Sends the request as `server_fn`'s browser client does and decodes the
 /// answer, or the error the server answered with.
-#[cfg(feature = "hydrate")]
 fn send(request: Request) -> impl std::future::Future<Output = Result<Answer, AppError>> + Send {
+    let Request { path, body, decode } = request;
+    async move { decode(&post(path, body).await?) }
+}
+
+/// `POST`s `body` (JSON) to the server function at `path`, as `server_fn`'s
+/// browser client does: the answer's text, or the error the server
+/// answered with.
+#[cfg(feature = "hydrate")]
+pub(super) fn post(
+    path: &'static str,
+    body: String,
+) -> impl std::future::Future<Output = Result<String, AppError>> + Send {
     use leptos::server_fn::{
         client::{browser::BrowserClient, Client},
         error::FromServerFnError,
@@ -161,31 +172,33 @@ fn send(request: Request) -> impl std::future::Future<Output = Result<Answer, Ap
     const JSON: &str = "application/json";
     send_wrapper::SendWrapper::new(async move {
         let req = <BrowserRequest as ClientReq<AppError>>::try_new_post_bytes(
-            request.path,
+            path,
             JSON,
             JSON,
-            Bytes::from(request.body),
+            Bytes::from(body),
         )?;
         let res = <BrowserClient as Client<AppError>>::send(req).await?;
         let status = ClientRes::<AppError>::status(&res);
         let location = ClientRes::<AppError>::location(&res);
         let redirected = ClientRes::<AppError>::has_redirect(&res);
         let text = ClientRes::<AppError>::try_into_string(res).await?;
-        let answer = if (400..=599).contains(&status) {
-            Err(AppError::de(Bytes::from(text)))
-        } else {
-            (request.decode)(&text)
-        };
         if (300..=399).contains(&status) || redirected {
             call_redirect_hook(&location);
         }
-        answer
+        if (400..=599).contains(&status) {
+            Err(AppError::de(Bytes::from(text)))
+        } else {
+            Ok(text)
+        }
     })
 }
 
-/// On the server a page never calls: its actions run in the browser.
+/// On the server a page never posts: its calls run in the browser.
 #[cfg(not(feature = "hydrate"))]
-fn send(request: Request) -> impl std::future::Future<Output = Result<Answer, AppError>> + Send {
-    let _ = (request.path, request.body, request.decode);
+pub(super) fn post(
+    path: &'static str,
+    body: String,
+) -> impl std::future::Future<Output = Result<String, AppError>> + Send {
+    let _ = (path, body);
     std::future::ready(Err(AppError::Unavailable))
 }

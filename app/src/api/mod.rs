@@ -7,8 +7,10 @@
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod call;
+mod query;
 
 pub use call::Call;
+pub use query::Query;
 
 /// A server function with what it requires of its caller declared beside
 /// it. The server's endpoint registry and the authorization matrix are

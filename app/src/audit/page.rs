@@ -6,7 +6,8 @@ use berth_api::{AuditEntry, AuditQuery};
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
-    audit::api::list_audit,
+    api::Query,
+    audit::api::ListAudit,
     components::{encode, PagedTable, TextField, Time},
     i18n::{use_lang, T},
 };
@@ -44,11 +45,13 @@ pub fn AuditPage() -> impl IntoView {
     let page = RwSignal::new(1u32);
     // PagedTable tells "nothing yet" from "no match" by this.
     let filtering = RwSignal::new(String::new());
-    let records = Resource::new(
-        move || (applied.get(), page.get()),
-        |(q, page)| list_audit(AuditQuery { page, ..q }),
-    );
-    let error = Signal::derive(move || records.get().and_then(|r| r.err()));
+    let records = Query::new(move || ListAudit {
+        query: AuditQuery {
+            page: page.get(),
+            ..applied.get()
+        },
+    });
+    let error = records.error();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let q = AuditQuery {

@@ -3,14 +3,14 @@
 //! it is saved, and a failure shows beside the field it concerns. Health is
 //! polled in the background and can be checked on demand.
 
-use crate::api::Call;
+use crate::api::{Call, Query};
 use berth_api::{AppError, ClusterInput, ClusterMethod, ClusterSummary};
 use leptos::{ev::SubmitEvent, lazy, prelude::*};
 use leptos_router::components::A;
 
 use crate::{
     clusters::api::{
-        list_clusters, CheckCluster, CreateCluster, DeleteCluster, ReadKubeconfigContexts,
+        CheckCluster, CreateCluster, DeleteCluster, ListClusters, ReadKubeconfigContexts,
         UpdateCluster,
     },
     components::{ErrorBanner, FormActions, FormError, IfHeld, ListActions, RowActions, TextField},
@@ -50,9 +50,9 @@ pub fn ClustersPage() -> impl IntoView {
     let lang = use_lang();
     let actions = Actions::new();
     let check = Call::<CheckCluster>::new();
-    let clusters = Resource::new(
+    let clusters = Query::reloading(
         move || actions.changes() + check.version().get(),
-        |_| list_clusters(),
+        || ListClusters {},
     );
     view! {
         <div class="page-head">

@@ -3,13 +3,13 @@
 //! (by eviction) and maintenance mode after a confirmation; labels and taints
 //! edited as text, one per line.
 
-use crate::api::Call;
+use crate::api::{Call, Query};
 use berth_api::{AppError, ListQuery, NodeChange, NodeDetail, NodeSummary, Taint};
 use leptos::{ev::SubmitEvent, lazy, prelude::*};
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    clusters::api::{get_node, list_clusters, list_nodes, ChangeNode},
+    clusters::api::{ChangeNode, GetNode, ListClusters, ListNodes},
     components::{
         follow_changes, holds, Confirm, ErrorBanner, FormError, Pager, SearchBox, TextField,
     },
@@ -78,7 +78,7 @@ struct Pending {
 #[component]
 pub fn NodesPage() -> impl IntoView {
     let lang = use_lang();
-    let clusters = Resource::new(|| (), |_| list_clusters());
+    let clusters = Query::new(|| ListClusters {});
     // `/nodes?cluster=N` opens on that cluster (the overview links here).
     let query = use_query_map();
     let cluster = RwSignal::new(
@@ -92,29 +92,17 @@ pub fn NodesPage() -> impl IntoView {
     // Bumped whenever the cluster reports a change: lists and the panel reload.
     let live = RwSignal::new(0u32);
     follow_changes(cluster.into(), live, std::time::Duration::from_millis(300));
-    let nodes = Resource::new(
-        move || {
-            (
-                cluster.get(),
-                search.get(),
-                page.get(),
-                (change.version().get(), live.get()),
-            )
-        },
-        |(cluster, search, page, _)| async move {
-            match cluster {
-                Some(id) => list_nodes(
-                    id,
-                    ListQuery {
-                        search,
-                        page,
-                        per_page: 0,
-                    },
-                )
-                .await
-                .map(Some),
-                None => Ok(None),
-            }
+    // Until a cluster is chosen the list shows nothing (no cluster has
+    // id 0; what the server says about it is not shown).
+    let nodes = Query::reloading(
+        move || change.version().get() + live.get() as usize,
+        move || ListNodes {
+            cluster_id: cluster.get().unwrap_or(0),
+            query: ListQuery {
+                search: search.get(),
+                page: page.get(),
+                per_page: 0,
+            },
         },
     );
     Effect::new(move || {
@@ -188,10 +176,13 @@ pub fn NodesPage() -> impl IntoView {
         })}
         <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
             {move || Suspend::new(async move {
-                match nodes.await {
-                    Ok(None) => view! { <span></span> }.into_any(),
-                    Ok(Some(p)) if p.items.is_empty() => view! { <p class="empty">{lang.t(T::NoNodes)}</p> }.into_any(),
-                    Ok(Some(p)) => {
+                let answer = nodes.await;
+                if cluster.get_untracked().is_none() {
+                    return view! { <span></span> }.into_any();
+                }
+                match answer {
+                    Ok(p) if p.items.is_empty() => view! { <p class="empty">{lang.t(T::NoNodes)}</p> }.into_any(),
+                    Ok(p) => {
                         let pages = p.pages();
                         let total = p.total;
                         view! {
@@ -300,9 +291,12 @@ fn NodePanel(
 ) -> impl IntoView {
     let lang = use_lang();
     let node_name = name.clone();
-    let detail = Resource::new(
-        move || (change.version().get(), live.get()),
-        move |_| get_node(cluster_id, node_name.clone()),
+    let detail = Query::reloading(
+        move || change.version().get() + live.get() as usize,
+        move || GetNode {
+            cluster_id,
+            name: node_name.clone(),
+        },
     );
     let labels = RwSignal::new(String::new());
     let taints = RwSignal::new(String::new());

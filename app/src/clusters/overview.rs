@@ -12,7 +12,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 use serde_json::{json, Value};
 
 use crate::{
-    clusters::api::get_cluster_overview,
+    api::Query,
+    clusters::api::GetClusterOverview,
     clusters::list::health_badge,
     components::{follow_changes, holds, ChartOption, EChart, ErrorBanner, Pager, SearchBox, Time},
     i18n::{use_lang, Lang, Text, T},
@@ -141,10 +142,12 @@ pub fn ClusterOverviewPage() -> impl IntoView {
     // Bumped when the cluster reports changes (at most every 2 s): the page reloads.
     let live = RwSignal::new(0u32);
     follow_changes(id.into(), live, Duration::from_secs(2));
-    let overview = Resource::new(
-        move || (id.get(), live.get()),
+    let overview = Query::reloading(
+        move || live.get() as usize,
         // No cluster has id 0: a malformed address gets the usual "not found".
-        |(id, _)| get_cluster_overview(id.unwrap_or(0)),
+        move || GetClusterOverview {
+            id: id.get().unwrap_or(0),
+        },
     );
     // The last overview read, for the charts: they update in place.
     let latest = RwSignal::new(None::<ClusterOverview>);

@@ -1,10 +1,14 @@
 //! Lists, forms and dialogs: search, paging, field errors, confirmation.
 
 use berth_api::{AppError, Page};
+use leptos::server_fn::ServerFn;
 use leptos::{ev::SubmitEvent, prelude::*};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::de::DeserializeOwned;
 
-use crate::i18n::{use_lang, Text, T};
+use crate::{
+    api::Query,
+    i18n::{use_lang, Text, T},
+};
 
 /// A page-level error message.
 #[component]
@@ -244,8 +248,8 @@ pub fn ConfirmDelete(
 }
 
 #[component]
-pub fn PagedTable<Item, Row, Cells>(
-    list: Resource<Result<Page<Item>, AppError>>,
+pub fn PagedTable<S, Item, Row, Cells>(
+    list: Query<S>,
     page: RwSignal<u32>,
     search: RwSignal<String>,
     columns: &'static [Text],
@@ -254,7 +258,8 @@ pub fn PagedTable<Item, Row, Cells>(
     row: Row,
 ) -> impl IntoView
 where
-    Item: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    S: ServerFn<Output = Page<Item>, Error = AppError> + 'static,
+    Item: Clone + Send + Sync + DeserializeOwned + 'static,
     Row: Fn(Item) -> Cells + Clone + Send + Sync + 'static,
     Cells: IntoView + 'static,
 {

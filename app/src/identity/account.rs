@@ -2,21 +2,21 @@
 //! while typing (the same check the server makes), then the change is sent
 //! with the current password as proof.
 
-use crate::api::Call;
+use crate::api::{Call, Query};
 use berth_api::{PasswordPolicy, PasswordRule};
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     components::{ErrorBanner, FormError, TextField},
     i18n::{use_lang, T},
-    identity::api::{get_current_user, get_password_policy, ChangePassword},
+    identity::api::{ChangePassword, GetCurrentUser, GetPasswordPolicy},
 };
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
     let lang = use_lang();
-    let policy = Resource::new(|| (), |_| get_password_policy());
-    let me = Resource::new(|| (), |_| get_current_user());
+    let policy = Query::new(|| GetPasswordPolicy {});
+    let me = Query::new(|| GetCurrentUser {});
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());

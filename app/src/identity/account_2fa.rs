@@ -3,14 +3,14 @@
 //! or turn it off with a code. Each change needs the current password,
 //! and turning it off or moving it to a new device a current code too.
 
-use crate::api::Call;
+use crate::api::{Call, Query};
 use berth_api::TotpEnrollment;
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     components::{ErrorBanner, FormError, TextField},
     i18n::{use_lang, T},
-    identity::api::{get_two_factor_status, BeginTotp, ConfirmTotp, DisableTotp},
+    identity::api::{BeginTotp, ConfirmTotp, DisableTotp, GetTwoFactorStatus},
 };
 
 #[component]
@@ -31,7 +31,7 @@ pub fn TwoFactorPage() -> impl IntoView {
         confirm_error: confirm.error(),
         disable_error: disable.error(),
     };
-    let status = Resource::new(|| (), |_| get_two_factor_status());
+    let status = Query::new(|| GetTwoFactorStatus {});
     let turned_on = Memo::new(move |_| confirm.succeeded());
     let turned_off = Memo::new(move |_| disable.succeeded());
     let recovery = move || confirm.value().get().and_then(|r| r.ok());

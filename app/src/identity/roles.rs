@@ -12,9 +12,10 @@ use berth_api::{
 use leptos::{ev::SubmitEvent, lazy, prelude::*};
 
 use crate::{
+    api::Query,
     components::{holds, ErrorBanner, FormActions, FormError, IfHeld, ListActions, TextField},
     i18n::{use_lang, Lang, Text, T},
-    identity::api::{list_roles, CreateRole, DeleteRole, UpdateRole},
+    identity::api::{CreateRole, DeleteRole, ListRoles, UpdateRole},
 };
 
 fn type_label(key: &str) -> Text {
@@ -39,7 +40,7 @@ type Actions = ListActions<Role, CreateRole, UpdateRole, DeleteRole>;
 pub fn RolesPage() -> impl IntoView {
     let lang = use_lang();
     let actions = Actions::new();
-    let roles = Resource::new(move || actions.changes(), |_| list_roles());
+    let roles = Query::reloading(move || actions.changes(), || ListRoles {});
     view! {
         <div class="page-head">
             <h1>{lang.t(T::NavRoles)}</h1>

@@ -2,7 +2,7 @@
 //! rules (operators for the platform and any domain, domain admins for
 //! their own domain).
 
-use crate::api::Call;
+use crate::api::{Call, Query};
 use berth_api::{
     permission::RoleType, Domain, IpRule, IpRuleInput, PasswordPolicy, TwoFactorPolicy,
 };
@@ -12,19 +12,19 @@ use crate::{
     components::{ConfirmDelete, ErrorBanner, FormError, IfHeld, TextField},
     i18n::{use_lang, Text, T},
     identity::api::{
-        get_password_policy, get_two_factor_policy, list_ip_rules, list_locks, CreateIpRule,
-        DeleteIpRule, LiftLock, SetPasswordPolicy, SetTwoFactorPolicy,
+        CreateIpRule, DeleteIpRule, GetPasswordPolicy, GetTwoFactorPolicy, LiftLock, ListIpRules,
+        ListLocks, SetPasswordPolicy, SetTwoFactorPolicy,
     },
-    tenancy::api::domain_choices,
+    tenancy::api::{domain_choices, items, ListDomains},
 };
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     let lang = use_lang();
-    let policy = Resource::new(|| (), |_| get_password_policy());
+    let policy = Query::new(|| GetPasswordPolicy {});
     // Domain names for scopes and choices; whoever may not list domains
     // sees their ids.
-    let domains = Resource::new(|| (), |_| domain_choices());
+    let domains = domain_choices();
     view! {
         <div class="page-head"><h1>{lang.t(T::NavSecurity)}</h1></div>
         <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
@@ -42,14 +42,14 @@ pub fn SecurityPage() -> impl IntoView {
 }
 
 #[component]
-fn IpRulesSection(domains: Resource<Vec<Domain>>) -> impl IntoView {
+fn IpRulesSection(domains: Query<ListDomains>) -> impl IntoView {
     let lang = use_lang();
     let create = Call::<CreateIpRule>::new();
     let delete = Call::<DeleteIpRule>::new();
     let deleting = RwSignal::new(None::<IpRule>);
-    let rules = Resource::new(
+    let rules = Query::reloading(
         move || create.version().get() + delete.version().get(),
-        |_| list_ip_rules(),
+        || ListIpRules {},
     );
     Effect::new(move || {
         if delete.succeeded() {
@@ -69,7 +69,7 @@ fn IpRulesSection(domains: Resource<Vec<Domain>>) -> impl IntoView {
             <p class="muted">{lang.t(T::IpRulesIntro)}</p>
             <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
                 {move || Suspend::new(async move {
-                    let all = domains.await;
+                    let all = items(domains.await);
                     match rules.await {
                         Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
@@ -243,15 +243,15 @@ fn PasswordPolicyForm(policy: PasswordPolicy) -> impl IntoView {
 }
 
 #[component]
-fn TwoFactorPolicySection(domains: Resource<Vec<Domain>>) -> impl IntoView {
+fn TwoFactorPolicySection(domains: Query<ListDomains>) -> impl IntoView {
     let lang = use_lang();
-    let policy = Resource::new(|| (), |_| get_two_factor_policy());
+    let policy = Query::new(|| GetTwoFactorPolicy {});
     view! {
         <section class="panel narrow" aria-labelledby="twofa-policy-title">
             <h2 id="twofa-policy-title">{lang.t(T::TwoFactorPolicy)}</h2>
             <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
                 {move || Suspend::new(async move {
-                    let all = domains.await;
+                    let all = items(domains.await);
                     match policy.await {
                         Ok(p) => view! { <TwoFactorPolicyForm policy=p domains=all /> }.into_any(),
                         Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
@@ -345,7 +345,7 @@ fn TwoFactorPolicyForm(policy: TwoFactorPolicy, domains: Vec<Domain>) -> impl In
 fn LocksSection() -> impl IntoView {
     let lang = use_lang();
     let lift = Call::<LiftLock>::new();
-    let locks = Resource::new(move || lift.version().get(), |_| list_locks());
+    let locks = Query::reloading(move || lift.version().get(), || ListLocks {});
     view! {
         <section class="panel" aria-labelledby="locks-title">
             <h2 id="locks-title">{lang.t(T::LockedAccounts)}</h2>

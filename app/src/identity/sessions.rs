@@ -1,14 +1,14 @@
 //! One's own sessions: where and in which browser each was signed in, when
 //! it was last used, and ending any of them (the current one signs out).
 
-use crate::api::Call;
+use crate::api::{Call, Query};
 use berth_api::SessionInfo;
 use leptos::prelude::*;
 
 use crate::{
     components::{ConfirmDelete, ErrorBanner},
     i18n::{use_lang, T},
-    identity::api::{list_sessions, RevokeSession},
+    identity::api::{ListSessions, RevokeSession},
 };
 
 /// Unix seconds as `YYYY-MM-DD HH:MM` UTC, without a date library.
@@ -40,7 +40,7 @@ pub fn SessionsPage() -> impl IntoView {
     let lang = use_lang();
     let revoke = Call::<RevokeSession>::new();
     let ending = RwSignal::new(None::<SessionInfo>);
-    let sessions = Resource::new(move || revoke.version().get(), |_| list_sessions());
+    let sessions = Query::reloading(move || revoke.version().get(), || ListSessions {});
     Effect::new(move || {
         if revoke.succeeded() {
             // Ending the current session signs out: go to the sign-in page.

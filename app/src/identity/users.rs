@@ -3,7 +3,7 @@
 //! of a user's sessions; delete after a confirmation; and the roles a user
 //! holds where (grants).
 
-use crate::api::Call;
+use crate::api::{Call, Query};
 use berth_api::{
     permission::RoleType, Domain, Grant, GrantInput, ListQuery, Role, User, UserInput, UserUpdate,
     Vdc,
@@ -17,10 +17,10 @@ use crate::{
     },
     i18n::{use_lang, Text, T},
     identity::api::{
-        list_roles, list_user_grants, list_users, CreateUser, DeleteUser, GrantRole, ResetPassword,
+        CreateUser, DeleteUser, GrantRole, ListRoles, ListUserGrants, ListUsers, ResetPassword,
         RevokeRole, RevokeUserSessions, SetUserDisabled, UpdateUser,
     },
-    tenancy::api::{domain_choices, vdc_choices},
+    tenancy::api::{domain_choices, items, vdc_choices, ListDomains},
 };
 
 /// What a row's dialog is doing.
@@ -47,27 +47,23 @@ pub fn UsersPage() -> impl IntoView {
     let end_sessions = Call::<RevokeUserSessions>::new();
     let update = Call::<UpdateUser>::new();
     let delete = Call::<DeleteUser>::new();
-    let users = Resource::new(
+    let users = Query::reloading(
         move || {
-            (
-                search.get(),
-                page.get(),
-                create.version().get()
-                    + set_disabled.version().get()
-                    + reset.version().get()
-                    + update.version().get()
-                    + delete.version().get(),
-            )
+            create.version().get()
+                + set_disabled.version().get()
+                + reset.version().get()
+                + update.version().get()
+                + delete.version().get()
         },
-        |(search, page, _)| {
-            list_users(ListQuery {
-                search,
-                page,
+        move || ListUsers {
+            query: ListQuery {
+                search: search.get(),
+                page: page.get(),
                 per_page: 0,
-            })
+            },
         },
     );
-    let domains = Resource::new(|| (), |_| domain_choices());
+    let domains = domain_choices();
     Effect::new(move || {
         let done = create.succeeded()
             || set_disabled.succeeded()
@@ -201,7 +197,7 @@ pub fn UsersPage() -> impl IntoView {
 #[lazy]
 fn user_form(
     create: Call<CreateUser>,
-    domains: Resource<Vec<Domain>>,
+    domains: Query<ListDomains>,
     on_close: Callback<()>,
 ) -> AnyView {
     view! { <UserForm create domains on_close /> }.into_any()
@@ -218,14 +214,14 @@ fn reset_form(user: User, reset: Call<ResetPassword>, on_close: Callback<()>) ->
 }
 
 #[lazy]
-fn grants_panel(user: User, domains: Resource<Vec<Domain>>, on_close: Callback<()>) -> AnyView {
+fn grants_panel(user: User, domains: Query<ListDomains>, on_close: Callback<()>) -> AnyView {
     view! { <GrantsPanel user domains on_close /> }.into_any()
 }
 
 #[component]
 fn UserForm(
     create: Call<CreateUser>,
-    domains: Resource<Vec<Domain>>,
+    domains: Query<ListDomains>,
     on_close: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
@@ -268,7 +264,7 @@ fn UserForm(
                     <option value="">{lang.t(T::NoDomainPlatformStaff)}</option>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
-                            domains.await.into_iter().map(|d| view! {
+                            items(domains.await).into_iter().map(|d| view! {
                                 <option value=d.id.to_string()>{d.display_name}</option>
                             }).collect_view()
                         })}
@@ -346,21 +342,17 @@ fn ResetForm(user: User, reset: Call<ResetPassword>, on_close: Callback<()>) -> 
 
 /// The roles a user holds, where, and granting another.
 #[component]
-fn GrantsPanel(
-    user: User,
-    domains: Resource<Vec<Domain>>,
-    on_close: Callback<()>,
-) -> impl IntoView {
+fn GrantsPanel(user: User, domains: Query<ListDomains>, on_close: Callback<()>) -> impl IntoView {
     let lang = use_lang();
     let grant = Call::<GrantRole>::new();
     let revoke = Call::<RevokeRole>::new();
     let user_id = user.id;
-    let grants = Resource::new(
+    let grants = Query::reloading(
         move || grant.version().get() + revoke.version().get(),
-        move |_| list_user_grants(user_id),
+        move || ListUserGrants { user_id },
     );
-    let roles = Resource::new(|| (), |_| async { list_roles().await.unwrap_or_default() });
-    let vdcs = Resource::new(|| (), |_| vdc_choices());
+    let roles = Query::new(|| ListRoles {});
+    let vdcs = vdc_choices();
     let revoke_error = revoke.error();
     let panel = NodeRef::new();
     crate::components::focus_on_open(panel);
@@ -371,7 +363,7 @@ fn GrantsPanel(
             {move || revoke_error.get().map(|e| view! { <ErrorBanner error=e /> })}
             <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
                 {move || Suspend::new(async move {
-                    let (ds, vs) = (domains.await, vdcs.await);
+                    let (ds, vs) = (items(domains.await), items(vdcs.await));
                     match grants.await {
                         Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p class="empty">{lang.t(T::NoGrants)}</p> }.into_any(),
@@ -397,7 +389,7 @@ fn GrantsPanel(
             </Transition>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let (rs, ds, vs) = (roles.await, domains.await, vdcs.await);
+                    let (rs, ds, vs) = (roles.await.unwrap_or_default(), items(domains.await), items(vdcs.await));
                     view! { <GrantForm user_id grant roles=rs domains=ds vdcs=vs /> }
                 })}
             </Suspense>

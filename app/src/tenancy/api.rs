@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::api::backend;
-use crate::api::endpoint;
+use crate::api::{endpoint, Query};
 
 endpoint! {
     needs: Permission(OverviewRead),
@@ -129,28 +129,29 @@ endpoint! {
     }
 }
 
-/// Every domain the caller may see, for choosers (none when they may not
-/// list domains).
-pub async fn domain_choices() -> Vec<Domain> {
-    list_domains(ListQuery {
-        per_page: ListQuery::MAX_PER_PAGE,
-        ..ListQuery::default()
-    })
-    .await
-    .map(|p| p.items)
-    .unwrap_or_default()
-}
-
-/// Every VDC the caller may see, for choosers.
-pub async fn vdc_choices() -> Vec<Vdc> {
-    list_vdcs(
-        None,
-        ListQuery {
+/// Every domain the caller may see, for choosers (read with [`items`]:
+/// none when they may not list domains).
+pub fn domain_choices() -> Query<ListDomains> {
+    Query::new(|| ListDomains {
+        query: ListQuery {
             per_page: ListQuery::MAX_PER_PAGE,
             ..ListQuery::default()
         },
-    )
-    .await
-    .map(|p| p.items)
-    .unwrap_or_default()
+    })
+}
+
+/// Every VDC the caller may see, for choosers (read with [`items`]).
+pub fn vdc_choices() -> Query<ListVdcs> {
+    Query::new(|| ListVdcs {
+        domain_id: None,
+        query: ListQuery {
+            per_page: ListQuery::MAX_PER_PAGE,
+            ..ListQuery::default()
+        },
+    })
+}
+
+/// A chooser's items: none when the list could not be read.
+pub fn items<T>(page: Result<Page<T>, AppError>) -> Vec<T> {
+    page.map(|p| p.items).unwrap_or_default()
 }

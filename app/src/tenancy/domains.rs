@@ -4,12 +4,13 @@ use berth_api::{Domain, DomainInput, ListQuery};
 use leptos::{ev::SubmitEvent, lazy, prelude::*};
 
 use crate::{
+    api::Query,
     components::{
         FormActions, FormError, IfHeld, ListActions, PagedTable, RowActions, SearchBox, TextField,
         Time,
     },
     i18n::{use_lang, T},
-    tenancy::api::{list_domains, CreateDomain, DeleteDomain, UpdateDomain},
+    tenancy::api::{CreateDomain, DeleteDomain, ListDomains, UpdateDomain},
 };
 
 type Actions = ListActions<Domain, CreateDomain, UpdateDomain, DeleteDomain>;
@@ -20,14 +21,14 @@ pub fn DomainsPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
     let actions = Actions::new();
-    let domains = Resource::new(
-        move || (search.get(), page.get(), actions.changes()),
-        |(search, page, _)| {
-            list_domains(ListQuery {
-                search,
-                page,
+    let domains = Query::reloading(
+        move || actions.changes(),
+        move || ListDomains {
+            query: ListQuery {
+                search: search.get(),
+                page: page.get(),
                 per_page: 0,
-            })
+            },
         },
     );
 

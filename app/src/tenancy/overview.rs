@@ -2,17 +2,18 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::{
+    api::Query,
     components::ErrorBanner,
     i18n::{use_lang, T},
-    identity::api::get_current_user,
-    tenancy::api::get_overview,
+    identity::api::GetCurrentUser,
+    tenancy::api::GetOverview,
 };
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let lang = use_lang();
-    let overview = Resource::new(|| (), |_| get_overview());
-    let me = Resource::new(|| (), |_| get_current_user());
+    let overview = Query::new(|| GetOverview {});
+    let me = Query::new(|| GetCurrentUser {});
     view! {
         <h1>
             <Suspense fallback=move || lang.t(T::NavOverview)>

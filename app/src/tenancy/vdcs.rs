@@ -1,15 +1,16 @@
 //! VDCs: list (filter by domain, search, paging), create, edit, delete.
 
-use berth_api::{Domain, ListQuery, ListQuery as Q, Vdc, VdcInput};
+use berth_api::{Domain, ListQuery, Vdc, VdcInput};
 use leptos::{ev::SubmitEvent, lazy, prelude::*};
 
 use crate::{
+    api::Query,
     components::{
         FormActions, FormError, IfHeld, ListActions, PagedTable, RowActions, SearchBox, TextField,
         Time,
     },
     i18n::{use_lang, Lang, T},
-    tenancy::api::{list_domains, list_vdcs, CreateVdc, DeleteVdc, UpdateVdc},
+    tenancy::api::{domain_choices, CreateVdc, DeleteVdc, ListVdcs, UpdateVdc},
 };
 
 fn status_text(lang: Lang, status: &str) -> &'static str {
@@ -29,33 +30,16 @@ pub fn VdcsPage() -> impl IntoView {
     let domain_filter = RwSignal::new(None::<i64>);
     let actions = Actions::new();
 
-    let domains = Resource::new(
-        || (),
-        |_| {
-            list_domains(Q {
-                per_page: Q::MAX_PER_PAGE,
-                ..Default::default()
-            })
-        },
-    );
-    let vdcs = Resource::new(
-        move || {
-            (
-                domain_filter.get(),
-                search.get(),
-                page.get(),
-                actions.changes(),
-            )
-        },
-        |(domain_id, search, page, _)| {
-            list_vdcs(
-                domain_id,
-                ListQuery {
-                    search,
-                    page,
-                    per_page: 0,
-                },
-            )
+    let domains = domain_choices();
+    let vdcs = Query::reloading(
+        move || actions.changes(),
+        move || ListVdcs {
+            domain_id: domain_filter.get(),
+            query: ListQuery {
+                search: search.get(),
+                page: page.get(),
+                per_page: 0,
+            },
         },
     );
 
