@@ -94,6 +94,8 @@ test('operators add and remove login IP rules, and cannot lock themselves out', 
     await login(page, ADMIN_USER, ADMIN_PASSWORD);
     await goto(page, '/security');
     const section = page.getByRole('region', { name: 'Login IP rules' });
+    // The form opens from its button, and closes once a rule is added.
+    await section.getByRole('button', { name: 'New IP rule' }).click();
     const form = section.getByRole('form', { name: 'New IP rule' });
 
     // An allow list without this browser's address would refuse it.
@@ -112,6 +114,7 @@ test('operators add and remove login IP rules, and cannot lock themselves out', 
     await form.getByRole('button', { name: 'Create' }).click();
     const row = section.getByRole('row').filter({ hasText: '192.0.2.0/24' });
     await row.waitFor();
+    await form.waitFor({ state: 'detached' });
     assert.match(await row.innerText(), /The whole platform\s+Deny\s+192\.0\.2\.0\/24\s+e2e test network/);
 
     await row.getByRole('button', { name: 'Delete 192.0.2.0/24' }).click();

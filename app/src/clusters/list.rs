@@ -13,7 +13,10 @@ use crate::{
         CheckCluster, CreateCluster, DeleteCluster, ListClusters, ReadKubeconfigContexts,
         UpdateCluster,
     },
-    components::{ErrorBanner, FormActions, FormError, IfHeld, ListActions, RowActions, TextField},
+    components::{
+        suspense, ErrorBanner, FormActions, FormError, IfHeld, ListActions, RowActions, TextField,
+        Waiting,
+    },
     i18n::{use_lang, Lang, Text, T},
 };
 
@@ -65,8 +68,7 @@ pub fn ClustersPage() -> impl IntoView {
             Suspend::new(cluster_form(target, actions, Callback::new(move |_| actions.close())))
         })}
         {move || check.error().get().map(|e| view! { <ErrorBanner error=e /> })}
-        <Suspense fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
+        {suspense(Waiting::Loading, move || async move {
                 match clusters.await {
                     Ok(list) if list.is_empty() => view! { <p class="empty">{lang.t(T::NoClusters)}</p> }.into_any(),
                     Ok(list) => view! {
@@ -129,7 +131,6 @@ pub fn ClustersPage() -> impl IntoView {
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                 }
             })}
-        </Suspense>
         {actions.confirm_delete(|c: &ClusterSummary| c.name.clone(), |c: &ClusterSummary| DeleteCluster { id: c.id })}
     }
 }

@@ -11,7 +11,8 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     clusters::api::{ChangeNode, GetNode, ListClusters, ListNodes},
     components::{
-        follow_changes, holds, Confirm, ErrorBanner, FormError, Pager, SearchBox, TextField,
+        follow_changes, holds, suspense, transition, Confirm, ErrorBanner, FormError, Pager,
+        SearchBox, TextField, Waiting,
     },
     i18n::{use_lang, Text, T},
 };
@@ -143,8 +144,7 @@ pub fn NodesPage() -> impl IntoView {
         <div class="page-head">
             <h1>{lang.t(T::NavNodes)}</h1>
         </div>
-        <Suspense fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
+        {suspense(Waiting::Loading, move || async move {
                 match clusters.await {
                     Ok(list) if list.is_empty() => view! { <p class="empty">{lang.t(T::NoClusters)}</p> }.into_any(),
                     Ok(list) => view! {
@@ -165,7 +165,6 @@ pub fn NodesPage() -> impl IntoView {
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                 }
             })}
-        </Suspense>
         <SearchBox search page />
         <p class="hint">{lang.t(T::NodeSearchHint)}</p>
         {move || change.value().get().and_then(|r| r.ok()).filter(|r| !r.evicted.is_empty() || !r.failed.is_empty() || !r.skipped.is_empty()).map(|r| view! {
@@ -174,8 +173,7 @@ pub fn NodesPage() -> impl IntoView {
                 {r.failed.into_iter().map(|(p, why)| view! { <div class="mono">{p}": "{why}</div> }).collect_view()}
             </div>
         })}
-        <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
+        {transition(Waiting::Loading, move || async move {
                 let answer = nodes.await;
                 if cluster.get_untracked().is_none() {
                     return view! { <span></span> }.into_any();
@@ -248,7 +246,6 @@ pub fn NodesPage() -> impl IntoView {
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                 }
             })}
-        </Transition>
         {move || match (cluster.get(), selected.get()) {
             (Some(id), Some(name)) => Some(Suspend::new(node_panel(id, name, change, live, Callback::new(move |_| selected.set(None))))),
             _ => None,
@@ -354,8 +351,7 @@ fn NodePanel(
                 <h2 id="node-title">{name.clone()}</h2>
                 <button class="btn" type="button" on:click=move |_| on_close.run(())>{lang.t(T::Close)}</button>
             </div>
-            <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-                {move || Suspend::new(async move {
+            {transition(Waiting::Loading, move || async move {
                     match detail.await {
                         Ok(d) => {
                             let NodeDetail { conditions, pods, .. } = d;
@@ -378,7 +374,6 @@ fn NodePanel(
                         Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                     }
                 })}
-            </Transition>
             {can_label.then(|| view! {
                 <form on:submit=save_labels>
                     <FormError error />

@@ -15,7 +15,10 @@ use crate::{
     api::Query,
     clusters::api::GetClusterOverview,
     clusters::list::health_badge,
-    components::{follow_changes, holds, ChartOption, EChart, ErrorBanner, Pager, SearchBox, Time},
+    components::{
+        follow_changes, holds, transition, ChartOption, EChart, ErrorBanner, Pager, SearchBox,
+        Time, Waiting,
+    },
     i18n::{use_lang, Lang, Text, T},
 };
 
@@ -159,8 +162,7 @@ pub fn ClusterOverviewPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
     view! {
-        <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
+        {transition(Waiting::Loading, move || async move {
                 match overview.await {
                     Ok(o) => view! { <Summary o=o /> }.into_any(),
                     Err(e) => view! {
@@ -170,19 +172,16 @@ pub fn ClusterOverviewPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
         <Show when=move || latest.with(Option::is_some)>
             <Charts latest />
         </Show>
-        <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
+        {transition(Waiting::Loading, move || async move {
                 overview.await.ok().map(|o| view! {
                     <ResourceTable resources=o.resources />
                     <Namespaces list=o.namespaces search page />
                     <Warnings list=o.warnings total=o.warning_total />
                 })
             })}
-        </Transition>
     }
 }
 

@@ -264,24 +264,26 @@ where
     Cells: IntoView + 'static,
 {
     let lang = use_lang();
-    view! {
-        <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-            {move || {
-                let row = row.clone();
-                Suspend::new(async move {
-                    match list.await {
-                        Ok(p) if p.items.is_empty() && p.total > 0 => {
-                            // The page emptied (its last row was deleted): go back.
-                            page.set(p.pages());
-                            view! { <p class="loading">{lang.t(T::Loading)}</p> }.into_any()
-                        }
-                        Ok(p) if p.items.is_empty() => {
-                            let text = if search.get_untracked().is_empty() { empty } else { T::NoMatches };
-                            view! { <p class="empty">{lang.t(text)}</p> }.into_any()
-                        }
-                        Ok(p) => {
-                            let (pages, total) = (p.pages(), p.total);
-                            view! {
+    super::transition(super::Waiting::Loading, move || {
+        let row = row.clone();
+        async move {
+            match list.await {
+                Ok(p) if p.items.is_empty() && p.total > 0 => {
+                    // The page emptied (its last row was deleted): go back.
+                    page.set(p.pages());
+                    view! { <p class="loading">{lang.t(T::Loading)}</p> }.into_any()
+                }
+                Ok(p) if p.items.is_empty() => {
+                    let text = if search.get_untracked().is_empty() {
+                        empty
+                    } else {
+                        T::NoMatches
+                    };
+                    view! { <p class="empty">{lang.t(text)}</p> }.into_any()
+                }
+                Ok(p) => {
+                    let (pages, total) = (p.pages(), p.total);
+                    view! {
                                 <table class="table">
                                     <thead>
                                         <tr>
@@ -296,13 +298,11 @@ where
                                 <Pager page pages total />
                             }
                             .into_any()
-                        }
-                        Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
-                    }
-                })
-            }}
-        </Transition>
-    }
+                }
+                Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+            }
+        }
+    })
 }
 
 /// Edit and Delete buttons for one table row, labelled with the row's name

@@ -6,12 +6,13 @@ use leptos_router::{
     hooks::use_location,
 };
 
-use berth_api::{AppError, CurrentUser};
-
 use crate::{
+    api::Query,
     i18n::{use_lang, Lang, Text, T},
-    identity::api::get_current_user,
+    identity::api::GetCurrentUser,
 };
+
+use super::{suspense, Waiting};
 
 /// Link that switches the language (a server round trip that sets the
 /// cookie and comes back), so it works before the WASM has loaded.
@@ -50,7 +51,7 @@ pub fn encode(path: &str) -> String {
 
 /// The signed-in user, loaded once by the shell for every page.
 #[derive(Clone, Copy)]
-pub struct Me(pub Resource<Result<CurrentUser, AppError>>);
+pub struct Me(pub Query<GetCurrentUser>);
 
 /// Whether the signed-in user holds `permission` anywhere, for offering
 /// navigation and actions. Read inside a `Suspense`. The server decides
@@ -73,45 +74,39 @@ pub fn IfHeld(permission: &'static str, children: ChildrenFn) -> impl IntoView {
 #[component]
 pub fn IfAnyHeld(permissions: Vec<&'static str>, children: ChildrenFn) -> impl IntoView {
     let me = use_context::<Me>();
-    view! {
-        <Suspense fallback=|| ()>
-            {move || {
-                let children = children.clone();
-                let permissions = permissions.clone();
-                Suspend::new(async move {
-                    let held = match me {
-                        Some(me) => me.0.await.is_ok_and(|u| {
-                            u.permissions.iter().any(|p| permissions.contains(&p.as_str()))
-                        }),
-                        None => false,
-                    };
-                    held.then(|| children())
-                })
-            }}
-        </Suspense>
-    }
+    suspense(Waiting::Nothing, move || {
+        let children = children.clone();
+        let permissions = permissions.clone();
+        async move {
+            let held = match me {
+                Some(me) => me.0.await.is_ok_and(|u| {
+                    u.permissions
+                        .iter()
+                        .any(|p| permissions.contains(&p.as_str()))
+                }),
+                None => false,
+            };
+            held.then(|| children())
+        }
+    })
 }
 
 #[component]
-fn UserMenu(me: Resource<Result<CurrentUser, AppError>>) -> impl IntoView {
+fn UserMenu(me: Query<GetCurrentUser>) -> impl IntoView {
     let lang = use_lang();
     view! {
         <details class="user-menu">
             <summary aria-label=lang.t(T::UserMenu)>
-                <Suspense fallback=|| "…">
-                    {move || Suspend::new(async move {
-                        me.await.map(|u| u.display_name).unwrap_or_default()
-                    })}
-                </Suspense>
+                {suspense(Waiting::Ellipsis, move || async move {
+                    me.await.map(|u| u.display_name).unwrap_or_default()
+                })}
             </summary>
             <div class="user-menu-panel">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        me.await.ok().map(|u| view! {
-                            <p class="muted">{lang.t(T::SignedInAs)} " " <strong>{u.username}</strong></p>
-                        })
-                    })}
-                </Suspense>
+                {suspense(Waiting::Nothing, move || async move {
+                    me.await.ok().map(|u| view! {
+                        <p class="muted">{lang.t(T::SignedInAs)} " " <strong>{u.username}</strong></p>
+                    })
+                })}
                 <a class="menu-link" href="/account/password">{lang.t(T::ChangePassword)}</a>
                 <a class="menu-link" href="/account/2fa">{lang.t(T::TwoFactor)}</a>
                 <a class="menu-link" href="/account/sessions">{lang.t(T::MySessions)}</a>
@@ -126,7 +121,7 @@ fn UserMenu(me: Resource<Result<CurrentUser, AppError>>) -> impl IntoView {
 #[component]
 pub fn Shell() -> impl IntoView {
     let lang = use_lang();
-    let me = Resource::new(|| (), |_| get_current_user());
+    let me = Query::new(|| GetCurrentUser {});
     provide_context(Me(me));
     // On narrow screens the navigation opens behind the menu button and
     // closes again on every move to another page.

@@ -8,6 +8,7 @@ mod list_actions;
 mod live;
 pub mod not_found;
 mod time;
+mod waiting;
 
 pub use chart::{ChartOption, EChart};
 pub use common::*;
@@ -16,3 +17,4 @@ pub use layout::{encode, holds, IfAnyHeld, IfHeld, LanguageSwitch, Me, Shell};
 pub use list_actions::{ListActions, ListCall};
 pub use live::follow_changes;
 pub use time::Time;
+pub use waiting::{suspense, transition, Waiting};

@@ -7,7 +7,7 @@ use berth_api::{PasswordPolicy, PasswordRule};
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
-    components::{ErrorBanner, FormError, TextField},
+    components::{suspense, ErrorBanner, FormError, TextField, Waiting},
     i18n::{use_lang, T},
     identity::api::{ChangePassword, GetCurrentUser, GetPasswordPolicy},
 };
@@ -49,12 +49,10 @@ pub fn ChangePasswordPage() -> impl IntoView {
     view! {
         <div class="page-head"><h1>{lang.t(T::ChangePassword)}</h1></div>
         // Only when a reset or the policy's maximum age asks for it.
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+        {suspense(Waiting::Nothing, move || async move {
                 let must = me.await.is_ok_and(|u| u.must_change_password) && !done();
                 must.then(|| view! { <p class="banner banner-warn" role="status">{lang.t(T::MustChangePassword)}</p> })
             })}
-        </Suspense>
         {move || done().then(|| view! {
             <div class="banner banner-ok" role="status">
                 <span>{lang.t(T::PasswordChanged)}</span>
@@ -76,15 +74,13 @@ pub fn ChangePasswordPage() -> impl IntoView {
                     <p class="field-error" id="repeat-password-error">{lang.t(T::PasswordsDiffer)}</p>
                 })}
             </div>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
+            {suspense(Waiting::Nothing, move || async move {
                     let username = me.await.map(|u| u.username).unwrap_or_default();
                     match policy.await {
                         Ok(p) => view! { <PasswordRules policy=p username password=new /> }.into_any(),
                         Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                     }
                 })}
-            </Suspense>
             <div class="form-actions">
                 <button class="btn btn-primary" type="submit" disabled=move || change.pending().get()>
                     {move || lang.t(if change.pending().get() { T::Saving } else { T::ChangePassword })}

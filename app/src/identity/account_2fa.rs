@@ -8,7 +8,7 @@ use berth_api::TotpEnrollment;
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
-    components::{ErrorBanner, FormError, TextField},
+    components::{suspense, ErrorBanner, FormError, TextField, Waiting},
     i18n::{use_lang, T},
     identity::api::{BeginTotp, ConfirmTotp, DisableTotp, GetTwoFactorStatus},
 };
@@ -49,8 +49,7 @@ pub fn TwoFactorPage() -> impl IntoView {
                 <a class="btn" href="/" rel="external">{lang.t(T::BackHome)}</a>
             </section>
         })}
-        <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
+        {suspense(Waiting::Muted, move || async move {
                 match status.await {
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                     Ok(s) => view! {
@@ -72,7 +71,6 @@ pub fn TwoFactorPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Suspense>
     }
 }
 

@@ -13,7 +13,10 @@ use leptos::{ev::SubmitEvent, lazy, prelude::*};
 
 use crate::{
     api::Query,
-    components::{holds, ErrorBanner, FormActions, FormError, IfHeld, ListActions, TextField},
+    components::{
+        holds, transition, ErrorBanner, FormActions, FormError, IfHeld, ListActions, TextField,
+        Waiting,
+    },
     i18n::{use_lang, Lang, Text, T},
     identity::api::{CreateRole, DeleteRole, ListRoles, UpdateRole},
 };
@@ -51,8 +54,7 @@ pub fn RolesPage() -> impl IntoView {
         {move || actions.editing.get().map(|target| {
             Suspend::new(role_form(target, actions, Callback::new(move |_| actions.close())))
         })}
-        <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
+        {transition(Waiting::Loading, move || async move {
                 match roles.await {
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                     Ok(list) => view! {
@@ -99,7 +101,6 @@ pub fn RolesPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
         {actions.confirm_delete(|r: &Role| r.name.clone(), |r: &Role| DeleteRole { id: r.id })}
     }
 }

@@ -6,10 +6,13 @@ use crate::api::{Call, Query};
 use berth_api::{
     permission::RoleType, Domain, IpRule, IpRuleInput, PasswordPolicy, TwoFactorPolicy,
 };
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::{ev::SubmitEvent, lazy, prelude::*};
 
 use crate::{
-    components::{ConfirmDelete, ErrorBanner, FormError, IfHeld, TextField},
+    components::{
+        suspense, transition, ConfirmDelete, ErrorBanner, FormActions, FormError, IfHeld,
+        TextField, Waiting,
+    },
     i18n::{use_lang, Text, T},
     identity::api::{
         CreateIpRule, DeleteIpRule, GetPasswordPolicy, GetTwoFactorPolicy, LiftLock, ListIpRules,
@@ -27,14 +30,12 @@ pub fn SecurityPage() -> impl IntoView {
     let domains = domain_choices();
     view! {
         <div class="page-head"><h1>{lang.t(T::NavSecurity)}</h1></div>
-        <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
+        {suspense(Waiting::Muted, move || async move {
                 match policy.await {
                     Ok(p) => view! { <PasswordPolicyForm policy=p /> }.into_any(),
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                 }
             })}
-        </Suspense>
         <TwoFactorPolicySection domains />
         <IfHeld permission="lockout.lift"><LocksSection /></IfHeld>
         <IpRulesSection domains />
@@ -47,6 +48,7 @@ fn IpRulesSection(domains: Query<ListDomains>) -> impl IntoView {
     let create = Call::<CreateIpRule>::new();
     let delete = Call::<DeleteIpRule>::new();
     let deleting = RwSignal::new(None::<IpRule>);
+    let adding = RwSignal::new(false);
     let rules = Query::reloading(
         move || create.version().get() + delete.version().get(),
         || ListIpRules {},
@@ -56,6 +58,23 @@ fn IpRulesSection(domains: Query<ListDomains>) -> impl IntoView {
             deleting.set(None);
         }
     });
+    Effect::new(move || {
+        if create.succeeded() {
+            adding.set(false);
+        }
+    });
+    // The form is loaded when first opened, not with the page.
+    let form = move |domains: Vec<Domain>| {
+        move || {
+            adding.get().then(|| {
+                Suspend::new(ip_rule_form(
+                    create,
+                    domains.clone(),
+                    Callback::new(move |_| adding.set(false)),
+                ))
+            })
+        }
+    };
     let scope_name = move |d: Option<i64>, all: &[Domain]| match d {
         None => lang.t(T::WholePlatform).to_owned(),
         Some(id) => all
@@ -67,14 +86,18 @@ fn IpRulesSection(domains: Query<ListDomains>) -> impl IntoView {
         <section class="panel" aria-labelledby="ip-rules-title">
             <h2 id="ip-rules-title">{lang.t(T::IpRules)}</h2>
             <p class="muted">{lang.t(T::IpRulesIntro)}</p>
-            <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
-                {move || Suspend::new(async move {
+            <IfHeld permission="security.policy.update">
+                <button class="btn btn-primary" type="button" on:click=move |_| { create.clear(); adding.set(true); }>
+                    {lang.t(T::NewIpRule)}
+                </button>
+            </IfHeld>
+            {suspense(Waiting::Muted, move || async move {
                     let all = items(domains.await);
                     match rules.await {
                         Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
                             <p class="empty">{lang.t(T::NoIpRules)}</p>
-                            <IpRuleForm create domains=all />
+                            {form(all)}
                         }.into_any(),
                         Ok(list) => view! {
                             <table class="table">
@@ -104,11 +127,10 @@ fn IpRulesSection(domains: Query<ListDomains>) -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            <IpRuleForm create domains=all />
+                            {form(all)}
                         }.into_any(),
                     }
                 })}
-            </Suspense>
         </section>
         {move || deleting.get().map(|r| {
             let id = r.id;
@@ -125,14 +147,29 @@ fn IpRulesSection(domains: Query<ListDomains>) -> impl IntoView {
     }
 }
 
+#[lazy]
+fn ip_rule_form(
+    create: Call<CreateIpRule>,
+    domains: Vec<Domain>,
+    on_close: Callback<()>,
+) -> AnyView {
+    view! { <IpRuleForm create domains on_close /> }.into_any()
+}
+
 #[component]
-fn IpRuleForm(create: Call<CreateIpRule>, domains: Vec<Domain>) -> impl IntoView {
+fn IpRuleForm(
+    create: Call<CreateIpRule>,
+    domains: Vec<Domain>,
+    on_close: Callback<()>,
+) -> impl IntoView {
     let lang = use_lang();
     let domain_id = RwSignal::new(None::<i64>);
     let action = RwSignal::new("deny".to_owned());
     let cidr = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let error = create.error();
+    let panel = NodeRef::new();
+    crate::components::focus_on_open(panel);
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         create.dispatch(CreateIpRule {
@@ -145,7 +182,8 @@ fn IpRuleForm(create: Call<CreateIpRule>, domains: Vec<Domain>) -> impl IntoView
         });
     };
     view! {
-        <form class="inline-form" on:submit=on_submit aria-labelledby="ip-rule-form-title">
+        <form class="inline-form" node_ref=panel on:submit=on_submit aria-labelledby="ip-rule-form-title"
+            on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h3 id="ip-rule-form-title">{lang.t(T::NewIpRule)}</h3>
             <FormError error />
             <div class="field">
@@ -166,11 +204,7 @@ fn IpRuleForm(create: Call<CreateIpRule>, domains: Vec<Domain>) -> impl IntoView
             </div>
             <TextField id="ip-rule-cidr" field="cidr" label=T::Network value=cidr error />
             <TextField id="ip-rule-description" field="description" label=T::Description value=description error />
-            <div class="form-actions">
-                <button class="btn btn-primary" type="submit" disabled=move || create.pending().get()>
-                    {move || lang.t(if create.pending().get() { T::Saving } else { T::Create })}
-                </button>
-            </div>
+            <FormActions editing=false pending=create.pending().into() on_cancel=on_close />
         </form>
     }
 }
@@ -249,15 +283,13 @@ fn TwoFactorPolicySection(domains: Query<ListDomains>) -> impl IntoView {
     view! {
         <section class="panel narrow" aria-labelledby="twofa-policy-title">
             <h2 id="twofa-policy-title">{lang.t(T::TwoFactorPolicy)}</h2>
-            <Suspense fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
-                {move || Suspend::new(async move {
+            {suspense(Waiting::Muted, move || async move {
                     let all = items(domains.await);
                     match policy.await {
                         Ok(p) => view! { <TwoFactorPolicyForm policy=p domains=all /> }.into_any(),
                         Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                     }
                 })}
-            </Suspense>
         </section>
     }
 }
@@ -350,8 +382,7 @@ fn LocksSection() -> impl IntoView {
         <section class="panel" aria-labelledby="locks-title">
             <h2 id="locks-title">{lang.t(T::LockedAccounts)}</h2>
             {move || lift.error().get().map(|e| view! { <ErrorBanner error=e /> })}
-            <Transition fallback=move || view! { <p class="muted">{lang.t(T::Loading)}</p> }>
-                {move || Suspend::new(async move {
+            {transition(Waiting::Muted, move || async move {
                     match locks.await {
                         Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p class="empty">{lang.t(T::NoLocks)}</p> }.into_any(),
@@ -376,7 +407,6 @@ fn LocksSection() -> impl IntoView {
                         }.into_any(),
                     }
                 })}
-            </Transition>
         </section>
     }
 }

@@ -6,7 +6,7 @@ use berth_api::SessionInfo;
 use leptos::prelude::*;
 
 use crate::{
-    components::{ConfirmDelete, ErrorBanner},
+    components::{transition, ConfirmDelete, ErrorBanner, Waiting},
     i18n::{use_lang, T},
     identity::api::{ListSessions, RevokeSession},
 };
@@ -56,8 +56,7 @@ pub fn SessionsPage() -> impl IntoView {
     view! {
         <div class="page-head"><h1>{lang.t(T::MySessions)}</h1></div>
         <p class="muted">{lang.t(T::MySessionsIntro)}</p>
-        <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
+        {transition(Waiting::Loading, move || async move {
                 match sessions.await {
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                     Ok(list) => view! {
@@ -94,7 +93,6 @@ pub fn SessionsPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
         {move || ending.get().map(|s| {
             let id = s.id.clone();
             view! {

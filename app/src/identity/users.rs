@@ -12,8 +12,8 @@ use leptos::{ev::SubmitEvent, lazy, prelude::*};
 
 use crate::{
     components::{
-        holds, Confirm, ConfirmDelete, ErrorBanner, FormActions, FormError, IfHeld, PagedTable,
-        SearchBox, TextField, Time,
+        holds, suspense, transition, Confirm, ConfirmDelete, ErrorBanner, FormActions, FormError,
+        IfHeld, PagedTable, SearchBox, TextField, Time, Waiting,
     },
     i18n::{use_lang, Text, T},
     identity::api::{
@@ -262,13 +262,11 @@ fn UserForm(
                 <label for="user-domain">{lang.t(T::Domain)}</label>
                 <select id="user-domain" on:change=move |ev| domain_id.set(event_target_value(&ev).parse().ok())>
                     <option value="">{lang.t(T::NoDomainPlatformStaff)}</option>
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
+                    {suspense(Waiting::Nothing, move || async move {
                             items(domains.await).into_iter().map(|d| view! {
                                 <option value=d.id.to_string()>{d.display_name}</option>
                             }).collect_view()
                         })}
-                    </Suspense>
                 </select>
             </div>
             <TextField id="user-password" field="password" label=T::FirstPassword value=password error
@@ -361,8 +359,7 @@ fn GrantsPanel(user: User, domains: Query<ListDomains>, on_close: Callback<()>) 
             on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
             <h2 id="grants-title">{lang.fmt(T::RolesOfUser, &[&user.username])}</h2>
             {move || revoke_error.get().map(|e| view! { <ErrorBanner error=e /> })}
-            <Transition fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-                {move || Suspend::new(async move {
+            {transition(Waiting::Loading, move || async move {
                     let (ds, vs) = (items(domains.await), items(vdcs.await));
                     match grants.await {
                         Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
@@ -386,13 +383,10 @@ fn GrantsPanel(user: User, domains: Query<ListDomains>, on_close: Callback<()>) 
                         }.into_any(),
                     }
                 })}
-            </Transition>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
+            {suspense(Waiting::Nothing, move || async move {
                     let (rs, ds, vs) = (roles.await.unwrap_or_default(), items(domains.await), items(vdcs.await));
                     view! { <GrantForm user_id grant roles=rs domains=ds vdcs=vs /> }
                 })}
-            </Suspense>
             <div class="form-actions">
                 <button class="btn" type="button" on:click=move |_| on_close.run(())>{lang.t(T::Close)}</button>
             </div>

@@ -3,7 +3,7 @@ use leptos_router::components::A;
 
 use crate::{
     api::Query,
-    components::ErrorBanner,
+    components::{suspense, ErrorBanner, Waiting},
     i18n::{use_lang, T},
     identity::api::GetCurrentUser,
     tenancy::api::GetOverview,
@@ -26,8 +26,7 @@ pub fn OverviewPage() -> impl IntoView {
             </Suspense>
         </h1>
         <p class="muted">{lang.t(T::OverviewIntro)}</p>
-        <Suspense fallback=move || view! { <p class="loading">{lang.t(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
+        {suspense(Waiting::Loading, move || async move {
                 match overview.await {
                     Ok(o) => view! {
                         <div class="cards">
@@ -48,6 +47,5 @@ pub fn OverviewPage() -> impl IntoView {
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                 }
             })}
-        </Suspense>
     }
 }
