@@ -7,6 +7,7 @@ COPY scripts ./scripts
 COPY tools ./tools
 RUN scripts/install-tools
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo ./.cargo
 COPY api ./api
 COPY app ./app
 COPY core ./core

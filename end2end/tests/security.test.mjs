@@ -103,6 +103,9 @@ test('operators add and remove login IP rules, and cannot lock themselves out', 
     await form.getByLabel('Network (CIDR or address)').fill('10.0.0.0/8');
     await form.getByRole('button', { name: 'Create' }).click();
     await section.getByText('This rule would refuse your own address.').waitFor();
+    // The list reloads after every call, refused ones too: the form keeps what was typed.
+    assert.equal(await form.getByLabel('Network (CIDR or address)').inputValue(), '10.0.0.0/8');
+    assert.equal(await form.getByLabel('Action').inputValue(), 'allow');
 
     await form.getByLabel('Network (CIDR or address)').fill('not-a-network');
     await form.getByRole('button', { name: 'Create' }).click();

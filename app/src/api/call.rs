@@ -182,14 +182,13 @@ pub(super) fn post(
         let location = ClientRes::<AppError>::location(&res);
         let redirected = ClientRes::<AppError>::has_redirect(&res);
         let text = ClientRes::<AppError>::try_into_string(res).await?;
+        if (400..=599).contains(&status) {
+            return Err(AppError::de(Bytes::from(text)));
+        }
         if (300..=399).contains(&status) || redirected {
             call_redirect_hook(&location);
         }
-        if (400..=599).contains(&status) {
-            Err(AppError::de(Bytes::from(text)))
-        } else {
-            Ok(text)
-        }
+        Ok(text)
     })
 }
 

@@ -45,6 +45,19 @@ struct Request {
     run: Arc<dyn Fn() -> Fetching + Send + Sync>,
 }
 
+impl Request {
+    /// No call: the source has nothing to ask for.
+    fn nothing(version: usize) -> Self {
+        Request {
+            path: "",
+            body: String::new(),
+            version,
+            #[cfg(feature = "ssr")]
+            run: Arc::new(|| Box::pin(std::future::ready(Err(AppError::NotFound))) as Fetching),
+        }
+    }
+}
+
 impl PartialEq for Request {
     fn eq(&self, other: &Self) -> bool {
         self.path == other.path && self.body == other.body && self.version == other.version
@@ -83,14 +96,27 @@ where
         version: impl Fn() -> usize + Send + Sync + 'static,
         source: impl Fn() -> S + Send + Sync + 'static,
     ) -> Self {
+        Self::when(version, move || Some(source()))
+    }
+
+    /// As [`Query::reloading`], but asks nothing while `source` gives
+    /// `None` (nothing chosen yet): the answer is then "not found", which
+    /// the page shows as nothing chosen.
+    pub fn when(
+        version: impl Fn() -> usize + Send + Sync + 'static,
+        source: impl Fn() -> Option<S> + Send + Sync + 'static,
+    ) -> Self {
         let request = move || {
-            let input = source();
+            let version = version();
+            let Some(input) = source() else {
+                return Request::nothing(version);
+            };
             Request {
                 path: S::PATH,
                 // Berth's arguments always encode; an empty body would be
                 // refused by the server with a readable error.
                 body: serde_json::to_string(&input).unwrap_or_default(),
-                version: version(),
+                version,
                 #[cfg(feature = "ssr")]
                 run: Arc::new(move || {
                     let input = input.clone();
@@ -111,7 +137,8 @@ where
 }
 
 impl<S> Query<S> {
-    /// Why the last answer failed, if it did (tracked; `None` while loading).
+    /// Why the last answer failed, if it did (tracked; `None` until the
+    /// first answer, then the last answer's while a reload is under way).
     pub fn error(&self) -> Signal<Option<AppError>> {
         let resource = self.resource;
         Signal::derive(move || {
@@ -168,6 +195,9 @@ fn fetch(request: Request) -> Fetching {
 #[cfg(not(feature = "ssr"))]
 fn fetch(request: Request) -> Fetching {
     Box::pin(async move {
+        if request.path.is_empty() {
+            return Err(AppError::NotFound);
+        }
         let text = super::call::post(request.path, request.body).await?;
         RawValue::from_string(text).map_err(|e| {
             AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string()))

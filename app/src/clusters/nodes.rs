@@ -93,17 +93,18 @@ pub fn NodesPage() -> impl IntoView {
     // Bumped whenever the cluster reports a change: lists and the panel reload.
     let live = RwSignal::new(0u32);
     follow_changes(cluster.into(), live, std::time::Duration::from_millis(300));
-    // Until a cluster is chosen the list shows nothing (no cluster has
-    // id 0; what the server says about it is not shown).
-    let nodes = Query::reloading(
+    // Until a cluster is chosen nothing is asked and the list shows nothing.
+    let nodes = Query::when(
         move || change.version().get() + live.get() as usize,
-        move || ListNodes {
-            cluster_id: cluster.get().unwrap_or(0),
-            query: ListQuery {
-                search: search.get(),
-                page: page.get(),
-                per_page: 0,
-            },
+        move || {
+            cluster.get().map(|cluster_id| ListNodes {
+                cluster_id,
+                query: ListQuery {
+                    search: search.get(),
+                    page: page.get(),
+                    per_page: 0,
+                },
+            })
         },
     );
     Effect::new(move || {

@@ -1,5 +1,7 @@
 //! Sections that wait for their data: one `Suspense` and one `Transition`
-//! for every page.
+//! that every page's waiting sections go through (an option list that
+//! reads a query's current value, and the overview's heading, keep a
+//! plain `Suspense`).
 //!
 //! Leptos builds a `Suspense`'s machinery (its boundary, its render
 //! effects, its hydration) once for every type of children, and a closure

@@ -63,17 +63,18 @@ fn IpRulesSection(domains: Query<ListDomains>) -> impl IntoView {
             adding.set(false);
         }
     });
-    // The form is loaded when first opened, not with the page.
-    let form = move |domains: Vec<Domain>| {
-        move || {
-            adding.get().then(|| {
-                Suspend::new(ip_rule_form(
-                    create,
-                    domains.clone(),
-                    Callback::new(move |_| adding.set(false)),
-                ))
-            })
-        }
+    // The form is loaded when first opened, not with the page, and stands
+    // outside the list's Suspense: the list reloading (after every call,
+    // refused ones too) leaves what the user typed alone.
+    let form = move || {
+        adding.get().then(|| {
+            let all = domains.get().map(items).unwrap_or_default();
+            Suspend::new(ip_rule_form(
+                create,
+                all,
+                Callback::new(move |_| adding.set(false)),
+            ))
+        })
     };
     let scope_name = move |d: Option<i64>, all: &[Domain]| match d {
         None => lang.t(T::WholePlatform).to_owned(),
@@ -91,13 +92,13 @@ fn IpRulesSection(domains: Query<ListDomains>) -> impl IntoView {
                     {lang.t(T::NewIpRule)}
                 </button>
             </IfHeld>
+            {form}
             {suspense(Waiting::Muted, move || async move {
                     let all = items(domains.await);
                     match rules.await {
                         Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
                             <p class="empty">{lang.t(T::NoIpRules)}</p>
-                            {form(all)}
                         }.into_any(),
                         Ok(list) => view! {
                             <table class="table">
@@ -127,7 +128,6 @@ fn IpRulesSection(domains: Query<ListDomains>) -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            {form(all)}
                         }.into_any(),
                     }
                 })}
