@@ -77,7 +77,7 @@ where
                     decode: decode::<S::Output>,
                 });
             }
-            Err(e) => self.action.value().set(Some(Err(encoding_failed(e)))),
+            Err(e) => self.action.value().set(Some(Err(unwritable(e)))),
         }
     }
 
@@ -135,13 +135,17 @@ fn new_action() -> Action<Request, Result<Answer, AppError>> {
 fn decode<T: DeserializeOwned + Send + Sync + 'static>(text: &str) -> Result<Answer, AppError> {
     serde_json::from_str::<T>(text)
         .map(|v| Arc::new(v) as Answer)
-        .map_err(|e| {
-            use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
-            AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string()))
-        })
+        .map_err(unreadable)
 }
 
-fn encoding_failed(e: serde_json::Error) -> AppError {
+/// An answer that does not read as its type, as `server_fn` reports it.
+pub(super) fn unreadable(e: serde_json::Error) -> AppError {
+    use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+    AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string()))
+}
+
+/// Arguments or an answer that do not encode, as `server_fn` reports it.
+pub(super) fn unwritable(e: serde_json::Error) -> AppError {
     use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
     AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string()))
 }

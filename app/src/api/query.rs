@@ -21,12 +21,11 @@ use std::{
 
 use berth_api::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::{
-    error::{FromServerFnError, ServerFnErrorErr},
-    ServerFn,
-};
+use leptos::server_fn::ServerFn;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::value::RawValue;
+
+use super::call::unreadable;
 
 /// An answer as JSON text, or why there is none.
 type Answer = Result<Box<RawValue>, AppError>;
@@ -157,7 +156,7 @@ where
 
     fn into_future(self) -> Self::IntoFuture {
         let answer = self.resource.into_future();
-        Box::pin(async move { decode(answer.await) })
+        Box::pin(async move { read(&answer.await) })
     }
 }
 
@@ -166,23 +165,16 @@ fn new_resource(request: Arc<dyn Fn() -> Request + Send + Sync>) -> Resource<Ans
     Resource::new(move || request(), fetch)
 }
 
-fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, AppError> {
-    read(&answer)
-}
-
 fn read<T: DeserializeOwned>(answer: &Answer) -> Result<T, AppError> {
     match answer {
-        Ok(raw) => serde_json::from_str(raw.get()).map_err(|e| {
-            AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string()))
-        }),
+        Ok(raw) => serde_json::from_str(raw.get()).map_err(unreadable),
         Err(e) => Err(e.clone()),
     }
 }
 
 #[cfg(feature = "ssr")]
 fn encode<T: Serialize>(answer: Result<T, AppError>) -> Answer {
-    serde_json::value::to_raw_value(&answer?)
-        .map_err(|e| AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string())))
+    serde_json::value::to_raw_value(&answer?).map_err(super::call::unwritable)
 }
 
 /// On the server: runs the server function's body.
@@ -199,8 +191,6 @@ fn fetch(request: Request) -> Fetching {
             return Err(AppError::NotFound);
         }
         let text = super::call::post(request.path, request.body).await?;
-        RawValue::from_string(text).map_err(|e| {
-            AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string()))
-        })
+        RawValue::from_string(text).map_err(unreadable)
     })
 }
