@@ -87,6 +87,25 @@ pub enum Detail {
     ClusterRefused { message: String },
     #[error("{what:?} appears twice")]
     Twice { what: String },
+    /// More asked of a quota than is left above it. `parent` is `cluster`,
+    /// `domain` or `vdc`; amounts are quantities of `resource` (its key).
+    #[error("{resource}: asked {asked}; the {parent} has {limit}, {given} of it given to others, {left} left")]
+    QuotaExceeded {
+        resource: String,
+        parent: String,
+        asked: String,
+        limit: String,
+        given: String,
+        left: String,
+    },
+    /// A quota lowered below what is already given on from it (to VDCs or
+    /// app spaces) or in use.
+    #[error("{resource}: asked {asked}, but {held} is already given out or in use")]
+    BelowAllocated {
+        resource: String,
+        asked: String,
+        held: String,
+    },
 }
 
 /// Stable identifiers for validation and conflict reasons.
@@ -126,6 +145,14 @@ pub enum ErrorCode {
     ClusterCertificate,
     /// A cluster refused the credentials given.
     ClusterCredentials,
+    /// Not a quantity of that resource (`500m`, `2Gi`, `10`).
+    NotQuantity,
+    /// A count (pods, GPUs, ...) given with a fraction.
+    NotWhole,
+    /// More than is left at the level above.
+    QuotaExceeded,
+    /// Less than is already given out or in use.
+    BelowAllocated,
 }
 
 /// Why a cluster cannot be used, as its health shows it.

@@ -14,6 +14,7 @@ pub mod error;
 pub mod model;
 pub mod password_policy;
 pub mod permission;
+pub mod quota;
 pub mod time;
 pub mod validate;
 
@@ -23,3 +24,4 @@ pub use quantity;
 pub use error::{AppError, ClusterProblem, Detail, ErrorCode, FieldError};
 pub use model::*;
 pub use password_policy::{PasswordPolicy, PasswordRule};
+pub use quota::QuotaResource;

@@ -121,6 +121,13 @@ pub fn prefix(value: &str, max: usize) -> String {
     out
 }
 
+/// Whether `value` is a DNS-1123 subdomain (see [`dns1123_subdomain`]).
+pub fn is_dns1123_subdomain(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= DNS1123_SUBDOMAIN_MAX
+        && value.split('.').all(is_dns1123_label)
+}
+
 /// A Kubernetes DNS-1123 subdomain (node names and most object names):
 /// at most 253 characters, dot-separated DNS-1123 labels. Names that pass
 /// are safe in a URL path as they are.
@@ -137,7 +144,7 @@ pub fn dns1123_subdomain(field: &str, value: &str, out: &mut Vec<FieldError>) {
             ErrorCode::TooLong,
             format!("{field} must be at most {DNS1123_SUBDOMAIN_MAX} characters"),
         ));
-    } else if !value.split('.').all(is_dns1123_label) {
+    } else if !is_dns1123_subdomain(value) {
         out.push(err(
             field,
             ErrorCode::Invalid,

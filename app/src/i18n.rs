@@ -152,6 +152,10 @@ impl Lang {
             ErrorCode::ClusterUnreachable => T::FieldClusterUnreachable,
             ErrorCode::ClusterCertificate => T::FieldClusterCertificate,
             ErrorCode::ClusterCredentials => T::FieldClusterCredentials,
+            ErrorCode::NotQuantity => T::FieldNotQuantity,
+            ErrorCode::NotWhole => T::FieldNotWhole,
+            ErrorCode::QuotaExceeded => T::FieldQuotaExceeded,
+            ErrorCode::BelowAllocated => T::FieldBelowAllocated,
         })
     }
 
@@ -195,6 +199,27 @@ impl Lang {
             D::TaintEffect { effect } => self.fmt(T::DetailTaintEffect, &[effect.as_str()]),
             D::ClusterRefused { message } => self.fmt(T::DetailClusterRefused, &[message.as_str()]),
             D::Twice { what } => self.fmt(T::DetailTwice, &[what.as_str()]),
+            D::QuotaExceeded {
+                parent,
+                asked,
+                limit,
+                given,
+                left,
+                ..
+            } => {
+                let parent = self.t(match parent.as_str() {
+                    "cluster" => T::QuotaParentCluster,
+                    "domain" => T::QuotaParentDomain,
+                    _ => T::QuotaParentVdc,
+                });
+                self.fmt(
+                    T::DetailQuotaExceeded,
+                    &[asked.as_str(), parent, limit, given, left],
+                )
+            }
+            D::BelowAllocated { asked, held, .. } => {
+                self.fmt(T::DetailBelowAllocated, &[asked.as_str(), held])
+            }
         }
     }
 }
@@ -313,6 +338,15 @@ texts! {
     Reachable => ("Reachable", "可达"),
     FieldClusterUnreachable => ("Cannot reach the API server: check the address and that Berth can reach it.", "无法连接 API 服务器：请检查地址，并确认 Berth 能访问它。"),
     FieldClusterCertificate => ("The server's certificate is not trusted: give the cluster's CA certificate.", "服务器证书不受信任：请提供集群的 CA 证书。"),
+    FieldNotQuantity => ("Not a quantity: write it as Kubernetes does, such as 500m, 2, 1.5, 512Mi or 2Gi.", "不是有效的数量：请按 Kubernetes 的写法填写，例如 500m、2、1.5、512Mi 或 2Gi。"),
+    FieldNotWhole => ("Must be a whole number.", "必须是整数。"),
+    FieldQuotaExceeded => ("More than is left.", "超出剩余额度。"),
+    FieldBelowAllocated => ("Less than is already given out or in use.", "低于已分配或已使用的量。"),
+    QuotaParentCluster => ("cluster", "集群"),
+    QuotaParentDomain => ("domain", "域"),
+    QuotaParentVdc => ("VDC", "虚拟数据中心"),
+    DetailQuotaExceeded => ("Asked {}; the {} has {}, {} of it given to others: {} left.", "申请 {}；该{}共有 {}，已分配给其他 {}，剩余 {}。"),
+    DetailBelowAllocated => ("Asked {}, but {} is already given out or in use.", "申请 {}，但已分配或已使用 {}。"),
     FieldClusterCredentials => ("The cluster refused these credentials: check the token or certificate and what it may do.", "集群拒绝了这些凭据：请检查令牌或证书及其权限。"),
     NavNodes => ("Nodes", "节点管理"),
     Unreachable => ("Unreachable", "不可达"),

@@ -29,6 +29,10 @@ pub enum Error {
     ClusterUnavailable(crate::kube::ConnectError),
     #[error("internal: {0}")]
     Internal(String),
+    /// A transaction lost a race for locks; running it again may succeed.
+    /// Callers that retry match it; others pass it on as unavailable.
+    #[error("transaction conflict")]
+    Retry,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -39,6 +43,7 @@ impl From<DbError> for Error {
             DbError::Other(sqlx::Error::PoolTimedOut) => {
                 Error::Unavailable("database pool timed out".into())
             }
+            DbError::Retry(_) => Error::Retry,
             other => Error::Internal(other.to_string()),
         }
     }
@@ -102,6 +107,10 @@ impl Error {
             Error::AddressRefused => AppError::Forbidden,
             Error::Unavailable(detail) => {
                 tracing::warn!(request_id, %detail, "service unavailable");
+                AppError::Unavailable
+            }
+            Error::Retry => {
+                tracing::warn!(request_id, "a transaction kept losing races for locks");
                 AppError::Unavailable
             }
             Error::ClusterUnavailable(cause) => {

@@ -27,6 +27,20 @@ pub struct ClusterSummary {
     pub node_count: Option<i64>,
     pub checked_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// Domains' quotas on this cluster may add up to its allocatable times
+    /// this percentage (100: no overcommit).
+    pub overcommit_percent: i64,
+    /// The namespace of the cluster's ingress controller, allowed into
+    /// every app space by its NetworkPolicies.
+    pub ingress_namespace: String,
+}
+
+/// How a cluster is shared among tenants: set on the cluster's page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterTenancyInput {
+    /// 1 to 1000.
+    pub overcommit_percent: i64,
+    pub ingress_namespace: String,
 }
 
 /// How a cluster is registered from the form.

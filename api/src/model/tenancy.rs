@@ -53,3 +53,50 @@ pub struct Overview {
     pub vdcs: i64,
     pub clusters: i64,
 }
+
+/// Whose quota: a domain's (given from the cluster's capacity), a VDC's
+/// (from its domain's) or an app space's (from its VDC's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum QuotaOwner {
+    Domain(i64),
+    Vdc(i64),
+    AppSpace(i64),
+}
+
+/// One resource's figures for one owner on one cluster, in the resource's
+/// base units (millicores, bytes, objects).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaLine {
+    pub resource: crate::QuotaResource,
+    /// This owner's quota; 0 when none is set.
+    pub limit: i64,
+    /// What it has given on to its own (a domain's VDCs, a VDC's app spaces).
+    pub allocated: i64,
+    /// The most this owner's quota may be now: what its parent has less
+    /// what the parent gave the others. `None`: nothing above bounds it
+    /// (a cluster does not count services, claims or storage).
+    pub ceiling: Option<i64>,
+    /// What is in use (app spaces' ResourceQuota status, summed); `None`
+    /// where it is not known.
+    #[serde(default)]
+    pub used: Option<i64>,
+}
+
+/// An owner's quota on one cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterQuota {
+    pub owner: QuotaOwner,
+    pub cluster_id: i64,
+    pub cluster_name: String,
+    pub lines: Vec<QuotaLine>,
+}
+
+/// A change to an owner's quota on one cluster: resource key to quantity
+/// text (`500m`, `2Gi`, `10`). Keys left out keep their amount; an empty
+/// text sets none (zero).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaInput {
+    pub cluster_id: i64,
+    pub amounts: std::collections::BTreeMap<String, String>,
+}

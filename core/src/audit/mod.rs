@@ -101,7 +101,7 @@ fn failure(e: &Error) -> String {
         Error::Unauthenticated => "unauthenticated".into(),
         Error::Locked { .. } => "locked".into(),
         Error::AddressRefused => "address refused".into(),
-        Error::Unavailable(_) | Error::ClusterUnavailable(_) => "unavailable".into(),
+        Error::Unavailable(_) | Error::ClusterUnavailable(_) | Error::Retry => "unavailable".into(),
         Error::Internal(_) => "internal error".into(),
     }
 }

@@ -52,6 +52,8 @@ pub(super) fn select_clusters() -> SelectStatement {
             Clusters::NodeCount,
             Clusters::CheckedAt,
             Clusters::CreatedAt,
+            Clusters::OvercommitPercent,
+            Clusters::IngressNamespace,
         ])
         .from(Clusters::Table)
         .to_owned()

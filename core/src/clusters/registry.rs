@@ -3,7 +3,8 @@
 //! as the poller last found it.
 
 use berth_api::{
-    validate, ClusterInput, ClusterMethod, ClusterSummary, ErrorCode, KubeconfigContexts,
+    validate, ClusterInput, ClusterMethod, ClusterSummary, ClusterTenancyInput, ErrorCode,
+    FieldError, KubeconfigContexts,
 };
 use chrono::Utc;
 use futures::future::join_all;
@@ -166,6 +167,50 @@ impl super::Clusters<'_> {
                 )
                 .await?;
             self.forget_cluster(id);
+            self.find_cluster(id).await
+        })
+        .await
+    }
+
+    /// Sets how a cluster is shared: the overcommit ratio domains' quotas
+    /// are bounded by, and the ingress controller's namespace.
+    pub async fn update_cluster_tenancy(
+        &self,
+        who: &Principal,
+        id: i64,
+        input: ClusterTenancyInput,
+    ) -> Result<ClusterSummary> {
+        let target = format!("cluster/{id}/tenancy");
+        let proof = self
+            .authorize(who, Permission::ClusterUpdate, Scope::Platform, &target)
+            .await?;
+        self.audited(who, proof, &target, async |proof| {
+            proof.expect(Permission::ClusterUpdate, Scope::Platform);
+            // The embedded cluster too: its sharing is the operators' choice.
+            self.find_cluster(id).await?;
+            let mut errors = vec![];
+            if !(1..=1000).contains(&input.overcommit_percent) {
+                errors.push(FieldError {
+                    field: "overcommit_percent".into(),
+                    code: ErrorCode::OutOfRange,
+                    message: "overcommit_percent must be from 1 to 1000".into(),
+                    detail: None,
+                });
+            }
+            validate::dns1123_label("ingress_namespace", &input.ingress_namespace, &mut errors);
+            Error::check(errors)?;
+            self.db
+                .execute(
+                    Query::update()
+                        .table(Clusters::Table)
+                        .values([
+                            (Clusters::OvercommitPercent, input.overcommit_percent.into()),
+                            (Clusters::IngressNamespace, input.ingress_namespace.into()),
+                            (Clusters::UpdatedAt, Utc::now().into()),
+                        ])
+                        .and_where(Expr::col(Clusters::Id).eq(id)),
+                )
+                .await?;
             self.find_cluster(id).await
         })
         .await

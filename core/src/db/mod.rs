@@ -86,6 +86,11 @@ pub enum DbError {
     UniqueViolation,
     #[error("foreign key constraint violated")]
     ForeignKeyViolation,
+    /// The transaction lost a race for locks (a deadlock, a serialization
+    /// failure, a database busy past its timeout): running it again may
+    /// succeed.
+    #[error("transaction conflict: {0}")]
+    Retry(#[source] sqlx::Error),
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -102,6 +107,20 @@ impl From<sqlx::Error> for DbError {
             }
             if db.is_foreign_key_violation() {
                 return DbError::ForeignKeyViolation;
+            }
+            let mysql_lock = db
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .is_some_and(|m| matches!(m.number(), 1205 | 1213));
+            // PostgreSQL's serialization failure and deadlock; SQLite's
+            // BUSY, LOCKED and BUSY_SNAPSHOT.
+            let code = db.code();
+            if mysql_lock
+                || matches!(
+                    code.as_deref(),
+                    Some("40001" | "40P01" | "5" | "6" | "517" | "261")
+                )
+            {
+                return DbError::Retry(e);
             }
         }
         DbError::Other(e)

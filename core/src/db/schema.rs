@@ -75,6 +75,7 @@ pub enum Domains {
     DisplayName,
     Description,
     CreatedAt,
+    QuotaVersion,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -87,6 +88,20 @@ pub enum Vdcs {
     Description,
     Status,
     CreatedAt,
+    QuotaVersion,
+}
+
+/// What each domain, VDC and app space may use on each cluster.
+#[derive(Iden, Clone, Copy)]
+pub enum Quotas {
+    Table,
+    Id,
+    OwnerKind,
+    OwnerId,
+    ParentId,
+    ClusterId,
+    Resource,
+    Amount,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -107,6 +122,9 @@ pub enum Clusters {
     CheckedAt,
     CreatedAt,
     UpdatedAt,
+    OvercommitPercent,
+    IngressNamespace,
+    QuotaVersion,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -229,11 +229,16 @@ impl Tenancy<'_> {
         if domain.vdc_count > 0 {
             return Err(has_vdcs());
         }
-        // The domain's role bindings go with it, in the same transaction.
+        // The domain's role bindings and quotas go with it, in the same
+        // transaction.
         let mut tx = self.db.begin().await?;
         tx.execute(&crate::identity::grants::delete_bindings_at(Scope::Domain(
             id,
         )))
+        .await?;
+        tx.execute(&super::quotas::delete_quotas_of(
+            berth_api::QuotaOwner::Domain(id),
+        ))
         .await?;
         let delete = Query::delete()
             .from_table(Domains::Table)

@@ -1,6 +1,8 @@
-//! Tenancy: domains and the VDCs (virtual data centers) inside them.
+//! Tenancy: domains, the VDCs (virtual data centers) inside them, and
+//! their quotas on each cluster.
 
 mod domains;
+pub(crate) mod quotas;
 mod vdcs;
 
 pub use vdcs::VdcFilter;

@@ -245,13 +245,17 @@ impl Tenancy<'_> {
     }
 
     /// Deletes the VDC and, in the same transaction, every role held
-    /// there, so no later VDC inherits them.
+    /// there and its quotas, so no later VDC inherits them.
     async fn remove_vdc(&self, proof: &Authorized, vdc: &Vdc) -> Result<()> {
         proof.expect(Permission::VdcDelete, scope_of(vdc));
         let id = vdc.id;
         let mut tx = self.db.begin().await?;
         tx.execute(&crate::identity::grants::delete_bindings_at(scope_of(vdc)))
             .await?;
+        tx.execute(&super::quotas::delete_quotas_of(
+            berth_api::QuotaOwner::Vdc(id),
+        ))
+        .await?;
         let n = tx
             .execute(
                 Query::delete()

@@ -1,13 +1,7 @@
 //! Domains and VDCs: creation, validation, edits, deletion rules and
 //! what each tenant sees.
 
-//! Run against SQLite, PostgreSQL and MariaDB alike: each test gets its own
-//! fresh database per dialect.
-
-mod common;
-
-#[allow(unused_imports)]
-use common::*;
+use crate::common::*;
 
 use berth_api::{DomainInput, ErrorCode, ListQuery};
 use berth_core::{
