@@ -70,6 +70,14 @@ impl Lang {
             .unwrap_or_default()
     }
 
+    /// A catalogue's label (permissions, quota resources) in this language.
+    pub fn label(self, l: berth_api::permission::Label) -> &'static str {
+        match self {
+            Lang::En => l.en,
+            Lang::Zh => l.zh,
+        }
+    }
+
     pub fn t(self, key: Text) -> &'static str {
         match self {
             Lang::En => key.en,

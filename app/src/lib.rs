@@ -31,9 +31,9 @@ use crate::{
     components::{not_found::NotFound, Shell},
     identity::{login::LoginPage, login_2fa::SecondFactorPage},
     routes::{
-        AuditRoute, ChangePasswordRoute, ClusterOverviewRoute, ClustersRoute, DomainsRoute,
-        NodesRoute, RolesRoute, SecurityRoute, SessionsRoute, TwoFactorRoute, UsersRoute,
-        VdcsRoute,
+        AuditRoute, ChangePasswordRoute, ClusterOverviewRoute, ClustersRoute, DomainRoute,
+        DomainsRoute, NodesRoute, RolesRoute, SecurityRoute, SessionsRoute, TwoFactorRoute,
+        UsersRoute, VdcRoute, VdcsRoute,
     },
     tenancy::overview::OverviewPage,
 };
@@ -141,7 +141,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("domains") view={Lazy::<DomainsRoute>::new()} />
+                    <Route path=path!("domains/:id") view={Lazy::<DomainRoute>::new()} />
                     <Route path=path!("vdcs") view={Lazy::<VdcsRoute>::new()} />
+                    <Route path=path!("vdcs/:id") view={Lazy::<VdcRoute>::new()} />
                     <Route path=path!("clusters") view={Lazy::<ClustersRoute>::new()} />
                     <Route path=path!("clusters/:id") view={Lazy::<ClusterOverviewRoute>::new()} />
                     <Route path=path!("nodes") view={Lazy::<NodesRoute>::new()} />

@@ -13,7 +13,11 @@ use crate::{
         account::ChangePasswordPage, account_2fa::TwoFactorPage, roles::RolesPage,
         security::SecurityPage, sessions::SessionsPage, users::UsersPage,
     },
-    tenancy::{domains::DomainsPage, vdcs::VdcsPage},
+    tenancy::{
+        detail::{DomainPage, VdcPage},
+        domains::DomainsPage,
+        vdcs::VdcsPage,
+    },
 };
 
 pub struct DomainsRoute;
@@ -39,6 +43,32 @@ impl LazyRoute for VdcsRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <VdcsPage /> }.into_any()
+    }
+}
+
+pub struct DomainRoute;
+
+#[lazy_route]
+impl LazyRoute for DomainRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <DomainPage /> }.into_any()
+    }
+}
+
+pub struct VdcRoute;
+
+#[lazy_route]
+impl LazyRoute for VdcRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <VdcPage /> }.into_any()
     }
 }
 

@@ -68,6 +68,23 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/domains/delete", Operator) => (409, 409),
         ("/api/domains/delete", DomainAdmin) => (403, 404),
         ("/api/domains/delete", _) => (404, 404),
+        ("/api/domains/get", Operator) => (200, 200),
+        ("/api/domains/get", DomainAdmin) => (200, 404),
+        ("/api/domains/get", _) => (404, 404),
+        ("/api/vdcs/get", NoRole) => (404, 404),
+        ("/api/vdcs/get", Operator) => (200, 200),
+        ("/api/vdcs/get", _) => (200, 404),
+        // A VDC's quota: read in the VDC, changed only from its domain.
+        ("/api/quotas/get", Operator) => (200, 200),
+        ("/api/quotas/get", NoRole) => (404, 404),
+        ("/api/quotas/get", _) => (200, 404),
+        // Allowed, but no cluster has the id given.
+        ("/api/quotas/set", Operator) => (422, 422),
+        ("/api/quotas/set", DomainAdmin) => (422, 404),
+        ("/api/quotas/set", VdcAdmin | VdcUser) => (403, 404),
+        ("/api/quotas/set", NoRole) => (404, 404),
+        ("/api/clusters/tenancy", Operator) => (404, 404),
+        ("/api/clusters/tenancy", _) => (403, 403),
         ("/api/vdcs/list", NoRole) => (403, 403),
         ("/api/vdcs/list", _) => (200, 200),
         ("/api/vdcs/create", Operator) => (200, 200),
@@ -355,6 +372,13 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
         }
         "/api/domains/delete" => json!({"id": domain}),
         "/api/vdcs/list" => json!({"domain_id": null, "query": {"per_page": 200}}),
+        "/api/domains/get" => json!({"id": domain}),
+        "/api/vdcs/get" => json!({"id": vdc}),
+        "/api/quotas/get" => json!({"owner": {"kind": "vdc", "id": vdc}}),
+        "/api/quotas/set" => json!({"owner": {"kind": "vdc", "id": vdc},
+            "input": {"cluster_id": 999_999, "amounts": {"cpu": "1"}}}),
+        "/api/clusters/tenancy" => json!({"id": 999_999,
+            "input": {"overcommit_percent": 150, "ingress_namespace": "ingress-nginx"}}),
         "/api/vdcs/create" => {
             json!({"input": {"domain_id": domain, "name": fresh_name, "display_name": "M"}})
         }

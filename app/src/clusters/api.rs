@@ -1,8 +1,8 @@
 //! The clusters area's server functions: registration, overviews, nodes.
 
 use berth_api::{
-    AppError, ClusterInput, ClusterOverview, ClusterSummary, DrainReport, KubeconfigContexts,
-    ListQuery, NodeChange, NodeDetail, NodeSummary, Page,
+    AppError, ClusterInput, ClusterOverview, ClusterSummary, ClusterTenancyInput, DrainReport,
+    KubeconfigContexts, ListQuery, NodeChange, NodeDetail, NodeSummary, Page,
 };
 use leptos::prelude::*;
 
@@ -61,6 +61,23 @@ endpoint! {
             call.services
                 .clusters()
                 .update_cluster(&call.principal, id, input)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(ClusterUpdate),
+    #[server(prefix = "/api", endpoint = "clusters/tenancy")]
+    pub async fn update_cluster_tenancy(
+        id: i64,
+        input: ClusterTenancyInput,
+    ) -> Result<ClusterSummary, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .clusters()
+                .update_cluster_tenancy(&call.principal, id, input)
                 .await,
         )
     }

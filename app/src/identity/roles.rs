@@ -31,10 +31,7 @@ fn type_label(key: &str) -> Text {
 }
 
 fn label(lang: Lang, l: berth_api::permission::Label) -> &'static str {
-    match lang {
-        Lang::En => l.en,
-        Lang::Zh => l.zh,
-    }
+    lang.label(l)
 }
 
 type Actions = ListActions<Role, CreateRole, UpdateRole, DeleteRole>;

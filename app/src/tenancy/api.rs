@@ -1,6 +1,10 @@
-//! The tenancy area's server functions: the overview, domains and VDCs.
+//! The tenancy area's server functions: the overview, domains, VDCs and
+//! their quotas.
 
-use berth_api::{AppError, Domain, DomainInput, ListQuery, Overview, Page, Vdc, VdcInput};
+use berth_api::{
+    AppError, ClusterQuota, Domain, DomainInput, ListQuery, Overview, Page, QuotaInput, QuotaOwner,
+    Vdc, VdcInput,
+};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -124,6 +128,47 @@ endpoint! {
             call.services
                 .tenancy()
                 .delete_vdc(&call.principal, id)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(DomainRead),
+    #[server(prefix = "/api", endpoint = "domains/get")]
+    pub async fn get_domain(id: i64) -> Result<Domain, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(call.services.tenancy().get_domain(&call.principal, id).await)
+    }
+}
+
+endpoint! {
+    needs: Permission(VdcRead),
+    #[server(prefix = "/api", endpoint = "vdcs/get")]
+    pub async fn get_vdc(id: i64) -> Result<Vdc, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(call.services.tenancy().get_vdc(&call.principal, id).await)
+    }
+}
+
+endpoint! {
+    needs: Permission(QuotaRead),
+    #[server(prefix = "/api", endpoint = "quotas/get")]
+    pub async fn get_quotas(owner: QuotaOwner) -> Result<Vec<ClusterQuota>, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(call.services.tenancy().quotas(&call.principal, owner).await)
+    }
+}
+
+endpoint! {
+    needs: Permission(QuotaUpdate),
+    #[server(prefix = "/api", endpoint = "quotas/set")]
+    pub async fn set_quota(owner: QuotaOwner, input: QuotaInput) -> Result<ClusterQuota, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .set_quota(&call.principal, owner, input)
                 .await,
         )
     }

@@ -2,6 +2,7 @@
 
 use berth_api::{Domain, DomainInput, ListQuery};
 use leptos::{ev::SubmitEvent, lazy, prelude::*};
+use leptos_router::components::A;
 
 use crate::{
     api::Query,
@@ -51,8 +52,9 @@ pub fn DomainsPage() -> impl IntoView {
             empty=T::NoDomains
             row=move |d: Domain| {
                 let (for_edit, for_delete) = (d.clone(), d.clone());
+                let link_name = d.name.clone();
                 view! {
-                    <td class="mono">{d.name.clone()}</td>
+                    <td class="mono"><A href=format!("/domains/{}", d.id)>{link_name}</A></td>
                     <td>{d.display_name.clone()}</td>
                     <td>{d.vdc_count}</td>
                     <td><Time at=d.created_at.clone() /></td>

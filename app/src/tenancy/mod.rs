@@ -1,7 +1,9 @@
-//! Tenancy: the overview, domains and VDCs.
+//! Tenancy: the overview, domains and VDCs, their pages and quotas.
 
 pub mod api;
+pub mod detail;
 pub mod domains;
 pub mod i18n;
 pub mod overview;
+pub mod quota;
 pub mod vdcs;

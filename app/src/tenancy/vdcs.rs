@@ -2,6 +2,7 @@
 
 use berth_api::{Domain, ListQuery, Vdc, VdcInput};
 use leptos::{ev::SubmitEvent, lazy, prelude::*};
+use leptos_router::components::A;
 
 use crate::{
     api::Query,
@@ -86,8 +87,9 @@ pub fn VdcsPage() -> impl IntoView {
             empty=T::NoVdcs
             row=move |v: Vdc| {
                 let (for_edit, for_delete) = (v.clone(), v.clone());
+                let link_name = v.name.clone();
                 view! {
-                    <td class="mono">{v.name.clone()}</td>
+                    <td class="mono"><A href=format!("/vdcs/{}", v.id)>{link_name}</A></td>
                     <td>{v.display_name.clone()}</td>
                     <td class="mono">{v.domain_name.clone()}</td>
                     <td><span class="badge badge-ok">{status_text(lang, &v.status)}</span></td>

@@ -1,0 +1,95 @@
+//! A domain's page and a VDC's page: what it is, and its quota on each
+//! cluster (more sections join as app spaces and members arrive).
+
+use berth_api::QuotaOwner;
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_params_map};
+
+use crate::{
+    api::Query,
+    components::{holds, suspense, ErrorBanner, Waiting},
+    i18n::{use_lang, T},
+    tenancy::{
+        api::{GetDomain, GetVdc},
+        quota::QuotaPanel,
+    },
+};
+
+/// The `:id` of the address; 0 (no object has it) when malformed, so the
+/// page says "not found" as for any unknown id.
+fn id_param() -> Memo<i64> {
+    let params = use_params_map();
+    Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse().ok()).unwrap_or(0)))
+}
+
+#[component]
+pub fn DomainPage() -> impl IntoView {
+    let lang = use_lang();
+    let id = id_param();
+    let domain = Query::new(move || GetDomain { id: id.get() });
+    suspense(Waiting::Loading, move || async move {
+        match domain.await {
+            Err(e) => view! {
+                <div class="page-head"><h1>{lang.t(T::Domain)}</h1></div>
+                <ErrorBanner error=e />
+                <p><A href="/domains">{lang.t(T::BackToDomains)}</A></p>
+            }
+            .into_any(),
+            Ok(d) => {
+                // Domains' quotas are an operator's to set: only a platform
+                // role can also create domains.
+                let editable = holds("quota.update") && holds("domain.create");
+                view! {
+                    <nav class="crumbs"><A href="/domains">{lang.t(T::NavDomains)}</A></nav>
+                    <div class="page-head">
+                        <h1>{d.display_name.clone()}</h1>
+                    </div>
+                    <p class="muted"><span class="mono">{d.name.clone()}</span>" · "{d.description.clone()}</p>
+                    <section aria-labelledby="quota-title">
+                        <h2 id="quota-title">{lang.fmt(T::QuotaOf, &[&d.display_name])}</h2>
+                        <p class="hint">{lang.t(T::QuotaDomainIntro)}</p>
+                        <QuotaPanel owner=QuotaOwner::Domain(d.id) editable />
+                    </section>
+                }
+                .into_any()
+            }
+        }
+    })
+}
+
+#[component]
+pub fn VdcPage() -> impl IntoView {
+    let lang = use_lang();
+    let id = id_param();
+    let vdc = Query::new(move || GetVdc { id: id.get() });
+    suspense(Waiting::Loading, move || async move {
+        match vdc.await {
+            Err(e) => view! {
+                <div class="page-head"><h1>{lang.t(T::Vdc)}</h1></div>
+                <ErrorBanner error=e />
+                <p><A href="/vdcs">{lang.t(T::BackToVdcs)}</A></p>
+            }
+            .into_any(),
+            Ok(v) => {
+                // A VDC's quota is set from its domain, never by the VDC itself.
+                let editable = holds("quota.update");
+                view! {
+                    <nav class="crumbs"><A href="/vdcs">{lang.t(T::NavVdcs)}</A></nav>
+                    <div class="page-head">
+                        <h1>{v.display_name.clone()}</h1>
+                    </div>
+                    <p class="muted">
+                        <span class="mono">{v.domain_name.clone()}"/"{v.name.clone()}</span>
+                        " · "{v.description.clone()}
+                    </p>
+                    <section aria-labelledby="quota-title">
+                        <h2 id="quota-title">{lang.fmt(T::QuotaOf, &[&v.display_name])}</h2>
+                        <p class="hint">{lang.t(T::QuotaVdcIntro)}</p>
+                        <QuotaPanel owner=QuotaOwner::Vdc(v.id) editable />
+                    </section>
+                }
+                .into_any()
+            }
+        }
+    })
+}
