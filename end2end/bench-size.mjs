@@ -11,7 +11,7 @@
 // `--bytes-report-only`, bytes over budget are printed but only a request
 // count over budget fails.
 
-import { setup, stop, newPage, baseURL, login, waitForHydration } from './harness.mjs';
+import { setup, stop, newPage, baseURL, login, waitForHydration, api } from './harness.mjs';
 
 const BYTES_BUDGET = 350_000;
 const REQUESTS_BUDGET = 15;
@@ -92,9 +92,15 @@ try {
   await signIn.goto('/clusters');
   await waitForHydration(signIn);
   const cluster = await signIn.locator('a[href^="/clusters/"]').first().getAttribute('href');
+  // A domain and a VDC with quota on the demo cluster, for their pages.
+  const domain = await api(signIn, 'domains/create', { input: { name: 'bench', display_name: 'Bench' } });
+  const vdc = await api(signIn, 'vdcs/create', { input: { domain_id: domain.id, name: 'bench-vdc', display_name: 'Bench VDC' } });
+  const demo = (await api(signIn, 'clusters/list', {})).find((c) => c.name === 'demo');
+  await api(signIn, 'quotas/set', { owner: { kind: 'domain', id: domain.id }, input: { cluster_id: demo.id, amounts: { cpu: '4', memory: '8Gi' } } });
+  await api(signIn, 'quotas/set', { owner: { kind: 'vdc', id: vdc.id }, input: { cluster_id: demo.id, amounts: { cpu: '2' } } });
   await signIn.context().close();
   const routes = [
-    '/', '/domains', '/vdcs', '/clusters', cluster, '/nodes', '/users', '/roles', '/security', '/audit',
+    '/', '/domains', `/domains/${domain.id}`, '/vdcs', `/vdcs/${vdc.id}`, '/clusters', cluster, '/nodes', '/users', '/roles', '/security', '/audit',
     '/account/password', '/account/2fa', '/account/sessions',
   ];
   for (const route of routes) report(route, await measure(route, cookies));

@@ -100,3 +100,43 @@ pub struct QuotaInput {
     pub cluster_id: i64,
     pub amounts: std::collections::BTreeMap<String, String>,
 }
+
+/// An app space: one Kubernetes namespace in one VDC on one cluster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct AppSpace {
+    pub id: i64,
+    pub vdc_id: i64,
+    pub vdc_name: String,
+    pub domain_id: i64,
+    pub domain_name: String,
+    pub cluster_id: i64,
+    pub cluster_name: String,
+    /// The namespace's name.
+    pub name: String,
+    pub display_name: String,
+    pub description: String,
+    /// `creating`, `ready`, `failed` (the cluster refused or could not be
+    /// reached; Berth tries again), `deleting`, or `missing` (the namespace
+    /// was deleted outside Berth).
+    pub state: String,
+    /// Why it is `failed` or `missing`.
+    pub message: String,
+    /// An existing namespace taken into a VDC, rather than one Berth made.
+    pub adopted: bool,
+    pub created_at: Timestamp,
+}
+
+/// A new app space, with its share of the VDC's quota on the cluster
+/// (resource key to quantity text, as in [`QuotaInput`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSpaceInput {
+    pub vdc_id: i64,
+    pub cluster_id: i64,
+    pub name: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub amounts: std::collections::BTreeMap<String, String>,
+}

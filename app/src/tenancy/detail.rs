@@ -44,7 +44,10 @@ pub fn DomainPage() -> impl IntoView {
                     <div class="page-head">
                         <h1>{d.display_name.clone()}</h1>
                     </div>
-                    <p class="muted"><span class="mono">{d.name.clone()}</span>" · "{d.description.clone()}</p>
+                    <p class="muted">
+                        <span class="mono">{d.name.clone()}</span>
+                        {(!d.description.is_empty()).then(|| format!(" · {}", d.description))}
+                    </p>
                     <section aria-labelledby="quota-title">
                         <h2 id="quota-title">{lang.fmt(T::QuotaOf, &[&d.display_name])}</h2>
                         <p class="hint">{lang.t(T::QuotaDomainIntro)}</p>
@@ -80,7 +83,7 @@ pub fn VdcPage() -> impl IntoView {
                     </div>
                     <p class="muted">
                         <span class="mono">{v.domain_name.clone()}"/"{v.name.clone()}</span>
-                        " · "{v.description.clone()}
+                        {(!v.description.is_empty()).then(|| format!(" · {}", v.description))}
                     </p>
                     <section aria-labelledby="quota-title">
                         <h2 id="quota-title">{lang.fmt(T::QuotaOf, &[&v.display_name])}</h2>

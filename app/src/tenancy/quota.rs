@@ -80,6 +80,9 @@ fn left_after(lang: Lang, line: &QuotaLine, text: &str) -> String {
 pub fn QuotaPanel(owner: QuotaOwner, editable: bool) -> impl IntoView {
     let lang = use_lang();
     let saved = RwSignal::new(0usize);
+    // The cluster whose quota was saved last: its form, made anew by the
+    // reload, says so.
+    let last_saved = RwSignal::new(None::<i64>);
     let quotas = Query::reloading(move || saved.get(), move || GetQuotas { owner });
     transition(Waiting::Loading, move || async move {
         match quotas.await {
@@ -89,7 +92,7 @@ pub fn QuotaPanel(owner: QuotaOwner, editable: bool) -> impl IntoView {
             }
             Ok(list) => list
                 .into_iter()
-                .map(|q| view! { <ClusterQuotaForm q editable saved /> })
+                .map(|q| view! { <ClusterQuotaForm q editable saved last_saved /> })
                 .collect_view()
                 .into_any(),
         }
@@ -97,7 +100,12 @@ pub fn QuotaPanel(owner: QuotaOwner, editable: bool) -> impl IntoView {
 }
 
 #[component]
-fn ClusterQuotaForm(q: ClusterQuota, editable: bool, saved: RwSignal<usize>) -> impl IntoView {
+fn ClusterQuotaForm(
+    q: ClusterQuota,
+    editable: bool,
+    saved: RwSignal<usize>,
+    last_saved: RwSignal<Option<i64>>,
+) -> impl IntoView {
     let lang = use_lang();
     let save = Call::<SetQuota>::new();
     let error: Signal<Option<AppError>> = save.error();
@@ -111,6 +119,7 @@ fn ClusterQuotaForm(q: ClusterQuota, editable: bool, saved: RwSignal<usize>) -> 
     let stored_texts = StoredValue::new(texts.clone());
     Effect::new(move || {
         if save.succeeded() {
+            last_saved.set(Some(cluster_id));
             saved.update(|v| *v += 1);
         }
     });
@@ -127,6 +136,7 @@ fn ClusterQuotaForm(q: ClusterQuota, editable: bool, saved: RwSignal<usize>) -> 
                 }
             })
         });
+        last_saved.set(None);
         save.dispatch(SetQuota {
             owner,
             input: QuotaInput {
@@ -148,24 +158,24 @@ fn ClusterQuotaForm(q: ClusterQuota, editable: bool, saved: RwSignal<usize>) -> 
             let field = format!("amounts.{}", line.resource.key());
             let name = resource_name(lang, &line.resource);
             let line = StoredValue::new(line);
-            // The server's word on this field, until it is edited again.
             let edited = RwSignal::new(false);
             Effect::new(move || {
                 error.track();
                 edited.set(false);
             });
             let field_for_message = field.clone();
+            // The server's word first (it names what the parent has and
+            // gave out), until the field is edited; then what the browser
+            // can tell by itself.
             let message = Memo::new(move |_| {
-                let typed = line.with_value(|l| typed_problem(lang, l, &text.get()));
-                typed.or_else(|| {
-                    (!edited.get())
-                        .then(|| {
-                            error.get().and_then(|e| {
-                                e.field_error(&field_for_message).map(|f| lang.field_message(f))
-                            })
+                let server = (!edited.get())
+                    .then(|| {
+                        error.get().and_then(|e| {
+                            e.field_error(&field_for_message).map(|f| lang.field_message(f))
                         })
-                        .flatten()
-                })
+                    })
+                    .flatten();
+                server.or_else(|| line.with_value(|l| typed_problem(lang, l, &text.get())))
             });
             let invalid = move || message.get().is_some();
             let (given, ceiling) = line.with_value(|l| {
@@ -195,9 +205,11 @@ fn ClusterQuotaForm(q: ClusterQuota, editable: bool, saved: RwSignal<usize>) -> 
                             on:input=move |ev| { edited.set(true); text.set(event_target_value(&ev)); } />
                         {move || message.get().map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> })}
                     </td>
-                    <td class="mono">{given}</td>
-                    <td class="mono">{ceiling}</td>
-                    <td class="mono">{move || line.with_value(|l| left_after(lang, l, &text.get()))}</td>
+                    <td class="mono" data-label=lang.t(T::QuotaGiven)>{given}</td>
+                    <td class="mono" data-label=lang.t(T::QuotaCeiling)>{ceiling}</td>
+                    <td class="mono" data-label=lang.t(T::QuotaLeft)>
+                        {move || line.with_value(|l| left_after(lang, l, &text.get()))}
+                    </td>
                 </tr>
             }
         })
@@ -217,7 +229,7 @@ fn ClusterQuotaForm(q: ClusterQuota, editable: bool, saved: RwSignal<usize>) -> 
                 }.into_any()),
                 Some(e) => Some(view! { <ErrorBanner error=e /> }.into_any()),
             }}
-            {move || save.succeeded().then(|| view! { <p class="banner" role="status">{lang.t(T::QuotaSaved)}</p> })}
+            {move || (last_saved.get() == Some(cluster_id)).then(|| view! { <p class="banner" role="status">{lang.t(T::QuotaSaved)}</p> })}
             <div class="table-scroll">
                 <table class="table">
                     <thead>

@@ -91,6 +91,23 @@ pub enum Vdcs {
     QuotaVersion,
 }
 
+/// App spaces: one namespace each, in one VDC on one cluster.
+#[derive(Iden, Clone, Copy)]
+pub enum AppSpaces {
+    Table,
+    Id,
+    VdcId,
+    ClusterId,
+    Name,
+    DisplayName,
+    Description,
+    State,
+    Message,
+    Adopted,
+    CreatedAt,
+    UpdatedAt,
+}
+
 /// What each domain, VDC and app space may use on each cluster.
 #[derive(Iden, Clone, Copy)]
 pub enum Quotas {

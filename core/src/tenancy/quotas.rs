@@ -100,7 +100,7 @@ struct Row {
 /// parent has, what the parent gave the owner's siblings and what the owner
 /// gave its children, by resource.
 #[derive(Default, Debug)]
-struct Figures {
+pub(crate) struct Figures {
     own: BTreeMap<QuotaResource, i64>,
     parent: BTreeMap<QuotaResource, i64>,
     siblings: BTreeMap<QuotaResource, i64>,
@@ -540,109 +540,129 @@ impl Tenancy<'_> {
         capacity: &BTreeMap<QuotaResource, i64>,
     ) -> Result<Figures> {
         let mut tx = self.db.begin().await?;
-        // Top down, always in this order: cluster, domain, VDC.
-        let (parent_level, parent_id) = match o.level {
-            Level::Domain => (None, cluster_id),
-            Level::Vdc => (Some(Level::Domain), o.parent_id),
-            Level::AppSpace => (Some(Level::Vdc), o.parent_id),
-        };
-        if !lock(&mut tx, parent_level, parent_id).await? {
-            return Err(Error::NotFound);
-        }
-        if o.level.child().is_some() && !lock(&mut tx, Some(o.level), o.id).await? {
-            return Err(Error::NotFound);
-        }
-        let rows: Vec<Row> = tx.fetch_all(&figures_query(o, Some(cluster_id))).await?;
-        let mut figures = Figures::from_rows(o, rows);
-        let mut fields = vec![];
-        for (r, &amount) in asked {
-            let field = format!("amounts.{}", r.key());
-            let current = figures.own.get(r).copied().unwrap_or(0);
-            let given = figures.children.get(r).copied().unwrap_or(0);
-            if amount < given {
-                fields.push(FieldError::detailed(
-                    &field,
-                    ErrorCode::BelowAllocated,
-                    Detail::BelowAllocated {
-                        resource: r.key(),
-                        asked: r.display(amount),
-                        held: r.display(given),
-                    },
-                ));
-                continue;
-            }
-            // Keeping or lowering an amount is always allowed, even where
-            // the parent has shrunk below it since.
-            if amount <= current {
-                continue;
-            }
-            if let Some(ceiling) = figures.ceiling(o.level, r, capacity) {
-                if amount > ceiling {
-                    let limit = match o.level {
-                        Level::Domain => capacity.get(r).copied().unwrap_or(0),
-                        _ => figures.parent.get(r).copied().unwrap_or(0),
-                    };
-                    let others = figures.siblings.get(r).copied().unwrap_or(0);
-                    fields.push(FieldError::detailed(
-                        &field,
-                        ErrorCode::QuotaExceeded,
-                        Detail::QuotaExceeded {
-                            resource: r.key(),
-                            parent: o.level.parent_name().into(),
-                            asked: r.display(amount),
-                            limit: r.display(limit),
-                            given: r.display(others),
-                            left: r.display(ceiling.max(0)),
-                        },
-                    ));
-                }
-            }
-        }
-        Error::check(fields)?;
-        let keys: Vec<String> = asked.keys().map(QuotaResource::key).collect();
-        tx.execute(
-            Query::delete()
-                .from_table(Quotas::Table)
-                .and_where(Expr::col(Quotas::OwnerKind).eq(o.level.key()))
-                .and_where(Expr::col(Quotas::OwnerId).eq(o.id))
-                .and_where(Expr::col(Quotas::ClusterId).eq(cluster_id))
-                .and_where(Expr::col(Quotas::Resource).is_in(keys)),
-        )
-        .await?;
-        let rows = asked.iter().filter(|(_, &a)| a > 0).map(|(r, &a)| {
-            [
-                o.level.key().into(),
-                o.id.into(),
-                o.parent_id.into(),
-                cluster_id.into(),
-                r.key().into(),
-                a.into(),
-            ]
-        });
-        if let Some(insert) = crate::db::insert_rows(
-            Quotas::Table,
-            [
-                Quotas::OwnerKind,
-                Quotas::OwnerId,
-                Quotas::ParentId,
-                Quotas::ClusterId,
-                Quotas::Resource,
-                Quotas::Amount,
-            ],
-            rows,
-        ) {
-            tx.execute(&insert).await?;
-        }
+        lock_for(&mut tx, o, cluster_id).await?;
+        let figures = write_locked(&mut tx, o, cluster_id, asked, capacity).await?;
         tx.commit().await?;
-        for (r, &a) in asked {
-            if a > 0 {
-                figures.own.insert(r.clone(), a);
-            } else {
-                figures.own.remove(r);
-            }
-        }
         Ok(figures)
     }
+}
+
+/// Locks, top down and always in this order (cluster, domain, VDC), the
+/// rows a change of `o`'s quota on `cluster_id` is decided under: its
+/// parent's, and its own when it has children.
+pub(crate) async fn lock_for(tx: &mut Tx, o: &Owner, cluster_id: i64) -> Result<()> {
+    let (parent_level, parent_id) = match o.level {
+        Level::Domain => (None, cluster_id),
+        Level::Vdc => (Some(Level::Domain), o.parent_id),
+        Level::AppSpace => (Some(Level::Vdc), o.parent_id),
+    };
+    if !lock(tx, parent_level, parent_id).await? {
+        return Err(Error::NotFound);
+    }
+    if o.level.child().is_some() && !lock(tx, Some(o.level), o.id).await? {
+        return Err(Error::NotFound);
+    }
+    Ok(())
+}
+
+/// Checks `asked` for `o` against what is left above and given out
+/// below, and writes it, in `tx`, whose locks ([`lock_for`]) are held.
+pub(crate) async fn write_locked(
+    tx: &mut Tx,
+    o: &Owner,
+    cluster_id: i64,
+    asked: &BTreeMap<QuotaResource, i64>,
+    capacity: &BTreeMap<QuotaResource, i64>,
+) -> Result<Figures> {
+    let rows: Vec<Row> = tx.fetch_all(&figures_query(o, Some(cluster_id))).await?;
+    let mut figures = Figures::from_rows(o, rows);
+    let mut fields = vec![];
+    for (r, &amount) in asked {
+        let field = format!("amounts.{}", r.key());
+        let current = figures.own.get(r).copied().unwrap_or(0);
+        let given = figures.children.get(r).copied().unwrap_or(0);
+        if amount < given {
+            fields.push(FieldError::detailed(
+                &field,
+                ErrorCode::BelowAllocated,
+                Detail::BelowAllocated {
+                    resource: r.key(),
+                    asked: r.display(amount),
+                    held: r.display(given),
+                },
+            ));
+            continue;
+        }
+        // Keeping or lowering an amount is always allowed, even where
+        // the parent has shrunk below it since.
+        if amount <= current {
+            continue;
+        }
+        if let Some(ceiling) = figures.ceiling(o.level, r, capacity) {
+            if amount > ceiling {
+                let limit = match o.level {
+                    Level::Domain => capacity.get(r).copied().unwrap_or(0),
+                    _ => figures.parent.get(r).copied().unwrap_or(0),
+                };
+                let others = figures.siblings.get(r).copied().unwrap_or(0);
+                fields.push(FieldError::detailed(
+                    &field,
+                    ErrorCode::QuotaExceeded,
+                    Detail::QuotaExceeded {
+                        resource: r.key(),
+                        parent: o.level.parent_name().into(),
+                        asked: r.display(amount),
+                        limit: r.display(limit),
+                        given: r.display(others),
+                        left: r.display(ceiling.max(0)),
+                    },
+                ));
+            }
+        }
+    }
+    Error::check(fields)?;
+    let keys: Vec<String> = asked.keys().map(QuotaResource::key).collect();
+    tx.execute(
+        Query::delete()
+            .from_table(Quotas::Table)
+            .and_where(Expr::col(Quotas::OwnerKind).eq(o.level.key()))
+            .and_where(Expr::col(Quotas::OwnerId).eq(o.id))
+            .and_where(Expr::col(Quotas::ClusterId).eq(cluster_id))
+            .and_where(Expr::col(Quotas::Resource).is_in(keys)),
+    )
+    .await?;
+    let rows = asked.iter().filter(|(_, &a)| a > 0).map(|(r, &a)| {
+        [
+            o.level.key().into(),
+            o.id.into(),
+            o.parent_id.into(),
+            cluster_id.into(),
+            r.key().into(),
+            a.into(),
+        ]
+    });
+    if let Some(insert) = crate::db::insert_rows(
+        Quotas::Table,
+        [
+            Quotas::OwnerKind,
+            Quotas::OwnerId,
+            Quotas::ParentId,
+            Quotas::ClusterId,
+            Quotas::Resource,
+            Quotas::Amount,
+        ],
+        rows,
+    ) {
+        tx.execute(&insert).await?;
+    }
+    for (r, &a) in asked {
+        if a > 0 {
+            figures.own.insert(r.clone(), a);
+        } else {
+            figures.own.remove(r);
+        }
+    }
+    Ok(figures)
 }
 
 /// The statement deleting every quota row of an owner (it goes with it).

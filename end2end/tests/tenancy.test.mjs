@@ -1,0 +1,103 @@
+// Browser tests for quotas: an operator gives a domain and a VDC quota on
+// the demo cluster from their pages, sees what is left while typing, and a
+// request for more than is left shows the numbers involved beside the field,
+// in English and in Chinese, at phone width, by keyboard.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { api, goto, login, setup, stop, unique, withPage } from '../harness.mjs';
+
+const T = { timeout: 120_000 };
+
+before(setup, { timeout: 90_000 });
+after(stop);
+
+/** A domain and a VDC in it, made through the API. */
+async function domainAndVdc(page) {
+  const name = unique('q');
+  const domain = await api(page, 'domains/create', { input: { name, display_name: `Quota ${name}` } });
+  const vdc = await api(page, 'vdcs/create', {
+    input: { domain_id: domain.id, name: `${name}-v`, display_name: `VDC ${name}` },
+  });
+  return { domain, vdc };
+}
+
+/** The row of `resource` in the demo cluster's quota table. */
+function quotaRow(page, resource) {
+  return page.getByRole('form', { name: 'demo' }).getByRole('row').filter({ has: page.getByLabel(resource, { exact: true }) });
+}
+
+/** Types into a quota field by keyboard only: focus, select all, type. */
+async function typeAmount(page, label, text) {
+  const input = page.getByLabel(label, { exact: true });
+  await input.focus();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type(text);
+}
+
+test('an operator gives a domain and its VDC quota; too much shows asked, limit, given and left', T, () =>
+  withPage(async (page) => {
+    await login(page);
+    const { domain, vdc } = await domainAndVdc(page);
+
+    await goto(page, `/domains/${domain.id}`);
+    const cpu = quotaRow(page, 'CPU (cores)');
+    // The demo cluster's three nodes offer 23400m; nothing is given yet.
+    const ceiling = (await cpu.getByRole('cell').nth(2).textContent()).trim();
+    assert.match(ceiling, /^\d+(m)?$/, `a ceiling in cores: ${ceiling}`);
+    await typeAmount(page, 'CPU (cores)', '4');
+    await page.getByLabel('Memory', { exact: true }).fill('8Gi');
+    // What is left above follows the typing.
+    const left = cpu.getByRole('cell').nth(3);
+    await assert.doesNotReject(left.filter({ hasNotText: ceiling }).waitFor());
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Quota saved.' }).waitFor();
+    assert.equal(await page.getByLabel('CPU (cores)', { exact: true }).inputValue(), '4');
+
+    // Bad input is named beside its field while typing.
+    await typeAmount(page, 'Pods', 'lots');
+    await quotaRow(page, 'Pods').getByText('Not a quantity').waitFor();
+
+    await goto(page, `/vdcs/${vdc.id}`);
+    await typeAmount(page, 'CPU (cores)', '5');
+    // The browser knows the ceiling: 4 from the domain, none given out.
+    await quotaRow(page, 'CPU (cores)').getByText('Asks 5; at most 4 is left.').waitFor();
+    await page.keyboard.press('Enter');
+    // The server's answer names the domain's numbers.
+    await quotaRow(page, 'CPU (cores)')
+      .getByText('Asked 5; the domain has 4, 0 of it given to others: 4 left.')
+      .waitFor();
+    await typeAmount(page, 'CPU (cores)', '1500m');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Quota saved.' }).waitFor();
+
+    // The domain now shows what it gave out.
+    await goto(page, `/domains/${domain.id}`);
+    const given = (await quotaRow(page, 'CPU (cores)').getByRole('cell').nth(1).textContent()).trim();
+    assert.equal(given, '1500m');
+  }),
+);
+
+test('in Chinese at phone width the quota page fits and explains a refusal', T, () =>
+  withPage(
+    async (page) => {
+      await login(page);
+      const { domain, vdc } = await domainAndVdc(page);
+      const clusters = await api(page, 'clusters/list', {});
+      const demo = clusters.find((c) => c.name === 'demo');
+      await api(page, 'quotas/set', {
+        owner: { kind: 'domain', id: domain.id },
+        input: { cluster_id: demo.id, amounts: { memory: '2Gi' } },
+      });
+      await page.context().addCookies([{ name: 'berth_lang', value: 'zh-CN', url: new URL(page.url()).origin }]);
+      await goto(page, `/vdcs/${vdc.id}`);
+      await typeAmount(page, '内存', '3Gi');
+      await page.keyboard.press('Enter');
+      await page.getByText('申请 3Gi；该域共有 2Gi，已分配给其他 0，剩余 2Gi。').waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+    },
+    { viewport: { width: 390, height: 844 } },
+  ),
+);

@@ -1,0 +1,21 @@
+-- App spaces (issue 13 item 3): one Kubernetes namespace each, in one VDC
+-- on one cluster. Berth's row is written first (state `creating`), the
+-- namespace and its ResourceQuota, LimitRange and NetworkPolicies are then
+-- applied, and the row marked `ready`; a crash in between leaves a row the
+-- next attempt or the reconciler converges. `deleting` rows go once the
+-- namespace is gone; `missing` marks a namespace deleted outside Berth.
+CREATE TABLE app_spaces (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    vdc_id       BIGINT NOT NULL REFERENCES vdcs(id),
+    cluster_id   BIGINT NOT NULL REFERENCES clusters(id),
+    name         TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    description  TEXT NOT NULL DEFAULT '',
+    state        TEXT NOT NULL,
+    message      TEXT NOT NULL DEFAULT '',
+    adopted      BOOLEAN NOT NULL DEFAULT 0,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    UNIQUE (cluster_id, name)
+);
+CREATE INDEX app_spaces_vdc ON app_spaces (vdc_id);
