@@ -1,10 +1,13 @@
 //! Tenancy: domains, the VDCs (virtual data centers) inside them, and
 //! their quotas on each cluster.
 
+mod app_spaces;
 mod domains;
+pub mod namespace;
 pub(crate) mod quotas;
 mod vdcs;
 
+pub use app_spaces::AppSpaceFilter;
 pub use vdcs::VdcFilter;
 
 use std::ops::Deref;

@@ -64,7 +64,10 @@ fn tenant_labels(d: &Desired) -> Value {
 pub fn hard(quota: &BTreeMap<QuotaResource, i64>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let fixed = QuotaResource::FIXED.iter().cloned();
-    let classes = quota.keys().filter(|r| r.storage_class().is_some()).cloned();
+    let classes = quota
+        .keys()
+        .filter(|r| r.storage_class().is_some())
+        .cloned();
     for r in fixed.chain(classes) {
         let amount = quota.get(&r).copied().unwrap_or(0);
         for key in r.hard_keys() {
@@ -88,7 +91,10 @@ pub fn objects(d: &Desired) -> Objects {
         })
     };
     let map = |pairs: [(&str, &str); 2]| -> Value {
-        pairs.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect()
     };
     Objects {
         namespace: json!({
@@ -157,7 +163,11 @@ pub async fn apply(client: &Client, d: &Desired) -> Result<(), kube::Error> {
 /// Applies the ResourceQuota alone (a quota change).
 pub async fn apply_quota(client: &Client, d: &Desired) -> Result<(), kube::Error> {
     Api::<ResourceQuota>::namespaced(client.clone(), &d.namespace)
-        .patch(QUOTA_NAME, &apply_params(), &Patch::Apply(&objects(d).quota))
+        .patch(
+            QUOTA_NAME,
+            &apply_params(),
+            &Patch::Apply(&objects(d).quota),
+        )
         .await?;
     Ok(())
 }
@@ -191,7 +201,10 @@ mod tests {
         assert_eq!(hard["requests.nvidia.com/gpu"], "0");
         assert_eq!(hard["pods"], "0");
         assert_eq!(hard["services.loadbalancers"], "0");
-        assert_eq!(hard["gold.storageclass.storage.k8s.io/requests.storage"], "10Gi");
+        assert_eq!(
+            hard["gold.storageclass.storage.k8s.io/requests.storage"],
+            "10Gi"
+        );
     }
 
     #[test]

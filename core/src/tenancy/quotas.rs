@@ -32,7 +32,7 @@ use crate::{
 };
 
 /// How many times a change that lost a race for locks is run again.
-const ATTEMPTS: usize = 8;
+pub(crate) const ATTEMPTS: usize = 8;
 /// How long a quota page waits for a cluster's nodes and StorageClasses.
 const CLUSTER_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -81,9 +81,35 @@ pub(crate) struct Owner {
     /// Where reading it is decided.
     scope: Scope,
     /// Where changing it is decided: a level above its own, so no tenant
-    /// raises their own quota.
+    /// raises their own quota (an app space's share is its VDC's to give).
     change_scope: Scope,
+    change_permission: Permission,
+    /// The one cluster it lives on (an app space's).
+    cluster: Option<i64>,
     pub(crate) target: String,
+}
+
+impl Owner {
+    /// App space `id` of VDC `vdc_id` (in `scope`).
+    pub(crate) fn app_space(
+        id: i64,
+        vdc_id: i64,
+        cluster_id: i64,
+        scope: Scope,
+        target: String,
+    ) -> Owner {
+        Owner {
+            owner: QuotaOwner::AppSpace(id),
+            level: Level::AppSpace,
+            id,
+            parent_id: vdc_id,
+            scope,
+            change_scope: scope,
+            change_permission: Permission::AppSpaceUpdate,
+            cluster: Some(cluster_id),
+            target,
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -211,10 +237,12 @@ fn amount_error(field: &str, e: AmountError) -> FieldError {
 }
 
 /// The amounts asked for, by resource; every unreadable one named.
-fn parse_amounts(input: &QuotaInput) -> Result<BTreeMap<QuotaResource, i64>> {
+pub(crate) fn parse_amounts(
+    amounts: &BTreeMap<String, String>,
+) -> Result<BTreeMap<QuotaResource, i64>> {
     let mut out = BTreeMap::new();
     let mut fields = vec![];
-    for (key, text) in &input.amounts {
+    for (key, text) in amounts {
         let field = format!("amounts.{key}");
         let Some(resource) = QuotaResource::from_key(key) else {
             fields.push(FieldError {
@@ -319,6 +347,8 @@ impl Tenancy<'_> {
                     parent_id: 0,
                     scope: Scope::Domain(id),
                     change_scope: Scope::Platform,
+                    change_permission: Permission::QuotaUpdate,
+                    cluster: None,
                     target: format!("{target}/quota"),
                 })
             }
@@ -334,10 +364,12 @@ impl Tenancy<'_> {
                         vdc_id: id,
                     },
                     change_scope: Scope::Domain(vdc.domain_id),
+                    change_permission: Permission::QuotaUpdate,
+                    cluster: None,
                     target: format!("vdc/{}/{}/quota", vdc.domain_name, vdc.name),
                 })
             }
-            QuotaOwner::AppSpace(_) => Err(Error::NotFound),
+            QuotaOwner::AppSpace(id) => self.app_space_owner(who, id).await,
         }
     }
 
@@ -362,6 +394,9 @@ impl Tenancy<'_> {
             .await?;
         let mut out = vec![];
         for (cluster_id, cluster_name, percent) in clusters {
+            if o.cluster.is_some_and(|only| only != cluster_id) {
+                continue;
+            }
             let figures =
                 Figures::from_rows(&o, by_cluster.remove(&cluster_id).unwrap_or_default());
             out.push(
@@ -471,7 +506,7 @@ impl Tenancy<'_> {
     ) -> Result<ClusterQuota> {
         let o = self.quota_owner(who, owner).await?;
         let proof = self
-            .authorize(who, Permission::QuotaUpdate, o.change_scope, &o.target)
+            .authorize(who, o.change_permission, o.change_scope, &o.target)
             .await?;
         let target = o.target.clone();
         self.audited(who, proof, &target, async |proof| {
@@ -486,8 +521,8 @@ impl Tenancy<'_> {
         o: &Owner,
         input: QuotaInput,
     ) -> Result<ClusterQuota> {
-        proof.expect(Permission::QuotaUpdate, o.change_scope);
-        let asked = parse_amounts(&input)?;
+        proof.expect(o.change_permission, o.change_scope);
+        let asked = parse_amounts(&input.amounts)?;
         let cluster: Option<(String, i64)> = self
             .db
             .fetch_optional(
@@ -497,7 +532,9 @@ impl Tenancy<'_> {
                     .and_where(Expr::col(Clusters::Id).eq(input.cluster_id)),
             )
             .await?;
-        let Some((cluster_name, percent)) = cluster else {
+        let Some((cluster_name, percent)) =
+            cluster.filter(|_| o.cluster.is_none_or(|only| only == input.cluster_id))
+        else {
             return Err(Error::field(
                 "cluster_id",
                 ErrorCode::NotFound,
@@ -526,6 +563,10 @@ impl Tenancy<'_> {
                 other => break other?,
             }
         };
+        // An app space's ResourceQuota follows at once.
+        if let QuotaOwner::AppSpace(id) = o.owner {
+            self.converge_app_space(id).await?;
+        }
         Ok(self
             .cluster_quota(o, input.cluster_id, cluster_name, percent, &figures)
             .await)

@@ -256,13 +256,24 @@ impl Tenancy<'_> {
             berth_api::QuotaOwner::Vdc(id),
         ))
         .await?;
-        let n = tx
+        let deleted = tx
             .execute(
                 Query::delete()
                     .from_table(Vdcs::Table)
                     .and_where(Expr::col(Vdcs::Id).eq(id)),
             )
-            .await?;
+            .await;
+        // Its app spaces hold it (their foreign key), even one created
+        // concurrently.
+        let n = match deleted {
+            Err(DbError::ForeignKeyViolation) => {
+                return Err(Error::conflict(
+                    ErrorCode::HasChildren,
+                    format!("VDC {} still has app spaces; delete them first", vdc.name),
+                ))
+            }
+            other => other?,
+        };
         if n == 0 {
             return Err(Error::NotFound);
         }

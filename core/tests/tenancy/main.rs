@@ -6,5 +6,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod app_spaces;
 mod domains_and_vdcs;
 mod quotas;
