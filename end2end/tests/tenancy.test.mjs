@@ -101,3 +101,79 @@ test('in Chinese at phone width the quota page fits and explains a refusal', T, 
     { viewport: { width: 390, height: 844 } },
   ),
 );
+
+/** Sets an owner's quota on the demo cluster through the API. */
+async function setQuota(page, owner, amounts) {
+  const demo = (await api(page, 'clusters/list', {})).find((c) => c.name === 'demo');
+  await api(page, 'quotas/set', { owner, input: { cluster_id: demo.id, amounts } });
+  return demo.id;
+}
+
+test('an operator makes an app space within the VDC quota; its tenant sees only theirs and deletes by name', T, () =>
+  withPage(async (admin) => {
+    await login(admin);
+    const { domain, vdc } = await domainAndVdc(admin);
+    await setQuota(admin, { kind: 'domain', id: domain.id }, { cpu: '4', memory: '8Gi', pods: '20' });
+    await setQuota(admin, { kind: 'vdc', id: vdc.id }, { cpu: '2', memory: '4Gi', pods: '10' });
+    // The neighbouring tenant, with an app space of its own.
+    const other = await domainAndVdc(admin);
+    await setQuota(admin, { kind: 'domain', id: other.domain.id }, { cpu: '1' });
+    const demoId = await setQuota(admin, { kind: 'vdc', id: other.vdc.id }, { cpu: '1' });
+    const theirs = unique('theirs');
+    await api(admin, 'appspaces/create', {
+      input: { vdc_id: other.vdc.id, cluster_id: demoId, name: theirs, display_name: 'Theirs', amounts: { cpu: '500m' } },
+    });
+
+    await goto(admin, `/vdcs/${vdc.id}`);
+    await admin.getByRole('button', { name: 'New app space' }).click();
+    const form = admin.getByRole('form', { name: 'New app space' });
+    const space = unique('shop');
+    await form.getByLabel('Name', { exact: true }).fill(space);
+    await form.getByLabel('Display name', { exact: true }).fill('Shop');
+    await form.getByText('The VDC has 2 left on this cluster.').waitFor();
+    await form.getByLabel('CPU (cores)', { exact: true }).fill('3');
+    await form.getByText('Asks 3; at most 2 is left.').waitFor();
+    await form.getByRole('button', { name: 'Create', exact: true }).click();
+    await form.getByText('Asked 3; the VDC has 2, 0 of it given to others: 2 left.').waitFor();
+    await form.getByLabel('CPU (cores)', { exact: true }).fill('1');
+    await form.getByLabel('Memory', { exact: true }).fill('1Gi');
+    await form.getByLabel('Pods', { exact: true }).fill('5');
+    await form.getByRole('button', { name: 'Create', exact: true }).click();
+    await form.waitFor({ state: 'detached' });
+    const row = admin.getByRole('row').filter({ has: admin.getByRole('cell', { name: space, exact: true }) });
+    await row.getByText('Ready').waitFor();
+
+    // The tenant: a VDC admin of this VDC only.
+    const roles = await api(admin, 'roles/list', {});
+    const vdcAdmin = roles.find((r) => r.name === 'vdc-admin').id;
+    const username = unique('tenant');
+    const user = await api(admin, 'users/create', {
+      input: { username, display_name: 'Tenant', domain_id: domain.id, password: 'first-secret-1' },
+    });
+    await api(admin, 'grants/create', { input: { user_id: user.id, role_id: vdcAdmin, scope_kind: 'vdc', scope_id: vdc.id } });
+
+    await withPage(async (page) => {
+      await login(page, username, 'first-secret-1');
+      await api(page, 'account/password', { current_password: 'first-secret-1', new_password: 'second-secret-2' });
+      await goto(page, '/vdcs');
+      await page.getByRole('cell', { name: vdc.name, exact: true }).waitFor();
+      assert.equal(await page.getByRole('cell', { name: other.vdc.name, exact: true }).count(), 0);
+      await goto(page, `/vdcs/${other.vdc.id}`);
+      await page.getByText('It no longer exists.').waitFor();
+      assert.equal(await page.getByText(theirs).count(), 0, 'nothing of the neighbour shows');
+
+      await goto(page, `/vdcs/${vdc.id}`);
+      const mine = page.getByRole('row').filter({ has: page.getByRole('cell', { name: space, exact: true }) });
+      await mine.getByText('Ready').waitFor();
+      assert.equal(await page.getByText(theirs).count(), 0);
+      await page.getByRole('button', { name: `Delete ${space}`, exact: true }).click();
+      const dialog = page.getByRole('alertdialog', { name: `Delete ${space}?` });
+      const confirm = dialog.getByRole('button', { name: 'Delete', exact: true });
+      assert.equal(await confirm.isDisabled(), true, 'the name must be typed first');
+      await dialog.getByLabel(`Type ${space} to confirm`).fill(space);
+      await confirm.click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByText('No app spaces yet.', { exact: false }).waitFor();
+    });
+  }),
+);

@@ -46,6 +46,7 @@ pub const KEYS: &[Key] = &[
     Key { env: "BERTH_SECRET_KEY", file: "secret_key", default: "", doc: "Key that seals cluster credentials at rest (AES-256-GCM), written `ID:BASE64` of 32 random bytes (`openssl rand -base64 32`). Empty: a key is generated once into BERTH_DATA_DIR/secret.key (fine for one process; give replicas the same key). Secret." },
     Key { env: "BERTH_SECRET_KEYS_PREVIOUS", file: "secret_keys_previous", default: "", doc: "Comma-separated older keys, same form. To rotate: make the new key current and list the old one here; Berth reseals everything under the new key at start, after which the old one can be dropped. Secret." },
     Key { env: "BERTH_CLUSTER_HEALTH_SECONDS", file: "cluster_health_seconds", default: "30", doc: "How often every registered cluster is probed for the health shown on the Clusters page." },
+    Key { env: "BERTH_RECONCILE_SECONDS", file: "reconcile_seconds", default: "30", doc: "How often the reconciler passes over every app space, putting back what was changed in a cluster outside Berth and finishing interrupted creations and deletions." },
     Key { env: "BERTH_LEADER_LEASE_SECONDS", file: "leader_lease_seconds", default: "15", doc: "Background work (cluster health polling) runs on one Berth process at a time, the holder of a lease in the database; another process takes over within this many seconds after the holder dies." },
     Key { env: "BERTH_ARGON2_MEMORY_KIB", file: "argon2_memory_kib", default: "19456", doc: "argon2id memory cost for password hashes, in KiB." },
     Key { env: "BERTH_ARGON2_ITERATIONS", file: "argon2_iterations", default: "2", doc: "argon2id time cost (passes)." },
@@ -109,6 +110,7 @@ pub struct Config {
     /// Older sealing keys, for opening values not yet resealed.
     pub secret_keys_previous: Vec<SecretString>,
     pub cluster_health_seconds: u64,
+    pub reconcile_seconds: u64,
     pub leader_lease_seconds: u64,
 }
 
@@ -243,6 +245,10 @@ impl Config {
         if cluster_health_seconds < 1 {
             return Err(err("BERTH_CLUSTER_HEALTH_SECONDS", "must be at least 1"));
         }
+        let reconcile_seconds: u64 = parse(get, "BERTH_RECONCILE_SECONDS")?;
+        if reconcile_seconds < 1 {
+            return Err(err("BERTH_RECONCILE_SECONDS", "must be at least 1"));
+        }
         let leader_lease_seconds: u64 = parse(get, "BERTH_LEADER_LEASE_SECONDS")?;
         if leader_lease_seconds < 2 {
             return Err(err("BERTH_LEADER_LEASE_SECONDS", "must be at least 2"));
@@ -255,6 +261,7 @@ impl Config {
                 .map(SecretString::from)
                 .collect(),
             cluster_health_seconds,
+            reconcile_seconds,
             sso,
             local_login,
             addr,

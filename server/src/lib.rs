@@ -141,6 +141,19 @@ pub async fn poll_cluster_health(services: Services, every: std::time::Duration)
     }
 }
 
+/// Passes over every app space every `every`, repairing drift.
+pub async fn reconcile_app_spaces(services: Services, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match services.tenancy().reconcile_app_spaces().await {
+            Ok(r) => tracing::debug!(?r, "app spaces reconciled"),
+            Err(e) => tracing::warn!(error = %e, "app space reconciliation failed"),
+        }
+    }
+}
+
 /// Connects, migrates, seeds and builds the router.
 pub async fn start(config: &Config) -> Result<Portal, StartError> {
     if config.uses_sqlite() {
@@ -187,7 +200,13 @@ pub async fn start(config: &Config) -> Result<Portal, StartError> {
     let workers = {
         let services = services.clone();
         let every = std::time::Duration::from_secs(config.cluster_health_seconds);
-        move || vec![tokio::spawn(poll_cluster_health(services.clone(), every))]
+        let reconcile = std::time::Duration::from_secs(config.reconcile_seconds);
+        move || {
+            vec![
+                tokio::spawn(poll_cluster_health(services.clone(), every)),
+                tokio::spawn(reconcile_app_spaces(services.clone(), reconcile)),
+            ]
+        }
     };
     tokio::spawn(leader::lead(
         lease.clone(),

@@ -2,8 +2,8 @@
 //! their quotas.
 
 use berth_api::{
-    AppError, ClusterQuota, Domain, DomainInput, ListQuery, Overview, Page, QuotaInput, QuotaOwner,
-    Vdc, VdcInput,
+    AppError, AppSpace, AppSpaceInput, ClusterQuota, Domain, DomainInput, ListQuery, Overview,
+    Page, QuotaInput, QuotaOwner, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 
@@ -169,6 +169,55 @@ endpoint! {
             call.services
                 .tenancy()
                 .set_quota(&call.principal, owner, input)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(AppSpaceRead),
+    #[server(prefix = "/api", endpoint = "appspaces/list")]
+    pub async fn list_app_spaces(
+        vdc_id: Option<i64>,
+        query: ListQuery,
+    ) -> Result<Page<AppSpace>, AppError> {
+        let call = backend::Call::begin()?;
+        let filter = berth_core::tenancy::AppSpaceFilter {
+            vdc_id,
+            cluster_id: None,
+        };
+        call.done(
+            call.services
+                .tenancy()
+                .list_app_spaces(&call.principal, &filter, &query)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(AppSpaceCreate),
+    #[server(prefix = "/api", endpoint = "appspaces/create")]
+    pub async fn create_app_space(input: AppSpaceInput) -> Result<AppSpace, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .create_app_space(&call.principal, input)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(AppSpaceDelete),
+    #[server(prefix = "/api", endpoint = "appspaces/delete")]
+    pub async fn delete_app_space(id: i64, confirm: String) -> Result<Option<AppSpace>, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .delete_app_space(&call.principal, id, &confirm)
                 .await,
         )
     }

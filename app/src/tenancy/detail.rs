@@ -11,6 +11,7 @@ use crate::{
     i18n::{use_lang, T},
     tenancy::{
         api::{GetDomain, GetVdc},
+        app_spaces::AppSpacesSection,
         quota::QuotaPanel,
     },
 };
@@ -90,6 +91,7 @@ pub fn VdcPage() -> impl IntoView {
                         <p class="hint">{lang.t(T::QuotaVdcIntro)}</p>
                         <QuotaPanel owner=QuotaOwner::Vdc(v.id) editable />
                     </section>
+                    <AppSpacesSection vdc_id=v.id />
                 }
                 .into_any()
             }

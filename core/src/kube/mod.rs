@@ -178,6 +178,11 @@ pub fn client_for(access: &Access) -> Result<Client, ConnectError> {
     let mut config = Config::new(url);
     config.connect_timeout = Some(Duration::from_secs(3));
     config.read_timeout = Some(Duration::from_secs(10));
+    // kube's default retries 429, 503 and 504 fifteen times with backoff
+    // growing to minutes: a cluster answering 503 would hold a portal
+    // request that long. Berth answers "unavailable" at once; the person,
+    // or the reconciler's next pass, tries again.
+    config.default_retry = false;
     config.accept_invalid_certs = access.insecure;
     if !access.ca_pem.trim().is_empty() {
         config.root_cert = Some(pem_certs(&access.ca_pem, "ca_cert")?);

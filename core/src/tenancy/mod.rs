@@ -5,6 +5,7 @@ mod app_spaces;
 mod domains;
 pub mod namespace;
 pub(crate) mod quotas;
+pub mod reconciler;
 mod vdcs;
 
 pub use app_spaces::AppSpaceFilter;

@@ -9,3 +9,4 @@ mod common;
 mod app_spaces;
 mod domains_and_vdcs;
 mod quotas;
+mod reconciler;

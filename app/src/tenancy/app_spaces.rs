@@ -1,0 +1,273 @@
+//! A VDC's app spaces, on the VDC's page: the list (search, paging,
+//! state), a form to create one on a cluster where the VDC has quota, with
+//! what the VDC has left shown beside each amount while typing, each app
+//! space's own quota (its share, moved between app spaces by lowering one
+//! and raising another), and deletion after typing the name.
+
+use std::collections::BTreeMap;
+
+use berth_api::{AppSpace, AppSpaceInput, ClusterQuota, ListQuery, QuotaOwner, QuotaResource};
+use leptos::{ev::SubmitEvent, lazy, prelude::*};
+
+use crate::{
+    api::Query,
+    components::{
+        holds, FormActions, FormError, IfHeld, ListActions, PagedTable, RowActions, SearchBox,
+        TextField, Time,
+    },
+    i18n::{use_lang, Lang, T},
+    tenancy::{
+        api::{CreateAppSpace, DeleteAppSpace, GetQuotas, ListAppSpaces, SetQuota},
+        quota::QuotaPanel,
+    },
+};
+
+/// The amounts the creation form asks for; the rest are set afterwards.
+const FORM_RESOURCES: [QuotaResource; 3] = [
+    QuotaResource::Cpu,
+    QuotaResource::Memory,
+    QuotaResource::Pods,
+];
+
+type Actions = ListActions<AppSpace, CreateAppSpace, SetQuota, DeleteAppSpace>;
+
+fn state_badge(lang: Lang, state: &str) -> impl IntoView {
+    let (class, text) = match state {
+        "ready" => ("badge badge-ok", T::SpaceReady),
+        "creating" => ("badge", T::SpaceCreating),
+        "deleting" => ("badge", T::SpaceDeleting),
+        "missing" => ("badge badge-bad", T::SpaceMissing),
+        _ => ("badge badge-bad", T::SpaceFailed),
+    };
+    view! { <span class=class>{lang.t(text)}</span> }
+}
+
+#[component]
+pub fn AppSpacesSection(vdc_id: i64) -> impl IntoView {
+    let lang = use_lang();
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(1u32);
+    let actions = Actions::new();
+    let spaces = Query::reloading(
+        move || actions.changes(),
+        move || ListAppSpaces {
+            vdc_id: Some(vdc_id),
+            query: ListQuery {
+                search: search.get(),
+                page: page.get(),
+                per_page: 0,
+            },
+        },
+    );
+    // The VDC's quota per cluster: where app spaces can go, and what is left.
+    let vdc_quota = Query::reloading(
+        move || actions.changes(),
+        move || GetQuotas {
+            owner: QuotaOwner::Vdc(vdc_id),
+        },
+    );
+    let quota_of = RwSignal::new(None::<AppSpace>);
+    view! {
+        <section aria-labelledby="spaces-title">
+            <div class="page-head">
+                <h2 id="spaces-title">{lang.t(T::AppSpaces)}</h2>
+                <IfHeld permission="appspace.create">
+                    <button class="btn btn-primary" type="button" on:click=move |_| actions.open(None)>
+                        {lang.t(T::NewAppSpace)}
+                    </button>
+                </IfHeld>
+            </div>
+            <SearchBox search page />
+            {move || actions.editing.get().map(|_| {
+                // Read once: the form must not be made anew (and emptied)
+                // when the quota reloads after an attempt.
+                let clusters = untrack(|| vdc_quota.get()).and_then(Result::ok).unwrap_or_default();
+                Suspend::new(app_space_form(vdc_id, clusters, actions, Callback::new(move |_| actions.close())))
+            })}
+            <PagedTable
+                list=spaces
+                page
+                search
+                columns=&[T::Name, T::DisplayName, T::Cluster, T::Status, T::Created]
+                empty=T::NoAppSpaces
+                row=move |a: AppSpace| {
+                    let (for_quota, for_delete) = (a.clone(), a.clone());
+                    view! {
+                        <td class="mono">{a.name.clone()}</td>
+                        <td>{a.display_name.clone()}</td>
+                        <td class="mono">{a.cluster_name.clone()}</td>
+                        <td>
+                            {state_badge(lang, &a.state)}
+                            {(!a.message.is_empty()).then(|| view! { <p class="hint">{a.message.clone()}</p> })}
+                        </td>
+                        <td><Time at=a.created_at.clone() /></td>
+                        <RowActions name=a.name.clone()
+                            on_edit=Callback::new(move |_| quota_of.set(Some(for_quota.clone())))
+                            on_delete=Callback::new(move |_| actions.ask_delete(for_delete.clone()))
+                            edit="appspace.read" delete="appspace.delete" />
+                    }
+                }
+            />
+            {move || quota_of.get().map(|a| view! {
+                <section aria-labelledby="space-quota-title" class="space-quota">
+                    <h3 id="space-quota-title">{lang.fmt(T::QuotaOf, &[&a.name])}</h3>
+                    <p class="hint">{lang.t(T::SpaceQuotaIntro)}</p>
+                    <QuotaPanel owner=QuotaOwner::AppSpace(a.id) editable=holds("appspace.update") />
+                    <button class="btn" type="button" on:click=move |_| quota_of.set(None)>{lang.t(T::Close)}</button>
+                </section>
+            })}
+            {actions.confirm_delete_as(true, |a: &AppSpace| a.name.clone(), |a: &AppSpace| DeleteAppSpace {
+                id: a.id,
+                confirm: a.name.clone(),
+            })}
+        </section>
+    }
+}
+
+// The form is loaded when first opened, not with the page.
+#[lazy]
+fn app_space_form(
+    vdc_id: i64,
+    clusters: Vec<ClusterQuota>,
+    actions: Actions,
+    on_close: Callback<()>,
+) -> AnyView {
+    view! { <AppSpaceForm vdc_id clusters actions on_close /> }.into_any()
+}
+
+/// What the VDC has left of `r` on a cluster: its quota less what its app
+/// spaces hold.
+fn left_in_vdc(q: &ClusterQuota, r: &QuotaResource) -> i64 {
+    q.lines
+        .iter()
+        .find(|l| &l.resource == r)
+        .map_or(0, |l| l.limit - l.allocated)
+}
+
+#[component]
+fn AppSpaceForm(
+    vdc_id: i64,
+    clusters: Vec<ClusterQuota>,
+    actions: Actions,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    // Only where the VDC has been given something.
+    let clusters: Vec<ClusterQuota> = clusters
+        .into_iter()
+        .filter(|q| q.lines.iter().any(|l| l.limit > 0))
+        .collect();
+    let cluster_id = RwSignal::new(clusters.first().map(|q| q.cluster_id));
+    let clusters = StoredValue::new(clusters);
+    let name = RwSignal::new(String::new());
+    let display_name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let amounts: Vec<RwSignal<String>> = FORM_RESOURCES
+        .iter()
+        .map(|_| RwSignal::new(String::new()))
+        .collect();
+    let amount_signals = StoredValue::new(amounts.clone());
+    let error = actions.form_error(false);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let mut given = BTreeMap::new();
+        amount_signals.with_value(|signals| {
+            for (r, text) in FORM_RESOURCES.iter().zip(signals) {
+                let t = text.get_untracked().trim().to_owned();
+                if !t.is_empty() {
+                    given.insert(r.key(), t);
+                }
+            }
+        });
+        actions.create.dispatch(CreateAppSpace {
+            input: AppSpaceInput {
+                vdc_id,
+                cluster_id: cluster_id.get_untracked().unwrap_or_default(),
+                name: name.get_untracked().trim().to_owned(),
+                display_name: display_name.get_untracked(),
+                description: description.get_untracked(),
+                amounts: given,
+            },
+        });
+    };
+    let cluster_error = move || {
+        error
+            .get()
+            .and_then(|e| e.field_error("cluster_id").map(|f| lang.field_message(f)))
+    };
+    let panel = NodeRef::new();
+    crate::components::focus_on_open(panel);
+    let fields = FORM_RESOURCES
+        .iter()
+        .zip(amounts)
+        .enumerate()
+        .map(|(i, (r, text))| {
+            let r = r.clone();
+            let id = format!("space-amount-{i}");
+            let field = format!("amounts.{}", r.key());
+            let hint_id = format!("{id}-hint");
+            let r2 = r.clone();
+            let left = Memo::new(move |_| {
+                let c = cluster_id.get()?;
+                clusters.with_value(|cs| cs.iter().find(|q| q.cluster_id == c).map(|q| left_in_vdc(q, &r2)))
+            });
+            let r3 = r.clone();
+            let field_for_error = field.clone();
+            let message = Memo::new(move |_| {
+                let server = error.get().and_then(|e| {
+                    e.field_error(&field_for_error).map(|f| lang.field_message(f))
+                });
+                server.or_else(|| {
+                    let t = text.get();
+                    let t = t.trim();
+                    if t.is_empty() {
+                        return None;
+                    }
+                    match r3.parse_amount(t) {
+                        Err(_) => Some(lang.t(T::FieldNotQuantity).to_owned()),
+                        Ok(asked) => left.get().filter(|&l| asked > l).map(|l| {
+                            lang.fmt(T::QuotaOverCeiling, &[&r3.display(asked), &r3.display(l.max(0))])
+                        }),
+                    }
+                })
+            });
+            let hint_r = r.clone();
+            view! {
+                <div class="field" class:field-invalid=move || message.get().is_some()>
+                    <label for=id.clone()>{lang.label(r.label())}</label>
+                    <input id=id name=field inputmode="decimal" autocomplete="off" spellcheck="false"
+                        aria-describedby=hint_id.clone()
+                        prop:value=move || text.get()
+                        on:input=move |ev| text.set(event_target_value(&ev)) />
+                    <p class="hint" id=hint_id>
+                        {move || left.get().map(|l| lang.fmt(T::VdcLeft, &[&hint_r.display(l.max(0))]))}
+                    </p>
+                    {move || message.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <form class="panel" node_ref=panel on:submit=on_submit aria-labelledby="space-form-title"
+            on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
+            <h2 id="space-form-title">{lang.t(T::NewAppSpace)}</h2>
+            <FormError error beside=&["cluster_id", "amounts.cpu", "amounts.memory", "amounts.pods"] />
+            {clusters.with_value(Vec::is_empty).then(|| view! { <p class="banner">{lang.t(T::SpaceNoQuota)}</p> })}
+            <div class="field" class:field-invalid=move || cluster_error().is_some()>
+                <label for="space-cluster">{lang.t(T::Cluster)}</label>
+                <select id="space-cluster" name="cluster_id"
+                    on:change=move |ev| cluster_id.set(event_target_value(&ev).parse().ok())>
+                    {clusters.get_value().into_iter().map(|q| view! {
+                        <option value=q.cluster_id.to_string() selected=move || cluster_id.get() == Some(q.cluster_id)>{q.cluster_name}</option>
+                    }).collect_view()}
+                </select>
+                {move || cluster_error().map(|m| view! { <p class="field-error">{m}</p> })}
+            </div>
+            <TextField id="space-name" field="name" label=T::Name value=name error hint=T::NameHint autofocus=true />
+            <TextField id="space-display-name" field="display_name" label=T::DisplayName value=display_name error />
+            <TextField id="space-description" field="description" label=T::Description value=description error />
+            {fields}
+            <FormActions editing=false pending=actions.saving() on_cancel=on_close />
+        </form>
+    }
+}
