@@ -92,6 +92,10 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/appspaces/create", NoRole) => (404, 404),
         // No app space has the id given: the same answer for everyone.
         ("/api/appspaces/delete", _) => (404, 404),
+        ("/api/vdcs/suspend" | "/api/vdcs/resume", Operator) => (200, 200),
+        ("/api/vdcs/suspend" | "/api/vdcs/resume", DomainAdmin) => (200, 404),
+        ("/api/vdcs/suspend" | "/api/vdcs/resume", VdcAdmin | VdcUser) => (403, 404),
+        ("/api/vdcs/suspend" | "/api/vdcs/resume", NoRole) => (404, 404),
         ("/api/clusters/tenancy", Operator) => (404, 404),
         ("/api/clusters/tenancy", _) => (403, 403),
         ("/api/vdcs/list", NoRole) => (403, 403),
@@ -402,6 +406,17 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
             // VDC-scoped callers aim at their own VDC (and must be refused);
             // everyone else at a throwaway VDC so an allowed delete keeps
             // the fixture intact.
+            let id = if target == Target::Own && matches!(who, Who::VdcAdmin | Who::VdcUser) {
+                f.alpha_one
+            } else {
+                let input = json!({"input": {"domain_id": domain, "name": fresh_name, "display_name": "Throwaway"}});
+                create(app, &f.ops, "vdcs/create", input).await
+            };
+            json!({"id": id})
+        }
+        // As for deletion: VDC-scoped callers at their own VDC, everyone
+        // else at a throwaway one, so the fixture's VDCs stay active.
+        "/api/vdcs/suspend" | "/api/vdcs/resume" => {
             let id = if target == Target::Own && matches!(who, Who::VdcAdmin | Who::VdcUser) {
                 f.alpha_one
             } else {

@@ -223,6 +223,24 @@ endpoint! {
     }
 }
 
+endpoint! {
+    needs: Permission(VdcSuspend),
+    #[server(prefix = "/api", endpoint = "vdcs/suspend")]
+    pub async fn suspend_vdc(id: i64) -> Result<Vdc, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(call.services.tenancy().suspend_vdc(&call.principal, id).await)
+    }
+}
+
+endpoint! {
+    needs: Permission(VdcSuspend),
+    #[server(prefix = "/api", endpoint = "vdcs/resume")]
+    pub async fn resume_vdc(id: i64) -> Result<Vdc, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(call.services.tenancy().resume_vdc(&call.principal, id).await)
+    }
+}
+
 /// Every domain the caller may see, for choosers (read with [`items`]:
 /// none when they may not list domains).
 pub fn domain_choices() -> Query<ListDomains> {

@@ -1,16 +1,16 @@
 //! A domain's page and a VDC's page: what it is, and its quota on each
 //! cluster (more sections join as app spaces and members arrive).
 
-use berth_api::QuotaOwner;
+use berth_api::{QuotaOwner, Vdc};
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
-    api::Query,
-    components::{holds, suspense, ErrorBanner, Waiting},
-    i18n::{use_lang, T},
+    api::{Call, Query},
+    components::{holds, suspense, Confirm, ErrorBanner, IfHeld, Waiting},
+    i18n::{use_lang, Lang, T},
     tenancy::{
-        api::{GetDomain, GetVdc},
+        api::{GetDomain, GetVdc, ResumeVdc, SuspendVdc},
         app_spaces::AppSpacesSection,
         quota::QuotaPanel,
     },
@@ -65,7 +65,8 @@ pub fn DomainPage() -> impl IntoView {
 pub fn VdcPage() -> impl IntoView {
     let lang = use_lang();
     let id = id_param();
-    let vdc = Query::new(move || GetVdc { id: id.get() });
+    let changed = RwSignal::new(0usize);
+    let vdc = Query::reloading(move || changed.get(), move || GetVdc { id: id.get() });
     suspense(Waiting::Loading, move || async move {
         match vdc.await {
             Err(e) => view! {
@@ -77,12 +78,17 @@ pub fn VdcPage() -> impl IntoView {
             Ok(v) => {
                 // A VDC's quota is set from its domain, never by the VDC itself.
                 let editable = holds("quota.update");
+                let for_lifecycle = v.clone();
                 view! {
                     <nav class="crumbs"><A href="/vdcs">{lang.t(T::NavVdcs)}</A></nav>
                     <div class="page-head">
                         <h1>{v.display_name.clone()}</h1>
+                        <IfHeld permission="vdc.suspend">
+                            <Lifecycle vdc=for_lifecycle.clone() changed />
+                        </IfHeld>
                     </div>
                     <p class="muted">
+                        {status_badge(lang, &v.status)}" "
                         <span class="mono">{v.domain_name.clone()}"/"{v.name.clone()}</span>
                         {(!v.description.is_empty()).then(|| format!(" · {}", v.description))}
                     </p>
@@ -97,4 +103,49 @@ pub fn VdcPage() -> impl IntoView {
             }
         }
     })
+}
+
+fn status_badge(lang: Lang, status: &str) -> impl IntoView {
+    let (class, text) = match status {
+        "suspended" => ("badge badge-bad", T::StatusSuspended),
+        _ => ("badge badge-ok", T::StatusActive),
+    };
+    view! { <span class=class>{lang.t(text)}</span> }
+}
+
+/// Suspend (after a confirmation) or resume the VDC.
+#[component]
+fn Lifecycle(vdc: Vdc, changed: RwSignal<usize>) -> impl IntoView {
+    let lang = use_lang();
+    let suspend = Call::<SuspendVdc>::new();
+    let resume = Call::<ResumeVdc>::new();
+    let asking = RwSignal::new(false);
+    Effect::new(move || {
+        if suspend.succeeded() || resume.succeeded() {
+            asking.set(false);
+            changed.update(|v| *v += 1);
+        }
+    });
+    let id = vdc.id;
+    let suspended = vdc.status == "suspended";
+    let title = lang.fmt(T::SuspendTitle, &[&vdc.name]);
+    view! {
+        {if suspended {
+            view! {
+                <button class="btn" type="button" disabled=move || resume.pending().get()
+                    on:click=move |_| resume.dispatch(ResumeVdc { id })>{lang.t(T::ResumeVdc)}</button>
+            }.into_any()
+        } else {
+            view! {
+                <button class="btn btn-danger" type="button" on:click=move |_| asking.set(true)>{lang.t(T::SuspendVdc)}</button>
+            }.into_any()
+        }}
+        {move || resume.error().get().map(|e| view! { <ErrorBanner error=e /> })}
+        {move || asking.get().then(|| view! {
+            <Confirm title=title.clone() body=T::SuspendBody action=T::SuspendVdc
+                on_confirm=Callback::new(move |_| suspend.dispatch(SuspendVdc { id }))
+                on_cancel=Callback::new(move |_| asking.set(false))
+                pending=suspend.pending().into() error=suspend.error() />
+        })}
+    }
 }

@@ -185,6 +185,18 @@ impl Tenancy<'_> {
         Ok(query::page(&self.db, select, count, q).await?)
     }
 
+    /// Every app space of a VDC (for its suspension).
+    pub(crate) async fn app_spaces_of_vdc(&self, vdc_id: i64) -> Result<Vec<AppSpace>> {
+        Ok(self
+            .db
+            .fetch_all(
+                select_app_spaces()
+                    .and_where(Expr::col((AppSpaces::Table, AppSpaces::VdcId)).eq(vdc_id))
+                    .order_by((AppSpaces::Table, AppSpaces::Id), Order::Asc),
+            )
+            .await?)
+    }
+
     /// Every app space on a cluster, whoever's (for the reconciler).
     pub(crate) async fn app_spaces_on(&self, cluster_id: i64) -> Result<Vec<AppSpace>> {
         Ok(self

@@ -3,6 +3,7 @@
 
 mod app_spaces;
 mod domains;
+pub mod lifecycle;
 pub mod namespace;
 pub(crate) mod quotas;
 pub mod reconciler;

@@ -102,7 +102,7 @@ impl Tenancy<'_> {
         Ok(query::page(&self.db, select, count, q).await?)
     }
 
-    async fn find_vdc(&self, id: i64) -> Result<Option<Vdc>> {
+    pub(crate) async fn find_vdc(&self, id: i64) -> Result<Option<Vdc>> {
         Ok(self
             .db
             .fetch_optional(select_vdcs().and_where(Expr::col((Vdcs::Table, Vdcs::Id)).eq(id)))

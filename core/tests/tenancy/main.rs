@@ -8,5 +8,6 @@ mod common;
 
 mod app_spaces;
 mod domains_and_vdcs;
+mod lifecycle;
 mod quotas;
 mod reconciler;
