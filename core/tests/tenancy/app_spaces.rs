@@ -3,8 +3,6 @@
 //! share of the VDC's quota, typed-name deletion, creation that converges
 //! after a failure, and neighbours who get what an unknown id gets.
 
-use std::collections::BTreeMap;
-
 use berth_api::{
     AppSpaceInput, Detail, ErrorCode, ListQuery, QuotaInput, QuotaOwner, QuotaResource,
 };
@@ -24,13 +22,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::Api;
 
 use crate::common::*;
-
-fn amounts(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+use crate::support::*;
 
 fn space(vdc_id: i64, cluster_id: i64, name: &str, pairs: &[(&str, &str)]) -> AppSpaceInput {
     AppSpaceInput {
@@ -384,25 +376,36 @@ db_test!(
             .create_app_space(&ops, space(web, cluster, "shop", &[("cpu", "1")]))
             .await
             .unwrap();
-        let user = |name: &'static str, role: RoleType, domain_id: i64, vdc_id: i64| {
-            let s = s.clone();
-            async move {
-                let id = s
-                    .identity()
-                    .create_user_with_role(
-                        name,
-                        name,
-                        &secret("pw-tenant-1"),
-                        Some((role, Scope::Vdc { domain_id, vdc_id })),
-                    )
-                    .await
-                    .unwrap();
-                s.identity().principal(id).await.unwrap().unwrap()
-            }
-        };
-        let neighbour = user("theirs-admin", RoleType::VdcAdmin, other.id, theirs.id).await;
-        let member = user("web-user", RoleType::VdcUser, acme, web).await;
-        let admin = user("web-admin", RoleType::VdcAdmin, acme, web).await;
+        let neighbour = tenant_user(
+            &s,
+            "theirs-admin",
+            RoleType::VdcAdmin,
+            Scope::Vdc {
+                domain_id: other.id,
+                vdc_id: theirs.id,
+            },
+        )
+        .await;
+        let member = tenant_user(
+            &s,
+            "web-user",
+            RoleType::VdcUser,
+            Scope::Vdc {
+                domain_id: acme,
+                vdc_id: web,
+            },
+        )
+        .await;
+        let admin = tenant_user(
+            &s,
+            "web-admin",
+            RoleType::VdcAdmin,
+            Scope::Vdc {
+                domain_id: acme,
+                vdc_id: web,
+            },
+        )
+        .await;
 
         for id in [shop.id, 99_999] {
             let read = s.tenancy().get_app_space(&neighbour, id).await.unwrap_err();

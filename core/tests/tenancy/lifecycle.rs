@@ -2,8 +2,6 @@
 //! remembering their replicas, suspends its CronJobs and blocks creation;
 //! resuming restores exactly what was there. Only those above the VDC may.
 
-use std::collections::BTreeMap;
-
 use berth_api::{AppSpaceInput, ErrorCode, QuotaInput, QuotaOwner};
 use berth_core::{
     auth::{RoleType, Scope},
@@ -19,13 +17,7 @@ use kube::{Api, ResourceExt};
 use serde_json::json;
 
 use crate::common::*;
-
-fn amounts(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+use crate::support::*;
 
 fn template(app: &str) -> serde_json::Value {
     json!({
@@ -169,18 +161,8 @@ db_test!(
             .create_domain(&ops, domain("other"))
             .await
             .unwrap();
-        let make = |name: &'static str, role: RoleType, scope: Scope| {
-            let s = s.clone();
-            async move {
-                let id = s
-                    .identity()
-                    .create_user_with_role(name, name, &secret("pw-tenant-1"), Some((role, scope)))
-                    .await
-                    .unwrap();
-                s.identity().principal(id).await.unwrap().unwrap()
-            }
-        };
-        let admin = make(
+        let admin = tenant_user(
+            &s,
             "web-admin",
             RoleType::VdcAdmin,
             Scope::Vdc {
@@ -189,13 +171,14 @@ db_test!(
             },
         )
         .await;
-        let neighbour = make(
+        let neighbour = tenant_user(
+            &s,
             "other-admin",
             RoleType::DomainAdmin,
             Scope::Domain(other.id),
         )
         .await;
-        let own = make("acme-admin", RoleType::DomainAdmin, Scope::Domain(d.id)).await;
+        let own = tenant_user(&s, "acme-admin", RoleType::DomainAdmin, Scope::Domain(d.id)).await;
         assert!(matches!(
             s.tenancy().suspend_vdc(&admin, v.id).await,
             Err(Error::Forbidden)

@@ -15,6 +15,7 @@ use berth_core::{
 use berth_kube_sim::SimConfig;
 
 use crate::common::*;
+use crate::support::*;
 
 fn ask(cluster_id: i64, amounts: &[(&str, &str)]) -> QuotaInput {
     QuotaInput {
@@ -54,15 +55,6 @@ fn rejection(e: Error) -> (String, ErrorCode, Option<Detail>) {
         }
         other => panic!("expected one field error, got {other:?}"),
     }
-}
-
-async fn user(s: &Services, name: &str, role: (RoleType, Scope)) -> Principal {
-    let id = s
-        .identity()
-        .create_user_with_role(name, name, &secret("pw-tenant-1"), Some(role))
-        .await
-        .unwrap();
-    s.identity().principal(id).await.unwrap().unwrap()
 }
 
 db_test!(
@@ -445,17 +437,15 @@ db_test!(
                 .await
                 .unwrap();
         }
-        let admin_a = user(&s, "admin-a", (RoleType::DomainAdmin, Scope::Domain(a.id))).await;
-        let vdc_admin = user(
+        let admin_a = tenant_user(&s, "admin-a", RoleType::DomainAdmin, Scope::Domain(a.id)).await;
+        let vdc_admin = tenant_user(
             &s,
             "a-one-admin",
-            (
-                RoleType::VdcAdmin,
-                Scope::Vdc {
-                    domain_id: a.id,
-                    vdc_id: a1.id,
-                },
-            ),
+            RoleType::VdcAdmin,
+            Scope::Vdc {
+                domain_id: a.id,
+                vdc_id: a1.id,
+            },
         )
         .await;
 

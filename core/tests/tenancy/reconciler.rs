@@ -4,8 +4,6 @@
 //! app space; a namespace deleted outside Berth is flagged; a creation the
 //! cluster failed half-way is finished.
 
-use std::collections::BTreeMap;
-
 use berth_api::{AppSpaceInput, QuotaInput, QuotaOwner};
 use berth_core::{
     auth::Principal,
@@ -24,13 +22,7 @@ use kube::Api;
 use serde_json::json;
 
 use crate::common::*;
-
-fn amounts(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+use crate::support::*;
 
 /// VDC `web` of domain `acme` with quota on the cluster; its id.
 async fn web(s: &Services, ops: &Principal, cluster: i64) -> i64 {
