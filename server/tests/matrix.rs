@@ -90,6 +90,10 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/appspaces/create", DomainAdmin | VdcAdmin) => (422, 404),
         ("/api/appspaces/create", VdcUser) => (403, 404),
         ("/api/appspaces/create", NoRole) => (404, 404),
+        // Operators only; allowed, but no cluster has the id given.
+        ("/api/appspaces/adopt", Operator) => (422, 422),
+        ("/api/appspaces/adopt", DomainAdmin | VdcAdmin | VdcUser) => (403, 404),
+        ("/api/appspaces/adopt", NoRole) => (404, 404),
         // No app space has the id given: the same answer for everyone.
         ("/api/appspaces/delete", _) => (404, 404),
         ("/api/vdcs/suspend" | "/api/vdcs/resume", Operator) => (200, 200),
@@ -394,6 +398,9 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
         "/api/appspaces/create" => json!({"input": {"vdc_id": vdc, "cluster_id": 999_999,
             "name": fresh_name, "display_name": "M"}}),
         "/api/appspaces/delete" => json!({"id": 999_999, "confirm": "x"}),
+        "/api/appspaces/adopt" => {
+            json!({"input": {"vdc_id": vdc, "cluster_id": 999_999, "name": fresh_name}})
+        }
         "/api/clusters/tenancy" => json!({"id": 999_999,
             "input": {"overcommit_percent": 150, "ingress_namespace": "ingress-nginx"}}),
         "/api/vdcs/create" => {

@@ -191,9 +191,29 @@ pub struct NamespaceSummary {
     /// Pods that have not finished.
     pub pods: i64,
     pub created_at: Option<Timestamp>,
+    /// The VDC whose app space it is, if it is one.
+    #[serde(default)]
+    pub vdc: Option<NamespaceVdc>,
 }
 
-/// A Kubernetes event, as the overview lists warnings.
+/// Which VDC a namespace belongs to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceVdc {
+    pub vdc_id: i64,
+    /// `domain/vdc`.
+    pub name: String,
+}
+
+/// A namespace of a registered cluster taken into a VDC as an app space.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdoptInput {
+    pub vdc_id: i64,
+    pub cluster_id: i64,
+    /// The namespace's name.
+    pub name: String,
+    #[serde(default)]
+    pub amounts: std::collections::BTreeMap<String, String>,
+}
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterEvent {
     pub namespace: String,

@@ -2,8 +2,8 @@
 //! their quotas.
 
 use berth_api::{
-    AppError, AppSpace, AppSpaceInput, ClusterQuota, Domain, DomainInput, ListQuery, Overview,
-    Page, QuotaInput, QuotaOwner, Vdc, VdcInput,
+    AdoptInput, AppError, AppSpace, AppSpaceInput, ClusterQuota, Domain, DomainInput, ListQuery,
+    Overview, Page, QuotaInput, QuotaOwner, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 
@@ -204,6 +204,20 @@ endpoint! {
             call.services
                 .tenancy()
                 .create_app_space(&call.principal, input)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(AppSpaceCreate),
+    #[server(prefix = "/api", endpoint = "appspaces/adopt")]
+    pub async fn adopt_namespace(input: AdoptInput) -> Result<AppSpace, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .adopt_namespace(&call.principal, input)
                 .await,
         )
     }

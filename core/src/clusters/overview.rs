@@ -237,9 +237,28 @@ impl Clusters<'_> {
                     .creation_timestamp
                     .as_ref()
                     .map(|t| Timestamp(t.0.to_string())),
+                vdc: None,
             })
             .collect();
         namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+        // Which VDC each belongs to (the overview is the platform's: the
+        // caller holds cluster.read at platform scope).
+        let spaces: std::collections::HashMap<String, berth_api::NamespaceVdc> = self
+            .tenancy()
+            .app_spaces_on(id)
+            .await?
+            .into_iter()
+            .map(|a| {
+                let vdc = berth_api::NamespaceVdc {
+                    vdc_id: a.vdc_id,
+                    name: format!("{}/{}", a.domain_name, a.vdc_name),
+                };
+                (a.name, vdc)
+            })
+            .collect();
+        for n in &mut namespaces {
+            n.vdc = spaces.get(&n.name).cloned();
+        }
         Ok(ClusterOverview {
             cluster: Some(summary),
             version: version.git_version,

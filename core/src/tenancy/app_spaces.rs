@@ -11,8 +11,8 @@
 use std::time::Duration;
 
 use berth_api::{
-    validate, AppSpace, AppSpaceInput, ErrorCode, FieldError, ListQuery, Page, QuotaOwner,
-    QuotaResource, Vdc,
+    validate, AdoptInput, AppSpace, AppSpaceInput, ErrorCode, FieldError, ListQuery, Page,
+    QuotaOwner, QuotaResource, Vdc,
 };
 use chrono::Utc;
 use k8s_openapi::api::core::v1::Namespace;
@@ -273,7 +273,30 @@ impl Tenancy<'_> {
             .authorize(who, Permission::AppSpaceCreate, vdc_scope(&vdc), &target)
             .await?;
         self.audited(who, proof, &target, async |proof| {
-            self.insert_app_space(proof, &vdc, input).await
+            self.insert_app_space(proof, &vdc, input, false).await
+        })
+        .await
+    }
+
+    /// Takes an existing namespace of a registered cluster into a VDC as
+    /// an app space (operators only): Berth's labels, quota, limits and
+    /// policies are applied to it; nothing else in it changes.
+    pub async fn adopt_namespace(&self, who: &Principal, input: AdoptInput) -> Result<AppSpace> {
+        let vdc = self.get_vdc(who, input.vdc_id).await?;
+        let target = target(&vdc.domain_name, &vdc.name, &input.name);
+        let proof = self
+            .authorize(who, Permission::AppSpaceCreate, Scope::Platform, &target)
+            .await?;
+        let input = AppSpaceInput {
+            vdc_id: input.vdc_id,
+            cluster_id: input.cluster_id,
+            display_name: input.name.clone(),
+            name: input.name,
+            description: String::new(),
+            amounts: input.amounts,
+        };
+        self.audited_as(who, proof, "appspace.adopt", &target, async |proof| {
+            self.insert_app_space(proof, &vdc, input, true).await
         })
         .await
     }
@@ -283,6 +306,7 @@ impl Tenancy<'_> {
         proof: &Authorized,
         vdc: &Vdc,
         input: AppSpaceInput,
+        adopt: bool,
     ) -> Result<AppSpace> {
         proof.expect(Permission::AppSpaceCreate, vdc_scope(vdc));
         if vdc.status == "suspended" {
@@ -339,15 +363,22 @@ impl Tenancy<'_> {
             .get_opt(&input.name)
             .await
         {
-            Ok(None) => {}
-            Ok(Some(_)) => return Err(taken(&input.name)),
+            Ok(None) if adopt => {
+                return Err(Error::field(
+                    "name",
+                    ErrorCode::NotFound,
+                    format!("the cluster has no namespace named {}", input.name),
+                ))
+            }
+            Ok(Some(_)) if !adopt => return Err(taken(&input.name)),
+            Ok(_) => {}
             Err(e) => return Err(api_error(e, "name")),
         }
 
         let mut attempt = 0;
         let id = loop {
             attempt += 1;
-            match self.write_app_space(vdc, &input, &asked).await {
+            match self.write_app_space(vdc, &input, &asked, adopt).await {
                 Err(Error::Retry) if attempt < quotas::ATTEMPTS => {
                     tokio::time::sleep(Duration::from_millis(5 * attempt as u64)).await;
                 }
@@ -364,6 +395,7 @@ impl Tenancy<'_> {
         vdc: &Vdc,
         input: &AppSpaceInput,
         asked: &std::collections::BTreeMap<QuotaResource, i64>,
+        adopt: bool,
     ) -> Result<i64> {
         let mut tx = self.db.begin().await?;
         // The VDC's lock first: everything that changes its quota or its
@@ -394,7 +426,7 @@ impl Tenancy<'_> {
                 input.description.trim().into(),
                 "creating".into(),
                 "".into(),
-                false.into(),
+                adopt.into(),
                 now.into(),
                 now.into(),
             ],

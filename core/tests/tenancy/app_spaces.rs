@@ -485,3 +485,112 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    an_operator_adopts_a_namespace_and_the_overview_names_its_vdc,
+    |t: TestDb| async move {
+        let (s, ops, cluster, client) = simulated_cluster(&t, SimConfig::nodes(1)).await;
+        let (acme, web) = tenant(&s, &ops, cluster).await;
+        Api::<Namespace>::all(client.clone())
+            .create(
+                &Default::default(),
+                &serde_json::from_value(serde_json::json!({
+                    "metadata": {"name": "legacy", "labels": {"team": "old"}}
+                }))
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let adopt = |name: &str| berth_api::AdoptInput {
+            vdc_id: web,
+            cluster_id: cluster,
+            name: name.into(),
+            amounts: amounts(&[("cpu", "500m")]),
+        };
+        let domain_admin =
+            tenant_user(&s, "acme-admin", RoleType::DomainAdmin, Scope::Domain(acme)).await;
+        let refused = s
+            .tenancy()
+            .adopt_namespace(&domain_admin, adopt("legacy"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, Error::Forbidden),
+            "operators only: {refused:?}"
+        );
+        let missing = s
+            .tenancy()
+            .adopt_namespace(&ops, adopt("nowhere"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_codes(&missing),
+            [("name".into(), ErrorCode::NotFound)]
+        );
+        let system = s
+            .tenancy()
+            .adopt_namespace(&ops, adopt("kube-system"))
+            .await
+            .unwrap_err();
+        assert_eq!(field_codes(&system), [("name".into(), ErrorCode::Invalid)]);
+
+        let legacy = s
+            .tenancy()
+            .adopt_namespace(&ops, adopt("legacy"))
+            .await
+            .unwrap();
+        assert!(legacy.adopted && legacy.state == "ready", "{legacy:?}");
+        let ns = Api::<Namespace>::all(client.clone())
+            .get("legacy")
+            .await
+            .unwrap();
+        let labels = ns.metadata.labels.unwrap();
+        assert_eq!(
+            (labels["team"].as_str(), labels["berth.io/vdc"].as_str()),
+            ("old", "web")
+        );
+        Api::<ResourceQuota>::namespaced(client.clone(), "legacy")
+            .get(namespace::QUOTA_NAME)
+            .await
+            .unwrap();
+        assert_eq!(vdc_given(&s, &ops, web, QuotaResource::Cpu).await, 500);
+        let again = s
+            .tenancy()
+            .adopt_namespace(&ops, adopt("legacy"))
+            .await
+            .unwrap_err();
+        assert_eq!(field_codes(&again), [("name".into(), ErrorCode::Taken)]);
+
+        // The overview reads a watch cache: wait (with a deadline) until it
+        // has seen the namespace.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let overview = loop {
+            let o = s.clusters().cluster_overview(&ops, cluster).await.unwrap();
+            if o.namespaces.iter().any(|n| n.name == "legacy") {
+                break o;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the overview never lists legacy"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        let vdc_of = |name: &str| {
+            overview
+                .namespaces
+                .iter()
+                .find(|n| n.name == name)
+                .unwrap()
+                .vdc
+                .clone()
+        };
+        assert_eq!(
+            vdc_of("legacy"),
+            Some(berth_api::NamespaceVdc {
+                vdc_id: web,
+                name: "acme/web".into()
+            })
+        );
+        assert_eq!(vdc_of("kube-system"), None);
+    }
+);
