@@ -100,6 +100,19 @@ fn expect(path: &str, who: Who) -> (u16, u16) {
         ("/api/vdcs/suspend" | "/api/vdcs/resume", DomainAdmin) => (200, 404),
         ("/api/vdcs/suspend" | "/api/vdcs/resume", VdcAdmin | VdcUser) => (403, 404),
         ("/api/vdcs/suspend" | "/api/vdcs/resume", NoRole) => (404, 404),
+        ("/api/members/list", Operator) => (200, 200),
+        ("/api/members/list", NoRole) => (404, 404),
+        ("/api/members/list", _) => (200, 404),
+        // Allowed, but the domain has no user of that name.
+        ("/api/members/add", Operator) => (422, 422),
+        ("/api/members/add", DomainAdmin | VdcAdmin) => (422, 404),
+        ("/api/members/add", VdcUser) => (403, 404),
+        ("/api/members/add", NoRole) => (404, 404),
+        // Allowed, but no member has the id given.
+        ("/api/members/remove", Operator) => (404, 404),
+        ("/api/members/remove", DomainAdmin | VdcAdmin) => (404, 404),
+        ("/api/members/remove", VdcUser) => (403, 404),
+        ("/api/members/remove", NoRole) => (404, 404),
         ("/api/clusters/tenancy", Operator) => (404, 404),
         ("/api/clusters/tenancy", _) => (403, 403),
         ("/api/vdcs/list", NoRole) => (403, 403),
@@ -395,6 +408,11 @@ async fn body(app: &TestApp, f: &Fixture, path: &str, who: Who, target: Target, 
         "/api/quotas/set" => json!({"owner": {"kind": "vdc", "id": vdc},
             "input": {"cluster_id": 999_999, "amounts": {"cpu": "1"}}}),
         "/api/appspaces/list" => json!({"vdc_id": vdc, "query": {"per_page": 200}}),
+        "/api/members/list" => json!({"vdc_id": vdc, "query": {"per_page": 200}}),
+        "/api/members/add" => {
+            json!({"vdc_id": vdc, "input": {"username": format!("nobody-{n}"), "role_id": f.vdc_user_role}})
+        }
+        "/api/members/remove" => json!({"vdc_id": vdc, "user_id": 999_999}),
         "/api/appspaces/create" => json!({"input": {"vdc_id": vdc, "cluster_id": 999_999,
             "name": fresh_name, "display_name": "M"}}),
         "/api/appspaces/delete" => json!({"id": 999_999, "confirm": "x"}),

@@ -140,3 +140,27 @@ pub struct AppSpaceInput {
     #[serde(default)]
     pub amounts: std::collections::BTreeMap<String, String>,
 }
+
+/// A member of a VDC: a user holding at least one role there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<MemberRole>,
+}
+
+/// One role a member holds in the VDC.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRole {
+    pub grant_id: i64,
+    pub role_id: i64,
+    pub role_name: String,
+}
+
+/// A user of the VDC's domain, found by name, given a VDC role.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInput {
+    pub username: String,
+    pub role_id: i64,
+}

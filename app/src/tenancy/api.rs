@@ -3,7 +3,7 @@
 
 use berth_api::{
     AdoptInput, AppError, AppSpace, AppSpaceInput, ClusterQuota, Domain, DomainInput, ListQuery,
-    Overview, Page, QuotaInput, QuotaOwner, Vdc, VdcInput,
+    Member, MemberInput, Overview, Page, QuotaInput, QuotaOwner, Vdc, VdcInput,
 };
 use leptos::prelude::*;
 
@@ -252,6 +252,48 @@ endpoint! {
     pub async fn resume_vdc(id: i64) -> Result<Vdc, AppError> {
         let call = backend::Call::begin()?;
         call.done(call.services.tenancy().resume_vdc(&call.principal, id).await)
+    }
+}
+
+endpoint! {
+    needs: Permission(MemberRead),
+    #[server(prefix = "/api", endpoint = "members/list")]
+    pub async fn list_members(vdc_id: i64, query: ListQuery) -> Result<Page<Member>, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .list_members(&call.principal, vdc_id, &query)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(MemberManage),
+    #[server(prefix = "/api", endpoint = "members/add")]
+    pub async fn add_member(vdc_id: i64, input: MemberInput) -> Result<Member, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .add_member(&call.principal, vdc_id, input)
+                .await,
+        )
+    }
+}
+
+endpoint! {
+    needs: Permission(MemberManage),
+    #[server(prefix = "/api", endpoint = "members/remove")]
+    pub async fn remove_member(vdc_id: i64, user_id: i64) -> Result<(), AppError> {
+        let call = backend::Call::begin()?;
+        call.done(
+            call.services
+                .tenancy()
+                .remove_member(&call.principal, vdc_id, user_id)
+                .await,
+        )
     }
 }
 

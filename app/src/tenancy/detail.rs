@@ -12,6 +12,7 @@ use crate::{
     tenancy::{
         api::{GetDomain, GetVdc, ResumeVdc, SuspendVdc},
         app_spaces::AppSpacesSection,
+        members::MembersSection,
         quota::QuotaPanel,
     },
 };
@@ -98,6 +99,9 @@ pub fn VdcPage() -> impl IntoView {
                         <QuotaPanel owner=QuotaOwner::Vdc(v.id) editable />
                     </section>
                     <AppSpacesSection vdc_id=v.id />
+                    <IfHeld permission="member.read">
+                        <MembersSection vdc_id=v.id />
+                    </IfHeld>
                 }
                 .into_any()
             }

@@ -6,6 +6,7 @@ pub mod app_spaces;
 pub mod detail;
 pub mod domains;
 pub mod i18n;
+pub mod members;
 pub mod overview;
 pub mod quota;
 pub mod vdcs;

@@ -280,32 +280,6 @@ impl Identity<'_> {
             .await?;
         self.audited(who, proof, &target, async |proof| {
             proof.expect(Permission::RoleBind, scope);
-            let role_type = RoleType::from_key(&role.role_type).ok_or(Error::NotFound)?;
-            if role_type.scope_kind() != scope.kind() {
-                return Err(Error::field(
-                    "scope_kind",
-                    ErrorCode::Invalid,
-                    format!(
-                        "a {} role is granted at {:?} scope",
-                        role_type.key(),
-                        role_type.scope_kind()
-                    )
-                    .to_lowercase(),
-                ));
-            }
-            // No escalation: every permission of the role must be the granter's here.
-            let missing: Vec<&str> = role
-                .permissions
-                .iter()
-                .filter(|key| {
-                    Permission::from_key(key).is_none_or(|p| authorize(who, p, scope).is_err())
-                })
-                .map(String::as_str)
-                .collect();
-            if !missing.is_empty() {
-                tracing::info!(user = %who.username, ?missing, "grant refused: would escalate");
-                return Err(Error::Forbidden);
-            }
             // Someone the granter may not see is answered like nobody at all.
             if !self.user_visible_to_granter(who, input.user_id).await? {
                 return Err(Error::field(
@@ -314,30 +288,69 @@ impl Identity<'_> {
                     "choose an existing user",
                 ));
             }
-            let scope_id = input.scope_id.filter(|_| !matches!(scope, Scope::Platform));
-            let same = Query::select()
-                .expr(sea_query::Func::count(Expr::col(RoleBindings::Id)))
-                .from(RoleBindings::Table)
-                .and_where(Expr::col(RoleBindings::UserId).eq(input.user_id))
-                .and_where(Expr::col(RoleBindings::RoleId).eq(role.id))
-                .and_where(Expr::col(RoleBindings::ScopeKind).eq(input.scope_kind.as_str()))
-                .and_where(match scope_id {
-                    Some(id) => Expr::col(RoleBindings::ScopeId).eq(id),
-                    None => Expr::col(RoleBindings::ScopeId).is_null(),
-                })
-                .to_owned();
-            let existing: i64 = self.db.fetch_scalar(&same).await?;
-            if existing > 0 {
-                return Err(Error::conflict(
-                    ErrorCode::Taken,
-                    "the user already holds this role there",
-                ));
-            }
-            let insert = insert_binding(input.user_id, role.id, scope, None);
-            let id = self.db.insert(insert).await?;
-            self.find_grant(id).await?.ok_or(Error::NotFound)
+            self.bind(who, &role, scope, input.user_id).await
         })
         .await
+    }
+
+    /// Binds `role` to `user_id` at `scope` for `who`, whose right to do so
+    /// there is proven: the role must be of the scope's type, hold nothing
+    /// `who` lacks there (no escalation), and not be held there already.
+    pub(crate) async fn bind(
+        &self,
+        who: &Principal,
+        role: &berth_api::Role,
+        scope: Scope,
+        user_id: i64,
+    ) -> Result<Grant> {
+        let role_type = RoleType::from_key(&role.role_type).ok_or(Error::NotFound)?;
+        if role_type.scope_kind() != scope.kind() {
+            return Err(Error::field(
+                "scope_kind",
+                ErrorCode::Invalid,
+                format!(
+                    "a {} role is granted at {:?} scope",
+                    role_type.key(),
+                    role_type.scope_kind()
+                )
+                .to_lowercase(),
+            ));
+        }
+        // No escalation: every permission of the role must be the granter's here.
+        let missing: Vec<&str> = role
+            .permissions
+            .iter()
+            .filter(|key| {
+                Permission::from_key(key).is_none_or(|p| authorize(who, p, scope).is_err())
+            })
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            tracing::info!(user = %who.username, ?missing, "grant refused: would escalate");
+            return Err(Error::Forbidden);
+        }
+        let (scope_kind, scope_id) = scope.columns();
+        let same = Query::select()
+            .expr(sea_query::Func::count(Expr::col(RoleBindings::Id)))
+            .from(RoleBindings::Table)
+            .and_where(Expr::col(RoleBindings::UserId).eq(user_id))
+            .and_where(Expr::col(RoleBindings::RoleId).eq(role.id))
+            .and_where(Expr::col(RoleBindings::ScopeKind).eq(scope_kind))
+            .and_where(match scope_id {
+                Some(id) => Expr::col(RoleBindings::ScopeId).eq(id),
+                None => Expr::col(RoleBindings::ScopeId).is_null(),
+            })
+            .to_owned();
+        let existing: i64 = self.db.fetch_scalar(&same).await?;
+        if existing > 0 {
+            return Err(Error::conflict(
+                ErrorCode::Taken,
+                "the user already holds this role there",
+            ));
+        }
+        let insert = insert_binding(user_id, role.id, scope, None);
+        let id = self.db.insert(insert).await?;
+        self.find_grant(id).await?.ok_or(Error::NotFound)
     }
 
     /// Takes a grant back; needs `role.bind` where the grant sits.

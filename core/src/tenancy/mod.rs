@@ -4,6 +4,7 @@
 mod app_spaces;
 mod domains;
 pub mod lifecycle;
+mod members;
 pub mod namespace;
 pub(crate) mod quotas;
 pub mod reconciler;

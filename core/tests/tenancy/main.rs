@@ -42,5 +42,6 @@ mod support {
 mod app_spaces;
 mod domains_and_vdcs;
 mod lifecycle;
+mod members;
 mod quotas;
 mod reconciler;
