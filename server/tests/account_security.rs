@@ -170,6 +170,41 @@ const SHAPES: &[(&str, &str)] = &[
         r#"{"id": "$i", "input": {"domain_id": "$i", "name": "$s", "display_name": "$s", "description": "$s"}}"#,
     ),
     ("vdcs/delete", r#"{"id": "$i"}"#),
+    ("vdcs/get", r#"{"id": "$i"}"#),
+    ("vdcs/suspend", r#"{"id": "$i"}"#),
+    ("vdcs/resume", r#"{"id": "$i"}"#),
+    ("domains/get", r#"{"id": "$i"}"#),
+    ("quotas/get", r#"{"owner": {"kind": "$s", "id": "$i"}}"#),
+    (
+        "quotas/set",
+        r#"{"owner": {"kind": "$s", "id": "$i"}, "input": {"cluster_id": "$i", "amounts": {"cpu": "$s", "$s": "$s"}}}"#,
+    ),
+    (
+        "appspaces/list",
+        r#"{"vdc_id": "$oi", "query": {"search": "$s", "page": "$i", "per_page": "$i"}}"#,
+    ),
+    (
+        "appspaces/create",
+        r#"{"input": {"vdc_id": "$i", "cluster_id": "$i", "name": "$s", "display_name": "$s", "description": "$s", "amounts": {"memory": "$s", "$s": "$s"}}}"#,
+    ),
+    ("appspaces/delete", r#"{"id": "$i", "confirm": "$s"}"#),
+    (
+        "appspaces/adopt",
+        r#"{"input": {"vdc_id": "$i", "cluster_id": "$i", "name": "$s", "amounts": {"pods": "$s"}}}"#,
+    ),
+    (
+        "members/list",
+        r#"{"vdc_id": "$i", "query": {"search": "$s", "page": "$i", "per_page": "$i"}}"#,
+    ),
+    (
+        "members/add",
+        r#"{"vdc_id": "$i", "input": {"username": "$s", "role_id": "$i"}}"#,
+    ),
+    ("members/remove", r#"{"vdc_id": "$i", "user_id": "$i"}"#),
+    (
+        "clusters/tenancy",
+        r#"{"id": "$i", "input": {"overcommit_percent": "$i", "ingress_namespace": "$s"}}"#,
+    ),
     ("clusters/list", "{}"),
     ("clusters/contexts", r#"{"kubeconfig": "$s"}"#),
     (
