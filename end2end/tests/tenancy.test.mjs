@@ -151,10 +151,25 @@ test('an operator makes an app space within the VDC quota; its tenant sees only 
       input: { username, display_name: 'Tenant', domain_id: domain.id, password: 'first-secret-1' },
     });
     await api(admin, 'grants/create', { input: { user_id: user.id, role_id: vdcAdmin, scope_kind: 'vdc', scope_id: vdc.id } });
+    const colleague = unique('colleague');
+    await api(admin, 'users/create', {
+      input: { username: colleague, display_name: 'Colleague', domain_id: domain.id, password: 'first-secret-1' },
+    });
 
     await withPage(async (page) => {
       await login(page, username, 'first-secret-1');
       await api(page, 'account/password', { current_password: 'first-secret-1', new_password: 'second-secret-2' });
+      // A member of one VDC lands on it.
+      await goto(page, '/');
+      await page.waitForURL(`**/vdcs/${vdc.id}`);
+      // They add a colleague of their domain as a member.
+      await page.getByRole('button', { name: 'Add member' }).click();
+      const add = page.getByRole('form', { name: 'Add member' });
+      await add.getByLabel('Username').fill(colleague);
+      await add.getByLabel('Role').selectOption({ label: 'vdc-user' });
+      await add.getByRole('button', { name: 'Add member' }).click();
+      await add.waitFor({ state: 'detached' });
+      await page.getByRole('cell', { name: colleague, exact: true }).waitFor();
       await goto(page, '/vdcs');
       await page.getByRole('cell', { name: vdc.name, exact: true }).waitFor();
       assert.equal(await page.getByRole('cell', { name: other.vdc.name, exact: true }).count(), 0);

@@ -82,6 +82,7 @@ pub fn VdcPage() -> impl IntoView {
                 let for_lifecycle = v.clone();
                 view! {
                     <nav class="crumbs"><A href="/vdcs">{lang.t(T::NavVdcs)}</A></nav>
+                    {(!holds("domain.read")).then(|| view! { <VdcSwitcher current=v.id /> })}
                     <div class="page-head">
                         <h1>{v.display_name.clone()}</h1>
                         <IfHeld permission="vdc.suspend">
@@ -152,4 +153,37 @@ fn Lifecycle(vdc: Vdc, changed: RwSignal<usize>) -> impl IntoView {
                 pending=suspend.pending().into() error=suspend.error() />
         })}
     }
+}
+
+/// For members of several VDCs: a choice of the others.
+#[component]
+fn VdcSwitcher(current: i64) -> impl IntoView {
+    let lang = use_lang();
+    let vdcs = crate::tenancy::api::vdc_choices();
+    let navigate = leptos_router::hooks::use_navigate();
+    suspense(Waiting::Nothing, move || {
+        let navigate = navigate.clone();
+        async move {
+            let list = crate::tenancy::api::items(vdcs.await);
+            let go = navigate.clone();
+            (list.len() > 1).then(|| {
+                view! {
+                    <label class="inline-field switcher">
+                        <span>{lang.t(T::SwitchVdc)}</span>
+                        <select on:change=move |ev| {
+                            if let Ok(id) = event_target_value(&ev).parse::<i64>() {
+                                go(&format!("/vdcs/{id}"), Default::default());
+                            }
+                        }>
+                            {list.into_iter().map(|v| view! {
+                                <option value=v.id.to_string() selected=v.id == current>
+                                    {format!("{}/{}", v.domain_name, v.name)}
+                                </option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                }
+            })
+        }
+    })
 }

@@ -1,13 +1,48 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::{
     api::Query,
-    components::{suspense, ErrorBanner, Waiting},
+    components::{holds, suspense, ErrorBanner, Waiting},
     i18n::{use_lang, T},
     identity::api::GetCurrentUser,
-    tenancy::api::GetOverview,
+    tenancy::api::{items, vdc_choices, GetOverview},
 };
+
+/// A tenant's landing: the VDCs they belong to, and straight into the
+/// one when there is only one.
+#[component]
+fn YourVdcs() -> impl IntoView {
+    let lang = use_lang();
+    let vdcs = vdc_choices();
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if let Some(list) = vdcs.get().map(items) {
+            if let [only] = list.as_slice() {
+                navigate(&format!("/vdcs/{}", only.id), Default::default());
+            }
+        }
+    });
+    view! {
+        <h2>{lang.t(T::YourVdcs)}</h2>
+        {suspense(Waiting::Loading, move || async move {
+            let list = items(vdcs.await);
+            if list.is_empty() {
+                return view! { <p class="empty">{lang.t(T::NoVdcYet)}</p> }.into_any();
+            }
+            view! {
+                <div class="cards">
+                    {list.into_iter().map(|v| view! {
+                        <A href=format!("/vdcs/{}", v.id) attr:class="card">
+                            <span class="card-label">{v.domain_name}"/"</span>
+                            <span class="card-figure">{v.display_name}</span>
+                        </A>
+                    }).collect_view()}
+                </div>
+            }.into_any()
+        })}
+    }
+}
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -26,6 +61,8 @@ pub fn OverviewPage() -> impl IntoView {
             </Suspense>
         </h1>
         <p class="muted">{lang.t(T::OverviewIntro)}</p>
+        // Someone who sees no domain works inside VDCs: theirs come first.
+        {move || (!holds("domain.read") && holds("vdc.read")).then(|| view! { <YourVdcs /> })}
         {suspense(Waiting::Loading, move || async move {
                 match overview.await {
                     Ok(o) => view! {
