@@ -63,6 +63,17 @@ pub fn holds(permission: &str) -> bool {
         .is_some_and(|u| u.permissions.iter().any(|p| p == permission))
 }
 
+/// The signed-in user's permission keys, once known: for a section that
+/// decides by them inside a `Suspense` (the server renders it as the
+/// browser hydrates it only when both wait for them). Take the `Me` with
+/// `use_context` outside the async block.
+pub async fn held_permissions(me: Option<Me>) -> Vec<String> {
+    match me {
+        Some(me) => me.0.await.map(|u| u.permissions).unwrap_or_default(),
+        None => vec![],
+    }
+}
+
 /// Shows `children` only to holders of `permission`.
 #[component]
 pub fn IfHeld(permission: &'static str, children: ChildrenFn) -> impl IntoView {

@@ -7,7 +7,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
     api::{Call, Query},
-    components::{holds, suspense, Confirm, ErrorBanner, IfHeld, Waiting},
+    components::{held_permissions, suspense, Confirm, ErrorBanner, Me, Waiting},
     i18n::{use_lang, Lang, T},
     tenancy::{
         api::{GetDomain, GetVdc, ResumeVdc, SuspendVdc},
@@ -29,7 +29,10 @@ pub fn DomainPage() -> impl IntoView {
     let lang = use_lang();
     let id = id_param();
     let domain = Query::new(move || GetDomain { id: id.get() });
+    let me = use_context::<Me>();
     suspense(Waiting::Loading, move || async move {
+        let held = held_permissions(me).await;
+        let holds = |p: &str| held.iter().any(|h| h == p);
         match domain.await {
             Err(e) => view! {
                 <div class="page-head"><h1>{lang.t(T::Domain)}</h1></div>
@@ -68,7 +71,10 @@ pub fn VdcPage() -> impl IntoView {
     let id = id_param();
     let changed = RwSignal::new(0usize);
     let vdc = Query::reloading(move || changed.get(), move || GetVdc { id: id.get() });
+    let me = use_context::<Me>();
     suspense(Waiting::Loading, move || async move {
+        let held = held_permissions(me).await;
+        let holds = |p: &str| held.iter().any(|h| h == p);
         match vdc.await {
             Err(e) => view! {
                 <div class="page-head"><h1>{lang.t(T::Vdc)}</h1></div>
@@ -85,9 +91,7 @@ pub fn VdcPage() -> impl IntoView {
                     {(!holds("domain.read")).then(|| view! { <VdcSwitcher current=v.id /> })}
                     <div class="page-head">
                         <h1>{v.display_name.clone()}</h1>
-                        <IfHeld permission="vdc.suspend">
-                            <Lifecycle vdc=for_lifecycle.clone() changed />
-                        </IfHeld>
+                        {holds("vdc.suspend").then(|| view! { <Lifecycle vdc=for_lifecycle.clone() changed /> })}
                     </div>
                     <p class="muted">
                         {status_badge(lang, &v.status)}" "
@@ -100,9 +104,10 @@ pub fn VdcPage() -> impl IntoView {
                         <QuotaPanel owner=QuotaOwner::Vdc(v.id) editable />
                     </section>
                     <AppSpacesSection vdc_id=v.id />
-                    <IfHeld permission="member.read">
-                        <MembersSection vdc_id=v.id />
-                    </IfHeld>
+                    // Not inside another Suspense (IfHeld): its list waits in
+                    // a Transition of its own, and Leptos hydrates nested
+                    // ones out of step.
+                    {holds("member.read").then(|| view! { <MembersSection vdc_id=v.id /> })}
                 }
                 .into_any()
             }

@@ -3,7 +3,7 @@ use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::{
     api::Query,
-    components::{holds, suspense, ErrorBanner, Waiting},
+    components::{held_permissions, suspense, ErrorBanner, Me, Waiting},
     i18n::{use_lang, T},
     identity::api::GetCurrentUser,
     tenancy::api::{items, vdc_choices, GetOverview},
@@ -49,6 +49,7 @@ pub fn OverviewPage() -> impl IntoView {
     let lang = use_lang();
     let overview = Query::new(|| GetOverview {});
     let me = Query::new(|| GetCurrentUser {});
+    let me_context = use_context::<Me>();
     view! {
         <h1>
             <Suspense fallback=move || lang.t(T::NavOverview)>
@@ -62,7 +63,11 @@ pub fn OverviewPage() -> impl IntoView {
         </h1>
         <p class="muted">{lang.t(T::OverviewIntro)}</p>
         // Someone who sees no domain works inside VDCs: theirs come first.
-        {move || (!holds("domain.read") && holds("vdc.read")).then(|| view! { <YourVdcs /> })}
+        {suspense(Waiting::Nothing, move || async move {
+            let held = held_permissions(me_context).await;
+            let holds = |p: &str| held.iter().any(|h| h == p);
+            (!holds("domain.read") && holds("vdc.read")).then(|| view! { <YourVdcs /> })
+        })}
         {suspense(Waiting::Loading, move || async move {
                 match overview.await {
                     Ok(o) => view! {
