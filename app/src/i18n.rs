@@ -337,7 +337,6 @@ texts! {
     Actions => ("Actions", "操作"),
     ConfirmDeleteTitle => ("Delete {}?", "删除 {}？"),
     ConfirmDeleteBody => ("This cannot be undone.", "此操作无法撤销。"),
-    TypeToConfirm => ("Type {} to confirm", "请输入 {} 以确认"),
     PageOf => ("Page {} of {}", "第 {} 页，共 {} 页"),
     TotalItems => ("{} in total", "共 {} 项"),
     Previous => ("Previous", "上一页"),

@@ -125,6 +125,7 @@ test('an operator makes an app space within the VDC quota; its tenant sees only 
     });
 
     await goto(admin, `/vdcs/${vdc.id}`);
+    await admin.getByRole('tab', { name: 'App spaces' }).click();
     await admin.getByRole('button', { name: 'New app space' }).click();
     const form = admin.getByRole('form', { name: 'New app space' });
     const space = unique('shop');
@@ -163,6 +164,7 @@ test('an operator makes an app space within the VDC quota; its tenant sees only 
       await goto(page, '/');
       await page.waitForURL(`**/vdcs/${vdc.id}`);
       // They add a colleague of their domain as a member.
+      await page.getByRole('tab', { name: 'Members' }).click();
       await page.getByRole('button', { name: 'Add member' }).click();
       const add = page.getByRole('form', { name: 'Add member' });
       await add.getByLabel('Username').fill(colleague);
@@ -178,6 +180,7 @@ test('an operator makes an app space within the VDC quota; its tenant sees only 
       assert.equal(await page.getByText(theirs).count(), 0, 'nothing of the neighbour shows');
 
       await goto(page, `/vdcs/${vdc.id}`);
+      await page.getByRole('tab', { name: 'App spaces' }).click();
       const mine = page.getByRole('row').filter({ has: page.getByRole('cell', { name: space, exact: true }) });
       await mine.getByText('Ready').waitFor();
       assert.equal(await page.getByText(theirs).count(), 0);

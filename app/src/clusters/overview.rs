@@ -178,7 +178,7 @@ pub fn ClusterOverviewPage() -> impl IntoView {
         {transition(Waiting::Loading, move || async move {
                 overview.await.ok().map(|o| view! {
                     <ResourceTable resources=o.resources />
-                    <Namespaces list=o.namespaces search page cluster_id=o.cluster.as_ref().map_or(0, |c| c.id) />
+                    <Namespaces list=o.namespaces search page />
                     <Warnings list=o.warnings total=o.warning_total />
                 })
             })}
@@ -327,11 +327,9 @@ fn Namespaces(
     list: Vec<NamespaceSummary>,
     search: RwSignal<String>,
     page: RwSignal<u32>,
-    cluster_id: i64,
 ) -> impl IntoView {
     let lang = use_lang();
-    let may_adopt = holds("appspace.create");
-    let adopting = RwSignal::new(None::<String>);
+
     let list = StoredValue::new(list);
     let matching = move || {
         let s = search.get();
@@ -345,9 +343,7 @@ fn Namespaces(
     view! {
         <h2 id="namespaces-title">{lang.t(T::Namespaces)}</h2>
         <SearchBox search page />
-        {move || adopting.get().map(|namespace| {
-            Suspend::new(crate::tenancy::adopt::adopt_form(cluster_id, namespace, Callback::new(move |_| adopting.set(None))))
-        })}
+
         {move || {
             let all = matching();
             if all.is_empty() {
@@ -373,14 +369,6 @@ fn Namespaces(
                                 <td>{n.pods}</td>
                                 <td>{match n.vdc.clone() {
                                     Some(v) => view! { <A href=format!("/vdcs/{}", v.vdc_id)>{v.name}</A> }.into_any(),
-                                    None if may_adopt && !n.name.starts_with("kube-") && n.name != "default" => {
-                                        let name = n.name.clone();
-                                        let label = format!("{} {}", lang.t(T::Adopt), n.name);
-                                        view! {
-                                            <button class="btn btn-small" type="button" aria-label=label
-                                                on:click=move |_| adopting.set(Some(name.clone()))>{lang.t(T::Adopt)}</button>
-                                        }.into_any()
-                                    }
                                     None => "—".into_any(),
                                 }}</td>
                                 <td>{n.created_at.clone().map(|at| view! { <Time at /> })}</td>

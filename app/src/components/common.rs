@@ -190,15 +190,8 @@ pub fn Confirm(
     on_cancel: Callback<()>,
     pending: Signal<bool>,
     error: Signal<Option<AppError>>,
-    /// A name the person must type before the action is offered (for what
-    /// takes a cluster's objects with it).
-    #[prop(optional_no_strip)]
-    typed: Option<String>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let typed_text = RwSignal::new(String::new());
-    let needed = typed.clone();
-    let ready = move || needed.as_ref().is_none_or(|n| typed_text.get().trim() == n);
     let dialog = NodeRef::<leptos::html::Div>::new();
     super::focus_on_open(dialog);
     view! {
@@ -218,13 +211,6 @@ pub fn Confirm(
             >
                 <h2 id="confirm-title">{title}</h2>
                 <p>{lang.t(body)}</p>
-                {typed.map(|name| view! {
-                    <div class="field">
-                        <label for="confirm-typed">{lang.fmt(T::TypeToConfirm, &[&name])}</label>
-                        <input id="confirm-typed" autocomplete="off" spellcheck="false"
-                            on:input=move |ev| typed_text.set(event_target_value(&ev)) />
-                    </div>
-                })}
                 {move || error.get().map(|e| view! { <ErrorBanner error=e /> })}
                 <div class="modal-actions">
                     <button class="btn" type="button" data-autofocus on:click=move |_| on_cancel.run(())>
@@ -233,7 +219,7 @@ pub fn Confirm(
                     <button
                         class="btn btn-danger"
                         type="button"
-                        disabled=move || pending.get() || !ready()
+                        disabled=move || pending.get()
                         on:click=move |_| on_confirm.run(())
                     >
                         {lang.t(action)}
@@ -253,15 +239,11 @@ pub fn ConfirmDelete(
     on_cancel: Callback<()>,
     pending: Signal<bool>,
     error: Signal<Option<AppError>>,
-    /// Ask for the name typed first.
-    #[prop(optional)]
-    typed: bool,
 ) -> impl IntoView {
     let lang = use_lang();
-    let typed = typed.then(|| name.clone());
     view! {
         <Confirm title=lang.fmt(T::ConfirmDeleteTitle, &[&name]) body=T::ConfirmDeleteBody action=T::Delete
-            on_confirm on_cancel pending error typed=typed />
+            on_confirm on_cancel pending error />
     }
 }
 

@@ -139,17 +139,6 @@ where
         name: impl Fn(&Item) -> String + Send + Sync + 'static,
         request: impl Fn(&Item) -> D + Send + Sync + 'static,
     ) -> impl IntoView {
-        self.confirm_delete_as(false, name, request)
-    }
-
-    /// [`ListActions::confirm_delete`], asking for the name typed first
-    /// when `typed`.
-    pub fn confirm_delete_as(
-        &self,
-        typed: bool,
-        name: impl Fn(&Item) -> String + Send + Sync + 'static,
-        request: impl Fn(&Item) -> D + Send + Sync + 'static,
-    ) -> impl IntoView {
         let this = *self;
         move || {
             this.deleting.get().map(|item| {
@@ -161,7 +150,6 @@ where
                         on_cancel=Callback::new(move |_| this.deleting.set(None))
                         pending=this.delete.pending().into()
                         error=this.delete.error()
-                        typed
                     />
                 }
             })

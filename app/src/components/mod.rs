@@ -17,4 +17,4 @@ pub use layout::{encode, held_permissions, holds, IfAnyHeld, IfHeld, LanguageSwi
 pub use list_actions::{ListActions, ListCall};
 pub use live::follow_changes;
 pub use time::Time;
-pub use waiting::{suspense, transition, Waiting};
+pub use waiting::{suspense, transition, AfterMount, Waiting};

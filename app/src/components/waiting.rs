@@ -86,3 +86,13 @@ fn boundary(waiting: Waiting, keep_last: bool, content: Content) -> AnyView {
         view! { <Suspense fallback>{move || content()}</Suspense> }.into_any()
     }
 }
+
+/// Shows `view` only once the page runs in the browser: for what is
+/// loaded lazily (a `#[lazy]` part), which the server does not render, so
+/// hydration finds what the server sent.
+#[component]
+pub fn AfterMount(#[prop(into)] view: ViewFn) -> impl IntoView {
+    let mounted = RwSignal::new(false);
+    Effect::new(move || mounted.set(true));
+    move || mounted.get().then(|| view.run())
+}

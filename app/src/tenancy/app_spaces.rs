@@ -116,10 +116,7 @@ pub fn AppSpacesSection(vdc_id: i64) -> impl IntoView {
                     <button class="btn" type="button" on:click=move |_| quota_of.set(None)>{lang.t(T::Close)}</button>
                 </section>
             })}
-            {actions.confirm_delete_as(true, |a: &AppSpace| a.name.clone(), |a: &AppSpace| DeleteAppSpace {
-                id: a.id,
-                confirm: a.name.clone(),
-            })}
+            {move || actions.deleting.get().map(|a| view! { <TypedDelete a actions /> })}
         </section>
     }
 }
@@ -269,5 +266,48 @@ fn AppSpaceForm(
             {fields}
             <FormActions editing=false pending=actions.saving() on_cancel=on_close />
         </form>
+    }
+}
+
+/// Deleting an app space takes its namespace and everything in it: the
+/// name must be typed before the button is offered.
+#[component]
+fn TypedDelete(a: AppSpace, actions: Actions) -> impl IntoView {
+    let lang = use_lang();
+    let typed = RwSignal::new(String::new());
+    let name = a.name.clone();
+    let ready = move || typed.get().trim() == name;
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    crate::components::focus_on_open(dialog);
+    let cancel = move || actions.deleting.set(None);
+    let request = DeleteAppSpace {
+        id: a.id,
+        confirm: a.name.clone(),
+    };
+    view! {
+        <div class="modal-backdrop">
+            <div class="modal" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title" node_ref=dialog
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        cancel();
+                    }
+                    crate::components::keep_tab_inside(dialog, &ev);
+                }>
+                <h2 id="confirm-title">{lang.fmt(T::ConfirmDeleteTitle, &[&a.name])}</h2>
+                <p>{lang.t(T::ConfirmDeleteBody)}</p>
+                <div class="field">
+                    <label for="confirm-typed">{lang.fmt(T::TypeToConfirm, &[&a.name])}</label>
+                    <input id="confirm-typed" data-autofocus autocomplete="off" spellcheck="false"
+                        on:input=move |ev| typed.set(event_target_value(&ev)) />
+                </div>
+                {move || actions.delete.error().get().map(|e| view! { <crate::components::ErrorBanner error=e /> })}
+                <div class="modal-actions">
+                    <button class="btn" type="button" on:click=move |_| cancel()>{lang.t(T::Cancel)}</button>
+                    <button class="btn btn-danger" type="button"
+                        disabled=move || actions.delete.pending().get() || !ready()
+                        on:click=move |_| actions.delete.dispatch(request.clone())>{lang.t(T::Delete)}</button>
+                </div>
+            </div>
+        </div>
     }
 }

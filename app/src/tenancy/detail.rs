@@ -88,7 +88,7 @@ pub fn VdcPage() -> impl IntoView {
                 let for_lifecycle = v.clone();
                 view! {
                     <nav class="crumbs"><A href="/vdcs">{lang.t(T::NavVdcs)}</A></nav>
-                    {(!holds("domain.read")).then(|| view! { <VdcSwitcher current=v.id /> })}
+                    // Members of several VDCs choose among them on the overview.
                     <div class="page-head">
                         <h1>{v.display_name.clone()}</h1>
                         {holds("vdc.suspend").then(|| view! { <Lifecycle vdc=for_lifecycle.clone() changed /> })}
@@ -98,21 +98,66 @@ pub fn VdcPage() -> impl IntoView {
                         <span class="mono">{v.domain_name.clone()}"/"{v.name.clone()}</span>
                         {(!v.description.is_empty()).then(|| format!(" · {}", v.description))}
                     </p>
-                    <section aria-labelledby="quota-title">
-                        <h2 id="quota-title">{lang.fmt(T::QuotaOf, &[&v.display_name])}</h2>
-                        <p class="hint">{lang.t(T::QuotaVdcIntro)}</p>
-                        <QuotaPanel owner=QuotaOwner::Vdc(v.id) editable />
-                    </section>
-                    <AppSpacesSection vdc_id=v.id />
-                    // Not inside another Suspense (IfHeld): its list waits in
-                    // a Transition of its own, and Leptos hydrates nested
-                    // ones out of step.
-                    {holds("member.read").then(|| view! { <MembersSection vdc_id=v.id /> })}
+                    <VdcTabs vdc_id=v.id name=v.display_name.clone() editable members=holds("member.read") />
                 }
                 .into_any()
             }
         }
     })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Quota,
+    AppSpaces,
+    Members,
+}
+
+/// The VDC's quota, app spaces and members, one at a time; the app spaces
+/// and members load when first chosen.
+#[component]
+fn VdcTabs(vdc_id: i64, name: String, editable: bool, members: bool) -> impl IntoView {
+    let lang = use_lang();
+    let tab = RwSignal::new(Tab::Quota);
+    let button = move |t: Tab, label: T_| {
+        view! {
+            <button type="button" role="tab" class="tab" aria-selected=move || (tab.get() == t).to_string()
+                on:click=move |_| tab.set(t)>{lang.t(label)}</button>
+        }
+    };
+    let name = StoredValue::new(name);
+    view! {
+        <div class="tabs" role="tablist" aria-label=lang.t(T::Vdc)>
+            {button(Tab::Quota, T::QuotaTitle)}
+            {button(Tab::AppSpaces, T::AppSpaces)}
+            {members.then(|| button(Tab::Members, T::Members))}
+        </div>
+        <div role="tabpanel">
+            {move || match tab.get() {
+                Tab::Quota => view! {
+                    <section aria-labelledby="quota-title">
+                        <h2 id="quota-title">{lang.fmt(T::QuotaOf, &[&name.get_value()])}</h2>
+                        <p class="hint">{lang.t(T::QuotaVdcIntro)}</p>
+                        <QuotaPanel owner=QuotaOwner::Vdc(vdc_id) editable />
+                    </section>
+                }.into_any(),
+                Tab::AppSpaces => Suspend::new(app_spaces_tab(vdc_id)).into_any(),
+                Tab::Members => Suspend::new(members_tab(vdc_id)).into_any(),
+            }}
+        </div>
+    }
+}
+
+type T_ = crate::i18n::Text;
+
+#[leptos::lazy]
+fn app_spaces_tab(vdc_id: i64) -> AnyView {
+    view! { <AppSpacesSection vdc_id /> }.into_any()
+}
+
+#[leptos::lazy]
+fn members_tab(vdc_id: i64) -> AnyView {
+    view! { <MembersSection vdc_id /> }.into_any()
 }
 
 fn status_badge(lang: Lang, status: &str) -> impl IntoView {
@@ -123,13 +168,35 @@ fn status_badge(lang: Lang, status: &str) -> impl IntoView {
     view! { <span class=class>{lang.t(text)}</span> }
 }
 
-/// Suspend (after a confirmation) or resume the VDC.
+/// Suspend or resume the VDC: the button is on the page, the dialog
+/// (and what it calls) loads when it is pressed.
 #[component]
 fn Lifecycle(vdc: Vdc, changed: RwSignal<usize>) -> impl IntoView {
     let lang = use_lang();
+    let asking = RwSignal::new(false);
+    let suspended = vdc.status == "suspended";
+    let (class, label) = if suspended {
+        ("btn", T::ResumeVdc)
+    } else {
+        ("btn btn-danger", T::SuspendVdc)
+    };
+    let vdc = StoredValue::new(vdc);
+    view! {
+        <button class=class type="button" on:click=move |_| asking.set(true)>{lang.t(label)}</button>
+        {move || asking.get().then(|| Suspend::new(lifecycle_dialog(vdc.get_value(), changed, asking)))}
+    }
+}
+
+#[leptos::lazy]
+fn lifecycle_dialog(vdc: Vdc, changed: RwSignal<usize>, asking: RwSignal<bool>) -> AnyView {
+    view! { <LifecycleDialog vdc changed asking /> }.into_any()
+}
+
+#[component]
+fn LifecycleDialog(vdc: Vdc, changed: RwSignal<usize>, asking: RwSignal<bool>) -> impl IntoView {
+    let lang = use_lang();
     let suspend = Call::<SuspendVdc>::new();
     let resume = Call::<ResumeVdc>::new();
-    let asking = RwSignal::new(false);
     Effect::new(move || {
         if suspend.succeeded() || resume.succeeded() {
             asking.set(false);
@@ -137,58 +204,20 @@ fn Lifecycle(vdc: Vdc, changed: RwSignal<usize>) -> impl IntoView {
         }
     });
     let id = vdc.id;
-    let suspended = vdc.status == "suspended";
-    let title = lang.fmt(T::SuspendTitle, &[&vdc.name]);
-    view! {
-        {if suspended {
-            view! {
-                <button class="btn" type="button" disabled=move || resume.pending().get()
-                    on:click=move |_| resume.dispatch(ResumeVdc { id })>{lang.t(T::ResumeVdc)}</button>
-            }.into_any()
-        } else {
-            view! {
-                <button class="btn btn-danger" type="button" on:click=move |_| asking.set(true)>{lang.t(T::SuspendVdc)}</button>
-            }.into_any()
-        }}
-        {move || resume.error().get().map(|e| view! { <ErrorBanner error=e /> })}
-        {move || asking.get().then(|| view! {
-            <Confirm title=title.clone() body=T::SuspendBody action=T::SuspendVdc
-                on_confirm=Callback::new(move |_| suspend.dispatch(SuspendVdc { id }))
-                on_cancel=Callback::new(move |_| asking.set(false))
-                pending=suspend.pending().into() error=suspend.error() />
-        })}
-    }
-}
-
-/// For members of several VDCs: a choice of the others.
-#[component]
-fn VdcSwitcher(current: i64) -> impl IntoView {
-    let lang = use_lang();
-    let vdcs = crate::tenancy::api::vdc_choices();
-    let navigate = leptos_router::hooks::use_navigate();
-    suspense(Waiting::Nothing, move || {
-        let navigate = navigate.clone();
-        async move {
-            let list = crate::tenancy::api::items(vdcs.await);
-            let go = navigate.clone();
-            (list.len() > 1).then(|| {
-                view! {
-                    <label class="inline-field switcher">
-                        <span>{lang.t(T::SwitchVdc)}</span>
-                        <select on:change=move |ev| {
-                            if let Ok(id) = event_target_value(&ev).parse::<i64>() {
-                                go(&format!("/vdcs/{id}"), Default::default());
-                            }
-                        }>
-                            {list.into_iter().map(|v| view! {
-                                <option value=v.id.to_string() selected=v.id == current>
-                                    {format!("{}/{}", v.domain_name, v.name)}
-                                </option>
-                            }).collect_view()}
-                        </select>
-                    </label>
-                }
-            })
+    let on_cancel = Callback::new(move |_| asking.set(false));
+    if vdc.status == "suspended" {
+        view! {
+            <Confirm title=lang.fmt(T::ResumeTitle, &[&vdc.name]) body=T::ResumeBody action=T::ResumeVdc
+                on_confirm=Callback::new(move |_| resume.dispatch(ResumeVdc { id }))
+                on_cancel pending=resume.pending().into() error=resume.error() />
         }
-    })
+        .into_any()
+    } else {
+        view! {
+            <Confirm title=lang.fmt(T::SuspendTitle, &[&vdc.name]) body=T::SuspendBody action=T::SuspendVdc
+                on_confirm=Callback::new(move |_| suspend.dispatch(SuspendVdc { id }))
+                on_cancel pending=suspend.pending().into() error=suspend.error() />
+        }
+        .into_any()
+    }
 }

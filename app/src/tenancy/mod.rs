@@ -1,6 +1,5 @@
 //! Tenancy: the overview, domains and VDCs, their pages and quotas.
 
-pub mod adopt;
 pub mod api;
 pub mod app_spaces;
 pub mod detail;

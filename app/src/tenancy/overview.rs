@@ -3,11 +3,17 @@ use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::{
     api::Query,
-    components::{held_permissions, suspense, ErrorBanner, Me, Waiting},
+    components::{held_permissions, suspense, AfterMount, ErrorBanner, Me, Waiting},
     i18n::{use_lang, T},
     identity::api::GetCurrentUser,
     tenancy::api::{items, vdc_choices, GetOverview},
 };
+
+// Loaded only for tenants, not with every first page.
+#[leptos::lazy]
+fn your_vdcs() -> AnyView {
+    view! { <YourVdcs /> }.into_any()
+}
 
 /// A tenant's landing: the VDCs they belong to, and straight into the
 /// one when there is only one.
@@ -66,7 +72,8 @@ pub fn OverviewPage() -> impl IntoView {
         {suspense(Waiting::Nothing, move || async move {
             let held = held_permissions(me_context).await;
             let holds = |p: &str| held.iter().any(|h| h == p);
-            (!holds("domain.read") && holds("vdc.read")).then(|| view! { <YourVdcs /> })
+            (!holds("domain.read") && holds("vdc.read"))
+                .then(|| view! { <AfterMount view=|| Suspend::new(your_vdcs()).into_any() /> })
         })}
         {suspense(Waiting::Loading, move || async move {
                 match overview.await {
