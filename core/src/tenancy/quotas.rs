@@ -248,7 +248,10 @@ pub(crate) fn parse_amounts(
             fields.push(FieldError {
                 field,
                 code: ErrorCode::Invalid,
-                message: format!("{} is not a resource a quota limits", validate_quote(key)),
+                message: format!(
+                    "{} is not a resource a quota limits",
+                    berth_api::validate::quote(key)
+                ),
                 detail: None,
             });
             continue;
@@ -267,10 +270,6 @@ pub(crate) fn parse_amounts(
     }
     Error::check(fields)?;
     Ok(out)
-}
-
-fn validate_quote(s: &str) -> String {
-    berth_api::validate::quote(s)
 }
 
 /// What the nodes of a cluster offer, times the overcommit ratio, for the

@@ -76,25 +76,24 @@ where
 }
 
 async fn seen(client: &Client) -> std::result::Result<Seen, kube::Error> {
-    let by_ns = |o: &dyn Fn() -> Option<String>| o().unwrap_or_default();
     let mut s = Seen::default();
     for n in list(Api::<Namespace>::all(client.clone())).await? {
         s.namespaces.insert(n.name_any(), n);
     }
     for q in list(Api::<ResourceQuota>::all(client.clone())).await? {
         if q.name_any() == namespace::QUOTA_NAME {
-            s.quotas.insert(by_ns(&|| q.namespace()), q);
+            s.quotas.insert(q.namespace().unwrap_or_default(), q);
         }
     }
     for l in list(Api::<LimitRange>::all(client.clone())).await? {
         if l.name_any() == namespace::LIMITS_NAME {
-            s.limits.insert(by_ns(&|| l.namespace()), l);
+            s.limits.insert(l.namespace().unwrap_or_default(), l);
         }
     }
     for p in list(Api::<NetworkPolicy>::all(client.clone())).await? {
         let spec = serde_json::to_value(&p.spec).unwrap_or_default();
         s.policies
-            .entry(by_ns(&|| p.namespace()))
+            .entry(p.namespace().unwrap_or_default())
             .or_default()
             .insert(p.name_any(), spec);
     }
