@@ -8,7 +8,11 @@
 //! legacy names `pods`, `configmaps`, ...), for pod compute resources
 //! (`requests.cpu`/`cpu`, `requests.memory`/`memory`, `limits.cpu`,
 //! `limits.memory`, `requests.ephemeral-storage`) of pods that have not
-//! finished, and for claim storage (`requests.storage`).
+//! finished (and extended resources such as `requests.nvidia.com/gpu`),
+//! for claim storage (`requests.storage`, and per StorageClass
+//! `<class>.storageclass.storage.k8s.io/requests.storage` and
+//! `.../persistentvolumeclaims`), and for `services.loadbalancers` and
+//! `services.nodeports`.
 
 use serde_json::{json, Map, Value};
 
@@ -53,15 +57,58 @@ fn pod_compute(key: &str) -> Option<(&'static str, &str)> {
                 "limits" => "limits",
                 _ => return None,
             };
-            ["cpu", "memory", "ephemeral-storage"]
-                .contains(&r)
-                .then_some((kind, r))
+            // Extended resources (`requests.nvidia.com/gpu`) are quota'd by
+            // their requests only, as Kubernetes has it.
+            let extended = kind == "requests" && r.contains('/');
+            (["cpu", "memory", "ephemeral-storage"].contains(&r) || extended).then_some((kind, r))
         }
+    }
+}
+
+/// A per-StorageClass key (`<class>.storageclass.storage.k8s.io/requests.storage`
+/// or `.../persistentvolumeclaims`): (class, what it counts).
+fn class_claims(key: &str) -> Option<(&str, &str)> {
+    let (class, what) = key.split_once(".storageclass.storage.k8s.io/")?;
+    ["requests.storage", "persistentvolumeclaims"]
+        .contains(&what)
+        .then_some((class, what))
+}
+
+fn claim_storage(claim: &Value) -> f64 {
+    claim
+        .pointer("/spec/resources/requests/storage")
+        .and_then(Value::as_str)
+        .and_then(quantity::parse)
+        .unwrap_or(0.0)
+}
+
+/// What a Service adds to `services.loadbalancers` and `services.nodeports`.
+fn service_charge(service: &Value, key: &str) -> f64 {
+    let kind = service.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP");
+    match key {
+        "services.loadbalancers" => f64::from(u8::from(kind == "LoadBalancer")),
+        "services.nodeports" if matches!(kind, "NodePort" | "LoadBalancer") => service
+            .pointer("/spec/ports")
+            .and_then(Value::as_array)
+            .map_or(0, |ports| ports.iter().filter(|p| p.get("nodePort").is_some()).count())
+            as f64,
+        _ => 0.0,
     }
 }
 
 /// What one object adds to `key`'s usage (0 when the key does not count it).
 fn charge(rt: &ResourceType, obj: &Value, key: &str) -> f64 {
+    if rt.group.is_empty() && rt.plural == "services" && key.starts_with("services.") {
+        return service_charge(obj, key);
+    }
+    if rt.group.is_empty() && rt.plural == "persistentvolumeclaims" {
+        if let Some((class, what)) = class_claims(key) {
+            if obj.pointer("/spec/storageClassName").and_then(Value::as_str) != Some(class) {
+                return 0.0;
+            }
+            return if what == "persistentvolumeclaims" { 1.0 } else { claim_storage(obj) };
+        }
+    }
     if counted_type(key).is_some_and(|t| t == rt) {
         if rt.plural == "pods" && rt.group.is_empty() && pods::is_terminal(obj) {
             return 0.0;
@@ -77,11 +124,7 @@ fn charge(rt: &ResourceType, obj: &Value, key: &str) -> f64 {
         }
     }
     if rt.group.is_empty() && rt.plural == "persistentvolumeclaims" && key == "requests.storage" {
-        return obj
-            .pointer("/spec/resources/requests/storage")
-            .and_then(Value::as_str)
-            .and_then(quantity::parse)
-            .unwrap_or(0.0);
+        return claim_storage(obj);
     }
     0.0
 }
@@ -93,7 +136,10 @@ fn types_for(key: &str) -> Vec<&'static ResourceType> {
     if pod_compute(key).is_some() {
         return resources::core("pods").into_iter().collect();
     }
-    if key == "requests.storage" {
+    if matches!(key, "services.loadbalancers" | "services.nodeports") {
+        return resources::core("services").into_iter().collect();
+    }
+    if key == "requests.storage" || class_claims(key).is_some() {
         return resources::core("persistentvolumeclaims")
             .into_iter()
             .collect();

@@ -319,6 +319,117 @@ async fn quota_admission_refuses_pods_over_the_quota() {
     }
 }
 
+#[tokio::test]
+async fn quota_counts_load_balancers_storage_per_class_and_gpus() {
+    const GOLD: &str = "gold.storageclass.storage.k8s.io/requests.storage";
+    const GOLD_CLAIMS: &str = "gold.storageclass.storage.k8s.io/persistentvolumeclaims";
+    for t in targets().await {
+        let ns = scratch(&t, "berth-conf-qx").await;
+        let quotas: Api<ResourceQuota> = Api::namespaced(t.client.clone(), &ns);
+        quotas
+            .create(
+                &PostParams::default(),
+                &from(json!({
+                    "metadata": {"name": "extra"},
+                    "spec": {"hard": {
+                        "services.loadbalancers": "1",
+                        GOLD: "10Gi",
+                        GOLD_CLAIMS: "5",
+                        "requests.nvidia.com/gpu": "2",
+                    }},
+                })),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let ready = eventually(t.patience, || async {
+            quotas
+                .get("extra")
+                .await
+                .is_ok_and(|q| q.status.and_then(|s| s.hard).is_some())
+        })
+        .await;
+        assert!(ready, "{}: quota status never appeared", t.name);
+        let services: Api<Service> = Api::namespaced(t.client.clone(), &ns);
+        let service = |name: &str, kind: &str| {
+            from::<Service>(json!({
+                "metadata": {"name": name},
+                "spec": {"type": kind, "selector": {"app": name}, "ports": [{"port": 80}]},
+            }))
+        };
+        services
+            .create(&PostParams::default(), &service("inside", "ClusterIP"))
+            .await
+            .unwrap_or_else(|e| panic!("{}: cluster IP service: {e}", t.name));
+        services
+            .create(&PostParams::default(), &service("front", "LoadBalancer"))
+            .await
+            .unwrap_or_else(|e| panic!("{}: load balancer: {e}", t.name));
+        let second = api_error(
+            services
+                .create(&PostParams::default(), &service("back", "LoadBalancer"))
+                .await,
+            "a second load balancer",
+        );
+        assert_eq!(second.code, 403, "{}: {}", t.name, second.message);
+        assert!(
+            second.message.contains("exceeded quota: extra")
+                && second.message.contains("services.loadbalancers=1"),
+            "{}: {}",
+            t.name,
+            second.message
+        );
+        let claims: Api<PersistentVolumeClaim> = Api::namespaced(t.client.clone(), &ns);
+        for (name, class, size) in [("a", "gold", "4Gi"), ("b", "silver", "50Gi")] {
+            claims
+                .create(
+                    &PostParams::default(),
+                    &from(json!({
+                        "metadata": {"name": name},
+                        "spec": {
+                            "storageClassName": class,
+                            "accessModes": ["ReadWriteOnce"],
+                            "resources": {"requests": {"storage": size}},
+                        },
+                    })),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{}: claim {name}: {e}", t.name));
+        }
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        pods.create(
+            &PostParams::default(),
+            &from(json!({
+                "metadata": {"name": "trainer"},
+                "spec": {"containers": [{
+                    "name": "main",
+                    "image": "registry.k8s.io/pause:3.10",
+                    "resources": {"limits": {"nvidia.com/gpu": "1"}},
+                }]},
+            })),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: gpu pod: {e}", t.name));
+        let counted = eventually(t.patience, || async {
+            quotas.get("extra").await.is_ok_and(|q| {
+                let used = q.status.and_then(|s| s.used).unwrap_or_default();
+                let of = |k: &str| used.get(k).map(|q| q.0.clone()).unwrap_or_default();
+                of("services.loadbalancers") == "1"
+                    && of(GOLD) == "4Gi"
+                    && of(GOLD_CLAIMS) == "1"
+                    && of("requests.nvidia.com/gpu") == "1"
+            })
+        })
+        .await;
+        assert!(
+            counted,
+            "{}: status.used: {:?}",
+            t.name,
+            quotas.get("extra").await.ok().and_then(|q| q.status)
+        );
+        drop_namespace(&t, &ns).await;
+    }
+}
+
 async fn sets_of(api: &Api<ReplicaSet>, deployment: &str) -> Vec<ReplicaSet> {
     api.list(&ListParams::default())
         .await
