@@ -17,6 +17,7 @@
 pub mod audit;
 pub mod auth;
 pub mod clusters;
+pub mod csv;
 pub mod db;
 pub mod error;
 pub mod identity;

@@ -206,7 +206,12 @@ pub fn admit(
             let missing: Vec<String> = hard
                 .keys()
                 .filter(|k| {
-                    pod_compute(k).is_some_and(|(kind, r)| !pods::all_containers_set(obj, kind, r))
+                    // Only cpu and memory must be set on every container
+                    // (kube-apiserver's validationSet); ephemeral storage
+                    // and extended resources are counted, never required.
+                    pod_compute(k).is_some_and(|(kind, r)| {
+                        matches!(r, "cpu" | "memory") && !pods::all_containers_set(obj, kind, r)
+                    })
                 })
                 .map(|k| format!("{k} for: {}", container_names(obj)))
                 .collect();

@@ -336,6 +336,7 @@ async fn quota_counts_load_balancers_storage_per_class_and_gpus() {
                         GOLD: "10Gi",
                         GOLD_CLAIMS: "5",
                         "requests.nvidia.com/gpu": "2",
+                        "limits.ephemeral-storage": "1Gi",
                     }},
                 })),
             )
@@ -396,6 +397,17 @@ async fn quota_counts_load_balancers_storage_per_class_and_gpus() {
                 .unwrap_or_else(|e| panic!("{}: claim {name}: {e}", t.name));
         }
         let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        // Only cpu and memory must be set under a quota: a pod without GPUs
+        // or ephemeral storage is admitted.
+        pods.create(
+            &PostParams::default(),
+            &from(json!({
+                "metadata": {"name": "plain"},
+                "spec": {"containers": [{"name": "main", "image": "registry.k8s.io/pause:3.10"}]},
+            })),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: a pod without GPUs: {e}", t.name));
         pods.create(
             &PostParams::default(),
             &from(json!({

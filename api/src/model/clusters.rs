@@ -217,6 +217,9 @@ pub struct AdoptInput {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterEvent {
     pub namespace: String,
+    /// `Normal` or `Warning`.
+    #[serde(default)]
+    pub kind: String,
     /// `Kind/name` of the object the event is about.
     pub object: String,
     pub reason: String,

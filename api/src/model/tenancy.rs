@@ -77,10 +77,45 @@ pub struct QuotaLine {
     /// what the parent gave the others. `None`: nothing above bounds it
     /// (a cluster does not count services, claims or storage).
     pub ceiling: Option<i64>,
-    /// What is in use (app spaces' ResourceQuota status, summed); `None`
-    /// where it is not known.
+    /// What is taken (the app spaces' ResourceQuota status: requests of
+    /// running pods, objects that exist), summed; `None` where the cluster
+    /// could not be read.
     #[serde(default)]
     pub used: Option<i64>,
+    /// What running pods actually use now (the metrics API), for cpu and
+    /// memory of app spaces; `None` elsewhere or where unknown.
+    #[serde(default)]
+    pub in_use: Option<i64>,
+}
+
+/// What a VDC's app spaces use against their quota, on each cluster where
+/// it has app spaces, and what happened in its namespaces lately.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VdcUsage {
+    pub clusters: Vec<ClusterUsage>,
+    /// The latest events of the VDC's namespaces, newest first.
+    pub events: Vec<ClusterEvent>,
+}
+
+/// A VDC's usage on one cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterUsage {
+    pub cluster_id: i64,
+    pub cluster_name: String,
+    /// Whether the cluster answered; when not, `used` and `in_use` are `None`.
+    pub reachable: bool,
+    /// The VDC's quota there, used summed over its app spaces.
+    pub lines: Vec<QuotaLine>,
+    pub app_spaces: Vec<AppSpaceUsage>,
+}
+
+/// One app space's quota and use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSpaceUsage {
+    pub id: i64,
+    pub name: String,
+    pub state: String,
+    pub lines: Vec<QuotaLine>,
 }
 
 /// An owner's quota on one cluster.

@@ -205,58 +205,43 @@ impl AuditLog<'_> {
     }
 }
 
-/// One CSV field: quoted, quotes doubled, and a leading formula character
-/// neutralised so spreadsheets do not run it.
-fn csv_field(value: &str) -> String {
-    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let value = if risky {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    format!("\"{}\"", value.replace('"', "\"\""))
-}
-
 /// The records as CSV (RFC 4180, CRLF line ends), with a header line.
 pub fn to_csv(rows: &[AuditEntry]) -> String {
-    let mut out =
-        String::from("time,user,source,action,target,scope,outcome,request_id,details\r\n");
-    for r in rows {
+    let header = [
+        "time",
+        "user",
+        "source",
+        "action",
+        "target",
+        "scope",
+        "outcome",
+        "request_id",
+        "details",
+    ];
+    let lines = rows.iter().map(|r| {
         let scope = match (&r.scope_kind, r.scope_id) {
             (Some(k), Some(id)) => format!("{k}/{id}"),
             (Some(k), None) => k.clone(),
             _ => String::new(),
         };
-        let fields = [
-            r.at.0.as_str(),
-            &r.username,
-            r.source.as_deref().unwrap_or(""),
-            &r.action,
-            &r.target,
-            &scope,
-            &r.outcome,
-            &r.request_id,
-            &r.details,
-        ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
+        [
+            r.at.0.clone(),
+            r.username.clone(),
+            r.source.clone().unwrap_or_default(),
+            r.action.clone(),
+            r.target.clone(),
+            scope,
+            r.outcome.clone(),
+            r.request_id.clone(),
+            r.details.clone(),
+        ]
+    });
+    crate::csv::write(&header, lines)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_quotes_and_defuses_formulas() {
-        assert_eq!(csv_field("plain"), "\"plain\"");
-        assert_eq!(csv_field("say \"hi\", ok"), "\"say \"\"hi\"\", ok\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "\"'=HYPERLINK(1)\"");
-        assert_eq!(csv_field("-1+2"), "\"'-1+2\"");
-        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
-    }
 
     #[test]
     fn filters_name_their_bad_fields() {

@@ -141,7 +141,7 @@ pub fn resource_use(nodes: &[Arc<Node>], pods: &[Arc<Pod>]) -> Vec<ResourceUse> 
 
 /// When an event was last seen: its last timestamp, its (new-style) event
 /// time, or when it was created.
-fn event_time(e: &Event) -> Option<jiff::Timestamp> {
+pub(crate) fn event_time(e: &Event) -> Option<jiff::Timestamp> {
     e.last_timestamp
         .as_ref()
         .map(|t| t.0)
@@ -149,11 +149,13 @@ fn event_time(e: &Event) -> Option<jiff::Timestamp> {
         .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))
 }
 
-fn warning(e: Event) -> ClusterEvent {
+/// An event as pages show it.
+pub(crate) fn cluster_event(e: Event) -> ClusterEvent {
     let last_seen = event_time(&e).map(|t| Timestamp(t.to_string()));
     let o = &e.involved_object;
     ClusterEvent {
         namespace: e.metadata.namespace.clone().unwrap_or_default(),
+        kind: e.type_.clone().unwrap_or_default(),
         object: format!(
             "{}/{}",
             o.kind.clone().unwrap_or_default(),
@@ -200,7 +202,7 @@ impl Clusters<'_> {
         let warnings: Vec<ClusterEvent> = latest
             .into_iter()
             .take(WARNINGS_SHOWN)
-            .map(warning)
+            .map(cluster_event)
             .collect();
 
         let nodes = cache.nodes.state();

@@ -98,13 +98,6 @@ fn scope_of(a: &AppSpace) -> Scope {
     }
 }
 
-fn vdc_scope(v: &Vdc) -> Scope {
-    Scope::Vdc {
-        domain_id: v.domain_id,
-        vdc_id: v.id,
-    }
-}
-
 fn target(domain: &str, vdc: &str, name: &str) -> String {
     format!("appspace/{domain}/{vdc}/{name}")
 }
@@ -197,6 +190,24 @@ impl Tenancy<'_> {
             .await?)
     }
 
+    /// The app spaces under a quota owner: a domain's, a VDC's, or the
+    /// app space itself.
+    pub(crate) async fn app_spaces_under(&self, owner: QuotaOwner) -> Result<Vec<AppSpace>> {
+        let only = match owner {
+            QuotaOwner::Domain(id) => Expr::col((Vdcs::Table, Vdcs::DomainId)).eq(id),
+            QuotaOwner::Vdc(id) => Expr::col((AppSpaces::Table, AppSpaces::VdcId)).eq(id),
+            QuotaOwner::AppSpace(id) => Expr::col((AppSpaces::Table, AppSpaces::Id)).eq(id),
+        };
+        Ok(self
+            .db
+            .fetch_all(
+                select_app_spaces()
+                    .and_where(only)
+                    .order_by((AppSpaces::Table, AppSpaces::Id), Order::Asc),
+            )
+            .await?)
+    }
+
     /// Every app space on a cluster, whoever's (for the reconciler).
     pub(crate) async fn app_spaces_on(&self, cluster_id: i64) -> Result<Vec<AppSpace>> {
         Ok(self
@@ -270,7 +281,12 @@ impl Tenancy<'_> {
         })?;
         let target = target(&vdc.domain_name, &vdc.name, &input.name);
         let proof = self
-            .authorize(who, Permission::AppSpaceCreate, vdc_scope(&vdc), &target)
+            .authorize(
+                who,
+                Permission::AppSpaceCreate,
+                super::vdcs::scope_of(&vdc),
+                &target,
+            )
             .await?;
         self.audited(who, proof, &target, async |proof| {
             self.insert_app_space(proof, &vdc, input, false).await
@@ -308,7 +324,7 @@ impl Tenancy<'_> {
         input: AppSpaceInput,
         adopt: bool,
     ) -> Result<AppSpace> {
-        proof.expect(Permission::AppSpaceCreate, vdc_scope(vdc));
+        proof.expect(Permission::AppSpaceCreate, super::vdcs::scope_of(vdc));
         if vdc.status == "suspended" {
             return Err(Error::conflict(
                 ErrorCode::Invalid,
@@ -400,8 +416,13 @@ impl Tenancy<'_> {
         let mut tx = self.db.begin().await?;
         // The VDC's lock first: everything that changes its quota or its
         // app spaces' takes it in the same order.
-        let lock_owner =
-            Owner::app_space(0, vdc.id, input.cluster_id, vdc_scope(vdc), String::new());
+        let lock_owner = Owner::app_space(
+            0,
+            vdc.id,
+            input.cluster_id,
+            super::vdcs::scope_of(vdc),
+            String::new(),
+        );
         quotas::lock_for(&mut tx, &lock_owner, input.cluster_id).await?;
         let now = Utc::now();
         let insert = crate::db::insert_row(
@@ -435,7 +456,13 @@ impl Tenancy<'_> {
             Err(DbError::UniqueViolation) => return Err(taken(&input.name)),
             other => other?,
         };
-        let owner = Owner::app_space(id, vdc.id, input.cluster_id, vdc_scope(vdc), String::new());
+        let owner = Owner::app_space(
+            id,
+            vdc.id,
+            input.cluster_id,
+            super::vdcs::scope_of(vdc),
+            String::new(),
+        );
         quotas::write_locked(
             &mut tx,
             &owner,

@@ -2,12 +2,12 @@
 //! (and those above them) add a user of the domain, found by name, with a
 //! VDC role they could grant themselves, and remove members.
 
-use berth_api::{ErrorCode, ListQuery, Member, MemberInput, MemberRole, Page, Vdc};
+use berth_api::{ErrorCode, ListQuery, Member, MemberInput, MemberRole, Page};
 use sea_query::{Alias, Expr, Order, Query};
 
 use super::Tenancy;
 use crate::{
-    auth::{Permission, Principal, Scope},
+    auth::{Permission, Principal},
     db::schema::{RoleBindings, Roles, Users},
     Error, Result,
 };
@@ -22,13 +22,6 @@ struct Row {
     role_name: String,
 }
 
-fn vdc_scope(v: &Vdc) -> Scope {
-    Scope::Vdc {
-        domain_id: v.domain_id,
-        vdc_id: v.id,
-    }
-}
-
 impl Tenancy<'_> {
     /// The members of a VDC, by username, searched by name.
     pub async fn list_members(
@@ -39,8 +32,13 @@ impl Tenancy<'_> {
     ) -> Result<Page<Member>> {
         let vdc = self.get_vdc(who, vdc_id).await?;
         let target = format!("vdc/{}/{}/members", vdc.domain_name, vdc.name);
-        self.authorize(who, Permission::MemberRead, vdc_scope(&vdc), &target)
-            .await?;
+        self.authorize(
+            who,
+            Permission::MemberRead,
+            super::vdcs::scope_of(&vdc),
+            &target,
+        )
+        .await?;
         crate::db::query::check_search("search", &q.search)?;
         let rows: Vec<Row> = self
             .db
@@ -130,7 +128,7 @@ impl Tenancy<'_> {
             vdc.name,
             berth_api::validate::prefix(&input.username, 64)
         );
-        let scope = vdc_scope(&vdc);
+        let scope = super::vdcs::scope_of(&vdc);
         let proof = self
             .authorize(who, Permission::MemberManage, scope, &target)
             .await?;
@@ -195,7 +193,7 @@ impl Tenancy<'_> {
     pub async fn remove_member(&self, who: &Principal, vdc_id: i64, user_id: i64) -> Result<()> {
         let vdc = self.get_vdc(who, vdc_id).await?;
         let target = format!("vdc/{}/{}/members/{user_id}", vdc.domain_name, vdc.name);
-        let scope = vdc_scope(&vdc);
+        let scope = super::vdcs::scope_of(&vdc);
         let proof = self
             .authorize(who, Permission::MemberManage, scope, &target)
             .await?;

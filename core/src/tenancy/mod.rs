@@ -8,6 +8,7 @@ mod members;
 pub mod namespace;
 pub(crate) mod quotas;
 pub mod reconciler;
+pub mod usage;
 mod vdcs;
 
 pub use app_spaces::AppSpaceFilter;

@@ -113,13 +113,13 @@ impl Owner {
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
-    owner_kind: String,
-    owner_id: i64,
-    parent_id: i64,
-    cluster_id: i64,
-    resource: String,
-    amount: i64,
+pub(crate) struct Row {
+    pub owner_kind: String,
+    pub owner_id: i64,
+    pub parent_id: i64,
+    pub cluster_id: i64,
+    pub resource: String,
+    pub amount: i64,
 }
 
 /// The figures around one owner on one cluster: its own amounts, what its
@@ -372,8 +372,31 @@ impl Tenancy<'_> {
         }
     }
 
-    /// An owner's quota on every registered cluster.
+    /// An owner's quota on every registered cluster, with what its app
+    /// spaces use there.
     pub async fn quotas(&self, who: &Principal, owner: QuotaOwner) -> Result<Vec<ClusterQuota>> {
+        let mut quotas = self.quotas_unused(who, owner).await?;
+        let used = self.used_under(owner).await?;
+        for q in &mut quotas {
+            let known = used.get(&q.cluster_id);
+            for l in &mut q.lines {
+                l.used = match known {
+                    // No app space there: nothing is used.
+                    None => Some(0),
+                    Some(None) => None,
+                    Some(Some(u)) => Some(u.get(&l.resource).copied().unwrap_or(0)),
+                };
+            }
+        }
+        Ok(quotas)
+    }
+
+    /// [`Tenancy::quotas`] without what is used (left `None`).
+    pub(crate) async fn quotas_unused(
+        &self,
+        who: &Principal,
+        owner: QuotaOwner,
+    ) -> Result<Vec<ClusterQuota>> {
         let o = self.quota_owner(who, owner).await?;
         self.authorize(who, Permission::QuotaRead, o.scope, &o.target)
             .await?;
@@ -484,6 +507,7 @@ impl Tenancy<'_> {
                     level => f.ceiling(level, &r, &capacity),
                 },
                 used: None,
+                in_use: None,
                 resource: r,
             })
             .collect();

@@ -44,7 +44,8 @@ fn select_vdcs() -> SelectStatement {
         .to_owned()
 }
 
-fn scope_of(vdc: &Vdc) -> Scope {
+/// Where a VDC's permissions are decided.
+pub(crate) fn scope_of(vdc: &Vdc) -> Scope {
     Scope::Vdc {
         domain_id: vdc.domain_id,
         vdc_id: vdc.id,

@@ -3,9 +3,7 @@
 //! share of the VDC's quota, typed-name deletion, creation that converges
 //! after a failure, and neighbours who get what an unknown id gets.
 
-use berth_api::{
-    AppSpaceInput, Detail, ErrorCode, ListQuery, QuotaInput, QuotaOwner, QuotaResource,
-};
+use berth_api::{Detail, ErrorCode, ListQuery, QuotaInput, QuotaOwner, QuotaResource};
 use berth_core::{
     auth::{Principal, RoleType, Scope},
     db_test,
@@ -23,50 +21,6 @@ use kube::Api;
 
 use crate::common::*;
 use crate::support::*;
-
-fn space(vdc_id: i64, cluster_id: i64, name: &str, pairs: &[(&str, &str)]) -> AppSpaceInput {
-    AppSpaceInput {
-        vdc_id,
-        cluster_id,
-        name: name.into(),
-        display_name: format!("Space {name}"),
-        description: String::new(),
-        amounts: amounts(pairs),
-    }
-}
-
-/// A domain `acme` with quota, and its VDC `web` with 2 cpu, 4Gi, 10 pods.
-async fn tenant(s: &Services, ops: &Principal, cluster: i64) -> (i64, i64) {
-    let d = s
-        .tenancy()
-        .create_domain(ops, domain("acme"))
-        .await
-        .unwrap();
-    let v = s.tenancy().create_vdc(ops, vdc(d.id, "web")).await.unwrap();
-    for (owner, pairs) in [
-        (
-            QuotaOwner::Domain(d.id),
-            [("cpu", "4"), ("memory", "8Gi"), ("pods", "20")],
-        ),
-        (
-            QuotaOwner::Vdc(v.id),
-            [("cpu", "2"), ("memory", "4Gi"), ("pods", "10")],
-        ),
-    ] {
-        s.tenancy()
-            .set_quota(
-                ops,
-                owner,
-                QuotaInput {
-                    cluster_id: cluster,
-                    amounts: amounts(&pairs),
-                },
-            )
-            .await
-            .unwrap();
-    }
-    (d.id, v.id)
-}
 
 async fn vdc_given(s: &Services, ops: &Principal, vdc_id: i64, r: QuotaResource) -> i64 {
     let q = s
