@@ -16,7 +16,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-pub mod audit_export;
+pub mod exports;
 pub mod auth;
 pub mod client_addr;
 pub mod config;

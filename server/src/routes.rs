@@ -164,7 +164,8 @@ pub fn router(
         GET "/auth/oidc/start" => crate::sso::start, Nobody;
         GET "/auth/oidc/callback" => crate::sso::callback, Nobody;
         GET "/lang/{tag}" => auth::set_language, Nobody;
-        GET "/audit/export.csv" => crate::audit_export::export_csv, Permission(AuditExport);
+        GET "/audit/export.csv" => crate::exports::audit_csv, Permission(AuditExport);
+        GET "/usage/export.csv" => crate::exports::usage_csv_of_vdc, Permission(QuotaRead);
         GET "/live/cluster-changes" => crate::live::cluster_changes, Permission(NodeRead);
     }
         .leptos_routes(&state, routes, move || {

@@ -175,6 +175,7 @@ const SHAPES: &[(&str, &str)] = &[
     ("vdcs/resume", r#"{"id": "$i"}"#),
     ("domains/get", r#"{"id": "$i"}"#),
     ("quotas/get", r#"{"owner": {"kind": "$s", "id": "$i"}}"#),
+    ("usage/vdc", r#"{"id": "$i"}"#),
     (
         "quotas/set",
         r#"{"owner": {"kind": "$s", "id": "$i"}, "input": {"cluster_id": "$i", "amounts": {"cpu": "$s", "$s": "$s"}}}"#,

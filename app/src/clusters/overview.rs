@@ -393,30 +393,39 @@ fn Warnings(list: Vec<ClusterEvent>, total: i64) -> impl IntoView {
         } else {
             view! {
                 <p class="hint">{lang.fmt(T::WarningsShown, &[&list.len().to_string(), &total.to_string()])}</p>
-                <table class="table" id="warnings" aria-labelledby="warnings-title">
-                    <thead><tr>
-                        <th scope="col">{lang.t(T::EventLastSeen)}</th>
-                        <th scope="col">{lang.t(T::Namespace)}</th>
-                        <th scope="col">{lang.t(T::Object)}</th>
-                        <th scope="col">{lang.t(T::Reason)}</th>
-                        <th scope="col">{lang.t(T::Message)}</th>
-                        <th scope="col">{lang.t(T::Count)}</th>
-                    </tr></thead>
-                    <tbody>
-                        {list.into_iter().map(|e| view! {
-                            <tr data-reason=e.reason.clone()>
-                                <td>{e.last_seen.clone().map(|at| view! { <Time at /> })}</td>
-                                <td class="mono">{e.namespace.clone()}</td>
-                                <td class="mono">{e.object.clone()}</td>
-                                <td>{e.reason.clone()}</td>
-                                <td>{e.message.clone()}</td>
-                                <td>{e.count}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                <EventTable list id="warnings" labelled_by="warnings-title" />
             }.into_any()
         }}
+    }
+}
+
+/// Events, newest first: when, where, about what, why; warnings marked.
+#[component]
+pub fn EventTable(list: Vec<ClusterEvent>, id: &'static str, labelled_by: &'static str) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <table class="table" id=id aria-labelledby=labelled_by>
+            <thead><tr>
+                <th scope="col">{lang.t(T::EventLastSeen)}</th>
+                <th scope="col">{lang.t(T::Namespace)}</th>
+                <th scope="col">{lang.t(T::Object)}</th>
+                <th scope="col">{lang.t(T::Reason)}</th>
+                <th scope="col">{lang.t(T::Message)}</th>
+                <th scope="col">{lang.t(T::Count)}</th>
+            </tr></thead>
+            <tbody>
+                {list.into_iter().map(|e| view! {
+                    <tr data-reason=e.reason.clone() class:row-invalid=e.kind == "Warning">
+                        <td>{e.last_seen.clone().map(|at| view! { <Time at /> })}</td>
+                        <td class="mono">{e.namespace.clone()}</td>
+                        <td class="mono">{e.object.clone()}</td>
+                        <td>{e.reason.clone()}</td>
+                        <td>{e.message.clone()}</td>
+                        <td>{e.count}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 

@@ -3,7 +3,7 @@
 
 use berth_api::{
     AdoptInput, AppError, AppSpace, AppSpaceInput, ClusterQuota, Domain, DomainInput, ListQuery,
-    Member, MemberInput, Overview, Page, QuotaInput, QuotaOwner, Vdc, VdcInput,
+    Member, MemberInput, Overview, Page, QuotaInput, QuotaOwner, Vdc, VdcInput, VdcUsage,
 };
 use leptos::prelude::*;
 
@@ -157,6 +157,15 @@ endpoint! {
     pub async fn get_quotas(owner: QuotaOwner) -> Result<Vec<ClusterQuota>, AppError> {
         let call = backend::Call::begin()?;
         call.done(call.services.tenancy().quotas(&call.principal, owner).await)
+    }
+}
+
+endpoint! {
+    needs: Permission(QuotaRead),
+    #[server(prefix = "/api", endpoint = "usage/vdc")]
+    pub async fn get_vdc_usage(id: i64) -> Result<VdcUsage, AppError> {
+        let call = backend::Call::begin()?;
+        call.done(call.services.tenancy().vdc_usage(&call.principal, id).await)
     }
 }
 

@@ -14,6 +14,7 @@ use crate::{
         app_spaces::AppSpacesSection,
         members::MembersSection,
         quota::QuotaPanel,
+        usage::UsageSection,
     },
 };
 
@@ -109,12 +110,13 @@ pub fn VdcPage() -> impl IntoView {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Quota,
+    Usage,
     AppSpaces,
     Members,
 }
 
-/// The VDC's quota, app spaces and members, one at a time; the app spaces
-/// and members load when first chosen.
+/// The VDC's quota, usage, app spaces and members, one at a time; all but
+/// the quota load when first chosen (one piece of code for the three).
 #[component]
 fn VdcTabs(vdc_id: i64, name: String, editable: bool, members: bool) -> impl IntoView {
     let lang = use_lang();
@@ -129,6 +131,7 @@ fn VdcTabs(vdc_id: i64, name: String, editable: bool, members: bool) -> impl Int
     view! {
         <div class="tabs" role="tablist" aria-label=lang.t(T::Vdc)>
             {button(Tab::Quota, T::QuotaTitle)}
+            {button(Tab::Usage, T::UsageTitle)}
             {button(Tab::AppSpaces, T::AppSpaces)}
             {members.then(|| button(Tab::Members, T::Members))}
         </div>
@@ -141,8 +144,7 @@ fn VdcTabs(vdc_id: i64, name: String, editable: bool, members: bool) -> impl Int
                         <QuotaPanel owner=QuotaOwner::Vdc(vdc_id) editable />
                     </section>
                 }.into_any(),
-                Tab::AppSpaces => Suspend::new(app_spaces_tab(vdc_id)).into_any(),
-                Tab::Members => Suspend::new(members_tab(vdc_id)).into_any(),
+                other => Suspend::new(loaded_tab(vdc_id, other)).into_any(),
             }}
         </div>
     }
@@ -150,14 +152,15 @@ fn VdcTabs(vdc_id: i64, name: String, editable: bool, members: bool) -> impl Int
 
 type T_ = crate::i18n::Text;
 
+/// The tabs loaded on demand: one split point, since each adds to the
+/// loader every page fetches.
 #[leptos::lazy]
-fn app_spaces_tab(vdc_id: i64) -> AnyView {
-    view! { <AppSpacesSection vdc_id /> }.into_any()
-}
-
-#[leptos::lazy]
-fn members_tab(vdc_id: i64) -> AnyView {
-    view! { <MembersSection vdc_id /> }.into_any()
+fn loaded_tab(vdc_id: i64, tab: Tab) -> AnyView {
+    match tab {
+        Tab::Usage => view! { <UsageSection vdc_id /> }.into_any(),
+        Tab::Members => view! { <MembersSection vdc_id /> }.into_any(),
+        _ => view! { <AppSpacesSection vdc_id /> }.into_any(),
+    }
 }
 
 fn status_badge(lang: Lang, status: &str) -> impl IntoView {

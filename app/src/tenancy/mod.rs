@@ -8,4 +8,5 @@ pub mod i18n;
 pub mod members;
 pub mod overview;
 pub mod quota;
+pub mod usage;
 pub mod vdcs;

@@ -15,11 +15,19 @@ use crate::{
 };
 
 /// The resource as people read it: its name, with the StorageClass for storage.
-fn resource_name(lang: Lang, r: &QuotaResource) -> String {
+pub(crate) fn resource_name(lang: Lang, r: &QuotaResource) -> String {
     let name = lang.label(r.label());
     match r.storage_class() {
         Some(class) => format!("{name} ({class})"),
         None => name.to_owned(),
+    }
+}
+
+/// A figure that may be unknown (a cluster that did not answer).
+pub(crate) fn figure(lang: Lang, r: &QuotaResource, v: Option<i64>) -> String {
+    match v {
+        Some(v) => r.display(v),
+        None => lang.t(T::QuotaUnknown).into(),
     }
 }
 
@@ -178,9 +186,10 @@ fn ClusterQuotaForm(
                 server.or_else(|| line.with_value(|l| typed_problem(lang, l, &text.get())))
             });
             let invalid = move || message.get().is_some();
-            let (given, ceiling) = line.with_value(|l| {
+            let (given, taken, ceiling) = line.with_value(|l| {
                 (
                     l.resource.display(l.allocated),
+                    figure(lang, &l.resource, l.used),
                     match l.ceiling {
                         Some(c) => l.resource.display(c.max(0)),
                         None if l.resource.node_resource().is_some()
@@ -206,6 +215,7 @@ fn ClusterQuotaForm(
                         {move || message.get().map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> })}
                     </td>
                     <td class="mono" data-label=lang.t(T::QuotaGiven)>{given}</td>
+                    <td class="mono" data-label=lang.t(T::UsageTaken)>{taken}</td>
                     <td class="mono" data-label=lang.t(T::QuotaCeiling)>{ceiling}</td>
                     <td class="mono" data-label=lang.t(T::QuotaLeft)>
                         {move || line.with_value(|l| left_after(lang, l, &text.get()))}
@@ -237,6 +247,7 @@ fn ClusterQuotaForm(
                             <th scope="col">{lang.t(T::QuotaResourceCol)}</th>
                             <th scope="col">{lang.t(T::QuotaTitle)}</th>
                             <th scope="col">{lang.t(T::QuotaGiven)}</th>
+                            <th scope="col">{lang.t(T::UsageTaken)}</th>
                             <th scope="col">{lang.t(T::QuotaCeiling)}</th>
                             <th scope="col">{lang.t(T::QuotaLeft)}</th>
                         </tr>

@@ -140,6 +140,25 @@ async fn events_of(client: Client, namespace: &str) -> Vec<Event> {
     }
 }
 
+/// What the pods of each namespace use now, by app space id.
+async fn live_in(c: &Client, namespaces: &[(i64, String)]) -> HashMap<i64, Option<(i64, i64)>> {
+    let asks = namespaces.iter().cloned().map(|(id, ns)| {
+        let c = c.clone();
+        async move { (id, in_use(c, &ns).await) }
+    });
+    stream::iter(asks).buffer_unordered(AT_ONCE).collect().await
+}
+
+/// The latest events of every namespace, together.
+async fn events_in(c: &Client, namespaces: &[(i64, String)]) -> Vec<Event> {
+    let asks = namespaces.iter().cloned().map(|(_, ns)| {
+        let c = c.clone();
+        async move { events_of(c, &ns).await }
+    });
+    let read: Vec<Vec<Event>> = stream::iter(asks).buffer_unordered(AT_ONCE).collect().await;
+    read.into_iter().flatten().collect()
+}
+
 /// Sums `used` over `namespaces`, by resource.
 pub(crate) fn used_by<'a>(
     used: &Used,
@@ -239,28 +258,20 @@ impl Tenancy<'_> {
             let reachable = used.is_some();
             let resources: Vec<QuotaResource> =
                 q.lines.iter().map(|l| l.resource.clone()).collect();
-            let live: HashMap<i64, Option<(i64, i64)>> = match (&client, reachable) {
+            let namespaces: Vec<(i64, String)> =
+                here.iter().map(|a| (a.id, a.name.clone())).collect();
+            let (live, read) = match (&client, reachable) {
                 (Some(c), true) => {
-                    stream::iter(here.iter().map(|a| {
-                        let c = c.clone();
-                        async move { (a.id, in_use(c, &a.name).await) }
-                    }))
-                    .buffer_unordered(AT_ONCE)
-                    .collect()
-                    .await
+                    let read = if events_allowed {
+                        events_in(c, &namespaces).await
+                    } else {
+                        vec![]
+                    };
+                    (live_in(c, &namespaces).await, read)
                 }
-                _ => HashMap::new(),
+                _ => (HashMap::new(), vec![]),
             };
-            if let (Some(c), true, true) = (&client, reachable, events_allowed) {
-                let read: Vec<Vec<Event>> = stream::iter(here.iter().map(|a| {
-                    let c = c.clone();
-                    async move { events_of(c, &a.name).await }
-                }))
-                .buffer_unordered(AT_ONCE)
-                .collect()
-                .await;
-                events.extend(read.into_iter().flatten());
-            }
+            events.extend(read);
             let app_spaces = here
                 .iter()
                 .map(|a| {
