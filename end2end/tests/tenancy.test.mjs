@@ -44,12 +44,12 @@ test('an operator gives a domain and its VDC quota; too much shows asked, limit,
     await goto(page, `/domains/${domain.id}`);
     const cpu = quotaRow(page, 'CPU (cores)');
     // The demo cluster's three nodes offer 23400m; nothing is given yet.
-    const ceiling = (await cpu.getByRole('cell').nth(2).textContent()).trim();
+    const ceiling = (await cpu.getByRole('cell').nth(3).textContent()).trim();
     assert.match(ceiling, /^\d+(m)?$/, `a ceiling in cores: ${ceiling}`);
     await typeAmount(page, 'CPU (cores)', '4');
     await page.getByLabel('Memory', { exact: true }).fill('8Gi');
     // What is left above follows the typing.
-    const left = cpu.getByRole('cell').nth(3);
+    const left = cpu.getByRole('cell').nth(4);
     await assert.doesNotReject(left.filter({ hasNotText: ceiling }).waitFor());
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Quota saved.' }).waitFor();
@@ -97,6 +97,12 @@ test('in Chinese at phone width the quota page fits and explains a refusal', T, 
       await page.getByText('申请 3Gi；该域共有 2Gi，已分配给其他 0，剩余 2Gi。').waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+      // The usage tab, by keyboard: no app spaces yet, said so.
+      await page.getByRole('tab', { name: '用量' }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByText('还没有应用空间：创建后即可查看用量。').waitFor();
+      const wider = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(wider <= 0, `the usage tab scrolls sideways by ${wider}px`);
     },
     { viewport: { width: 390, height: 844 } },
   ),
@@ -172,6 +178,25 @@ test('an operator makes an app space within the VDC quota; its tenant sees only 
       await add.getByRole('button', { name: 'Add member' }).click();
       await add.waitFor({ state: 'detached' });
       await page.getByRole('cell', { name: colleague, exact: true }).waitFor();
+
+      // Usage: the VDC's quota with what is taken, drawn and as a table, and as CSV.
+      await page.getByRole('tab', { name: 'Usage' }).click();
+      const usage = page.getByRole('group', { name: 'demo' });
+      const cpuRow = usage.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'CPU (cores)', exact: true }) }).first();
+      await cpuRow.waitFor();
+      assert.equal((await cpuRow.getByRole('cell').first().textContent()).trim(), '2', 'the VDC has 2 cores');
+      assert.equal((await cpuRow.getByRole('cell').nth(1).textContent()).trim(), '0', 'no pods run yet');
+      await usage.locator('.chart[data-drawn="true"]').waitFor();
+      await usage.getByRole('rowheader', { name: space, exact: true }).waitFor();
+      const csv = await page.request.get(new URL(`/usage/export.csv?vdc=${vdc.id}`, page.url()).href);
+      assert.equal(csv.status(), 200);
+      const text = await csv.text();
+      assert.match(text, new RegExp(`"demo","${space}","cpu","1",`));
+      assert.ok(!text.includes(theirs), 'the neighbour is not in the CSV');
+      const stolen = await page.request.get(new URL(`/usage/export.csv?vdc=${other.vdc.id}`, page.url()).href);
+      assert.equal(stolen.status(), 404, 'the neighbour\'s usage is as missing as an unknown VDC');
+      assert.ok(!(await stolen.text()).includes(theirs));
+      assert.equal(await page.getByText(theirs).count(), 0);
       await goto(page, '/vdcs');
       await page.getByRole('cell', { name: vdc.name, exact: true }).waitFor();
       assert.equal(await page.getByRole('cell', { name: other.vdc.name, exact: true }).count(), 0);

@@ -84,13 +84,18 @@ fn claim_storage(claim: &Value) -> f64 {
 
 /// What a Service adds to `services.loadbalancers` and `services.nodeports`.
 fn service_charge(service: &Value, key: &str) -> f64 {
-    let kind = service.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP");
+    let kind = service
+        .pointer("/spec/type")
+        .and_then(Value::as_str)
+        .unwrap_or("ClusterIP");
     match key {
         "services.loadbalancers" => f64::from(u8::from(kind == "LoadBalancer")),
         "services.nodeports" if matches!(kind, "NodePort" | "LoadBalancer") => service
             .pointer("/spec/ports")
             .and_then(Value::as_array)
-            .map_or(0, |ports| ports.iter().filter(|p| p.get("nodePort").is_some()).count())
+            .map_or(0, |ports| {
+                ports.iter().filter(|p| p.get("nodePort").is_some()).count()
+            })
             as f64,
         _ => 0.0,
     }
@@ -103,10 +108,18 @@ fn charge(rt: &ResourceType, obj: &Value, key: &str) -> f64 {
     }
     if rt.group.is_empty() && rt.plural == "persistentvolumeclaims" {
         if let Some((class, what)) = class_claims(key) {
-            if obj.pointer("/spec/storageClassName").and_then(Value::as_str) != Some(class) {
+            if obj
+                .pointer("/spec/storageClassName")
+                .and_then(Value::as_str)
+                != Some(class)
+            {
                 return 0.0;
             }
-            return if what == "persistentvolumeclaims" { 1.0 } else { claim_storage(obj) };
+            return if what == "persistentvolumeclaims" {
+                1.0
+            } else {
+                claim_storage(obj)
+            };
         }
     }
     if counted_type(key).is_some_and(|t| t == rt) {

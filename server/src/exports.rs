@@ -66,10 +66,7 @@ pub async fn usage_csv_of_vdc(
         return AppError::Unauthenticated.status_response();
     };
     match ctx.services.tenancy().vdc_usage(who, q.vdc).await {
-        Ok(usage) => csv_download(
-            usage_csv(&usage),
-            &format!("berth-usage-vdc-{}.csv", q.vdc),
-        ),
+        Ok(usage) => csv_download(usage_csv(&usage), &format!("berth-usage-vdc-{}.csv", q.vdc)),
         Err(e) => e.into_app_error(&ctx.request.request_id).status_response(),
     }
 }

@@ -16,12 +16,12 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-pub mod exports;
 pub mod auth;
 pub mod client_addr;
 pub mod config;
 pub mod context;
 pub mod endpoints;
+pub mod exports;
 pub mod health;
 pub mod leader;
 pub mod live;

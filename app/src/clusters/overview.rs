@@ -401,7 +401,11 @@ fn Warnings(list: Vec<ClusterEvent>, total: i64) -> impl IntoView {
 
 /// Events, newest first: when, where, about what, why; warnings marked.
 #[component]
-pub fn EventTable(list: Vec<ClusterEvent>, id: &'static str, labelled_by: &'static str) -> impl IntoView {
+pub fn EventTable(
+    list: Vec<ClusterEvent>,
+    id: &'static str,
+    labelled_by: &'static str,
+) -> impl IntoView {
     let lang = use_lang();
     view! {
         <table class="table" id=id aria-labelledby=labelled_by>

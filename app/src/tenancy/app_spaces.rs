@@ -6,18 +6,20 @@
 
 use std::collections::BTreeMap;
 
-use berth_api::{AppSpace, AppSpaceInput, ClusterQuota, ListQuery, QuotaOwner, QuotaResource};
+use berth_api::{
+    AdoptInput, AppSpace, AppSpaceInput, ClusterQuota, ListQuery, QuotaOwner, QuotaResource,
+};
 use leptos::{ev::SubmitEvent, lazy, prelude::*};
 
 use crate::{
-    api::Query,
+    api::{Call, Query},
     components::{
         holds, FormActions, FormError, IfHeld, ListActions, PagedTable, RowActions, SearchBox,
         TextField, Time,
     },
     i18n::{use_lang, Lang, T},
     tenancy::{
-        api::{CreateAppSpace, DeleteAppSpace, GetQuotas, ListAppSpaces, SetQuota},
+        api::{AdoptNamespace, CreateAppSpace, DeleteAppSpace, GetQuotas, ListAppSpaces, SetQuota},
         quota::QuotaPanel,
     },
 };
@@ -48,8 +50,10 @@ pub fn AppSpacesSection(vdc_id: i64) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
     let actions = Actions::new();
+    // Bumped when an operator takes an existing namespace in.
+    let adopted = RwSignal::new(0usize);
     let spaces = Query::reloading(
-        move || actions.changes(),
+        move || actions.changes() + adopted.get(),
         move || ListAppSpaces {
             vdc_id: Some(vdc_id),
             query: ListQuery {
@@ -61,7 +65,7 @@ pub fn AppSpacesSection(vdc_id: i64) -> impl IntoView {
     );
     // The VDC's quota per cluster: where app spaces can go, and what is left.
     let vdc_quota = Query::reloading(
-        move || actions.changes(),
+        move || actions.changes() + adopted.get(),
         move || GetQuotas {
             owner: QuotaOwner::Vdc(vdc_id),
         },
@@ -82,7 +86,7 @@ pub fn AppSpacesSection(vdc_id: i64) -> impl IntoView {
                 // Read once: the form must not be made anew (and emptied)
                 // when the quota reloads after an attempt.
                 let clusters = untrack(|| vdc_quota.get()).and_then(Result::ok).unwrap_or_default();
-                Suspend::new(app_space_form(vdc_id, clusters, actions, Callback::new(move |_| actions.close())))
+                Suspend::new(app_space_form(vdc_id, clusters, actions, adopted, Callback::new(move |_| actions.close())))
             })}
             <PagedTable
                 list=spaces
@@ -127,9 +131,10 @@ fn app_space_form(
     vdc_id: i64,
     clusters: Vec<ClusterQuota>,
     actions: Actions,
+    adopted: RwSignal<usize>,
     on_close: Callback<()>,
 ) -> AnyView {
-    view! { <AppSpaceForm vdc_id clusters actions on_close /> }.into_any()
+    view! { <AppSpaceForm vdc_id clusters actions adopted on_close /> }.into_any()
 }
 
 /// What the VDC has left of `r` on a cluster: its quota less what its app
@@ -141,14 +146,25 @@ fn left_in_vdc(q: &ClusterQuota, r: &QuotaResource) -> i64 {
         .map_or(0, |l| l.limit - l.allocated)
 }
 
+/// A new app space, or (for operators) an existing namespace of the
+/// cluster taken into the VDC as one.
 #[component]
 fn AppSpaceForm(
     vdc_id: i64,
     clusters: Vec<ClusterQuota>,
     actions: Actions,
+    adopted: RwSignal<usize>,
     on_close: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
+    let adopt = Call::<AdoptNamespace>::new();
+    let adopting = RwSignal::new(false);
+    Effect::new(move || {
+        if adopt.succeeded() {
+            adopted.update(|v| *v += 1);
+            on_close.run(());
+        }
+    });
     // Only where the VDC has been given something.
     let clusters: Vec<ClusterQuota> = clusters
         .into_iter()
@@ -164,7 +180,15 @@ fn AppSpaceForm(
         .map(|_| RwSignal::new(String::new()))
         .collect();
     let amount_signals = StoredValue::new(amounts.clone());
-    let error = actions.form_error(false);
+    let created_error = actions.form_error(false);
+    let adopt_error = adopt.error();
+    let error = Signal::derive(move || {
+        if adopting.get() {
+            adopt_error.get()
+        } else {
+            created_error.get()
+        }
+    });
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let mut given = BTreeMap::new();
@@ -176,11 +200,26 @@ fn AppSpaceForm(
                 }
             }
         });
+        let (cluster_id, name) = (
+            cluster_id.get_untracked().unwrap_or_default(),
+            name.get_untracked().trim().to_owned(),
+        );
+        if adopting.get_untracked() {
+            adopt.dispatch(AdoptNamespace {
+                input: AdoptInput {
+                    vdc_id,
+                    cluster_id,
+                    name,
+                    amounts: given,
+                },
+            });
+            return;
+        }
         actions.create.dispatch(CreateAppSpace {
             input: AppSpaceInput {
                 vdc_id,
-                cluster_id: cluster_id.get_untracked().unwrap_or_default(),
-                name: name.get_untracked().trim().to_owned(),
+                cluster_id,
+                name,
                 display_name: display_name.get_untracked(),
                 description: description.get_untracked(),
                 amounts: given,
@@ -260,11 +299,23 @@ fn AppSpaceForm(
                 </select>
                 {move || cluster_error().map(|m| view! { <p class="field-error">{m}</p> })}
             </div>
+            // Operators (who alone see clusters) may take in a namespace that exists.
+            {holds("cluster.read").then(|| view! {
+                <div class="field field-check">
+                    <input id="space-adopt" type="checkbox" aria-describedby="space-adopt-hint"
+                        prop:checked=move || adopting.get()
+                        on:change=move |ev| adopting.set(event_target_checked(&ev)) />
+                    <label for="space-adopt">{lang.t(T::AdoptExisting)}</label>
+                </div>
+                <p class="hint" id="space-adopt-hint">{lang.t(T::AdoptHint)}</p>
+            })}
             <TextField id="space-name" field="name" label=T::Name value=name error hint=T::NameHint autofocus=true />
-            <TextField id="space-display-name" field="display_name" label=T::DisplayName value=display_name error />
-            <TextField id="space-description" field="description" label=T::Description value=description error />
+            {move || (!adopting.get()).then(|| view! {
+                <TextField id="space-display-name" field="display_name" label=T::DisplayName value=display_name error />
+                <TextField id="space-description" field="description" label=T::Description value=description error />
+            })}
             {fields}
-            <FormActions editing=false pending=actions.saving() on_cancel=on_close />
+            <FormActions editing=false pending=Signal::derive(move || actions.saving().get() || adopt.pending().get()) on_cancel=on_close />
         </form>
     }
 }

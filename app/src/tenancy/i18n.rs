@@ -57,6 +57,8 @@ crate::i18n::texts! {
     VdcLeft => ("The VDC has {} left on this cluster.", "该虚拟数据中心在此集群上还剩 {}。"),
     BackToVdcs => ("Back to VDCs", "返回虚拟数据中心列表"),
     UsageTitle => ("Usage", "用量"),
+    AdoptExisting => ("Take in a namespace that already exists", "纳管已有的命名空间"),
+    AdoptHint => ("Berth adds its labels, quota, limits and network policies to it; nothing else in it changes.", "Berth 会为其添加标签、配额、限制范围和网络策略，其中的其他内容保持不变。"),
     Refresh => ("Refresh", "刷新"),
     UsageIntro => ("Taken: what the app spaces' quotas count (requests of running pods, objects that exist). In use now: what their pods use, from the metrics API.", "已占用：应用空间配额所计的量（运行中容器组的请求量、已存在的对象）。当前使用：其容器组实际使用的量，来自指标接口。"),
     UsageTaken => ("Taken", "已占用"),

@@ -9,10 +9,13 @@ use serde_json::json;
 
 use crate::{
     api::Query,
+    clusters::overview::EventTable,
     components::{transition, ChartOption, EChart, ErrorBanner, Waiting},
     i18n::{use_lang, Lang, T},
-    clusters::overview::EventTable,
-    tenancy::{api::GetVdcUsage, quota::{figure, resource_name}},
+    tenancy::{
+        api::GetVdcUsage,
+        quota::{figure, resource_name},
+    },
 };
 
 /// `part` of `whole` in percent, one decimal; 0 of nothing is 0.
@@ -33,7 +36,10 @@ fn shown(lines: &[QuotaLine]) -> Vec<&QuotaLine> {
 
 /// Bars per resource: taken and in use, as a share of the quota.
 fn usage_chart(lang: Lang, lines: &[&QuotaLine]) -> ChartOption {
-    let names: Vec<String> = lines.iter().map(|l| resource_name(lang, &l.resource)).collect();
+    let names: Vec<String> = lines
+        .iter()
+        .map(|l| resource_name(lang, &l.resource))
+        .collect();
     let share = |f: fn(&QuotaLine) -> Option<i64>| -> Vec<serde_json::Value> {
         lines
             .iter()
@@ -149,7 +155,11 @@ fn ClusterUsagePanel(c: ClusterUsage) -> impl IntoView {
 #[component]
 fn SpaceTable(spaces: Vec<AppSpaceUsage>) -> impl IntoView {
     let lang = use_lang();
-    const MAIN: [QuotaResource; 3] = [QuotaResource::Cpu, QuotaResource::Memory, QuotaResource::Pods];
+    const MAIN: [QuotaResource; 3] = [
+        QuotaResource::Cpu,
+        QuotaResource::Memory,
+        QuotaResource::Pods,
+    ];
     let rows = spaces
         .into_iter()
         .map(|a| {
@@ -157,7 +167,8 @@ fn SpaceTable(spaces: Vec<AppSpaceUsage>) -> impl IntoView {
                 .iter()
                 .map(|r| {
                     let l = a.lines.iter().find(|l| &l.resource == r);
-                    let text = l.map(|l| format!("{} / {}", figure(lang, r, l.used), r.display(l.limit)));
+                    let text =
+                        l.map(|l| format!("{} / {}", figure(lang, r, l.used), r.display(l.limit)));
                     view! { <td class="mono" data-label=resource_name(lang, r)>{text}</td> }
                 })
                 .collect_view();
