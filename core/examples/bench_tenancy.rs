@@ -245,6 +245,22 @@ async fn main() {
         "tenant's console (VDC, quota, app spaces, members): {}",
         ms(console)
     );
+    let usage = median(|| async { s.tenancy().vdc_usage(&tenant, vdc_id).await.unwrap() }).await;
+    println!(
+        "tenant's usage tab ({SPACES_PER_VDC} app spaces: quota status, metrics, events): {}",
+        ms(usage)
+    );
+    let domain_quota = median(|| async {
+        s.tenancy()
+            .quotas(&ops, QuotaOwner::Domain(domain_id))
+            .await
+            .unwrap()
+    })
+    .await;
+    println!(
+        "operator's domain quota with what its app spaces use (one list of every quota): {}",
+        ms(domain_quota)
+    );
 
     let mut passes = vec![];
     let mut report = None;

@@ -3,8 +3,9 @@
 //! what their pods use now (the metrics API), on each cluster, with the
 //! latest events of their namespaces.
 //!
-//! Per cluster one list call reads every ResourceQuota Berth manages; the
-//! metrics and events are read per namespace of the VDC. A cluster that
+//! A VDC's few ResourceQuotas are read one by one, a domain's many in one
+//! list call per cluster; the metrics and events are read per namespace of
+//! the VDC. A cluster that
 //! does not answer within a few seconds is shown as unreachable, its
 //! figures unknown, never as zero.
 
@@ -54,26 +55,47 @@ fn used_resource(key: &str) -> Option<QuotaResource> {
     QuotaResource::from_key(key.strip_prefix("requests.").unwrap_or(key))
 }
 
-/// Berth's ResourceQuotas of a cluster, in one call; `None` when the
-/// cluster does not answer in time.
-pub(crate) async fn quota_used(client: Client) -> Option<Used> {
-    let api: Api<ResourceQuota> = Api::all(client);
-    let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
-    let listed = tokio::time::timeout(
-        CLUSTER_WAIT,
-        api.list(&ListParams::default().labels(&selector)),
-    )
-    .await;
-    let list = match listed {
-        Ok(Ok(list)) => list,
-        Ok(Err(e)) => {
-            tracing::debug!(error = %e, "resource quotas could not be listed");
-            return None;
+/// At most this many namespaces are read one by one; more, and every
+/// ResourceQuota of Berth's on the cluster is listed in one call.
+const READ_ONE_BY_ONE: usize = 8;
+
+/// What Berth's ResourceQuotas in `namespaces` say is used; `None` when
+/// the cluster does not answer in time. A few namespaces are read each on
+/// its own (a tenant's page does not list a whole cluster); many, in one
+/// list call.
+pub(crate) async fn quota_used(client: Client, namespaces: &[String]) -> Option<Used> {
+    let quotas: Vec<ResourceQuota> = if namespaces.len() <= READ_ONE_BY_ONE {
+        let asks = namespaces.iter().cloned().map(|ns| {
+            let api: Api<ResourceQuota> = Api::namespaced(client.clone(), &ns);
+            async move { tokio::time::timeout(CLUSTER_WAIT, api.get_opt(QUOTA_NAME)).await }
+        });
+        let mut out = vec![];
+        for answer in futures::future::join_all(asks).await {
+            match answer {
+                Ok(Ok(q)) => out.extend(q),
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, "a resource quota could not be read");
+                    return None;
+                }
+                Err(_) => return None,
+            }
         }
-        Err(_) => return None,
+        out
+    } else {
+        let api: Api<ResourceQuota> = Api::all(client);
+        let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
+        let params = ListParams::default().labels(&selector);
+        match tokio::time::timeout(CLUSTER_WAIT, api.list(&params)).await {
+            Ok(Ok(list)) => list.items,
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "resource quotas could not be listed");
+                return None;
+            }
+            Err(_) => return None,
+        }
     };
     let mut out = Used::new();
-    for q in list.items {
+    for q in quotas {
         if q.metadata.name.as_deref() != Some(QUOTA_NAME) {
             continue;
         }
@@ -214,7 +236,7 @@ impl Tenancy<'_> {
         let mut out = BTreeMap::new();
         for (cluster_id, names) in by_cluster {
             let used = match self.clusters().handle(cluster_id).await {
-                Ok(h) => quota_used(h.client()).await,
+                Ok(h) => quota_used(h.client(), &names).await,
                 Err(_) => None,
             };
             out.insert(
@@ -251,8 +273,9 @@ impl Tenancy<'_> {
                 .await
                 .ok()
                 .map(|h| h.client());
+            let names: Vec<String> = here.iter().map(|a| a.name.clone()).collect();
             let used = match &client {
-                Some(c) => quota_used(c.clone()).await,
+                Some(c) => quota_used(c.clone(), &names).await,
                 None => None,
             };
             let reachable = used.is_some();

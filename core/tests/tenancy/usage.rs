@@ -97,9 +97,10 @@ db_test!(
         let shop = &c.app_spaces[0];
         let cpu = line(&shop.lines, &QuotaResource::Cpu);
         assert_eq!((cpu.limit, cpu.used), (1000, Some(500)), "two pods of 250m");
-        // The simulator's pods use about half their request (±10%).
+        // The simulator's pods use about half their request (±10%), each
+        // rounded up to a millicore.
         let live = cpu.in_use.unwrap();
-        assert!((225..=275).contains(&live), "cpu in use {live}");
+        assert!((225..=277).contains(&live), "cpu in use {live}");
         let memory = line(&shop.lines, &QuotaResource::Memory);
         assert_eq!(memory.used, Some(512 << 20));
         assert!(memory.in_use.is_some_and(|v| v > 0));
