@@ -197,12 +197,49 @@ test('an operator makes an app space within the VDC quota; its tenant sees only 
       assert.equal(stolen.status(), 404, 'the neighbour\'s usage is as missing as an unknown VDC');
       assert.ok(!(await stolen.text()).includes(theirs));
       assert.equal(await page.getByText(theirs).count(), 0);
+      // A user of the neighbouring domain is answered as a name nobody has.
+      const stranger = unique('stranger');
+      await api(admin, 'users/create', {
+        input: { username: stranger, display_name: 'Stranger', domain_id: other.domain.id, password: 'first-secret-1' },
+      });
+      const refusal = async (who) => {
+        await page.getByRole('button', { name: 'Add member' }).click();
+        const form = page.getByRole('form', { name: 'Add member' });
+        await form.getByLabel('Username').fill(who);
+        await form.getByLabel('Role').selectOption({ label: 'vdc-user' });
+        await form.getByRole('button', { name: 'Add member' }).click();
+        const message = form.locator('.field-error, [role="alert"]').first();
+        await message.waitFor();
+        const text = (await message.textContent()).replaceAll(who, '<name>');
+        await form.getByRole('button', { name: 'Cancel' }).click();
+        await form.waitFor({ state: 'detached' });
+        return text;
+      };
+      assert.equal(await refusal(stranger), await refusal(unique('nobody')), 'the neighbour\'s user is as unknown as nobody');
+
       await goto(page, '/vdcs');
       await page.getByRole('cell', { name: vdc.name, exact: true }).waitFor();
       assert.equal(await page.getByRole('cell', { name: other.vdc.name, exact: true }).count(), 0);
+      // Searching for the neighbour's VDC finds what a name nobody has finds.
+      await page.getByRole('searchbox', { name: 'Search' }).fill(other.vdc.name);
+      await page.keyboard.press('Enter');
+      await page.getByText('Nothing matches your search.').waitFor();
       await goto(page, `/vdcs/${other.vdc.id}`);
       await page.getByText('It no longer exists.').waitFor();
       assert.equal(await page.getByText(theirs).count(), 0, 'nothing of the neighbour shows');
+
+      // Made a member of a second VDC, they move between the two from the VDC page.
+      const second = await api(admin, 'vdcs/create', {
+        input: { domain_id: domain.id, name: unique('second'), display_name: 'Second' },
+      });
+      await api(admin, 'grants/create', { input: { user_id: user.id, role_id: vdcAdmin, scope_kind: 'vdc', scope_id: second.id } });
+      await goto(page, `/vdcs/${vdc.id}`);
+      const switcher = page.getByLabel('Go to another of your VDCs');
+      const choices = await switcher.locator('option').allTextContents();
+      assert.deepEqual(choices.sort(), [`${domain.name}/${vdc.display_name}`, `${domain.name}/Second`].sort(), 'theirs and only theirs');
+      await switcher.selectOption({ label: `${domain.name}/Second` });
+      await page.waitForURL(`**/vdcs/${second.id}`);
+      await page.getByRole('heading', { name: 'Second', level: 1 }).waitFor();
 
       await goto(page, `/vdcs/${vdc.id}`);
       await page.getByRole('tab', { name: 'App spaces' }).click();

@@ -301,7 +301,7 @@ fn AppSpaceForm(
             </div>
             // Operators (who alone see clusters) may take in a namespace that exists.
             {holds("cluster.read").then(|| view! {
-                <div class="field field-check">
+                <div class="field-check">
                     <input id="space-adopt" type="checkbox" aria-describedby="space-adopt-hint"
                         prop:checked=move || adopting.get()
                         on:change=move |ev| adopting.set(event_target_checked(&ev)) />

@@ -13,6 +13,7 @@ use crate::{
         api::{GetDomain, GetVdc, ResumeVdc, SuspendVdc},
         app_spaces::AppSpacesSection,
         members::MembersSection,
+        overview::vdc_switcher,
         quota::QuotaPanel,
         usage::UsageSection,
     },
@@ -88,8 +89,11 @@ pub fn VdcPage() -> impl IntoView {
                 let editable = holds("quota.update");
                 let for_lifecycle = v.clone();
                 view! {
-                    <nav class="crumbs"><A href="/vdcs">{lang.t(T::NavVdcs)}</A></nav>
-                    // Members of several VDCs choose among them on the overview.
+                    <nav class="crumbs">
+                        <A href="/vdcs">{lang.t(T::NavVdcs)}</A>
+                        // Tenants who belong to several VDCs move between them here.
+                        {(!holds("domain.read")).then(|| vdc_switcher(v.id))}
+                    </nav>
                     <div class="page-head">
                         <h1>{v.display_name.clone()}</h1>
                         {holds("vdc.suspend").then(|| view! { <Lifecycle vdc=for_lifecycle.clone() changed /> })}

@@ -57,6 +57,7 @@ crate::i18n::texts! {
     VdcLeft => ("The VDC has {} left on this cluster.", "该虚拟数据中心在此集群上还剩 {}。"),
     BackToVdcs => ("Back to VDCs", "返回虚拟数据中心列表"),
     UsageTitle => ("Usage", "用量"),
+    SwitchVdc => ("Go to another of your VDCs", "切换到您的其他虚拟数据中心"),
     AdoptExisting => ("Take in a namespace that already exists", "纳管已有的命名空间"),
     AdoptHint => ("Berth adds its labels, quota, limits and network policies to it; nothing else in it changes.", "Berth 会为其添加标签、配额、限制范围和网络策略，其中的其他内容保持不变。"),
     Refresh => ("Refresh", "刷新"),

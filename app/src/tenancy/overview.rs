@@ -9,10 +9,44 @@ use crate::{
     tenancy::api::{items, vdc_choices, GetOverview},
 };
 
-// Loaded only for tenants, not with every first page.
+// Loaded only for tenants, not with every first page: their VDCs on the
+// landing (`None`), or the switcher on a VDC's page (one split point).
 #[leptos::lazy]
-fn your_vdcs() -> AnyView {
-    view! { <YourVdcs /> }.into_any()
+fn your_vdcs(current: Option<i64>) -> AnyView {
+    match current {
+        None => view! { <YourVdcs /> }.into_any(),
+        Some(current) => view! { <VdcSwitcher current /> }.into_any(),
+    }
+}
+
+/// On a VDC's page, for a member of several: a choice of their others.
+pub fn vdc_switcher(current: i64) -> impl IntoView {
+    view! { <AfterMount view=move || Suspend::new(your_vdcs(Some(current))).into_any() /> }
+}
+
+#[component]
+fn VdcSwitcher(current: i64) -> impl IntoView {
+    let lang = use_lang();
+    let vdcs = vdc_choices();
+    let navigate = use_navigate();
+    suspense(Waiting::Nothing, move || {
+        let navigate = navigate.clone();
+        async move {
+            let list = items(vdcs.await);
+            (list.len() > 1).then(|| view! {
+                <label class="switcher">
+                    <span class="sr-only">{lang.t(T::SwitchVdc)}</span>
+                    <select on:change=move |ev| navigate(&format!("/vdcs/{}", event_target_value(&ev)), Default::default())>
+                        {list.into_iter().map(|v| view! {
+                            <option value=v.id.to_string() selected=v.id == current>
+                                {format!("{}/{}", v.domain_name, v.display_name)}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            })
+        }
+    })
 }
 
 /// A tenant's landing: the VDCs they belong to, and straight into the
@@ -73,7 +107,7 @@ pub fn OverviewPage() -> impl IntoView {
             let held = held_permissions(me_context).await;
             let holds = |p: &str| held.iter().any(|h| h == p);
             (!holds("domain.read") && holds("vdc.read"))
-                .then(|| view! { <AfterMount view=|| Suspend::new(your_vdcs()).into_any() /> })
+                .then(|| view! { <AfterMount view=|| Suspend::new(your_vdcs(None)).into_any() /> })
         })}
         {suspense(Waiting::Loading, move || async move {
                 match overview.await {

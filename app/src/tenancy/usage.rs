@@ -46,11 +46,16 @@ fn usage_chart(lang: Lang, lines: &[&QuotaLine]) -> ChartOption {
             .map(|l| f(l).map_or(json!(null), |v| json!(percent(v, l.limit))))
             .collect()
     };
+    // The whole quota is the scale; more only if something went over it.
+    let most = lines
+        .iter()
+        .flat_map(|l| [l.used, l.in_use].map(|v| percent(v.unwrap_or(0), l.limit)))
+        .fold(100.0, f64::max);
     ChartOption(json!({
         "grid": { "left": 8, "right": 40, "top": 28, "bottom": 8, "containLabel": true },
         "tooltip": { "trigger": "item", "formatter": "{b} · {a}: {c}%" },
         "legend": { "top": 0 },
-        "xAxis": { "type": "value", "axisLabel": { "formatter": "{value}%" } },
+        "xAxis": { "type": "value", "min": 0, "max": most, "axisLabel": { "formatter": "{value}%" } },
         "yAxis": { "type": "category", "inverse": true, "data": names },
         "series": [
             { "type": "bar", "name": lang.t(T::UsageTaken), "data": share(|l| l.used),

@@ -170,6 +170,21 @@ impl Figures {
     }
 }
 
+/// Quota rows, as [`Row`] reads them.
+pub(crate) fn select_rows() -> sea_query::SelectStatement {
+    Query::select()
+        .columns([
+            Quotas::OwnerKind,
+            Quotas::OwnerId,
+            Quotas::ParentId,
+            Quotas::ClusterId,
+            Quotas::Resource,
+            Quotas::Amount,
+        ])
+        .from(Quotas::Table)
+        .to_owned()
+}
+
 /// The rows one query reads for `o` on `cluster` (every cluster when
 /// `None`): its own, its siblings', its parent's and its children's.
 fn figures_query(o: &Owner, cluster: Option<i64>) -> sea_query::SelectStatement {
@@ -203,16 +218,7 @@ fn figures_query(o: &Owner, cluster: Option<i64>) -> sea_query::SelectStatement 
         }
         Level::Domain => {}
     }
-    let mut q = Query::select()
-        .columns([
-            Quotas::OwnerKind,
-            Quotas::OwnerId,
-            Quotas::ParentId,
-            Quotas::ClusterId,
-            Quotas::Resource,
-            Quotas::Amount,
-        ])
-        .from(Quotas::Table)
+    let mut q = select_rows()
         .cond_where(any)
         .order_by(Quotas::Id, Order::Asc)
         .to_owned();

@@ -22,11 +22,11 @@ use kube::{
     api::{ApiResource, DynamicObject, ListParams},
     Api, Client,
 };
-use sea_query::{Expr, Order, Query};
+use sea_query::{Expr, Order};
 
 use super::{
     namespace::{MANAGED_BY, QUOTA_NAME},
-    quotas::Row,
+    quotas::{select_rows, Row},
     Tenancy,
 };
 use crate::{
@@ -360,16 +360,7 @@ impl Tenancy<'_> {
         let rows: Vec<Row> = self
             .db
             .fetch_all(
-                Query::select()
-                    .columns([
-                        Quotas::OwnerKind,
-                        Quotas::OwnerId,
-                        Quotas::ParentId,
-                        Quotas::ClusterId,
-                        Quotas::Resource,
-                        Quotas::Amount,
-                    ])
-                    .from(Quotas::Table)
+                select_rows()
                     .and_where(Expr::col(Quotas::OwnerKind).eq("app_space"))
                     .and_where(Expr::col(Quotas::ParentId).eq(vdc_id))
                     .order_by(Quotas::Id, Order::Asc),

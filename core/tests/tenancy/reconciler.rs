@@ -24,39 +24,9 @@ use serde_json::json;
 use crate::common::*;
 use crate::support::*;
 
-/// VDC `web` of domain `acme` with quota on the cluster; its id.
-async fn web(s: &Services, ops: &Principal, cluster: i64) -> i64 {
-    let d = s
-        .tenancy()
-        .create_domain(ops, domain("acme"))
-        .await
-        .unwrap();
-    let v = s.tenancy().create_vdc(ops, vdc(d.id, "web")).await.unwrap();
-    for owner in [QuotaOwner::Domain(d.id), QuotaOwner::Vdc(v.id)] {
-        s.tenancy()
-            .set_quota(
-                ops,
-                owner,
-                QuotaInput {
-                    cluster_id: cluster,
-                    amounts: amounts(&[("cpu", "4"), ("pods", "40")]),
-                },
-            )
-            .await
-            .unwrap();
-    }
-    v.id
-}
-
-fn space(vdc_id: i64, cluster_id: i64, name: &str) -> AppSpaceInput {
-    AppSpaceInput {
-        vdc_id,
-        cluster_id,
-        name: name.into(),
-        display_name: name.into(),
-        description: String::new(),
-        amounts: amounts(&[("cpu", "500m"), ("pods", "5")]),
-    }
+/// A VDC's app space with 500m and 3 pods.
+fn small(vdc_id: i64, cluster_id: i64, name: &str) -> AppSpaceInput {
+    space(vdc_id, cluster_id, name, &[("cpu", "500m"), ("pods", "3")])
 }
 
 async fn hard_pods(client: &kube::Client, ns: &str) -> String {
@@ -71,10 +41,10 @@ db_test!(
     drift_is_put_back_flagged_and_audited,
     |t: TestDb| async move {
         let (s, ops, cluster, client) = simulated_cluster(&t, SimConfig::nodes(1)).await;
-        let vdc = web(&s, &ops, cluster).await;
+        let (_, vdc) = tenant(&s, &ops, cluster).await;
         for name in ["one", "two", "three"] {
             s.tenancy()
-                .create_app_space(&ops, space(vdc, cluster, name))
+                .create_app_space(&ops, small(vdc, cluster, name))
                 .await
                 .unwrap();
         }
@@ -100,7 +70,7 @@ db_test!(
         assert_eq!(hard_pods(&client, "two").await, "500");
         let pass = s.tenancy().reconcile_app_spaces().await.unwrap();
         assert_eq!((pass.repaired, pass.missing), (1, 0));
-        assert_eq!(hard_pods(&client, "two").await, "5", "put back");
+        assert_eq!(hard_pods(&client, "two").await, "3", "put back");
 
         // Someone deletes a namespace outside Berth.
         Api::<Namespace>::all(client.clone())
@@ -153,7 +123,7 @@ db_test!(
     |t: TestDb| async move {
         let (s, ops, cluster, client, sim) =
             simulated_cluster_and_sim(&t, SimConfig::nodes(1)).await;
-        let vdc = web(&s, &ops, cluster).await;
+        let (_, vdc) = tenant(&s, &ops, cluster).await;
         // The cluster refuses every write: Berth's row and quota are
         // written, nothing reaches the cluster (as when the process dies
         // between the two).
@@ -161,7 +131,7 @@ db_test!(
             .add(Fault::always(Effect::Error { code: 503 }).on_method("PATCH"));
         assert!(s
             .tenancy()
-            .create_app_space(&ops, space(vdc, cluster, "late"))
+            .create_app_space(&ops, small(vdc, cluster, "late"))
             .await
             .is_err());
         assert!(Api::<Namespace>::all(client.clone())
@@ -175,7 +145,7 @@ db_test!(
         sim.faults().clear();
         let pass = s.tenancy().reconcile_app_spaces().await.unwrap();
         assert_eq!(pass.finished, 1);
-        assert_eq!(hard_pods(&client, "late").await, "5");
+        assert_eq!(hard_pods(&client, "late").await, "3");
         let late = s
             .tenancy()
             .list_app_spaces(&ops, &Default::default(), &Default::default())
