@@ -294,9 +294,11 @@ async fn a_cleanly_stopped_leader_releases_its_lease() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A Berth that reconciles every second and whose lease outlives it by 2 s.
-fn crashable(dir: &std::path::Path, port: u16) -> Child {
+/// A Berth on `url` that reconciles every second and whose lease outlives
+/// it by 2 s.
+fn crashable(dir: &std::path::Path, port: u16, url: &str) -> Child {
     let fast = [
+        ("DATABASE_URL", url),
         ("BERTH_RECONCILE_SECONDS", "1"),
         ("BERTH_LEADER_LEASE_SECONDS", "2"),
     ];
@@ -366,16 +368,17 @@ async fn app_space_state(c: &Client, port: u16, vdc: i64) -> Option<String> {
     page["items"][0]["state"].as_str().map(str::to_owned)
 }
 
-#[tokio::test]
-async fn a_creation_killed_between_database_and_cluster_is_finished_by_the_next_process() {
+/// One `kill -9` between the two writes, on `dialect`'s database.
+async fn killed_between_database_and_cluster(dialect: berth_core::db::Dialect) {
+    let db = berth_core::testing::TestDb::new(dialect).await;
     let (addr, sim) = berth_kube_sim::spawn("127.0.0.1:0".parse().unwrap(), SimConfig::nodes(1))
         .await
         .unwrap();
     let kube = kube::Client::try_from(kube::Config::new(format!("http://{addr}").parse().unwrap()))
         .unwrap();
-    let dir = temp_dir("crash");
+    let dir = temp_dir(&format!("crash-{dialect:?}"));
     let port = free_port();
-    let mut first = crashable(&dir, port);
+    let mut first = crashable(&dir, port, &db.url);
     let c = signed_in(port).await;
 
     let kubeconfig = format!(
@@ -418,13 +421,13 @@ async fn a_creation_killed_between_database_and_cluster_is_finished_by_the_next_
         .await;
     }
 
-    // The cluster holds the namespace's apply: the row is written, the
-    // cluster not yet; then the process dies.
+    // The cluster holds every apply to the namespace (the request's, and
+    // the reconciler's, which may try to finish the creation meanwhile):
+    // the row is written, the cluster not yet; then the process dies.
     sim.faults().add(
         Fault::always(Effect::Latency { millis: 120_000 })
             .on_path("/namespaces/shop")
-            .on_method("PATCH")
-            .times(1),
+            .on_method("PATCH"),
     );
     let creating = {
         let c = c.clone();
@@ -456,7 +459,7 @@ async fn a_creation_killed_between_database_and_cluster_is_finished_by_the_next_
     );
 
     // The next process (after the dead one's lease runs out) finishes it.
-    let mut second = crashable(&dir, port);
+    let mut second = crashable(&dir, port, &db.url);
     let c = signed_in(port).await;
     until("the app space ready", 30, || {
         let c = c.clone();
@@ -491,4 +494,19 @@ async fn a_creation_killed_between_database_and_cluster_is_finished_by_the_next_
     second.kill().unwrap();
     let _ = second.wait();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_creation_killed_between_database_and_cluster_is_finished_on_sqlite() {
+    killed_between_database_and_cluster(berth_core::db::Dialect::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_creation_killed_between_database_and_cluster_is_finished_on_postgres() {
+    killed_between_database_and_cluster(berth_core::db::Dialect::Postgres).await;
+}
+
+#[tokio::test]
+async fn a_creation_killed_between_database_and_cluster_is_finished_on_mariadb() {
+    killed_between_database_and_cluster(berth_core::db::Dialect::MySql).await;
 }
