@@ -215,6 +215,7 @@ test('an operator makes an app space within the VDC quota; its tenant sees only 
         await form.waitFor({ state: 'detached' });
         return text;
       };
+      await page.getByRole('tab', { name: 'Members' }).click();
       assert.equal(await refusal(stranger), await refusal(unique('nobody')), 'the neighbour\'s user is as unknown as nobody');
 
       await goto(page, '/vdcs');
@@ -235,6 +236,7 @@ test('an operator makes an app space within the VDC quota; its tenant sees only 
       await api(admin, 'grants/create', { input: { user_id: user.id, role_id: vdcAdmin, scope_kind: 'vdc', scope_id: second.id } });
       await goto(page, `/vdcs/${vdc.id}`);
       const switcher = page.getByLabel('Go to another of your VDCs');
+      await switcher.locator('option').nth(1).waitFor({ state: 'attached' });
       const choices = await switcher.locator('option').allTextContents();
       assert.deepEqual(choices.sort(), [`${domain.name}/${vdc.display_name}`, `${domain.name}/Second`].sort(), 'theirs and only theirs');
       await switcher.selectOption({ label: `${domain.name}/Second` });
