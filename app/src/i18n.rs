@@ -365,7 +365,7 @@ texts! {
     ErrUnauthenticated => ("Your session has ended. Please sign in again.", "会话已结束，请重新登录。"),
     ErrForbidden => ("You do not have permission for this.", "您没有执行此操作的权限。"),
     ErrNotFound => ("It no longer exists.", "对象不存在。"),
-    ErrHasChildren => ("This domain still has VDCs; delete them first.", "该域下仍有虚拟数据中心，请先删除它们。"),
+    ErrHasChildren => ("It still holds VDCs or app spaces; delete those first.", "其中仍有虚拟数据中心或应用空间，请先删除它们。"),
     ErrValidation => ("Some fields need attention.", "部分字段需要修改。"),
     ErrLocked => ("Too many failed sign-ins. Try again in {} minutes.", "登录失败次数过多，请在 {} 分钟后重试。"),
     DetailNotPemCertificate => ("Not a PEM certificate: paste the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.", "不是 PEM 证书：请粘贴从 -----BEGIN CERTIFICATE----- 到 -----END CERTIFICATE----- 的全部文本。"),

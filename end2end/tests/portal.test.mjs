@@ -188,7 +188,7 @@ test('a domain with a VDC cannot be deleted until the VDC is gone', T, () =>
     const dialog = await deleteRow(page, domain);
     await dialog
       .getByRole('alert')
-      .filter({ hasText: 'This domain still has VDCs; delete them first.' })
+      .filter({ hasText: 'It still holds VDCs or app spaces; delete those first.' })
       .waitFor();
     await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });

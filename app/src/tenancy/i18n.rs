@@ -66,7 +66,7 @@ crate::i18n::texts! {
     UsageShare => ("Of quota", "占配额"),
     UsageInUse => ("In use now", "当前使用"),
     UsageBySpace => ("By app space (taken / quota)", "按应用空间（已占用 / 配额）"),
-    UsageChartOf => ("Share of quota taken on {}", "{} 上配额占用比例"),
+    UsageChartOf => ("Share of the VDC's quota on {} taken by each app space, and in use now", "{} 上各应用空间占用虚拟数据中心配额的比例及当前使用量"),
     UsageNoSpaces => ("No app spaces yet: usage appears once the VDC has some.", "还没有应用空间：创建后即可查看用量。"),
     UsageUnreachable => ("The cluster could not be read just now: its figures are unknown.", "暂时无法读取该集群：其数据未知。"),
     RecentEvents => ("Recent events", "最近事件"),

@@ -34,18 +34,36 @@ fn shown(lines: &[QuotaLine]) -> Vec<&QuotaLine> {
         .collect()
 }
 
-/// Bars per resource: taken and in use, as a share of the quota.
-fn usage_chart(lang: Lang, lines: &[&QuotaLine]) -> ChartOption {
+/// `v` of `l`'s quota, in percent; nothing where it is unknown.
+fn share_of(v: Option<i64>, l: &QuotaLine) -> serde_json::Value {
+    v.map_or(json!(null), |v| json!(percent(v, l.limit)))
+}
+
+/// Bars per resource of the VDC's quota: what each app space takes,
+/// stacked, and beside them what the pods use now.
+fn usage_chart(lang: Lang, lines: &[QuotaLine], spaces: &[AppSpaceUsage]) -> ChartOption {
     let names: Vec<String> = lines
         .iter()
         .map(|l| resource_name(lang, &l.resource))
         .collect();
-    let share = |f: fn(&QuotaLine) -> Option<i64>| -> Vec<serde_json::Value> {
-        lines
-            .iter()
-            .map(|l| f(l).map_or(json!(null), |v| json!(percent(v, l.limit))))
-            .collect()
-    };
+    let mut series: Vec<serde_json::Value> = spaces
+        .iter()
+        .map(|a| {
+            let data: Vec<_> = lines
+                .iter()
+                .map(|l| {
+                    let taken = a.lines.iter().find(|x| x.resource == l.resource);
+                    share_of(taken.and_then(|x| x.used), l)
+                })
+                .collect();
+            json!({ "type": "bar", "name": a.name, "stack": "taken", "data": data })
+        })
+        .collect();
+    let in_use: Vec<_> = lines.iter().map(|l| share_of(l.in_use, l)).collect();
+    series.push(json!({
+        "type": "bar", "name": lang.t(T::UsageInUse), "data": in_use,
+        "itemStyle": { "color": "#1a9a6b" },
+    }));
     // The whole quota is the scale; more only if something went over it.
     let most = lines
         .iter()
@@ -54,15 +72,10 @@ fn usage_chart(lang: Lang, lines: &[&QuotaLine]) -> ChartOption {
     ChartOption(json!({
         "grid": { "left": 8, "right": 40, "top": 28, "bottom": 8, "containLabel": true },
         "tooltip": { "trigger": "item", "formatter": "{b} · {a}: {c}%" },
-        "legend": { "top": 0 },
+        "legend": { "top": 0, "type": "scroll" },
         "xAxis": { "type": "value", "min": 0, "max": most, "axisLabel": { "formatter": "{value}%" } },
         "yAxis": { "type": "category", "inverse": true, "data": names },
-        "series": [
-            { "type": "bar", "name": lang.t(T::UsageTaken), "data": share(|l| l.used),
-              "itemStyle": { "color": "#2f6fdf" }, "label": { "show": true, "position": "right", "formatter": "{c}%" } },
-            { "type": "bar", "name": lang.t(T::UsageInUse), "data": share(|l| l.in_use),
-              "itemStyle": { "color": "#1a9a6b" } },
-        ],
+        "series": series,
     }))
 }
 
@@ -105,7 +118,7 @@ pub fn UsageSection(vdc_id: i64) -> impl IntoView {
 fn ClusterUsagePanel(c: ClusterUsage) -> impl IntoView {
     let lang = use_lang();
     let lines: Vec<QuotaLine> = shown(&c.lines).into_iter().cloned().collect();
-    let chart = usage_chart(lang, &lines.iter().collect::<Vec<_>>());
+    let chart = usage_chart(lang, &lines, &c.app_spaces);
     let label = lang.fmt(T::UsageChartOf, &[&c.cluster_name]);
     let title_id = format!("usage-{}-title", c.cluster_id);
     let rows = lines
