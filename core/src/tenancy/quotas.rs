@@ -170,17 +170,20 @@ impl Figures {
     }
 }
 
+/// The columns of a quota row, in [`Row`]'s order.
+const ROW_COLUMNS: [Quotas; 6] = [
+    Quotas::OwnerKind,
+    Quotas::OwnerId,
+    Quotas::ParentId,
+    Quotas::ClusterId,
+    Quotas::Resource,
+    Quotas::Amount,
+];
+
 /// Quota rows, as [`Row`] reads them.
 pub(crate) fn select_rows() -> sea_query::SelectStatement {
     Query::select()
-        .columns([
-            Quotas::OwnerKind,
-            Quotas::OwnerId,
-            Quotas::ParentId,
-            Quotas::ClusterId,
-            Quotas::Resource,
-            Quotas::Amount,
-        ])
+        .columns(ROW_COLUMNS)
         .from(Quotas::Table)
         .to_owned()
 }
@@ -711,18 +714,7 @@ pub(crate) async fn write_locked(
             a.into(),
         ]
     });
-    if let Some(insert) = crate::db::insert_rows(
-        Quotas::Table,
-        [
-            Quotas::OwnerKind,
-            Quotas::OwnerId,
-            Quotas::ParentId,
-            Quotas::ClusterId,
-            Quotas::Resource,
-            Quotas::Amount,
-        ],
-        rows,
-    ) {
+    if let Some(insert) = crate::db::insert_rows(Quotas::Table, ROW_COLUMNS, rows) {
         tx.execute(&insert).await?;
     }
     for (r, &a) in asked {

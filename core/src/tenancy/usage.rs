@@ -5,9 +5,8 @@
 //!
 //! A VDC's few ResourceQuotas are read one by one, a domain's many in one
 //! list call per cluster; the metrics and events are read per namespace of
-//! the VDC. A cluster that
-//! does not answer within a few seconds is shown as unreachable, its
-//! figures unknown, never as zero.
+//! the VDC. A cluster that does not answer within a few seconds is shown
+//! as unreachable, its figures unknown, never as zero.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -273,7 +272,9 @@ impl Tenancy<'_> {
                 .await
                 .ok()
                 .map(|h| h.client());
-            let names: Vec<String> = here.iter().map(|a| a.name.clone()).collect();
+            let namespaces: Vec<(i64, String)> =
+                here.iter().map(|a| (a.id, a.name.clone())).collect();
+            let names: Vec<String> = namespaces.iter().map(|(_, n)| n.clone()).collect();
             let used = match &client {
                 Some(c) => quota_used(c.clone(), &names).await,
                 None => None,
@@ -281,8 +282,6 @@ impl Tenancy<'_> {
             let reachable = used.is_some();
             let resources: Vec<QuotaResource> =
                 q.lines.iter().map(|l| l.resource.clone()).collect();
-            let namespaces: Vec<(i64, String)> =
-                here.iter().map(|a| (a.id, a.name.clone())).collect();
             let (live, read) = match (&client, reachable) {
                 (Some(c), true) => {
                     let read = if events_allowed {
