@@ -35,6 +35,7 @@ pub mod faults;
 pub mod hooks;
 pub mod limits;
 pub mod metrics;
+pub mod openapi;
 pub mod ops;
 pub mod pods;
 pub use quantity;

@@ -207,7 +207,17 @@ impl ApiError {
         ApiError {
             code: 415,
             reason: "UnsupportedMediaType",
-            message: format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type})"),
+            message: format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got {content_type})"),
+            details: None,
+        }
+    }
+
+    /// 406: no answer in a form the client accepts.
+    pub fn not_acceptable() -> Self {
+        ApiError {
+            code: 406,
+            reason: "NotAcceptable",
+            message: "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf".into(),
             details: None,
         }
     }

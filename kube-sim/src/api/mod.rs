@@ -35,6 +35,36 @@ fn json_response_typed(code: StatusCode, body: &Value, content_type: &'static st
     res
 }
 
+fn bytes_response(bytes: Vec<u8>, content_type: &'static str) -> Response {
+    let mut res = Response::new(Body::from(bytes));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res
+}
+
+/// `/openapi/v2` as JSON. Clients that accept only the protobuf form of the
+/// Swagger document (gnostic's) are answered 406, as a server without it.
+fn openapi_v2(headers: &HeaderMap) -> Response {
+    let accept: Vec<&str> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let json_ok = accept.is_empty()
+        || accept.iter().any(|a| {
+            a.starts_with("application/json")
+                || a.starts_with("*/*")
+                || a.starts_with("application/*")
+        });
+    if json_ok {
+        bytes_response(crate::openapi::v2().to_vec(), "application/json")
+    } else {
+        ApiError::not_acceptable().into_response()
+    }
+}
+
 /// The whole API as a router over a cluster's shared state.
 pub fn router(cluster: Arc<Cluster>) -> Router {
     Router::new().fallback(dispatch).with_state(cluster)
@@ -111,6 +141,14 @@ async fn serve(
     match route {
         Route::NotFound => ApiError::path_not_found().into_response(),
         Route::Version if read_only => json_response(StatusCode::OK, &discovery::version()),
+        Route::OpenApiV2 if read_only => openapi_v2(&headers),
+        Route::OpenApiV3(None) if read_only => {
+            json_response(StatusCode::OK, &crate::openapi::v3_root())
+        }
+        Route::OpenApiV3(Some(gv)) if read_only => match crate::openapi::v3(&gv) {
+            Some(doc) => bytes_response(doc.bytes.clone(), "application/json"),
+            None => ApiError::path_not_found().into_response(),
+        },
         Route::Health if read_only => {
             let mut res = Response::new(Body::from("ok"));
             res.headers_mut().insert(
@@ -178,6 +216,8 @@ async fn serve(
             &body,
         ),
         Route::Version
+        | Route::OpenApiV2
+        | Route::OpenApiV3(_)
         | Route::Health
         | Route::CoreVersions
         | Route::Groups

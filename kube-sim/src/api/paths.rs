@@ -43,6 +43,10 @@ pub enum Route {
         /// `status`, `finalize`, ... when present.
         subresource: Option<String>,
     },
+    /// `/openapi/v2`.
+    OpenApiV2,
+    /// `/openapi/v3` (`None`) or one group version's document (`api/v1`).
+    OpenApiV3(Option<String>),
     /// Nothing served here.
     NotFound,
 }
@@ -52,6 +56,9 @@ pub fn route(path: &str) -> Route {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match segs.as_slice() {
         ["version"] => Route::Version,
+        ["openapi", "v2"] => Route::OpenApiV2,
+        ["openapi", "v3"] => Route::OpenApiV3(None),
+        ["openapi", "v3", rest @ ..] => Route::OpenApiV3(Some(rest.join("/"))),
         ["healthz"] | ["livez"] | ["readyz"] => Route::Health,
         ["api"] => Route::CoreVersions,
         ["apis"] => Route::Groups,

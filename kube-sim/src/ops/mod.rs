@@ -10,7 +10,7 @@
 mod apply;
 mod delete;
 mod patch;
-mod strategic;
+pub(crate) mod strategic;
 mod subresources;
 mod watch;
 mod write;

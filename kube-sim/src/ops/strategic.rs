@@ -37,6 +37,11 @@ pub(crate) fn merge_key(field: &str, items: &[Value]) -> Option<&'static str> {
 /// Fields whose primitive items merge as a set.
 const SET_LISTS: &[&str] = &["finalizers"];
 
+/// Whether the primitive items of the list field merge as a set.
+pub(crate) fn merges_as_set(field: &str) -> bool {
+    SET_LISTS.contains(&field)
+}
+
 fn strip_directives(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
