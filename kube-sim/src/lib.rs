@@ -38,6 +38,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod pods;
+pub mod protobuf;
 pub use quantity;
 pub mod quota;
 pub mod resources;
