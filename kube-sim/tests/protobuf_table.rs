@@ -27,12 +27,18 @@ fn k8s_pb_source() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"));
     let registry = home.join("registry/src");
     for index in std::fs::read_dir(&registry).expect("cargo registry sources") {
-        let dir = index.expect("entry").path().join(format!("k8s-pb-{version}"));
+        let dir = index
+            .expect("entry")
+            .path()
+            .join(format!("k8s-pb-{version}"));
         if dir.is_dir() {
             return dir.join("src");
         }
     }
-    panic!("k8s-pb {version} source not found under {}", registry.display());
+    panic!(
+        "k8s-pb {version} source not found under {}",
+        registry.display()
+    );
 }
 
 /// A prost field: its tag, Rust name, wire type and (for messages) the Rust type path.
@@ -70,7 +76,11 @@ fn package(src: &Path, file: &Path) -> Vec<String> {
 fn openapi_name(module: &[String], name: &str) -> String {
     let mut segs = vec!["io".to_string(), "k8s".to_string()];
     for (i, s) in module.iter().enumerate() {
-        segs.push(if i == 0 { s.replace('_', "-") } else { s.clone() });
+        segs.push(if i == 0 {
+            s.replace('_', "-")
+        } else {
+            s.clone()
+        });
     }
     segs.push(name.to_string());
     segs.join(".")
@@ -121,7 +131,10 @@ fn parse(src: &Path) -> BTreeMap<String, Vec<(PbField, Vec<String>)>> {
                 continue;
             }
             let trimmed = line.trim();
-            let Some(attr) = trimmed.strip_prefix("#[prost(").and_then(|a| a.strip_suffix(")]")) else {
+            let Some(attr) = trimmed
+                .strip_prefix("#[prost(")
+                .and_then(|a| a.strip_suffix(")]"))
+            else {
                 continue;
             };
             if current.is_none() {
@@ -148,7 +161,11 @@ fn parse(src: &Path) -> BTreeMap<String, Vec<(PbField, Vec<String>)>> {
                 .and_then(|t| t.split('"').next())
                 .and_then(|t| t.parse().ok())
                 .expect("tag");
-            let first = attr.split([',', ' ', '=']).next().unwrap_or_default().to_string();
+            let first = attr
+                .split([',', ' ', '='])
+                .next()
+                .unwrap_or_default()
+                .to_string();
             let repeated = attr.contains(" repeated");
             let map_value = attr
                 .strip_prefix("btree_map = \"string, ")
@@ -197,7 +214,10 @@ fn generate() -> String {
          # <message>, then one line per field: <tag> <json name> <type>, where [] marks a\n\
          # repeated field and {} a map from string.\n",
     );
-    let specials = ["io.k8s.apimachinery.pkg.runtime.Unknown", "io.k8s.apimachinery.pkg.runtime.TypeMeta"];
+    let specials = [
+        "io.k8s.apimachinery.pkg.runtime.Unknown",
+        "io.k8s.apimachinery.pkg.runtime.TypeMeta",
+    ];
     let props_of = |name: &str| -> Option<HashMap<String, String>> {
         match definitions.get(name).and_then(|d| d.get("properties")) {
             Some(Value::Object(p)) => Some(p.keys().map(|k| (normalized(k), k.clone())).collect()),
@@ -210,11 +230,17 @@ fn generate() -> String {
     // fields take the JSON names of the parent's properties.
     let mut inline_parents: BTreeMap<String, HashMap<String, String>> = BTreeMap::new();
     for (name, fields) in &messages {
-        let Some(props) = props_of(name) else { continue };
+        let Some(props) = props_of(name) else {
+            continue;
+        };
         for (f, module) in fields {
-            if f.kind == "message" && !props.contains_key(&normalized(&f.name)) && !props.is_empty() {
+            if f.kind == "message" && !props.contains_key(&normalized(&f.name)) && !props.is_empty()
+            {
                 if let Some(child) = resolve(module, &f.rust_type).map(|n| spelled(&n)) {
-                    inline_parents.entry(child).or_default().extend(props.clone());
+                    inline_parents
+                        .entry(child)
+                        .or_default()
+                        .extend(props.clone());
                 }
             }
         }
@@ -239,7 +265,11 @@ fn generate() -> String {
             let json = match props.get(&normalized(&f.name)) {
                 Some(j) => j.clone(),
                 None if props.is_empty() => lower_camel(&f.name),
-                None if f.kind == "message" && scalar("message").is_some_and(|c| inline_parents.contains_key(&c)) => "~".into(),
+                None if f.kind == "message"
+                    && scalar("message").is_some_and(|c| inline_parents.contains_key(&c)) =>
+                {
+                    "~".into()
+                }
                 None => continue,
             };
             let ty = match (&f.map_value, f.repeated) {
@@ -272,8 +302,13 @@ fn lower_camel(snake: &str) -> String {
 #[test]
 fn the_committed_message_table_is_what_k8s_pb_and_the_schemas_generate() {
     let generated = generate();
-    assert!(generated.contains("io.k8s.api.core.v1.Pod\n 1 metadata io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta\n"));
-    assert!(generated.contains(" 2 data {}bytes\n"), "Secret data is a map of bytes");
+    assert!(generated.contains(
+        "io.k8s.api.core.v1.Pod\n 1 metadata io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta\n"
+    ));
+    assert!(
+        generated.contains(" 2 data {}bytes\n"),
+        "Secret data is a map of bytes"
+    );
     assert!(
         generated.contains("io.k8s.api.core.v1.Probe\n 1 ~ io.k8s.api.core.v1.ProbeHandler\n"),
         "a Go struct embedded in another is inline in JSON"

@@ -5,9 +5,10 @@
 use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, Method, StatusCode, Uri};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::json_response;
+use super::negotiate::{self, IncludeObject, Output};
 use crate::ops::{Cluster, DeleteOptions, Deleted, ListOptions, PatchKind, WatchOptions};
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
@@ -62,74 +63,32 @@ impl Params {
     }
 }
 
-/// Which form of the object the client accepts.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Form {
-    Full,
-    Metadata,
+/// The negotiated answer form and the `includeObject` of Table rows.
+struct Answer {
+    out: Output,
+    include: IncludeObject,
+    rt: &'static ResourceType,
 }
 
-fn form(headers: &HeaderMap) -> Form {
-    let accept: String = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",");
-    if accept.contains("as=PartialObjectMetadata") && accept.contains("g=meta.k8s.io") {
-        Form::Metadata
-    } else {
-        Form::Full
+impl Answer {
+    fn new(
+        headers: &HeaderMap,
+        params: &Params,
+        rt: &'static ResourceType,
+    ) -> Result<Self, ApiError> {
+        Ok(Answer {
+            out: negotiate::output(headers)?,
+            include: IncludeObject::parse(params.get("includeObject"))?,
+            rt,
+        })
     }
-}
 
-fn partial(obj: &Value) -> Value {
-    json!({
-        "kind": "PartialObjectMetadata",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": obj.get("metadata").cloned().unwrap_or_else(|| json!({})),
-    })
-}
-
-fn render(code: StatusCode, obj: &Value, form: Form) -> Response {
-    match form {
-        Form::Full => json_response(code, obj),
-        Form::Metadata => json_response(code, &partial(obj)),
+    fn object(&self, code: StatusCode, obj: &Value) -> Response {
+        self.out.object(code, obj, self.rt, self.include)
     }
-}
 
-fn render_list(list: &Value, form: Form) -> Response {
-    match form {
-        Form::Full => json_response(StatusCode::OK, list),
-        Form::Metadata => {
-            let items: Vec<Value> = list
-                .get("items")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(partial)
-                .collect();
-            json_response(
-                StatusCode::OK,
-                &json!({
-                    "kind": "PartialObjectMetadataList",
-                    "apiVersion": "meta.k8s.io/v1",
-                    "metadata": list.get("metadata").cloned().unwrap_or_else(|| json!({})),
-                    "items": items,
-                }),
-            )
-        }
-    }
-}
-
-fn check_json_body(headers: &HeaderMap) -> Result<(), ApiError> {
-    match headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    {
-        None => Ok(()),
-        Some(ct) if ct.starts_with("application/json") || ct.starts_with("*/*") => Ok(()),
-        Some(ct) => Err(ApiError::unsupported_media_type(ct)),
+    fn list(&self, list: &Value) -> Response {
+        self.out.list(list, self.rt, self.include)
     }
 }
 
@@ -143,6 +102,7 @@ fn watch(
     rt: &'static ResourceType,
     namespace: Option<&str>,
     params: &Params,
+    answer: &Answer,
 ) -> Result<Response, ApiError> {
     let number = |name: &str| -> Result<Option<u64>, ApiError> {
         match params.get(name) {
@@ -161,8 +121,17 @@ fn watch(
         timeout: std::time::Duration::from_secs(number("timeoutSeconds")?.unwrap_or(1_800)),
     };
     let events = cluster.watch(rt, namespace, opts)?;
+    let (out, include) = (answer.out, answer.include);
+    let mut first = true;
+    let events = futures::StreamExt::map(events, move |line| {
+        line.map(|l| {
+            let framed = out.watch_event(&l, rt, include, first);
+            first = false;
+            axum::body::Bytes::from(framed)
+        })
+    });
     Ok((
-        [(header::CONTENT_TYPE, "application/json")],
+        [(header::CONTENT_TYPE, answer.out.watch_content_type())],
         axum::body::Body::from_stream(events),
     )
         .into_response())
@@ -188,33 +157,33 @@ pub fn collection(
 ) -> Response {
     respond((|| {
         let params = Params::from_uri(uri)?;
-        let form = form(headers);
+        let answer = Answer::new(headers, &params, rt)?;
         match *method {
             Method::GET | Method::HEAD => {
                 if params.flag("watch") {
                     require(rt, "watch")?;
-                    return watch(cluster, rt, namespace, &params);
+                    return watch(cluster, rt, namespace, &params, &answer);
                 }
                 require(rt, "list")?;
                 let list = cluster.list(rt, namespace, &params.list_options(rt)?)?;
-                Ok(render_list(&list, form))
+                Ok(answer.list(&list))
             }
             Method::POST => {
                 require(rt, "create")?;
                 if rt.namespaced && namespace.is_none() {
                     return Err(ApiError::method_not_allowed());
                 }
-                check_json_body(headers)?;
-                let created = cluster.create(rt, namespace, body, params.dry_run())?;
-                Ok(render(StatusCode::CREATED, &created, form))
+                let body = negotiate::body(headers, body)?;
+                let created = cluster.create(rt, namespace, &body, params.dry_run())?;
+                Ok(answer.object(StatusCode::CREATED, &created))
             }
             Method::DELETE => {
                 require(rt, "deletecollection")?;
-                let mut opts = DeleteOptions::from_body(body)?;
+                let mut opts = DeleteOptions::from_body(&negotiate::body(headers, body)?)?;
                 opts.dry_run |= params.dry_run();
                 let list =
                     cluster.delete_collection(rt, namespace, &params.list_options(rt)?, &opts)?;
-                Ok(render_list(&list, form))
+                Ok(answer.list(&list))
             }
             _ => Err(ApiError::method_not_allowed()),
         }
@@ -249,8 +218,8 @@ fn other_subresource(
             &cluster.get_scale(rt, namespace, name)?,
         )),
         ("scale", Method::PUT) => {
-            check_json_body(headers)?;
-            let scale = cluster.update_scale(rt, namespace, name, body, params.dry_run())?;
+            let body = negotiate::body(headers, body)?;
+            let scale = cluster.update_scale(rt, namespace, name, &body, params.dry_run())?;
             Ok(json_response(StatusCode::OK, &scale))
         }
         ("scale", Method::PATCH) => {
@@ -283,11 +252,11 @@ fn other_subresource(
         }
         ("eviction", Method::POST) => Ok(json_response(
             StatusCode::CREATED,
-            &cluster.evict(ns, name, body)?,
+            &cluster.evict(ns, name, &negotiate::body(headers, body)?)?,
         )),
         ("binding", Method::POST) => Ok(json_response(
             StatusCode::CREATED,
-            &cluster.bind(ns, name, body)?,
+            &cluster.bind(ns, name, &negotiate::body(headers, body)?)?,
         )),
         _ => Err(ApiError::method_not_allowed()),
     }
@@ -308,7 +277,7 @@ pub fn object(
 ) -> Response {
     respond((|| {
         let params = Params::from_uri(uri)?;
-        let form = form(headers);
+        let answer = Answer::new(headers, &params, rt)?;
         let status_only = match subresource {
             None => false,
             Some("status") if rt.status_subresource => true,
@@ -322,18 +291,14 @@ pub fn object(
         match *method {
             Method::GET | Method::HEAD => {
                 require(rt, "get")?;
-                Ok(render(
-                    StatusCode::OK,
-                    &cluster.get(rt, namespace, name)?,
-                    form,
-                ))
+                Ok(answer.object(StatusCode::OK, &cluster.get(rt, namespace, name)?))
             }
             Method::PUT => {
                 require(rt, "update")?;
-                check_json_body(headers)?;
+                let body = negotiate::body(headers, body)?;
                 let updated =
-                    cluster.update(rt, namespace, name, body, status_only, params.dry_run())?;
-                Ok(render(StatusCode::OK, &updated, form))
+                    cluster.update(rt, namespace, name, &body, status_only, params.dry_run())?;
+                Ok(answer.object(StatusCode::OK, &updated))
             }
             Method::PATCH => {
                 require(rt, "patch")?;
@@ -353,7 +318,7 @@ pub fn object(
                     } else {
                         StatusCode::OK
                     };
-                    return Ok(render(code, &applied, form));
+                    return Ok(answer.object(code, &applied));
                 }
                 let patched = cluster.patch(
                     rt,
@@ -364,14 +329,14 @@ pub fn object(
                     status_only,
                     params.dry_run(),
                 )?;
-                Ok(render(StatusCode::OK, &patched, form))
+                Ok(answer.object(StatusCode::OK, &patched))
             }
             Method::DELETE if !status_only => {
                 require(rt, "delete")?;
-                let mut opts = DeleteOptions::from_body(body)?;
+                let mut opts = DeleteOptions::from_body(&negotiate::body(headers, body)?)?;
                 opts.dry_run |= params.dry_run();
                 match cluster.delete(rt, namespace, name, &opts)? {
-                    Deleted::Object(obj) => Ok(render(StatusCode::OK, &obj, form)),
+                    Deleted::Object(obj) => Ok(answer.object(StatusCode::OK, &obj)),
                     Deleted::Status(status) => Ok(json_response(StatusCode::OK, &status)),
                 }
             }

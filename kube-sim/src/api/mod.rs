@@ -6,7 +6,9 @@
 mod control;
 pub mod discovery;
 pub mod handlers;
+pub mod negotiate;
 pub mod paths;
+pub mod table;
 
 use std::sync::Arc;
 

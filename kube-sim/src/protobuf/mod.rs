@@ -78,7 +78,12 @@ fn table() -> &'static HashMap<&'static str, Message> {
                     (Shape::Single, ty)
                 };
                 if let (Ok(tag), Some(m)) = (tag.parse(), out.get_mut(name)) {
-                    m.fields.push(Field { tag, json, shape, ty });
+                    m.fields.push(Field {
+                        tag,
+                        json,
+                        shape,
+                        ty,
+                    });
                 }
             } else {
                 current = Some(line);
@@ -118,7 +123,10 @@ fn message_of(api_version: &str, kind: &str) -> Option<String> {
         }
     }
     match kind {
-        "Status" | "DeleteOptions" | "WatchEvent" | "PartialObjectMetadata"
+        "Status"
+        | "DeleteOptions"
+        | "WatchEvent"
+        | "PartialObjectMetadata"
         | "PartialObjectMetadataList" => Some(format!("{META}.{kind}")),
         _ => None,
     }
@@ -144,7 +152,9 @@ pub fn decode(body: &[u8]) -> Result<Value, Error> {
         .unwrap_or_default()
         .to_string();
     let message = message_of(&api_version, &kind).ok_or_else(|| {
-        err(format!("no kind \"{kind}\" is registered for version \"{api_version}\""))
+        err(format!(
+            "no kind \"{kind}\" is registered for version \"{api_version}\""
+        ))
     })?;
     let bytes = match envelope.get("raw") {
         Some(Value::String(b64)) => base64::engine::general_purpose::STANDARD
@@ -345,7 +355,10 @@ fn decode_generic(name: &str, bytes: &[u8]) -> Result<Value, Error> {
             }
             Shape::Map => {
                 let wire::Raw::Bytes(entry) = &value else {
-                    return Err(err(format!("{name}.{}: map entry is not a message", field.json)));
+                    return Err(err(format!(
+                        "{name}.{}: map entry is not a message",
+                        field.json
+                    )));
                 };
                 let mut r = Reader::new(entry);
                 let mut key = String::new();
@@ -576,12 +589,18 @@ mod tests {
             "data": { "k": "aGVsbG8=", "empty": "" },
             "type": "Opaque",
         });
-        assert_eq!(decode(&encode(&secret).expect("encodes")).expect("decodes"), secret);
+        assert_eq!(
+            decode(&encode(&secret).expect("encodes")).expect("decodes"),
+            secret
+        );
     }
 
     #[test]
     fn a_body_without_the_prefix_is_refused() {
         let e = decode(b"{\"kind\":\"Pod\"}").expect_err("not protobuf");
-        assert!(e.0.contains("does not appear to be a protobuf message"), "{e}");
+        assert!(
+            e.0.contains("does not appear to be a protobuf message"),
+            "{e}"
+        );
     }
 }

@@ -43,7 +43,8 @@ impl<'a> Reader<'a> {
     }
 
     fn varint(&mut self) -> Result<u64, String> {
-        self.varint_opt()?.ok_or_else(|| "truncated message".to_string())
+        self.varint_opt()?
+            .ok_or_else(|| "truncated message".to_string())
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
