@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod auth;
 pub mod controllers;
 pub mod cron;
 pub mod faults;
@@ -43,6 +44,7 @@ pub use quantity;
 pub mod quota;
 pub mod resources;
 pub mod seed;
+pub mod seed_rbac;
 pub mod selectors;
 pub mod status;
 pub mod storage;

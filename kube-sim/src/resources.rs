@@ -19,6 +19,8 @@ pub enum NameRule {
     Dns1123Label,
     /// RFC 1123 subdomain: dot-separated labels, at most 253 characters.
     Dns1123Subdomain,
+    /// A URL path segment: anything but `.`, `..`, `/` and `%` (RBAC objects).
+    PathSegment,
 }
 
 /// What a DELETE of one object does and answers.
@@ -92,6 +94,8 @@ pub struct ResourceType {
     pub field_selectors: &'static [&'static str],
     /// For read-only computed types (metrics): where the objects come from.
     pub computed: Option<Computed>,
+    /// Whether a create is a review, answered and never stored ([`crate::auth::reviews`]).
+    pub review: bool,
 }
 
 /// A subresource other than `status`: its name, the kind it answers as
@@ -108,6 +112,7 @@ pub fn subresource_info(
         "scale" => ("autoscaling", "v1", "Scale", &["get", "patch", "update"]),
         "eviction" => ("policy", "v1", "Eviction", &["create"]),
         "binding" => ("", "v1", "Binding", &["create"]),
+        "token" => ("authentication.k8s.io", "v1", "TokenRequest", &["create"]),
         _ => ("", "v1", "Pod", &["get"]),
     }
 }
@@ -165,6 +170,15 @@ const CRUD_COLLECTION: &[&str] = &[
     "watch",
 ];
 const READ_ONLY: &[&str] = &["get", "list"];
+const CREATE_ONLY: &[&str] = &["create"];
+
+/// A review type: created, answered, never stored.
+const REVIEW: ResourceType = ResourceType {
+    namespaced: false,
+    verbs: CREATE_ONLY,
+    review: true,
+    ..BASE
+};
 
 /// Pod fields a field selector may name (besides `metadata.name` and `metadata.namespace`).
 const POD_FIELDS: &[&str] = &[
@@ -199,6 +213,7 @@ const BASE: ResourceType = ResourceType {
     subresources: &[],
     field_selectors: &[],
     computed: None,
+    review: false,
 };
 
 /// A workload row of `apps/v1`: status subresource, generation, category `all`.
@@ -349,6 +364,7 @@ pub static RESOURCES: &[ResourceType] = &[
         plural: "serviceaccounts",
         singular: "serviceaccount",
         short_names: &["sa"],
+        subresources: &["token"],
         ..BASE
     },
     // apps/v1
@@ -473,6 +489,7 @@ pub static RESOURCES: &[ResourceType] = &[
     ResourceType {
         group: "rbac.authorization.k8s.io",
         kind: "Role",
+        name_rule: NameRule::PathSegment,
         plural: "roles",
         singular: "role",
         ..BASE
@@ -480,6 +497,7 @@ pub static RESOURCES: &[ResourceType] = &[
     ResourceType {
         group: "rbac.authorization.k8s.io",
         kind: "RoleBinding",
+        name_rule: NameRule::PathSegment,
         plural: "rolebindings",
         singular: "rolebinding",
         ..BASE
@@ -487,6 +505,7 @@ pub static RESOURCES: &[ResourceType] = &[
     ResourceType {
         group: "rbac.authorization.k8s.io",
         kind: "ClusterRole",
+        name_rule: NameRule::PathSegment,
         plural: "clusterroles",
         singular: "clusterrole",
         namespaced: false,
@@ -495,6 +514,7 @@ pub static RESOURCES: &[ResourceType] = &[
     ResourceType {
         group: "rbac.authorization.k8s.io",
         kind: "ClusterRoleBinding",
+        name_rule: NameRule::PathSegment,
         plural: "clusterrolebindings",
         singular: "clusterrolebinding",
         namespaced: false,
@@ -507,6 +527,43 @@ pub static RESOURCES: &[ResourceType] = &[
         plural: "leases",
         singular: "lease",
         ..BASE
+    },
+    // authorization.k8s.io/v1 and authentication.k8s.io/v1: reviews
+    ResourceType {
+        group: "authorization.k8s.io",
+        kind: "SelfSubjectAccessReview",
+        plural: "selfsubjectaccessreviews",
+        singular: "selfsubjectaccessreview",
+        ..REVIEW
+    },
+    ResourceType {
+        group: "authorization.k8s.io",
+        kind: "SelfSubjectRulesReview",
+        plural: "selfsubjectrulesreviews",
+        singular: "selfsubjectrulesreview",
+        ..REVIEW
+    },
+    ResourceType {
+        group: "authorization.k8s.io",
+        kind: "SubjectAccessReview",
+        plural: "subjectaccessreviews",
+        singular: "subjectaccessreview",
+        ..REVIEW
+    },
+    ResourceType {
+        group: "authorization.k8s.io",
+        kind: "LocalSubjectAccessReview",
+        plural: "localsubjectaccessreviews",
+        singular: "localsubjectaccessreview",
+        namespaced: true,
+        ..REVIEW
+    },
+    ResourceType {
+        group: "authentication.k8s.io",
+        kind: "SelfSubjectReview",
+        plural: "selfsubjectreviews",
+        singular: "selfsubjectreview",
+        ..REVIEW
     },
     // metrics.k8s.io/v1beta1: read-only, computed from the simulated usage
     ResourceType {

@@ -169,5 +169,5 @@ pub fn seed(cluster: &Cluster, nodes: usize, gpu_nodes: usize) -> Result<(), Api
             "spec": {"controller": "k8s.io/ingress-nginx"},
         }),
     )?;
-    Ok(())
+    crate::seed_rbac::seed(cluster)
 }

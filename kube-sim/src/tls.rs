@@ -112,6 +112,7 @@ pub async fn serve(
         let (tcp, _) = listener.accept().await?;
         let acceptor = acceptor.clone();
         let router = sim.router();
+        let cluster = std::sync::Arc::clone(sim.cluster());
         let token = token.clone();
         tokio::spawn(async move {
             // A failed handshake (an untrusted or missing certificate) is the client's to report.
@@ -130,10 +131,16 @@ pub async fn serve(
                     .get(http::header::AUTHORIZATION)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string);
+                // A service account's token is accepted as a real API server accepts it.
+                let service_account = presented
+                    .as_deref()
+                    .and_then(|p| p.strip_prefix("Bearer "))
+                    .is_some_and(|t| crate::auth::token_user(&cluster, t).is_some());
                 let allowed = open
                     || open_path(req.uri().path())
                     || (certs_allowed && has_cert)
-                    || (token.is_some() && presented == token);
+                    || (token.is_some() && presented == token)
+                    || service_account;
                 async move {
                     if !allowed {
                         return Ok::<_, Infallible>(unauthorized());

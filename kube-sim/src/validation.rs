@@ -41,6 +41,17 @@ pub fn name_errors(name: &str, rule: NameRule) -> Vec<String> {
                 errs.push(format!("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '{LABEL_FMT}')"));
             }
         }
+        // kube's `path.IsValidPathSegmentName` (RBAC names such as `system:discovery`).
+        NameRule::PathSegment => {
+            if name == "." || name == ".." {
+                errs.push(format!("may not be '{name}'"));
+            }
+            for bad in ["/", "%"] {
+                if name.contains(bad) {
+                    errs.push(format!("may not contain '{bad}'"));
+                }
+            }
+        }
         NameRule::Dns1123Subdomain => {
             if name.len() > 253 {
                 errs.push("must be no more than 253 characters".to_string());

@@ -720,13 +720,15 @@ async fn aggregated_discovery_matches_legacy() {
         "rbac.authorization.k8s.io/v1/clusterrolebindings Cluster",
         "coordination.k8s.io/v1/leases Namespaced",
         "metrics.k8s.io/v1beta1/pods Namespaced",
+        "authorization.k8s.io/v1/selfsubjectaccessreviews Cluster",
+        "authentication.k8s.io/v1/selfsubjectreviews Cluster",
     ] {
         assert!(
             listed.iter().any(|l| l.starts_with(expected)),
             "{expected} missing from {listed:#?}"
         );
     }
-    assert_eq!(listed.len(), 32, "{listed:#?}");
+    assert_eq!(listed.len(), 37, "{listed:#?}");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::json_response;
 use super::negotiate::{self, IncludeObject, Output};
+use crate::auth::{self, UserInfo};
 use crate::ops::{Cluster, DeleteOptions, Deleted, ListOptions, PatchKind, WatchOptions};
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
@@ -146,8 +147,10 @@ fn require(rt: &ResourceType, verb: &str) -> Result<(), ApiError> {
 }
 
 /// A request on a collection URL: list, create, delete collection.
+#[allow(clippy::too_many_arguments)]
 pub fn collection(
     cluster: &std::sync::Arc<Cluster>,
+    user: &UserInfo,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -174,6 +177,12 @@ pub fn collection(
                     return Err(ApiError::method_not_allowed());
                 }
                 let body = negotiate::body(headers, body)?;
+                if rt.review {
+                    let review: Value = serde_json::from_slice(&body)
+                        .map_err(|e| ApiError::bad_request(format!("invalid {}: {e}", rt.kind)))?;
+                    let answered = auth::reviews::answer(cluster, rt, user, namespace, review)?;
+                    return Ok(answer.object(StatusCode::CREATED, &answered));
+                }
                 let created = cluster.create(rt, namespace, &body, params.dry_run())?;
                 Ok(answer.object(StatusCode::CREATED, &created))
             }
@@ -253,6 +262,10 @@ fn other_subresource(
         ("eviction", Method::POST) => Ok(json_response(
             StatusCode::CREATED,
             &cluster.evict(ns, name, &negotiate::body(headers, body)?)?,
+        )),
+        ("token", Method::POST) => Ok(json_response(
+            StatusCode::CREATED,
+            &auth::reviews::token_request(cluster, ns, name, &negotiate::body(headers, body)?)?,
         )),
         ("binding", Method::POST) => Ok(json_response(
             StatusCode::CREATED,

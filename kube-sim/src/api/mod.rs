@@ -139,6 +139,11 @@ async fn serve(
 ) -> Response {
     let route = paths::route(uri.path());
     tracing::debug!(%method, %uri, "kube-sim request");
+    let user = crate::auth::identify(&cluster, &headers);
+    let attrs = crate::auth::attributes(&route, &method, uri.path(), is_watch(&uri));
+    if let Err(e) = crate::auth::authorize(&cluster, &user, &attrs) {
+        return e.into_response();
+    }
     let read_only = method == Method::GET || method == Method::HEAD;
     match route {
         Route::NotFound => ApiError::path_not_found().into_response(),
@@ -194,6 +199,7 @@ async fn serve(
         }
         Route::Collection { rt, namespace } => handlers::collection(
             &cluster,
+            &user,
             &method,
             &uri,
             &headers,

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use k8s_openapi::api::{
-    apps, autoscaling, batch, coordination, core, networking, policy, rbac, storage,
+    apps, authentication, authorization, autoscaling, batch, coordination, core, networking,
+    policy, rbac, storage,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta;
 use k8s_openapi::schemars::generate::{SchemaGenerator, SchemaSettings};
@@ -61,7 +62,19 @@ macro_rules! kinds {
 }
 
 /// Kinds whose lists kube-apiserver serves (every kind but subresource kinds).
-const NOT_LISTED: &[&str] = &["Scale", "Eviction", "Binding", "Status", "DeleteOptions"];
+const NOT_LISTED: &[&str] = &[
+    "Scale",
+    "Eviction",
+    "Binding",
+    "Status",
+    "DeleteOptions",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "SubjectAccessReview",
+    "LocalSubjectAccessReview",
+    "SelfSubjectReview",
+    "TokenRequest",
+];
 
 fn generate() -> Schemas {
     let settings = SchemaSettings::draft07().with(|s| {
@@ -83,6 +96,9 @@ fn generate() -> Schemas {
         storage::v1::StorageClass,
         rbac::v1::Role, rbac::v1::RoleBinding, rbac::v1::ClusterRole, rbac::v1::ClusterRoleBinding,
         coordination::v1::Lease, policy::v1::Eviction,
+        authorization::v1::SelfSubjectAccessReview, authorization::v1::SelfSubjectRulesReview,
+        authorization::v1::SubjectAccessReview, authorization::v1::LocalSubjectAccessReview,
+        authentication::v1::SelfSubjectReview, authentication::v1::TokenRequest,
     ];
     gen.subschema_for::<meta::v1::Status>();
     gen.subschema_for::<meta::v1::DeleteOptions>();

@@ -131,6 +131,8 @@ pub struct Cluster {
     store: Mutex<Store>,
     /// Faults tests have asked for.
     pub faults: crate::faults::Faults,
+    /// Service-account tokens issued (`serviceaccounts/<name>/token`).
+    pub tokens: crate::auth::Tokens,
 }
 
 impl Cluster {
