@@ -10,7 +10,9 @@ use serde_json::Value;
 use super::json_response;
 use super::negotiate::{self, IncludeObject, Output};
 use crate::auth::{self, UserInfo};
-use crate::ops::{Cluster, DeleteOptions, Deleted, ListOptions, PatchKind, WatchOptions};
+use crate::ops::{
+    Cluster, DeleteOptions, Deleted, ListOptions, ManagerScope, PatchKind, WatchOptions,
+};
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
@@ -61,6 +63,20 @@ impl Params {
             limit,
             continue_token: self.get("continue").map(str::to_string),
         })
+    }
+}
+
+/// The field manager a write records: `fieldManager`, else the client's
+/// User-Agent up to its first `/` (kube-apiserver's default).
+fn manager(params: &Params, headers: &HeaderMap) -> String {
+    match params.get("fieldManager").filter(|m| !m.is_empty()) {
+        Some(m) => m.to_string(),
+        None => headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|ua| ua.split('/').next())
+            .unwrap_or_default()
+            .to_string(),
     }
 }
 
@@ -161,6 +177,7 @@ pub fn collection(
     respond((|| {
         let params = Params::from_uri(uri)?;
         let answer = Answer::new(headers, &params, rt)?;
+        let _manager = ManagerScope::enter(&manager(&params, headers));
         match *method {
             Method::GET | Method::HEAD => {
                 if params.flag("watch") {
@@ -291,6 +308,7 @@ pub fn object(
     respond((|| {
         let params = Params::from_uri(uri)?;
         let answer = Answer::new(headers, &params, rt)?;
+        let _manager = ManagerScope::enter(&manager(&params, headers));
         let status_only = match subresource {
             None => false,
             Some("status") if rt.status_subresource => true,

@@ -245,6 +245,111 @@ fn managed_fields(list: &[Manager]) -> Value {
     )
 }
 
+/// The conflicts as structured-merge-diff words them: one inline, several
+/// grouped by manager.
+fn conflict_text(conflicts: &[(String, String, String)]) -> String {
+    if let [(m, v, f)] = conflicts {
+        return format!("conflict with {m:?} using {v}: {f}");
+    }
+    let mut by_manager: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for (m, v, f) in conflicts {
+        by_manager
+            .entry(format!("{m:?} using {v}"))
+            .or_default()
+            .push(f);
+    }
+    let mut lines = Vec::new();
+    for (manager, fields) in by_manager {
+        lines.push(format!("conflicts with {manager}:"));
+        lines.extend(fields.iter().map(|f| format!("- {f}")));
+    }
+    lines.join("\n")
+}
+
+thread_local! {
+    static MANAGER: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// While alive, writes on this thread record `manager` in `managedFields`
+/// (operation `Update`), as kube-apiserver does for every create, update
+/// and patch. The HTTP layer holds one around each request's (synchronous)
+/// cluster call; the simulator's own controllers write without one.
+pub struct ManagerScope(Option<String>);
+
+impl ManagerScope {
+    /// Records writes as made by `manager` (nothing when empty).
+    pub fn enter(manager: &str) -> Self {
+        let next = (!manager.is_empty()).then(|| manager.to_string());
+        ManagerScope(MANAGER.with(|m| std::mem::replace(&mut *m.borrow_mut(), next)))
+    }
+}
+
+impl Drop for ManagerScope {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        MANAGER.with(|m| *m.borrow_mut() = previous);
+    }
+}
+
+fn current_manager() -> Option<String> {
+    MANAGER.with(|m| m.borrow().clone())
+}
+
+/// Records the current manager's `Update` of `new` (from `old`, `None` on
+/// create): it takes the fields it set or changed, other managers lose
+/// them, and fields it removed leave every manager.
+pub(crate) fn record_update(old: Option<&Value>, new: &mut Value, api_version: &str) {
+    let Some(manager) = current_manager() else {
+        return;
+    };
+    let new_fields = field_set(new);
+    let mut list = old.map(managers).unwrap_or_default();
+    let (changed, removed): (BTreeSet<Path>, BTreeSet<Path>) = match old {
+        None => (new_fields.clone(), BTreeSet::new()),
+        Some(old) => {
+            let old_fields = field_set(old);
+            let changed = new_fields
+                .iter()
+                .filter(|p| at(old, p) != at(new, p))
+                .cloned()
+                .collect();
+            (
+                changed,
+                old_fields.difference(&new_fields).cloned().collect(),
+            )
+        }
+    };
+    if changed.is_empty() && removed.is_empty() {
+        if let (Some(old), Some(m)) = (old, new.get_mut("metadata").and_then(Value::as_object_mut))
+        {
+            if let Some(mf) = old.pointer("/metadata/managedFields") {
+                m.insert("managedFields".into(), mf.clone());
+            }
+        }
+        return;
+    }
+    for m in &mut list {
+        m.fields
+            .retain(|p| !changed.contains(p) && !removed.contains(p));
+    }
+    match list
+        .iter_mut()
+        .find(|m| m.name == manager && m.operation == "Update")
+    {
+        Some(mine) => mine.fields.extend(changed),
+        None => list.push(Manager {
+            name: manager,
+            operation: "Update".into(),
+            api_version: api_version.to_string(),
+            fields: changed,
+        }),
+    }
+    let managed = managed_fields(&list);
+    if let Some(m) = new.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.insert("managedFields".into(), managed);
+    }
+}
+
 impl Cluster {
     /// PATCH with `application/apply-patch+yaml`; also says whether the object was created.
     #[allow(clippy::too_many_arguments)]
@@ -302,6 +407,10 @@ impl Cluster {
             let current = match self.get(rt, namespace, name) {
                 Ok(c) => c,
                 Err(e) if e.code == 404 => {
+                    if !meta(&config, "resourceVersion").is_empty() {
+                        // The precondition names a version of an object that does not exist.
+                        return Err(ApiError::stale(rt, name));
+                    }
                     let mut body = config.clone();
                     body["metadata"]["name"] = json!(name);
                     let bytes =
@@ -345,24 +454,12 @@ impl Cluster {
                         message: format!("conflict with {m:?} using {v}"),
                     })
                     .collect();
-                let list: Vec<String> = conflicts
-                    .iter()
-                    .map(|(m, v, f)| format!("- conflict with {m:?} using {v}: {f}"))
-                    .collect();
                 let n = conflicts.len();
-                let mut e = ApiError::conflict(
-                    rt,
-                    name,
-                    &format!(
-                        "Apply failed with {n} conflict{}: {}",
-                        if n == 1 { "" } else { "s" },
-                        list.join("\n")
-                    ),
-                );
+                let text = conflict_text(&conflicts);
+                let mut e = ApiError::conflict(rt, name, &text);
                 e.message = format!(
-                    "Apply failed with {n} conflict{}: {}",
-                    if n == 1 { "" } else { "s" },
-                    list.join("\n")
+                    "Apply failed with {n} conflict{}: {text}",
+                    if n == 1 { "" } else { "s" }
                 );
                 if let Some(d) = e.details.as_mut().and_then(Value::as_object_mut) {
                     d.insert(

@@ -8,6 +8,7 @@
 //! controller; this file the shared state, reads and small helpers.
 
 mod apply;
+pub use apply::ManagerScope;
 mod delete;
 mod patch;
 pub(crate) mod strategic;

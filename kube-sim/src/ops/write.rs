@@ -176,6 +176,9 @@ impl Cluster {
         if rt.namespaced {
             quota::admit(&store, rt, &key.namespace, &name, &obj, None)?;
         }
+        if managed.is_none() {
+            super::apply::record_update(None, &mut obj, &rt.api_version());
+        }
         if dry_run {
             return Ok(obj);
         }
@@ -268,6 +271,9 @@ impl Cluster {
                 }
             }
             (rt.prepare_update)(&old, &mut new);
+            if managed.is_none() {
+                super::apply::record_update(Some(&old), &mut new, &rt.api_version());
+            }
             let mut causes = validation::metadata_causes(&new, rt.name_rule);
             causes.extend((rt.validate)(&new));
             if !causes.is_empty() {
