@@ -6,21 +6,16 @@
 //! these machines); the simulator runs over TLS with a token, as a cluster does.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-struct Sim {
-    child: Child,
-    dir: PathBuf,
-}
+#[path = "common/standalone.rs"]
+mod standalone;
 
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+use standalone::{wait_for, Standalone};
+
+struct Sim {
+    inner: Standalone,
 }
 
 /// The outcome of one kubectl run.
@@ -46,41 +41,31 @@ fn from(o: Output) -> Run {
 
 impl Sim {
     fn start() -> Sim {
-        let dir =
-            std::env::temp_dir().join(format!("berth-kubectl-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("test dir");
-        let kubeconfig = dir.join("kubeconfig");
-        let child = Command::new(env!("CARGO_BIN_EXE_berth-kube-sim"))
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--nodes",
-                "2",
-                "--tls",
-                "--token",
-                "admin-token-for-tests",
-            ])
-            .arg("--kubeconfig")
-            .arg(&kubeconfig)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the simulator starts");
-        let sim = Sim { child, dir };
+        let sim = Sim {
+            inner: Standalone::start(),
+        };
         sim.wait_for("the simulator answers", Duration::from_secs(30), || {
-            kubeconfig.exists() && sim.kubectl(&["get", "--raw", "/readyz"]).ok
+            sim.kubectl(&["get", "--raw", "/readyz"]).ok
         });
         sim
     }
 
+    fn kubeconfig(&self) -> &std::path::Path {
+        &self.inner.kubeconfig
+    }
+
+    fn home(&self) -> &std::path::Path {
+        &self.inner.dir
+    }
+
     fn kubectl_with(&self, args: &[&str], stdin: Option<&str>, token: Option<&str>) -> Run {
         let mut cmd = Command::new("kubectl");
-        cmd.arg("--kubeconfig").arg(self.dir.join("kubeconfig"));
+        cmd.arg("--kubeconfig").arg(self.kubeconfig());
         if let Some(t) = token {
             cmd.arg(format!("--token={t}"));
         }
         cmd.args(args)
-            .env("HOME", &self.dir)
+            .env("HOME", self.home())
             .env_remove("KUBECONFIG")
             .stdin(if stdin.is_some() {
                 Stdio::piped()
@@ -113,12 +98,8 @@ impl Sim {
         self.kubectl_with(args, Some(manifest), None)
     }
 
-    fn wait_for(&self, what: &str, patience: Duration, mut done: impl FnMut() -> bool) {
-        let deadline = Instant::now() + patience;
-        while !done() {
-            assert!(Instant::now() < deadline, "gave up waiting: {what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+    fn wait_for(&self, what: &str, patience: Duration, done: impl FnMut() -> bool) {
+        wait_for(what, patience, done)
     }
 }
 
@@ -419,7 +400,7 @@ fn a_tenants_day_with_kubectl() {
     // A watch reports a change made while it runs.
     let mut watch = Command::new("kubectl")
         .arg("--kubeconfig")
-        .arg(sim.dir.join("kubeconfig"))
+        .arg(sim.kubeconfig())
         .args([
             "-n",
             "shop",
@@ -428,7 +409,7 @@ fn a_tenants_day_with_kubectl() {
             "--watch",
             "--output-watch-events",
         ])
-        .env("HOME", &sim.dir)
+        .env("HOME", sim.home())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
