@@ -176,6 +176,29 @@ fn a_tenants_day_with_kubectl() {
     assert!(limits.ok, "{}", limits.both());
     assert_eq!(limits.out.trim(), "limitrange/defaults created");
 
+    // kubectl asks for strict field validation: a typo is refused, naming the field.
+    let typo = sim.apply(
+        &["apply", "-f", "-"],
+        &web(2, "nginx:1.27").replace("replicas:", "replica:"),
+    );
+    assert!(!typo.ok, "{}", typo.both());
+    assert!(
+        typo.err.contains(r#"Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replica""#),
+        "{}",
+        typo.err
+    );
+    let warned = sim.apply(
+        &["apply", "--validate=warn", "--dry-run=server", "-f", "-"],
+        &web(2, "nginx:1.27").replace("ports:", "portz:"),
+    );
+    assert!(
+        warned
+            .err
+            .contains(r#"Warning: unknown field "spec.template.spec.containers[0].portz""#),
+        "{}",
+        warned.both()
+    );
+
     // A deployment, applied (client-side, validated against the OpenAPI), then rolled out.
     let applied = sim.apply(&["apply", "-f", "-"], &web(2, "nginx:1.27"));
     assert_eq!(

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::json_response;
 use super::negotiate::{self, IncludeObject, Output};
 use crate::auth::{self, UserInfo};
+use crate::openapi::fields::{self, Directive};
 use crate::ops::{
     Cluster, DeleteOptions, Deleted, ListOptions, ManagerScope, PatchKind, WatchOptions,
 };
@@ -85,6 +86,8 @@ struct Answer {
     out: Output,
     include: IncludeObject,
     rt: &'static ResourceType,
+    /// `Warning` headers to send (unknown fields under `fieldValidation=Warn`).
+    warnings: Vec<String>,
 }
 
 impl Answer {
@@ -97,11 +100,37 @@ impl Answer {
             out: negotiate::output(headers)?,
             include: IncludeObject::parse(params.get("includeObject"))?,
             rt,
+            warnings: Vec::new(),
         })
     }
 
+    /// A write's body with the fields the kind does not know dropped, as
+    /// `fieldValidation` says (`patch`: an object-shaped patch).
+    fn known_fields(
+        &mut self,
+        params: &Params,
+        body: &[u8],
+        patch: bool,
+    ) -> Result<Vec<u8>, ApiError> {
+        let directive = Directive::parse(params.get("fieldValidation"))?;
+        let Ok(mut value) = serde_json::from_slice::<Value>(body) else {
+            return Ok(body.to_vec());
+        };
+        self.warnings
+            .extend(fields::check(self.rt, directive, &mut value, patch)?);
+        serde_json::to_vec(&value).map_err(|e| ApiError::internal(e.to_string()))
+    }
+
     fn object(&self, code: StatusCode, obj: &Value) -> Response {
-        self.out.object(code, obj, self.rt, self.include)
+        let mut res = self.out.object(code, obj, self.rt, self.include);
+        for w in &self.warnings {
+            if let Ok(v) =
+                http::HeaderValue::from_str(&format!("299 - {}", crate::status::quote(w)))
+            {
+                res.headers_mut().append(header::WARNING, v);
+            }
+        }
+        res
     }
 
     fn list(&self, list: &Value) -> Response {
@@ -176,7 +205,7 @@ pub fn collection(
 ) -> Response {
     respond((|| {
         let params = Params::from_uri(uri)?;
-        let answer = Answer::new(headers, &params, rt)?;
+        let mut answer = Answer::new(headers, &params, rt)?;
         let _manager = ManagerScope::enter(&manager(&params, headers));
         match *method {
             Method::GET | Method::HEAD => {
@@ -194,6 +223,11 @@ pub fn collection(
                     return Err(ApiError::method_not_allowed());
                 }
                 let body = negotiate::body(headers, body)?;
+                let body = if rt.review {
+                    body.into_owned()
+                } else {
+                    answer.known_fields(&params, &body, false)?
+                };
                 if rt.review {
                     let review: Value = serde_json::from_slice(&body)
                         .map_err(|e| ApiError::bad_request(format!("invalid {}: {e}", rt.kind)))?;
@@ -307,7 +341,7 @@ pub fn object(
 ) -> Response {
     respond((|| {
         let params = Params::from_uri(uri)?;
-        let answer = Answer::new(headers, &params, rt)?;
+        let mut answer = Answer::new(headers, &params, rt)?;
         let _manager = ManagerScope::enter(&manager(&params, headers));
         let status_only = match subresource {
             None => false,
@@ -327,6 +361,7 @@ pub fn object(
             Method::PUT => {
                 require(rt, "update")?;
                 let body = negotiate::body(headers, body)?;
+                let body = answer.known_fields(&params, &body, false)?;
                 let updated =
                     cluster.update(rt, namespace, name, &body, status_only, params.dry_run())?;
                 Ok(answer.object(StatusCode::OK, &updated))
@@ -334,6 +369,13 @@ pub fn object(
             Method::PATCH => {
                 require(rt, "patch")?;
                 let kind = patch_kind(headers)?;
+                let checked;
+                let body = if kind == PatchKind::Json {
+                    body
+                } else {
+                    checked = answer.known_fields(&params, body, true)?;
+                    &checked[..]
+                };
                 if kind == PatchKind::Apply && !status_only {
                     let (applied, created) = cluster.apply(
                         rt,

@@ -8,6 +8,7 @@
 //! operations of that group version and the schemas they reach. Documents
 //! are built once and served with a content hash, as kube-apiserver does.
 
+pub mod fields;
 pub mod paths;
 pub mod schemas;
 
