@@ -28,6 +28,7 @@
 )]
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod controllers;
@@ -46,6 +47,7 @@ pub mod resources;
 pub mod seed;
 pub mod seed_rbac;
 pub mod selectors;
+pub mod services;
 pub mod status;
 pub mod storage;
 pub mod store;

@@ -178,6 +178,8 @@ pub fn prepare_create(pod: &mut Value) {
     if let Some(spec) = object_at(pod, "spec") {
         default_pod_spec(spec);
         spec.entry("priority").or_insert_with(|| json!(0));
+        spec.entry("preemptionPolicy")
+            .or_insert_with(|| json!("PreemptLowerPriority"));
         spec.entry("enableServiceLinks")
             .or_insert_with(|| json!(true));
         let tolerations = spec.entry("tolerations").or_insert_with(|| json!([]));

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::status::Cause;
 use crate::store::{ObjectKey, Store};
-use crate::{hooks, metrics, pods, storage, workloads};
+use crate::{hooks, metrics, pods, services, storage, workloads};
 
 /// How the names of a resource type are validated (as Kubernetes' `ValidateObjectMeta`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,8 +288,9 @@ pub static RESOURCES: &[ResourceType] = &[
         verbs: CRUD,
         status_subresource: true,
         returns_deleted_object: true,
-        prepare_create: workloads::service_create,
-        prepare_update: workloads::service_update,
+        prepare_create: services::create,
+        prepare_update: services::update,
+        validate: services::validate,
         name_rule: NameRule::Dns1123Label,
         ..BASE
     },

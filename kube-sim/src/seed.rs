@@ -140,6 +140,22 @@ pub fn seed(cluster: &Cluster, nodes: usize, gpu_nodes: usize) -> Result<(), Api
             json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": name } }),
         )?;
     }
+    if let Some(services) = resources::core("services") {
+        // The API server's own Service, as every cluster has it.
+        cluster.seed(
+            services,
+            Some("default"),
+            json!({
+                "apiVersion": "v1", "kind": "Service",
+                "metadata": { "name": "kubernetes", "labels": { "component": "apiserver", "provider": "kubernetes" } },
+                "spec": {
+                    "clusterIP": "10.96.0.1",
+                    "ports": [{ "name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443 }],
+                    "type": "ClusterIP",
+                },
+            }),
+        )?;
+    }
     for i in 1..=nodes {
         cluster.seed(node_type, None, node(i, i + gpu_nodes > nodes))?;
     }

@@ -30,12 +30,58 @@ impl Cause {
         }
     }
 
+    /// `Invalid value: <value>: <detail>` with the value as Go prints it (a
+    /// number, a list) rather than quoted.
+    pub fn invalid_raw(field: &str, value: &str, detail: &str) -> Self {
+        Cause {
+            reason: "FieldValueInvalid",
+            field: field.to_string(),
+            message: format!("Invalid value: {value}: {detail}"),
+        }
+    }
+
+    /// `Unsupported value: "<value>": supported values: "a", "b"`.
+    pub fn unsupported(field: &str, value: &str, supported: &[&str]) -> Self {
+        let list: Vec<String> = supported.iter().map(|s| quote(s)).collect();
+        Cause {
+            reason: "FieldValueNotSupported",
+            field: field.to_string(),
+            message: format!(
+                "Unsupported value: {}: supported values: {}",
+                quote(value),
+                list.join(", ")
+            ),
+        }
+    }
+
+    /// `Forbidden: <detail>`.
+    pub fn forbidden(field: &str, detail: &str) -> Self {
+        Cause {
+            reason: "FieldValueForbidden",
+            field: field.to_string(),
+            message: format!("Forbidden: {detail}"),
+        }
+    }
+
+    /// `Duplicate value: "<value>"`.
+    pub fn duplicate(field: &str, value: &str) -> Self {
+        Cause {
+            reason: "FieldValueDuplicate",
+            field: field.to_string(),
+            message: format!("Duplicate value: {}", quote(value)),
+        }
+    }
+
     /// `Required value: <detail>` for `field`.
     pub fn required(field: &str, detail: &str) -> Self {
         Cause {
             reason: "FieldValueRequired",
             field: field.to_string(),
-            message: format!("Required value: {detail}"),
+            message: if detail.is_empty() {
+                "Required value".to_string()
+            } else {
+                format!("Required value: {detail}")
+            },
         }
     }
 

@@ -122,59 +122,6 @@ pub fn job_create(obj: &mut Value) {
     }
 }
 
-/// A new Service: type ClusterIP with an address from 10.96.0.0/12, TCP
-/// ports whose targetPort defaults to the port.
-pub fn service_create(obj: &mut Value) {
-    let n = u32::from_be_bytes(
-        uuid::Uuid::new_v4().as_bytes()[..4]
-            .try_into()
-            .unwrap_or([0; 4]),
-    ) % (1 << 20);
-    let ip = format!(
-        "10.{}.{}.{}",
-        96 + (n >> 16),
-        (n >> 8) & 0xff,
-        (n & 0xff).max(1)
-    );
-    if let Some(spec) = object_at(obj, "spec") {
-        spec.entry("type").or_insert_with(|| json!("ClusterIP"));
-        spec.entry("sessionAffinity")
-            .or_insert_with(|| json!("None"));
-        let headless = spec.get("clusterIP").and_then(Value::as_str) == Some("None");
-        if !headless {
-            spec.insert("clusterIP".into(), json!(ip));
-            spec.insert("clusterIPs".into(), json!([ip]));
-        }
-        spec.entry("ipFamilies").or_insert_with(|| json!(["IPv4"]));
-        spec.entry("ipFamilyPolicy")
-            .or_insert_with(|| json!("SingleStack"));
-        spec.entry("internalTrafficPolicy")
-            .or_insert_with(|| json!("Cluster"));
-        if let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) {
-            for p in ports.iter_mut().filter_map(Value::as_object_mut) {
-                p.entry("protocol").or_insert_with(|| json!("TCP"));
-                if let Some(port) = p.get("port").cloned() {
-                    p.entry("targetPort").or_insert(port);
-                }
-            }
-        }
-    }
-    if let Some(map) = obj.as_object_mut() {
-        map.insert("status".into(), json!({ "loadBalancer": {} }));
-    }
-}
-
-/// An updated Service keeps its cluster IP.
-pub fn service_update(old: &Value, new: &mut Value) {
-    for field in ["clusterIP", "clusterIPs"] {
-        if let Some(v) = old.pointer(&format!("/spec/{field}")).cloned() {
-            if let Some(spec) = object_at(new, "spec") {
-                spec.insert(field.into(), v);
-            }
-        }
-    }
-}
-
 /// Field errors of a workload with a pod template: the selector is
 /// required, valid and matches the template's labels; the template's pod
 /// spec is valid; replicas are not negative.

@@ -165,6 +165,7 @@ impl Cluster {
         }
         (rt.prepare_create)(&mut obj);
         if rt.group.is_empty() && rt.plural == "pods" {
+            crate::accounts::admit_pod(&store, rt, &key.namespace, &name, &mut obj)?;
             crate::limits::admit_pod(&store, rt, &key.namespace, &name, &mut obj)?;
             let qos = crate::pods::qos_class(&obj);
             obj["status"]["qosClass"] = json!(qos);
@@ -183,6 +184,10 @@ impl Cluster {
             return Ok(obj);
         }
         store.put(rt, key.clone(), obj);
+        if rt.group.is_empty() && rt.plural == "namespaces" {
+            crate::accounts::fill_namespace(&mut store, &name);
+            quota::refresh(&mut store, &name);
+        }
         self.after_write(&mut store, rt, &key);
         store
             .get(rt, &key)
