@@ -15,11 +15,9 @@ pub fn no_validation(_obj: &Value) -> Vec<crate::status::Cause> {
     Vec::new()
 }
 
-/// A new Secret is `Opaque` unless it says otherwise.
-pub fn secret_create(obj: &mut Value) {
-    if let Some(map) = obj.as_object_mut() {
-        map.entry("type").or_insert_with(|| json!("Opaque"));
-    }
+/// No type-specific update validation.
+pub fn no_update_validation(_old: &Value, _new: &Value) -> Vec<crate::status::Cause> {
+    Vec::new()
 }
 
 /// No type-specific update preparation.

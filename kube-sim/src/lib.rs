@@ -31,6 +31,7 @@
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod configs;
 pub mod controllers;
 pub mod cron;
 pub mod faults;

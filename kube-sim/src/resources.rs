@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::status::Cause;
 use crate::store::{ObjectKey, Store};
-use crate::{hooks, metrics, pods, services, storage, workloads};
+use crate::{configs, hooks, metrics, pods, services, storage, workloads};
 
 /// How the names of a resource type are validated (as Kubernetes' `ValidateObjectMeta`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,9 @@ pub type Validate = fn(&Value) -> Vec<Cause>;
 /// Objects of a read-only type computed from the store rather than stored
 /// (the metrics API): every object in `namespace` (`None`: all), sorted by key.
 pub type Computed = fn(&Store, Option<&str>) -> Vec<(ObjectKey, Value)>;
+
+/// Type-specific validation of an update: `(old, new)`; the field errors.
+pub type ValidateUpdate = fn(&Value, &Value) -> Vec<Cause>;
 
 /// Type-specific preparation of an updated object (Kubernetes'
 /// `PrepareForUpdate`): `(old, new)`; may copy fields the update must not change.
@@ -88,6 +91,9 @@ pub struct ResourceType {
     pub prepare_update: PrepareUpdate,
     /// Type-specific validation of spec fields.
     pub validate: Validate,
+    /// Type-specific validation of an update against the stored object
+    /// (immutable fields): `(old, new)`.
+    pub validate_update: ValidateUpdate,
     /// Subresources other than `status` (`log`, `eviction`, `scale`, `binding`).
     pub subresources: &'static [&'static str],
     /// Fields a field selector may name besides `metadata.name` and `metadata.namespace`.
@@ -210,6 +216,7 @@ const BASE: ResourceType = ResourceType {
     prepare_create: hooks::no_create,
     prepare_update: hooks::no_update,
     validate: hooks::no_validation,
+    validate_update: hooks::no_update_validation,
     subresources: &[],
     field_selectors: &[],
     computed: None,
@@ -306,13 +313,18 @@ pub static RESOURCES: &[ResourceType] = &[
         plural: "configmaps",
         singular: "configmap",
         short_names: &["cm"],
+        validate: configs::validate_configmap,
+        validate_update: configs::validate_configmap_update,
         ..BASE
     },
     ResourceType {
         kind: "Secret",
         plural: "secrets",
         singular: "secret",
-        prepare_create: hooks::secret_create,
+        prepare_create: configs::secret_prepare,
+        prepare_update: configs::secret_prepare_update,
+        validate: configs::validate_secret,
+        validate_update: configs::validate_secret_update,
         field_selectors: &["type"],
         ..BASE
     },
@@ -329,6 +341,7 @@ pub static RESOURCES: &[ResourceType] = &[
     },
     ResourceType {
         kind: "PersistentVolumeClaim",
+        validate_update: workloads::validate_pvc_update,
         plural: "persistentvolumeclaims",
         singular: "persistentvolumeclaim",
         short_names: &["pvc"],
@@ -371,6 +384,7 @@ pub static RESOURCES: &[ResourceType] = &[
     // apps/v1
     ResourceType {
         kind: "Deployment",
+        validate_update: workloads::validate_selector_update,
         plural: "deployments",
         singular: "deployment",
         short_names: &["deploy"],
@@ -380,6 +394,7 @@ pub static RESOURCES: &[ResourceType] = &[
     },
     ResourceType {
         kind: "ReplicaSet",
+        validate_update: workloads::validate_selector_update,
         plural: "replicasets",
         singular: "replicaset",
         short_names: &["rs"],
@@ -389,6 +404,7 @@ pub static RESOURCES: &[ResourceType] = &[
     },
     ResourceType {
         kind: "StatefulSet",
+        validate_update: workloads::validate_statefulset_update,
         plural: "statefulsets",
         singular: "statefulset",
         short_names: &["sts"],
@@ -398,6 +414,7 @@ pub static RESOURCES: &[ResourceType] = &[
     },
     ResourceType {
         kind: "DaemonSet",
+        validate_update: workloads::validate_selector_update,
         plural: "daemonsets",
         singular: "daemonset",
         short_names: &["ds"],
@@ -415,6 +432,7 @@ pub static RESOURCES: &[ResourceType] = &[
     ResourceType {
         group: "batch",
         kind: "Job",
+        validate_update: workloads::validate_job_update,
         plural: "jobs",
         singular: "job",
         categories: &["all"],

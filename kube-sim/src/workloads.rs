@@ -197,3 +197,121 @@ pub fn validate_cronjob(obj: &Value) -> Vec<Cause> {
     }
     causes
 }
+
+/// A label selector as Go prints a `v1.LabelSelector` in field errors.
+fn go_selector(sel: Option<&Value>) -> String {
+    let labels: Vec<String> = sel
+        .and_then(|s| s.get("matchLabels"))
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            format!(
+                "{}:{}",
+                crate::status::quote(k),
+                crate::status::quote(v.as_str().unwrap_or_default())
+            )
+        })
+        .collect();
+    let labels = if labels.is_empty() {
+        "map[string]string(nil)".to_string()
+    } else {
+        format!("map[string]string{{{}}}", labels.join(", "))
+    };
+    let exprs = match sel
+        .and_then(|s| s.get("matchExpressions"))
+        .and_then(Value::as_array)
+    {
+        Some(e) if !e.is_empty() => format!("[]v1.LabelSelectorRequirement{{/* {} */}}", e.len()),
+        _ => "[]v1.LabelSelectorRequirement(nil)".to_string(),
+    };
+    format!("v1.LabelSelector{{MatchLabels:{labels}, MatchExpressions:{exprs}}}")
+}
+
+/// Deployments, ReplicaSets and DaemonSets keep their selector (apps/v1).
+pub fn validate_selector_update(old: &Value, new: &Value) -> Vec<Cause> {
+    let (a, b) = (old.pointer("/spec/selector"), new.pointer("/spec/selector"));
+    if a == b {
+        return Vec::new();
+    }
+    vec![Cause::invalid_raw(
+        "spec.selector",
+        &go_selector(b),
+        "field is immutable",
+    )]
+}
+
+/// A StatefulSet's spec changes only in the fields kube-apiserver lets change.
+pub fn validate_statefulset_update(old: &Value, new: &Value) -> Vec<Cause> {
+    let strip = |v: &Value| {
+        let mut spec = v.get("spec").cloned().unwrap_or_default();
+        if let Some(m) = spec.as_object_mut() {
+            for f in [
+                "replicas",
+                "ordinals",
+                "template",
+                "updateStrategy",
+                "persistentVolumeClaimRetentionPolicy",
+                "minReadySeconds",
+            ] {
+                m.remove(f);
+            }
+        }
+        spec
+    };
+    if strip(old) == strip(new) {
+        return Vec::new();
+    }
+    vec![Cause::forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")]
+}
+
+/// A Job keeps its selector and (unless suspended) its pod template.
+pub fn validate_job_update(old: &Value, new: &Value) -> Vec<Cause> {
+    let mut out = validate_selector_update(old, new);
+    let suspended = old.pointer("/spec/suspend") == Some(&Value::Bool(true));
+    if !suspended && old.pointer("/spec/template") != new.pointer("/spec/template") {
+        out.push(Cause::invalid_raw(
+            "spec.template",
+            "core.PodTemplateSpec{...}",
+            "field is immutable",
+        ));
+    }
+    if old.pointer("/spec/completions") != new.pointer("/spec/completions")
+        && old.pointer("/spec/completionMode").and_then(Value::as_str) != Some("Indexed")
+    {
+        out.push(Cause::invalid_raw(
+            "spec.completions",
+            &new.pointer("/spec/completions")
+                .map(Value::to_string)
+                .unwrap_or_else(|| "null".into()),
+            "field is immutable",
+        ));
+    }
+    out
+}
+
+/// A claim's spec is fixed once created, but for a larger storage request
+/// and its volume attributes class.
+pub fn validate_pvc_update(old: &Value, new: &Value) -> Vec<Cause> {
+    let strip = |v: &Value| {
+        let mut spec = v.get("spec").cloned().unwrap_or_default();
+        if let Some(m) = spec.as_object_mut() {
+            m.remove("volumeAttributesClassName");
+            if let Some(r) = m.get_mut("resources").and_then(Value::as_object_mut) {
+                r.remove("requests");
+            }
+            // The binder sets the volume name once; a default class may be
+            // given to a claim that has none (retroactive default class).
+            for once in ["volumeName", "storageClassName"] {
+                if old.pointer(&format!("/spec/{once}")).is_none() {
+                    m.remove(once);
+                }
+            }
+        }
+        spec
+    };
+    if strip(old) == strip(new) {
+        return Vec::new();
+    }
+    vec![Cause::forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims")]
+}

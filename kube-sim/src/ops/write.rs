@@ -59,6 +59,9 @@ fn parse_body(rt: &ResourceType, body: &[u8]) -> Result<Value, ApiError> {
             return Err(ApiError::bad_request("metadata must be an object"));
         }
     }
+    if rt.group.is_empty() && rt.plural == "secrets" {
+        crate::configs::decode_errors(&v)?;
+    }
     let mut v = v;
     if let Some(map) = v.as_object_mut() {
         map.insert("apiVersion".into(), json!(rt.api_version()));
@@ -281,6 +284,7 @@ impl Cluster {
             }
             let mut causes = validation::metadata_causes(&new, rt.name_rule);
             causes.extend((rt.validate)(&new));
+            causes.extend((rt.validate_update)(&old, &new));
             if !causes.is_empty() {
                 return Err(ApiError::invalid(rt, name, causes));
             }

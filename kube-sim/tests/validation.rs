@@ -1,0 +1,265 @@
+//! Validation and defaulting as kube-apiserver has them, through kube-rs:
+//! the causes (field, reason, message) a client reads, and the objects
+//! every namespace and pod is given. Runs against the in-process simulator
+//! and, when `KUBECONFIG` is set, unchanged against that real cluster.
+
+mod common;
+
+use common::{api_error, eventually, targets, unique, Target};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service, ServiceAccount};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use serde_json::{json, Value};
+
+fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
+    serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn fresh_namespace(t: &Target) -> String {
+    let name = unique("valid");
+    let api: Api<Namespace> = Api::all(t.client.clone());
+    api.create(
+        &PostParams::default(),
+        &from(json!({ "metadata": { "name": name } })),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+    name
+}
+
+async fn drop_namespace(t: &Target, name: &str) {
+    let _ = Api::<Namespace>::all(t.client.clone())
+        .delete(name, &DeleteParams::default())
+        .await;
+}
+
+fn causes(status: &kube::core::Status) -> Vec<(String, String)> {
+    status
+        .details
+        .as_ref()
+        .map(|d| {
+            d.causes
+                .iter()
+                .map(|c| (c.field.clone(), c.message.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_new_namespace_has_its_service_account_and_root_ca() {
+    for t in targets().await {
+        let ns = fresh_namespace(&t).await;
+        let sas: Api<ServiceAccount> = Api::namespaced(t.client.clone(), &ns);
+        let cms: Api<ConfigMap> = Api::namespaced(t.client.clone(), &ns);
+        let ready = eventually(t.patience, || async {
+            sas.get("default").await.is_ok() && cms.get("kube-root-ca.crt").await.is_ok()
+        })
+        .await;
+        assert!(
+            ready,
+            "{}: default ServiceAccount and kube-root-ca.crt",
+            t.name
+        );
+        let ca = cms
+            .get("kube-root-ca.crt")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let pem = ca
+            .data
+            .unwrap_or_default()
+            .remove("ca.crt")
+            .unwrap_or_default();
+        assert!(
+            pem.starts_with("-----BEGIN CERTIFICATE-----"),
+            "{}: {pem}",
+            t.name
+        );
+
+        // A pod gets the projected token of its service account; a missing account is refused.
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        let pod: Pod = from(
+            json!({ "metadata": { "name": "p" }, "spec": { "containers": [{ "name": "c", "image": "busybox" }] } }),
+        );
+        let created = pods
+            .create(&PostParams::default(), &pod)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let spec = created.spec.unwrap_or_default();
+        assert_eq!(spec.service_account_name.as_deref(), Some("default"));
+        assert_eq!(
+            spec.preemption_policy.as_deref(),
+            Some("PreemptLowerPriority")
+        );
+        let volume = spec
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .find(|v| v.name.starts_with("kube-api-access-"));
+        assert!(
+            volume.as_ref().is_some_and(|v| v.projected.is_some()),
+            "{}: projected token volume",
+            t.name
+        );
+        let mounts = spec.containers[0].volume_mounts.clone().unwrap_or_default();
+        assert!(mounts.iter().any(|m| m.mount_path
+            == "/var/run/secrets/kubernetes.io/serviceaccount"
+            && m.read_only == Some(true)));
+        let ghost: Pod = from(
+            json!({ "metadata": { "name": "g" }, "spec": { "serviceAccountName": "ghost", "containers": [{ "name": "c", "image": "busybox" }] } }),
+        );
+        let refused = api_error(
+            pods.create(&PostParams::default(), &ghost).await,
+            "a missing service account",
+        );
+        assert_eq!(refused.code, 403, "{}", t.name);
+        assert!(
+            refused.message.contains(&format!(
+                "error looking up service account {ns}/ghost: serviceaccount \"ghost\" not found"
+            )),
+            "{}: {}",
+            t.name,
+            refused.message
+        );
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+#[tokio::test]
+async fn config_maps_and_secrets_are_checked_as_kube_checks_them() {
+    for t in targets().await {
+        let ns = fresh_namespace(&t).await;
+        let cms: Api<ConfigMap> = Api::namespaced(t.client.clone(), &ns);
+        let bad = api_error(
+            cms.create(
+                &PostParams::default(),
+                &from(json!({ "metadata": { "name": "bad" }, "data": { "no spaces": "x" } })),
+            )
+            .await,
+            "a bad key",
+        );
+        assert_eq!(bad.code, 422);
+        assert_eq!(causes(&bad)[0].0, "data[no spaces]", "{}", t.name);
+
+        let frozen: ConfigMap = from(
+            json!({ "metadata": { "name": "frozen" }, "data": { "a": "1" }, "immutable": true }),
+        );
+        cms.create(&PostParams::default(), &frozen)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let change = api_error(
+            cms.patch(
+                "frozen",
+                &PatchParams::default(),
+                &Patch::Merge(json!({ "data": { "a": "2" } })),
+            )
+            .await,
+            "changing an immutable config map",
+        );
+        assert_eq!(change.code, 422, "{}", t.name);
+        assert_eq!(
+            causes(&change),
+            [(
+                "data".to_string(),
+                "Forbidden: field is immutable when `immutable` is set".to_string()
+            )],
+            "{}",
+            t.name
+        );
+
+        let secrets: Api<Secret> = Api::namespaced(t.client.clone(), &ns);
+        let s: Secret = from(
+            json!({ "metadata": { "name": "login" }, "stringData": { "password": "hunter2" } }),
+        );
+        let stored = secrets
+            .create(&PostParams::default(), &s)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            stored.string_data.is_none(),
+            "{}: stringData is never stored",
+            t.name
+        );
+        assert_eq!(stored.type_.as_deref(), Some("Opaque"));
+        let password = stored
+            .data
+            .unwrap_or_default()
+            .remove("password")
+            .map(|b| b.0);
+        assert_eq!(password.as_deref(), Some(&b"hunter2"[..]));
+        let tls: Secret = from(
+            json!({ "metadata": { "name": "cert" }, "type": "kubernetes.io/tls", "data": { "tls.crt": "" } }),
+        );
+        let missing = api_error(
+            secrets.create(&PostParams::default(), &tls).await,
+            "a TLS secret without its key",
+        );
+        assert_eq!(missing.code, 422);
+        assert_eq!(
+            causes(&missing),
+            [("data[tls.key]".to_string(), "Required value".to_string())],
+            "{}",
+            t.name
+        );
+        drop_namespace(&t, &ns).await;
+    }
+}
+
+#[tokio::test]
+async fn services_and_workloads_are_checked_as_kube_checks_them() {
+    for t in targets().await {
+        let ns = fresh_namespace(&t).await;
+        let services: Api<Service> = Api::namespaced(t.client.clone(), &ns);
+        let np: Service = from(
+            json!({ "metadata": { "name": "np" }, "spec": { "type": "NodePort", "selector": { "app": "x" }, "ports": [{ "port": 80 }] } }),
+        );
+        let made = services
+            .create(&PostParams::default(), &np)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let port = made.spec.and_then(|s| s.ports).unwrap_or_default()[0]
+            .node_port
+            .unwrap_or(0);
+        assert!(
+            (30000..=32767).contains(&port),
+            "{}: node port {port}",
+            t.name
+        );
+        let low: Service = from(
+            json!({ "metadata": { "name": "low" }, "spec": { "type": "NodePort", "ports": [{ "port": 80, "nodePort": 80 }] } }),
+        );
+        let refused = api_error(
+            services.create(&PostParams::default(), &low).await,
+            "a node port out of range",
+        );
+        assert_eq!(refused.code, 422);
+        let (field, message) = causes(&refused).remove(0);
+        assert_eq!(field, "spec.ports[0].nodePort", "{}", t.name);
+        assert!(message.starts_with("Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767"), "{}: {message}", t.name);
+
+        let deployments: Api<Deployment> = Api::namespaced(t.client.clone(), &ns);
+        let d: Deployment = from(json!({
+            "metadata": { "name": "web" },
+            "spec": { "selector": { "matchLabels": { "app": "web" } }, "template": { "metadata": { "labels": { "app": "web" } }, "spec": { "containers": [{ "name": "c", "image": "nginx" }] } } },
+        }));
+        deployments
+            .create(&PostParams::default(), &d)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let moved = api_error(
+            deployments
+                .patch("web", &PatchParams::default(), &Patch::Merge(json!({ "spec": { "selector": { "matchLabels": { "app": "other" } }, "template": { "metadata": { "labels": { "app": "other" } } } } })))
+                .await,
+            "changing a deployment's selector",
+        );
+        assert_eq!(moved.code, 422, "{}", t.name);
+        let (field, message) = causes(&moved).remove(0);
+        assert_eq!(field, "spec.selector", "{}", t.name);
+        assert!(
+            message.ends_with("field is immutable"),
+            "{}: {message}",
+            t.name
+        );
+        drop_namespace(&t, &ns).await;
+    }
+}
