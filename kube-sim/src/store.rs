@@ -51,6 +51,9 @@ pub struct Change {
     /// The object after the change (for `Deleted`: its last state, stamped
     /// with the deletion's resourceVersion).
     pub object: Arc<Value>,
+    /// For `Modified`: the object before the change (a filtered watch tells
+    /// an object entering its selection from one leaving it).
+    pub previous: Option<Arc<Value>>,
 }
 
 /// Key of an object inside its resource type: namespace (`""` when cluster
@@ -161,12 +164,13 @@ impl Store {
         let rv = self.last_rv;
         set_rv(&mut obj, rv);
         let table = self.objects.entry(type_key(rt)).or_default();
-        let event = if table.insert(key, obj.clone()).is_some() {
+        let previous = table.insert(key, obj.clone());
+        let event = if previous.is_some() {
             EventType::Modified
         } else {
             EventType::Added
         };
-        self.record(rv, event, rt, obj.clone());
+        self.record(rv, event, rt, obj.clone(), previous.map(Arc::new));
         obj
     }
 
@@ -177,16 +181,24 @@ impl Store {
         self.last_rv += 1;
         let rv = self.last_rv;
         set_rv(&mut obj, rv);
-        self.record(rv, EventType::Deleted, rt, obj.clone());
+        self.record(rv, EventType::Deleted, rt, obj.clone(), None);
         Some(obj)
     }
 
-    fn record(&mut self, rv: u64, event: EventType, rt: &'static ResourceType, obj: Value) {
+    fn record(
+        &mut self,
+        rv: u64,
+        event: EventType,
+        rt: &'static ResourceType,
+        obj: Value,
+        previous: Option<Arc<Value>>,
+    ) {
         let change = Change {
             resource_version: rv,
             event,
             resource: rt,
             object: Arc::new(obj),
+            previous,
         };
         // No receivers is fine: nobody is watching.
         let _ = self.events.send(change.clone());

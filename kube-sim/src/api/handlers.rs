@@ -16,7 +16,7 @@ use crate::ops::{
 };
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
-use crate::status::ApiError;
+use crate::status::{ApiError, Cause};
 
 /// Query parameters as (name, value) pairs.
 struct Params(Vec<(String, String)>);
@@ -159,7 +159,27 @@ fn watch(
                 .map_err(|_| ApiError::bad_request(format!("invalid {name}: {v}"))),
         }
     };
+    let initial_events = params.flag("sendInitialEvents");
+    if initial_events {
+        let mut causes = Vec::new();
+        if params.get("resourceVersionMatch") != Some("NotOlderThan") {
+            causes.push(Cause::forbidden(
+                "resourceVersionMatch",
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            ));
+        }
+        if !params.flag("allowWatchBookmarks") {
+            causes.push(Cause::required(
+                "allowWatchBookmarks",
+                "sendInitialEvents requires allowWatchBookmarks=true",
+            ));
+        }
+        if !causes.is_empty() {
+            return Err(list_options_invalid(causes));
+        }
+    }
     let opts = WatchOptions {
+        initial_events,
         list: params.list_options(rt)?,
         resource_version: number("resourceVersion")?,
         bookmarks: params.flag("allowWatchBookmarks"),
@@ -181,6 +201,51 @@ fn watch(
         axum::body::Body::from_stream(events),
     )
         .into_response())
+}
+
+/// kube-apiserver's 422 for list options that do not go together.
+fn list_options_invalid(causes: Vec<Cause>) -> ApiError {
+    let parts: Vec<String> = causes
+        .iter()
+        .map(|c| format!("{}: {}", c.field, c.message))
+        .collect();
+    let joined = if parts.len() == 1 {
+        parts[0].clone()
+    } else {
+        format!("[{}]", parts.join(", "))
+    };
+    ApiError {
+        code: 422,
+        reason: "Invalid",
+        message: format!("ListOptions.meta.k8s.io \"\" is invalid: {joined}"),
+        details: Some(serde_json::json!({
+            "group": "meta.k8s.io",
+            "kind": "ListOptions",
+            "causes": causes.iter().map(|c| serde_json::json!({"reason": c.reason, "message": c.message, "field": c.field})).collect::<Vec<_>>(),
+        })),
+    }
+}
+
+/// `resourceVersionMatch` checked against `resourceVersion`, as kube-apiserver checks it.
+fn check_version_match(params: &Params) -> Result<(), ApiError> {
+    let rv = params.get("resourceVersion").unwrap_or_default();
+    match params.get("resourceVersionMatch").unwrap_or_default() {
+        "" => Ok(()),
+        _ if rv.is_empty() => Err(list_options_invalid(vec![Cause::forbidden(
+            "resourceVersionMatch",
+            "resourceVersionMatch is forbidden unless resourceVersion is provided",
+        )])),
+        "Exact" if rv == "0" => Err(list_options_invalid(vec![Cause::forbidden(
+            "resourceVersionMatch",
+            "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+        )])),
+        "Exact" | "NotOlderThan" => Ok(()),
+        other => Err(list_options_invalid(vec![Cause::unsupported(
+            "resourceVersionMatch",
+            other,
+            &["Exact", "NotOlderThan", ""],
+        )])),
+    }
 }
 
 fn require(rt: &ResourceType, verb: &str) -> Result<(), ApiError> {
@@ -214,6 +279,7 @@ pub fn collection(
                     return watch(cluster, rt, namespace, &params, &answer);
                 }
                 require(rt, "list")?;
+                check_version_match(&params)?;
                 let list = cluster.list(rt, namespace, &params.list_options(rt)?)?;
                 Ok(answer.list(&list))
             }

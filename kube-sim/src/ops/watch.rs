@@ -31,6 +31,10 @@ pub struct WatchOptions {
     pub bookmarks: bool,
     pub bookmark_every: Duration,
     pub timeout: Duration,
+    /// `sendInitialEvents=true` (a watch-list): the current objects first,
+    /// whatever the resourceVersion, then a bookmark annotated
+    /// `k8s.io/initial-events-end`.
+    pub initial_events: bool,
 }
 
 fn line(event: &str, object: &Value) -> Bytes {
@@ -61,17 +65,47 @@ struct Live {
     done: bool,
 }
 
-impl Live {
-    fn wanted(&self, change: &Change) -> bool {
-        let obj = change.object.as_ref();
-        std::ptr::eq(change.resource, self.rt)
-            && self.namespace.as_deref().is_none_or(|ns| {
-                obj.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)
-            })
-            && self.list.labels.matches(obj)
-            && self.list.fields.matches(obj)
+/// The event a filtered watch sends for a change, as kube-apiserver's
+/// watch cache does: a modified object that enters the selection is
+/// `ADDED`; one that leaves it is `DELETED` (its previous state at the
+/// change's resourceVersion); others pass as they are or not at all.
+fn filtered(
+    change: &Change,
+    rt: &'static ResourceType,
+    namespace: Option<&str>,
+    list: &ListOptions,
+) -> Option<(EventType, Value)> {
+    if !std::ptr::eq(change.resource, rt) {
+        return None;
     }
+    let obj = change.object.as_ref();
+    let in_ns = |o: &Value| {
+        namespace
+            .is_none_or(|ns| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns))
+    };
+    let passes = |o: &Value| in_ns(o) && list.labels.matches(o) && list.fields.matches(o);
+    let now = passes(obj);
+    match (&change.event, change.previous.as_deref()) {
+        (EventType::Modified, Some(before)) => match (passes(before), now) {
+            (true, true) => Some((EventType::Modified, obj.clone())),
+            (false, true) => Some((EventType::Added, obj.clone())),
+            (true, false) => {
+                let mut last = before.clone();
+                if let Some(m) = last.get_mut("metadata").and_then(Value::as_object_mut) {
+                    m.insert(
+                        "resourceVersion".into(),
+                        json!(change.resource_version.to_string()),
+                    );
+                }
+                Some((EventType::Deleted, last))
+            }
+            (false, false) => None,
+        },
+        (event, _) => now.then(|| (event.clone(), obj.clone())),
+    }
+}
 
+impl Live {
     fn bookmark(&self) -> Bytes {
         line(
             "BOOKMARK",
@@ -105,9 +139,10 @@ impl Live {
                 None => continue,
                 Some(Ok(change)) => {
                     self.last_rv = change.resource_version;
-                    if self.wanted(&change) {
-                        let object = with_type(self.rt, change.object.as_ref().clone());
-                        return Some(line(change.event.as_str(), &object));
+                    if let Some((event, object)) =
+                        filtered(&change, self.rt, self.namespace.as_deref(), &self.list)
+                    {
+                        return Some(line(event.as_str(), &with_type(self.rt, object)));
                     }
                 }
                 Some(Err(RecvError::Lagged(_))) => {
@@ -138,7 +173,10 @@ impl Cluster {
         let current = store.resource_version();
         let matches = |obj: &Value| opts.list.labels.matches(obj) && opts.list.fields.matches(obj);
         let mut expired = false;
-        let backlog: Vec<Bytes> = match opts.resource_version.filter(|rv| *rv > 0) {
+        let from = opts
+            .resource_version
+            .filter(|rv| *rv > 0 && !opts.initial_events);
+        let mut backlog: Vec<Bytes> = match from {
             None => store
                 .list(rt, namespace)
                 .filter(|(_, o)| matches(o))
@@ -151,20 +189,24 @@ impl Cluster {
                 }
                 Some(changes) => changes
                     .iter()
-                    .filter(|c| {
-                        std::ptr::eq(c.resource, rt)
-                            && namespace.is_none_or(|ns| {
-                                c.object
-                                    .pointer("/metadata/namespace")
-                                    .and_then(Value::as_str)
-                                    == Some(ns)
-                            })
-                            && matches(&c.object)
-                    })
-                    .map(|c| line(c.event.as_str(), &with_type(rt, c.object.as_ref().clone())))
+                    .filter_map(|c| filtered(c, rt, namespace, &opts.list))
+                    .map(|(event, object)| line(event.as_str(), &with_type(rt, object)))
                     .collect(),
             },
         };
+        if opts.initial_events {
+            backlog.push(line(
+                "BOOKMARK",
+                &json!({
+                    "apiVersion": rt.api_version(),
+                    "kind": rt.kind,
+                    "metadata": {
+                        "resourceVersion": current.to_string(),
+                        "annotations": { "k8s.io/initial-events-end": "true" },
+                    },
+                }),
+            ));
+        }
         drop(store);
         let live = Live {
             rt,
@@ -196,6 +238,7 @@ mod tests {
             bookmarks: false,
             bookmark_every: Duration::from_millis(50),
             timeout: Duration::from_secs(30),
+            initial_events: false,
         }
     }
 
