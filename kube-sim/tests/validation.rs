@@ -263,3 +263,97 @@ async fn services_and_workloads_are_checked_as_kube_checks_them() {
         drop_namespace(&t, &ns).await;
     }
 }
+
+#[tokio::test]
+async fn a_deleted_namespace_terminates_until_finalizers_let_its_content_go() {
+    for t in targets().await {
+        let ns = fresh_namespace(&t).await;
+        let cms: Api<ConfigMap> = Api::namespaced(t.client.clone(), &ns);
+        let held: ConfigMap =
+            from(json!({ "metadata": { "name": "held", "finalizers": ["example.com/hold"] } }));
+        cms.create(&PostParams::default(), &held)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let namespaces: Api<Namespace> = Api::all(t.client.clone());
+        namespaces
+            .delete(&ns, &DeleteParams::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let condition = |n: &Namespace, kind: &str| {
+            n.status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .and_then(|c| c.iter().find(|c| c.type_ == kind).cloned())
+        };
+        let waiting = eventually(t.patience, || async {
+            namespaces.get(&ns).await.is_ok_and(|n| {
+                condition(&n, "NamespaceFinalizersRemaining").is_some_and(|c| {
+                    c.status == "True"
+                        && c.message
+                            .as_deref()
+                            .is_some_and(|m| m.contains("example.com/hold in 1 resource instances"))
+                })
+            })
+        })
+        .await;
+        assert!(
+            waiting,
+            "{}: the namespace says which finalizer holds it",
+            t.name
+        );
+        let n = namespaces.get(&ns).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            n.status.and_then(|s| s.phase).as_deref(),
+            Some("Terminating")
+        );
+
+        let refused = api_error(
+            cms.create(
+                &PostParams::default(),
+                &from(json!({ "metadata": { "name": "late" } })),
+            )
+            .await,
+            "creating in a terminating namespace",
+        );
+        assert_eq!(refused.code, 403, "{}", t.name);
+        assert!(
+            refused.message.contains(&format!(
+                "unable to create new content in namespace {ns} because it is being terminated"
+            )),
+            "{}: {}",
+            t.name,
+            refused.message
+        );
+        assert_eq!(
+            refused
+                .details
+                .as_ref()
+                .map(|d| d.causes[0].reason.clone())
+                .as_deref(),
+            Some("NamespaceTerminating")
+        );
+
+        let more = api_error(
+            cms.patch("held", &PatchParams::default(), &Patch::Merge(json!({ "metadata": { "finalizers": ["example.com/hold", "example.com/more"] } }))).await,
+            "a new finalizer on an object being deleted",
+        );
+        assert_eq!(more.code, 422, "{}", t.name);
+        assert!(
+            more.message
+                .contains("no new finalizers can be added if the object is being deleted"),
+            "{}: {}",
+            t.name,
+            more.message
+        );
+
+        cms.patch(
+            "held",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "metadata": { "finalizers": null } })),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let gone = eventually(t.patience, || async { namespaces.get(&ns).await.is_err() }).await;
+        assert!(gone, "{}: the namespace goes once its content has", t.name);
+    }
+}

@@ -116,6 +116,7 @@ impl Cluster {
                         s.insert("phase".into(), json!("Terminating"));
                     }
                 }
+                set_namespace_conditions(&mut obj, "", "");
                 if opts.dry_run {
                     return Ok(Deleted::Object(obj));
                 }
@@ -218,19 +219,30 @@ impl Cluster {
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => {
                 handle.spawn(async move {
-                    tokio::time::sleep(NAMESPACE_FINALIZE_DELAY).await;
-                    cluster.finalize_namespace(&name, &uid);
+                    // Content held by finalizers keeps the namespace
+                    // Terminating; it is looked at again until it is gone.
+                    loop {
+                        tokio::time::sleep(NAMESPACE_FINALIZE_DELAY).await;
+                        if !cluster.finalize_namespace(&name, &uid) {
+                            return;
+                        }
+                    }
                 });
             }
-            Err(_) => self.finalize_namespace(&name, &uid),
+            Err(_) => {
+                self.finalize_namespace(&name, &uid);
+            }
         }
     }
 
-    /// The namespace controller's work: remove every object in a Terminating
-    /// namespace, then the namespace itself (if it is still the same one).
-    pub fn finalize_namespace(&self, name: &str, uid: &str) {
+    /// The namespace controller's work: delete every object in a
+    /// Terminating namespace (objects with finalizers are marked and wait
+    /// for them), then the namespace itself, if it is still the same one.
+    /// Says whether content remains (the namespace stays Terminating, its
+    /// conditions saying what is left).
+    pub fn finalize_namespace(&self, name: &str, uid: &str) -> bool {
         let Some(ns_type) = resources::core("namespaces") else {
-            return;
+            return false;
         };
         let mut store = self.lock();
         let ns_key = ObjectKey::new(None, name);
@@ -238,16 +250,155 @@ impl Cluster {
             .get(ns_type, &ns_key)
             .is_some_and(|ns| meta(ns, "uid") == uid && !meta(ns, "deletionTimestamp").is_empty());
         if !same {
-            return;
+            return false;
         }
-        for rt in resources::RESOURCES.iter().filter(|r| r.namespaced) {
-            let keys: Vec<ObjectKey> = store.list(rt, Some(name)).map(|(k, _)| k.clone()).collect();
-            for k in keys {
-                store.remove(rt, &k);
+        let mut remaining: Vec<(String, usize)> = Vec::new();
+        let mut finalizers: std::collections::BTreeMap<String, usize> = Default::default();
+        for rt in resources::RESOURCES
+            .iter()
+            .filter(|r| r.namespaced && r.computed.is_none())
+        {
+            let objects: Vec<(ObjectKey, Value)> = store
+                .list(rt, Some(name))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let mut left = 0;
+            for (k, mut obj) in objects {
+                let held: Vec<String> = obj
+                    .pointer("/metadata/finalizers")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.as_str().map(str::to_string))
+                    .collect();
+                if held.is_empty() {
+                    store.remove(rt, &k);
+                    continue;
+                }
+                left += 1;
+                for f in held {
+                    *finalizers.entry(f).or_default() += 1;
+                }
+                if meta(&obj, "deletionTimestamp").is_empty() {
+                    mark_deleted(&mut obj);
+                    store.put(rt, k, obj);
+                }
+            }
+            if left > 0 {
+                remaining.push((format!("{}.{}", rt.plural, rt.group), left));
             }
         }
-        store.remove(ns_type, &ns_key);
+        if remaining.is_empty() {
+            store.remove(ns_type, &ns_key);
+            return false;
+        }
+        let content = format!(
+            "Some resources are remaining: {}",
+            remaining
+                .iter()
+                .map(|(r, n)| format!("{r} has {n} resource instances"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let held = format!(
+            "Some content in the namespace has finalizers remaining: {}",
+            finalizers
+                .iter()
+                .map(|(f, n)| format!("{f} in {n} resource instances"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if let Some(mut ns) = store.get(ns_type, &ns_key).cloned() {
+            let before = ns.clone();
+            set_namespace_conditions(&mut ns, &content, &held);
+            if ns != before {
+                store.put(ns_type, ns_key, ns);
+            }
+        }
+        true
     }
+}
+
+/// The namespace controller's conditions on a Terminating namespace:
+/// discovery and parsing fine, and what content (`content`) and which
+/// finalizers (`held`) remain, if any.
+fn set_namespace_conditions(ns: &mut Value, content: &str, held: &str) {
+    let now = now();
+    let cond = |kind: &str, status: bool, reason: &str, message: &str| {
+        let mut c = json!({ "type": kind, "status": if status { "True" } else { "False" }, "lastTransitionTime": now, "reason": reason });
+        if !message.is_empty() {
+            c["message"] = json!(message);
+        }
+        c
+    };
+    let conditions = vec![
+        cond(
+            "NamespaceDeletionDiscoveryFailure",
+            false,
+            "ResourcesDiscovered",
+            "All resources successfully discovered",
+        ),
+        cond(
+            "NamespaceDeletionGroupVersionParsingFailure",
+            false,
+            "ParsedGroupVersions",
+            "All legacy kube types successfully parsed",
+        ),
+        cond(
+            "NamespaceDeletionContentFailure",
+            false,
+            "ContentDeleted",
+            "All content successfully deleted, may be waiting on finalization",
+        ),
+        if content.is_empty() {
+            cond(
+                "NamespaceContentRemaining",
+                false,
+                "ContentRemoved",
+                "All content successfully removed",
+            )
+        } else {
+            cond(
+                "NamespaceContentRemaining",
+                true,
+                "SomeResourcesRemain",
+                content,
+            )
+        },
+        if held.is_empty() {
+            cond(
+                "NamespaceFinalizersRemaining",
+                false,
+                "ContentHasNoFinalizers",
+                "All content-preserving finalizers finished",
+            )
+        } else {
+            cond(
+                "NamespaceFinalizersRemaining",
+                true,
+                "SomeFinalizersRemain",
+                held,
+            )
+        },
+    ];
+    // Keep transition times of conditions whose status did not change.
+    let old: Vec<Value> = ns
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let merged: Vec<Value> = conditions
+        .into_iter()
+        .map(|mut c| {
+            if let Some(o) = old.iter().find(|o| {
+                o["type"] == c["type"] && o["status"] == c["status"] && o["message"] == c["message"]
+            }) {
+                c["lastTransitionTime"] = o["lastTransitionTime"].clone();
+            }
+            c
+        })
+        .collect();
+    ns["status"]["conditions"] = Value::Array(merged);
 }
 
 fn mark_deleted(obj: &mut Value) {

@@ -285,6 +285,7 @@ impl Cluster {
             let mut causes = validation::metadata_causes(&new, rt.name_rule);
             causes.extend((rt.validate)(&new));
             causes.extend((rt.validate_update)(&old, &new));
+            causes.extend(new_finalizers_while_deleting(&old, &new));
             if !causes.is_empty() {
                 return Err(ApiError::invalid(rt, name, causes));
             }
@@ -357,6 +358,34 @@ fn carry_over_metadata(rt: &ResourceType, old: &Value, new: &mut Value, namespac
 }
 
 /// Creating in a namespace needs the namespace to exist and not be Terminating.
+/// kube-apiserver's refusal of finalizers added to an object being deleted.
+fn new_finalizers_while_deleting(old: &Value, new: &Value) -> Vec<Cause> {
+    if meta(old, "deletionTimestamp").is_empty() {
+        return Vec::new();
+    }
+    let list = |v: &Value| -> Vec<String> {
+        v.pointer("/metadata/finalizers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str().map(str::to_string))
+            .collect()
+    };
+    let before = list(old);
+    let added: Vec<String> = list(new)
+        .into_iter()
+        .filter(|f| !before.contains(f))
+        .collect();
+    if added.is_empty() {
+        return Vec::new();
+    }
+    let quoted: Vec<String> = added.iter().map(|f| crate::status::quote(f)).collect();
+    vec![Cause::forbidden(
+        "metadata.finalizers",
+        &format!("no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}", quoted.join(", ")),
+    )]
+}
+
 fn check_namespace_open(
     store: &Store,
     rt: &ResourceType,
