@@ -34,6 +34,7 @@ pub mod auth;
 pub mod configs;
 pub mod controllers;
 pub mod cron;
+pub mod disruption;
 pub mod faults;
 pub mod hooks;
 pub mod limits;

@@ -44,9 +44,15 @@ pub fn admit_pod(
     else {
         return Ok(());
     };
+    let mut annotations: Vec<String> = Vec::new();
+    let mut violations: Vec<String> = Vec::new();
     for c in containers.iter_mut() {
+        let mut set = [Vec::new(), Vec::new()];
         for item in &items {
-            for (field, kind) in [("defaultRequest", "requests"), ("default", "limits")] {
+            for (i, (field, kind)) in [("defaultRequest", "requests"), ("default", "limits")]
+                .into_iter()
+                .enumerate()
+            {
                 if let Some(defaults) = item.get(field).and_then(Value::as_object) {
                     for (r, v) in defaults {
                         let res = &mut c["resources"];
@@ -58,9 +64,24 @@ pub fn admit_pod(
                         }
                         if res[kind].get(r).is_none() {
                             res[kind][r] = v.clone();
+                            set[i].push(r.clone());
                         }
                     }
                 }
+            }
+        }
+        let container = c
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        for (mut names, what) in set.into_iter().zip(["request", "limit"]) {
+            if !names.is_empty() {
+                names.sort();
+                annotations.push(format!(
+                    "{} {what} for container {container}",
+                    names.join(", ")
+                ));
             }
         }
         // Requests default to limits (as the API server defaults them).
@@ -96,40 +117,32 @@ pub fn admit_pod(
                         .unwrap_or_default()
                         .to_string()
                 };
-                let refuse = |why: String| Err(ApiError::forbidden(rt, name, &why, vec![]));
+                let mut refuse = |why: String| violations.push(why);
                 if let Some(min) = bound("min", r) {
                     match request {
-                        None => {
-                            return refuse(format!(
-                                "minimum {r} usage per Container is {}.  No request is specified",
-                                shown("min")
-                            ))
-                        }
-                        Some(v) if v < min => {
-                            return refuse(format!(
-                                "minimum {r} usage per Container is {}, but request is {}",
-                                shown("min"),
-                                text("requests")
-                            ))
-                        }
+                        None => refuse(format!(
+                            "minimum {r} usage per Container is {}.  No request is specified",
+                            shown("min")
+                        )),
+                        Some(v) if v < min => refuse(format!(
+                            "minimum {r} usage per Container is {}, but request is {}",
+                            shown("min"),
+                            text("requests")
+                        )),
                         _ => {}
                     }
                 }
                 if let Some(max) = bound("max", r) {
                     match limit {
-                        None => {
-                            return refuse(format!(
-                                "maximum {r} usage per Container is {}.  No limit is specified",
-                                shown("max")
-                            ))
-                        }
-                        Some(v) if v > max => {
-                            return refuse(format!(
-                                "maximum {r} usage per Container is {}, but limit is {}",
-                                shown("max"),
-                                text("limits")
-                            ))
-                        }
+                        None => refuse(format!(
+                            "maximum {r} usage per Container is {}.  No limit is specified",
+                            shown("max")
+                        )),
+                        Some(v) if v > max => refuse(format!(
+                            "maximum {r} usage per Container is {}, but limit is {}",
+                            shown("max"),
+                            text("limits")
+                        )),
                         _ => {}
                     }
                 }
@@ -137,11 +150,34 @@ pub fn admit_pod(
                     (bound("maxLimitRequestRatio", r), request, limit)
                 {
                     if req > 0.0 && lim / req > ratio {
-                        return refuse(format!("{r} max limit to request ratio per Container is {}, but provided ratio is {:.6}", shown("maxLimitRequestRatio"), lim / req));
+                        refuse(format!("{r} max limit to request ratio per Container is {}, but provided ratio is {:.6}", shown("maxLimitRequestRatio"), lim / req));
                     }
                 }
             }
         }
+    }
+    // Every violation is reported, as kube's aggregate error lists them.
+    match violations.len() {
+        0 => {}
+        1 => return Err(ApiError::forbidden(rt, name, &violations[0], vec![])),
+        _ => {
+            return Err(ApiError::forbidden(
+                rt,
+                name,
+                &format!("[{}]", violations.join(", ")),
+                vec![],
+            ))
+        }
+    }
+    if !annotations.is_empty() {
+        let meta = &mut pod["metadata"];
+        if !meta["annotations"].is_object() {
+            meta["annotations"] = json!({});
+        }
+        meta["annotations"]["kubernetes.io/limit-ranger"] = json!(format!(
+            "LimitRanger plugin set: {}",
+            annotations.join("; ")
+        ));
     }
     Ok(())
 }

@@ -547,6 +547,18 @@ pub static RESOURCES: &[ResourceType] = &[
         singular: "lease",
         ..BASE
     },
+    // policy/v1
+    ResourceType {
+        group: "policy",
+        kind: "PodDisruptionBudget",
+        plural: "poddisruptionbudgets",
+        singular: "poddisruptionbudget",
+        short_names: &["pdb"],
+        status_subresource: true,
+        sets_generation: true,
+        validate: crate::disruption::validate,
+        ..BASE
+    },
     // authorization.k8s.io/v1 and authentication.k8s.io/v1: reviews
     ResourceType {
         group: "authorization.k8s.io",

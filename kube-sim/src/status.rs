@@ -85,7 +85,7 @@ impl Cause {
         }
     }
 
-    fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         json!({ "reason": self.reason, "message": self.message, "field": self.field })
     }
 }

@@ -271,6 +271,10 @@ fn a_tenants_day_with_kubectl() {
     // The limit range defaulted the containers, and said so.
     let pod = sim.ok(&["-n", "shop", "get", "pods", "-o", "jsonpath={.items[0].spec.containers[0].resources.requests.cpu} {.items[0].metadata.annotations}"]);
     assert!(pod.starts_with("100m "), "{pod}");
+    assert!(
+        pod.contains("LimitRanger plugin set: cpu, memory request for container web; cpu, memory limit for container web"),
+        "{pod}"
+    );
 
     // Scale and roll out a new image; history and undo.
     assert_eq!(

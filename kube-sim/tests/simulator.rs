@@ -722,13 +722,14 @@ async fn aggregated_discovery_matches_legacy() {
         "metrics.k8s.io/v1beta1/pods Namespaced",
         "authorization.k8s.io/v1/selfsubjectaccessreviews Cluster",
         "authentication.k8s.io/v1/selfsubjectreviews Cluster",
+        "policy/v1/poddisruptionbudgets Namespaced",
     ] {
         assert!(
             listed.iter().any(|l| l.starts_with(expected)),
             "{expected} missing from {listed:#?}"
         );
     }
-    assert_eq!(listed.len(), 37, "{listed:#?}");
+    assert_eq!(listed.len(), 38, "{listed:#?}");
 }
 
 #[tokio::test]

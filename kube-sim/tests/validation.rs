@@ -357,3 +357,92 @@ async fn a_deleted_namespace_terminates_until_finalizers_let_its_content_go() {
         assert!(gone, "{}: the namespace goes once its content has", t.name);
     }
 }
+
+#[tokio::test]
+async fn evictions_respect_pod_disruption_budgets() {
+    use k8s_openapi::api::policy::v1::{Eviction, PodDisruptionBudget};
+    for t in targets().await {
+        let ns = fresh_namespace(&t).await;
+        let deployments: Api<Deployment> = Api::namespaced(t.client.clone(), &ns);
+        let d: Deployment = from(json!({
+            "metadata": { "name": "web" },
+            "spec": { "replicas": 2, "selector": { "matchLabels": { "app": "web" } }, "template": { "metadata": { "labels": { "app": "web" } }, "spec": { "containers": [{ "name": "c", "image": "nginx" }] } } },
+        }));
+        deployments
+            .create(&PostParams::default(), &d)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let pdbs: Api<PodDisruptionBudget> = Api::namespaced(t.client.clone(), &ns);
+        let pdb: PodDisruptionBudget = from(
+            json!({ "metadata": { "name": "web" }, "spec": { "minAvailable": 2, "selector": { "matchLabels": { "app": "web" } } } }),
+        );
+        pdbs.create(&PostParams::default(), &pdb)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let counted = eventually(t.patience, || async {
+            pdbs.get("web").await.is_ok_and(|p| {
+                p.status.is_some_and(|s| {
+                    s.current_healthy == Some(2)
+                        && s.desired_healthy == Some(2)
+                        && s.disruptions_allowed == Some(0)
+                })
+            })
+        })
+        .await;
+        assert!(
+            counted,
+            "{}: the budget counts two healthy pods and allows no disruption",
+            t.name
+        );
+        let pods: Api<Pod> = Api::namespaced(t.client.clone(), &ns);
+        let victim = pods
+            .list(&Default::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .items[0]
+            .metadata
+            .name
+            .clone()
+            .unwrap_or_default();
+        let refused = api_error(
+            pods.evict(&victim, &Default::default()).await,
+            "an eviction below the budget",
+        );
+        assert_eq!(refused.code, 429, "{}", t.name);
+        assert_eq!(
+            refused.message, "Cannot evict pod as it would violate the pod's disruption budget.",
+            "{}",
+            t.name
+        );
+        let cause = refused
+            .details
+            .as_ref()
+            .map(|d| d.causes[0].message.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            cause, "The disruption budget web needs 2 healthy pods and has 2 currently",
+            "{}",
+            t.name
+        );
+
+        pdbs.patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "minAvailable": 1 } })),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let loosened = eventually(t.patience, || async {
+            pdbs.get("web")
+                .await
+                .is_ok_and(|p| p.status.is_some_and(|s| s.disruptions_allowed == Some(1)))
+        })
+        .await;
+        assert!(loosened, "{}", t.name);
+        let _: Eviction = from(json!({ "metadata": { "name": victim } }));
+        pods.evict(&victim, &Default::default())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        drop_namespace(&t, &ns).await;
+    }
+}

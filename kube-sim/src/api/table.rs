@@ -847,6 +847,19 @@ fn columns(rt: &ResourceType) -> Vec<Column> {
                 Value::String(subjects(v, "ServiceAccount"))
             }),
         ],
+        ("policy", "PodDisruptionBudget") => vec![
+            col("Name", 0, name),
+            col("Min Available", 0, |v| {
+                or_na(v.pointer("/spec/minAvailable"))
+            }),
+            col("Max Unavailable", 0, |v| {
+                or_na(v.pointer("/spec/maxUnavailable"))
+            }),
+            int("Allowed Disruptions", 0, |v| {
+                Value::from(n(v, "/status/disruptionsAllowed"))
+            }),
+            col("Age", 0, age),
+        ],
         ("coordination.k8s.io", "Lease") => vec![
             col("Name", 0, name),
             col("Holder", 0, |v| Value::String(s(v, "/spec/holderIdentity"))),
@@ -854,6 +867,14 @@ fn columns(rt: &ResourceType) -> Vec<Column> {
         ],
         _ => vec![col("Name", 0, name), created_at],
     }
+}
+
+fn or_na(v: Option<&Value>) -> Value {
+    Value::String(match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => "N/A".into(),
+    })
 }
 
 fn or_unset(s: String) -> Value {

@@ -140,6 +140,7 @@ pub(crate) fn reconcile(cluster: &Arc<Cluster>, wake: Wake, state: &mut State) {
     scheduler::schedule(cluster);
     kubelet::sync(cluster);
     endpoints::sync(cluster);
+    crate::disruption::sync(cluster);
 }
 
 /// The uid of an object's controlling owner.

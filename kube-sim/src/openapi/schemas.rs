@@ -95,7 +95,7 @@ fn generate() -> Schemas {
         networking::v1::Ingress, networking::v1::IngressClass, networking::v1::NetworkPolicy,
         storage::v1::StorageClass,
         rbac::v1::Role, rbac::v1::RoleBinding, rbac::v1::ClusterRole, rbac::v1::ClusterRoleBinding,
-        coordination::v1::Lease, policy::v1::Eviction,
+        coordination::v1::Lease, policy::v1::Eviction, policy::v1::PodDisruptionBudget,
         authorization::v1::SelfSubjectAccessReview, authorization::v1::SelfSubjectRulesReview,
         authorization::v1::SubjectAccessReview, authorization::v1::LocalSubjectAccessReview,
         authentication::v1::SelfSubjectReview, authentication::v1::TokenRequest,

@@ -179,6 +179,13 @@ impl Cluster {
             .map(|d| DeleteOptions::from_body(d.to_string().as_bytes()))
             .transpose()?
             .unwrap_or_default();
+        {
+            let store = self.lock();
+            let pod = store
+                .get(pods, &ObjectKey::new(Some(namespace), name))
+                .ok_or_else(|| ApiError::not_found(pods, name))?;
+            crate::disruption::check_eviction(&store, pod)?;
+        }
         self.delete(pods, Some(namespace), name, &opts)?;
         Ok(success(201))
     }
