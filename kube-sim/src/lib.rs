@@ -33,6 +33,7 @@ pub mod api;
 pub mod auth;
 pub mod configs;
 pub mod controllers;
+pub mod crd;
 pub mod cron;
 pub mod disruption;
 pub mod faults;

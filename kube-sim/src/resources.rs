@@ -102,6 +102,18 @@ pub struct ResourceType {
     pub computed: Option<Computed>,
     /// Whether a create is a review, answered and never stored ([`crate::auth::reviews`]).
     pub review: bool,
+    /// For custom resources: the CRD's `additionalPrinterColumns` (name,
+    /// type, JSONPath, priority), what `kubectl get` shows.
+    pub printer_columns: &'static [PrinterColumn],
+}
+
+/// One `additionalPrinterColumns` entry of a CustomResourceDefinition.
+#[derive(Debug, Clone)]
+pub struct PrinterColumn {
+    pub name: &'static str,
+    pub kind: &'static str,
+    pub json_path: &'static str,
+    pub priority: u8,
 }
 
 /// A subresource other than `status`: its name, the kind it answers as
@@ -198,7 +210,7 @@ const POD_FIELDS: &[&str] = &[
 ];
 
 /// Defaults shared by most rows; each row names only what differs.
-const BASE: ResourceType = ResourceType {
+pub(crate) const BASE: ResourceType = ResourceType {
     group: "",
     version: "v1",
     kind: "",
@@ -221,6 +233,7 @@ const BASE: ResourceType = ResourceType {
     field_selectors: &[],
     computed: None,
     review: false,
+    printer_columns: &[],
 };
 
 /// A workload row of `apps/v1`: status subresource, generation, category `all`.
@@ -547,6 +560,20 @@ pub static RESOURCES: &[ResourceType] = &[
         singular: "lease",
         ..BASE
     },
+    // apiextensions.k8s.io/v1
+    ResourceType {
+        group: "apiextensions.k8s.io",
+        kind: "CustomResourceDefinition",
+        plural: "customresourcedefinitions",
+        singular: "customresourcedefinition",
+        short_names: &["crd", "crds"],
+        namespaced: false,
+        status_subresource: true,
+        sets_generation: true,
+        prepare_create: crate::crd::prepare_create,
+        validate: crate::crd::validate,
+        ..BASE
+    },
     // policy/v1
     ResourceType {
         group: "policy",
@@ -630,6 +657,53 @@ pub fn lookup(group: &str, version: &str, plural: &str) -> Option<&'static Resou
 /// The core-group row for `plural`; used by code that needs a fixed core type.
 pub fn core(plural: &str) -> Option<&'static ResourceType> {
     lookup("", "v1", plural)
+}
+
+/// What one cluster serves: the built-in table, then the resource types
+/// its CustomResourceDefinitions add ([`crate::crd`]).
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// Rows of the served custom resource versions.
+    pub custom: Vec<&'static ResourceType>,
+}
+
+impl Catalog {
+    /// Every row, built-in first.
+    pub fn all(&self) -> impl Iterator<Item = &'static ResourceType> + '_ {
+        RESOURCES.iter().chain(self.custom.iter().copied())
+    }
+
+    /// The row for `plural` in `group`/`version`, if served.
+    pub fn lookup(
+        &self,
+        group: &str,
+        version: &str,
+        plural: &str,
+    ) -> Option<&'static ResourceType> {
+        self.all()
+            .find(|r| r.group == group && r.version == version && r.plural == plural)
+    }
+
+    /// Whether any row is served at `group`/`version`.
+    pub fn serves_group_version(&self, group: &str, version: &str) -> bool {
+        self.all().any(|r| r.group == group && r.version == version)
+    }
+
+    /// Named API groups (not core), each with its versions in table order.
+    pub fn groups(&self) -> Vec<(&'static str, Vec<&'static str>)> {
+        let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+        for r in self.all().filter(|r| !r.group.is_empty()) {
+            match out.iter_mut().find(|(g, _)| *g == r.group) {
+                Some((_, versions)) => {
+                    if !versions.contains(&r.version) {
+                        versions.push(r.version);
+                    }
+                }
+                None => out.push((r.group, vec![r.version])),
+            }
+        }
+        out
+    }
 }
 
 /// Named API groups (not core), each with its versions in table order.

@@ -200,7 +200,17 @@ impl ApiError {
         ApiError {
             code: 422,
             reason: "Invalid",
-            message: format!("{} {} is invalid: {joined}", rt.kind, quote(name)),
+            // The qualified kind, as a GroupKind prints: `Deployment.apps`, `Pod`.
+            message: if rt.group.is_empty() {
+                format!("{} {} is invalid: {joined}", rt.kind, quote(name))
+            } else {
+                format!(
+                    "{}.{} {} is invalid: {joined}",
+                    rt.kind,
+                    rt.group,
+                    quote(name)
+                )
+            },
             details: Some(Value::Object(d)),
         }
     }

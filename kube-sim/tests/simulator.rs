@@ -723,13 +723,18 @@ async fn aggregated_discovery_matches_legacy() {
         "authorization.k8s.io/v1/selfsubjectaccessreviews Cluster",
         "authentication.k8s.io/v1/selfsubjectreviews Cluster",
         "policy/v1/poddisruptionbudgets Namespaced",
+        "apiextensions.k8s.io/v1/customresourcedefinitions Cluster",
     ] {
         assert!(
             listed.iter().any(|l| l.starts_with(expected)),
             "{expected} missing from {listed:#?}"
         );
     }
-    assert_eq!(listed.len(), 38, "{listed:#?}");
+    assert_eq!(
+        listed.len(),
+        berth_kube_sim::resources::RESOURCES.len(),
+        "every row of the table is discovered once: {listed:#?}"
+    );
 }
 
 #[tokio::test]

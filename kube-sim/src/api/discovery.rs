@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::resources::{self, ResourceType, RESOURCES};
+use crate::resources::{self, Catalog, ResourceType};
 
 /// The simulated Kubernetes version.
 pub const MAJOR: &str = "1";
@@ -65,8 +65,9 @@ fn group_json(group: &str, versions: &[&str]) -> Value {
 }
 
 /// `/apis` (legacy form).
-pub fn groups() -> Value {
-    let groups: Vec<Value> = resources::groups()
+pub fn groups(catalog: &Catalog) -> Value {
+    let groups: Vec<Value> = catalog
+        .groups()
         .iter()
         .map(|(g, vs)| group_json(g, vs))
         .collect();
@@ -74,8 +75,8 @@ pub fn groups() -> Value {
 }
 
 /// `/apis/<group>`.
-pub fn group(name: &str) -> Option<Value> {
-    let groups = resources::groups();
+pub fn group(catalog: &Catalog, name: &str) -> Option<Value> {
+    let groups = catalog.groups();
     let (g, vs) = groups.iter().find(|(g, _)| *g == name)?;
     let mut doc = group_json(g, vs);
     if let Some(map) = doc.as_object_mut() {
@@ -86,11 +87,12 @@ pub fn group(name: &str) -> Option<Value> {
 }
 
 fn in_group_version<'a>(
+    catalog: &'a Catalog,
     group: &'a str,
     version: &'a str,
 ) -> impl Iterator<Item = &'static ResourceType> + 'a {
-    RESOURCES
-        .iter()
+    catalog
+        .all()
         .filter(move |r| r.group == group && r.version == version)
 }
 
@@ -99,9 +101,9 @@ fn status_verbs() -> Value {
 }
 
 /// `/api/<version>` or `/apis/<group>/<version>`: an `APIResourceList`.
-pub fn resource_list(group: &str, version: &str) -> Value {
+pub fn resource_list(catalog: &Catalog, group: &str, version: &str) -> Value {
     let mut list = Vec::new();
-    for r in in_group_version(group, version) {
+    for r in in_group_version(catalog, group, version) {
         let mut entry = Map::new();
         entry.insert("name".into(), json!(r.plural));
         entry.insert("singularName".into(), json!(r.singular));
@@ -154,11 +156,11 @@ pub fn resource_list(group: &str, version: &str) -> Value {
     Value::Object(doc)
 }
 
-fn aggregated_group(group: &str, versions: &[&str]) -> Value {
+fn aggregated_group(catalog: &Catalog, group: &str, versions: &[&str]) -> Value {
     let versions: Vec<Value> = versions
         .iter()
         .map(|v| {
-            let resources: Vec<Value> = in_group_version(group, v)
+            let resources: Vec<Value> = in_group_version(catalog, group, v)
                 .map(|r| {
                     let kind = json!({ "group": r.group, "version": r.version, "kind": r.kind });
                     let mut entry = Map::new();
@@ -213,15 +215,16 @@ fn aggregated_list(items: Vec<Value>) -> Value {
 
 /// `/api` in aggregated form.
 pub fn core_aggregated() -> Value {
-    aggregated_list(vec![aggregated_group("", &["v1"])])
+    aggregated_list(vec![aggregated_group(&Catalog::default(), "", &["v1"])])
 }
 
 /// `/apis` in aggregated form.
-pub fn groups_aggregated() -> Value {
+pub fn groups_aggregated(catalog: &Catalog) -> Value {
     aggregated_list(
-        resources::groups()
+        catalog
+            .groups()
             .iter()
-            .map(|(g, vs)| aggregated_group(g, vs))
+            .map(|(g, vs)| aggregated_group(catalog, g, vs))
             .collect(),
     )
 }

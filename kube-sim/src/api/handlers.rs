@@ -86,12 +86,15 @@ struct Answer {
     out: Output,
     include: IncludeObject,
     rt: &'static ResourceType,
+    /// For a custom resource: its version's schema.
+    custom: Option<Value>,
     /// `Warning` headers to send (unknown fields under `fieldValidation=Warn`).
     warnings: Vec<String>,
 }
 
 impl Answer {
     fn new(
+        cluster: &Cluster,
         headers: &HeaderMap,
         params: &Params,
         rt: &'static ResourceType,
@@ -100,6 +103,7 @@ impl Answer {
             out: negotiate::output(headers)?,
             include: IncludeObject::parse(params.get("includeObject"))?,
             rt,
+            custom: cluster.custom_schema(rt),
             warnings: Vec::new(),
         })
     }
@@ -116,9 +120,35 @@ impl Answer {
         let Ok(mut value) = serde_json::from_slice::<Value>(body) else {
             return Ok(body.to_vec());
         };
-        self.warnings
-            .extend(fields::check(self.rt, directive, &mut value, patch)?);
+        self.warnings.extend(fields::check(
+            self.rt,
+            self.custom.as_ref(),
+            directive,
+            &mut value,
+            patch,
+        )?);
+        if !patch {
+            self.check_custom(&value)?;
+        }
         serde_json::to_vec(&value).map_err(|e| ApiError::internal(e.to_string()))
+    }
+
+    /// A custom object checked against its schema (the 422 of its causes).
+    fn check_custom(&self, obj: &Value) -> Result<(), ApiError> {
+        let Some(schema) = &self.custom else {
+            return Ok(());
+        };
+        let mut causes = Vec::new();
+        crate::crd::validate_object(schema, obj, "", &mut causes);
+        if causes.is_empty() {
+            Ok(())
+        } else {
+            let name = obj
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            Err(ApiError::invalid(self.rt, name, causes))
+        }
     }
 
     fn object(&self, code: StatusCode, obj: &Value) -> Response {
@@ -270,7 +300,7 @@ pub fn collection(
 ) -> Response {
     respond((|| {
         let params = Params::from_uri(uri)?;
-        let mut answer = Answer::new(headers, &params, rt)?;
+        let mut answer = Answer::new(cluster, headers, &params, rt)?;
         let _manager = ManagerScope::enter(&manager(&params, headers));
         match *method {
             Method::GET | Method::HEAD => {
@@ -407,7 +437,7 @@ pub fn object(
 ) -> Response {
     respond((|| {
         let params = Params::from_uri(uri)?;
-        let mut answer = Answer::new(headers, &params, rt)?;
+        let mut answer = Answer::new(cluster, headers, &params, rt)?;
         let _manager = ManagerScope::enter(&manager(&params, headers));
         let status_only = match subresource {
             None => false,
@@ -458,6 +488,12 @@ pub fn object(
                         StatusCode::OK
                     };
                     return Ok(answer.object(code, &applied));
+                }
+                if answer.custom.is_some() {
+                    // A custom object is checked against its schema as patched.
+                    let preview =
+                        cluster.patch(rt, namespace, name, kind, body, status_only, true)?;
+                    answer.check_custom(&preview)?;
                 }
                 let patched = cluster.patch(
                     rt,

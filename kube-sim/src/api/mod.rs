@@ -137,7 +137,8 @@ async fn serve(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let route = paths::route(uri.path());
+    let catalog = cluster.catalog();
+    let route = paths::route_in(uri.path(), &catalog);
     tracing::debug!(%method, %uri, "kube-sim request");
     let user = crate::auth::identify(&cluster, &headers);
     let attrs = crate::auth::attributes(&route, &method, uri.path(), is_watch(&uri));
@@ -183,20 +184,21 @@ async fn serve(
             if wants_aggregated(&headers) {
                 json_response_typed(
                     StatusCode::OK,
-                    &discovery::groups_aggregated(),
+                    &discovery::groups_aggregated(&catalog),
                     discovery::AGGREGATED_V2,
                 )
             } else {
-                json_response(StatusCode::OK, &discovery::groups())
+                json_response(StatusCode::OK, &discovery::groups(&catalog))
             }
         }
-        Route::Group(g) if read_only => match discovery::group(&g) {
+        Route::Group(g) if read_only => match discovery::group(&catalog, &g) {
             Some(doc) => json_response(StatusCode::OK, &doc),
             None => ApiError::path_not_found().into_response(),
         },
-        Route::Resources { group, version } if read_only => {
-            json_response(StatusCode::OK, &discovery::resource_list(&group, &version))
-        }
+        Route::Resources { group, version } if read_only => json_response(
+            StatusCode::OK,
+            &discovery::resource_list(&catalog, &group, &version),
+        ),
         Route::Collection { rt, namespace } => handlers::collection(
             &cluster,
             &user,

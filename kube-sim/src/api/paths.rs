@@ -51,8 +51,13 @@ pub enum Route {
     NotFound,
 }
 
-/// Routes a request path (without query).
+/// Routes a request path (without query) among the built-in resource types.
 pub fn route(path: &str) -> Route {
+    route_in(path, &resources::Catalog::default())
+}
+
+/// Routes a request path among what `catalog` serves.
+pub fn route_in(path: &str, catalog: &resources::Catalog) -> Route {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match segs.as_slice() {
         ["version"] => Route::Version,
@@ -62,21 +67,28 @@ pub fn route(path: &str) -> Route {
         ["healthz"] | ["livez"] | ["readyz"] => Route::Health,
         ["api"] => Route::CoreVersions,
         ["apis"] => Route::Groups,
-        ["api", version, rest @ ..] => in_group_version("", version, rest),
-        ["apis", group] if resources::groups().iter().any(|(g, _)| g == group) => {
+        ["api", version, rest @ ..] => in_group_version(catalog, "", version, rest),
+        ["apis", group] if catalog.groups().iter().any(|(g, _)| g == group) => {
             Route::Group((*group).to_string())
         }
-        ["apis", group, version, rest @ ..] => in_group_version(group, version, rest),
+        ["apis", group, version, rest @ ..] => in_group_version(catalog, group, version, rest),
         _ => Route::NotFound,
     }
 }
 
-fn in_group_version(group: &str, version: &str, rest: &[&str]) -> Route {
-    if !resources::serves_group_version(group, version) {
+fn in_group_version(
+    catalog: &resources::Catalog,
+    group: &str,
+    version: &str,
+    rest: &[&str],
+) -> Route {
+    if !catalog.serves_group_version(group, version) {
         return Route::NotFound;
     }
     let namespaced_in = |ns: &str, plural: &str, tail: &[&str]| -> Option<Route> {
-        let rt = resources::lookup(group, version, plural).filter(|r| r.namespaced)?;
+        let rt = catalog
+            .lookup(group, version, plural)
+            .filter(|r| r.namespaced)?;
         let namespace = Some(ns.to_string());
         Some(match tail {
             [] => Route::Collection { rt, namespace },
@@ -103,7 +115,7 @@ fn in_group_version(group: &str, version: &str, rest: &[&str]) -> Route {
         ["namespaces", ns, plural, tail @ ..] if namespaced_in(ns, plural, tail).is_some() => {
             namespaced_in(ns, plural, tail).unwrap_or(Route::NotFound)
         }
-        [plural, tail @ ..] => match resources::lookup(group, version, plural) {
+        [plural, tail @ ..] => match catalog.lookup(group, version, plural) {
             None => Route::NotFound,
             Some(rt) => match tail {
                 [] => Route::Collection {

@@ -16,7 +16,6 @@ struct Column {
     name: &'static str,
     kind: &'static str,
     priority: u8,
-    description: &'static str,
     cell: Cell,
 }
 
@@ -25,7 +24,6 @@ const fn col(name: &'static str, priority: u8, cell: Cell) -> Column {
         name,
         kind: "string",
         priority,
-        description: "",
         cell,
     }
 }
@@ -35,7 +33,6 @@ const fn int(name: &'static str, priority: u8, cell: Cell) -> Column {
         name,
         kind: "integer",
         priority,
-        description: "",
         cell,
     }
 }
@@ -287,12 +284,39 @@ fn ports(v: &Value) -> String {
     ps.join(",")
 }
 
+/// A custom resource's columns: Name, then its printer columns.
+fn custom_columns(
+    rt: &ResourceType,
+) -> Vec<(String, &'static str, u8, Box<dyn Fn(&Value) -> Value>)> {
+    let mut out: Vec<(String, &'static str, u8, Box<dyn Fn(&Value) -> Value>)> =
+        vec![("Name".into(), "string", 0, Box::new(name))];
+    for c in rt.printer_columns {
+        let path = c.json_path;
+        let date = c.kind == "date";
+        out.push((
+            c.name.to_string(),
+            if date { "date" } else { c.kind },
+            c.priority,
+            Box::new(move |v: &Value| match crate::crd::json_path(v, path) {
+                None | Some(Value::Null) => Value::String("<none>".into()),
+                Some(Value::String(t)) if date => match DateTime::parse_from_rfc3339(&t) {
+                    Ok(t) => Value::String(human_duration(
+                        (Utc::now() - t.with_timezone(&Utc)).num_seconds(),
+                    )),
+                    Err(_) => Value::String(t),
+                },
+                Some(other) => other,
+            }),
+        ));
+    }
+    out
+}
+
 fn columns(rt: &ResourceType) -> Vec<Column> {
     let created_at = Column {
         name: "Created At",
         kind: "date",
         priority: 0,
-        description: "",
         cell: |v| Value::String(s(v, "/metadata/creationTimestamp")),
     };
     match (rt.group, rt.kind) {
@@ -1000,27 +1024,39 @@ pub fn table(
     beta: bool,
     with_columns: bool,
 ) -> Value {
-    let cols = columns(rt);
+    let cols: Vec<(String, &'static str, u8, Box<dyn Fn(&Value) -> Value>)> =
+        if rt.printer_columns.is_empty() {
+            columns(rt)
+                .into_iter()
+                .map(|c| {
+                    let cell = c.cell;
+                    (
+                        c.name.to_string(),
+                        c.kind,
+                        c.priority,
+                        Box::new(cell) as Box<dyn Fn(&Value) -> Value>,
+                    )
+                })
+                .collect()
+        } else {
+            custom_columns(rt)
+        };
     let defs: Vec<Value> = cols
         .iter()
-        .map(|c| {
-            let mut d = json!({
-                "name": c.name,
-                "type": c.kind,
-                "format": if c.name == "Name" { "name" } else { "" },
-                "description": if c.description.is_empty() { c.name } else { c.description },
-                "priority": c.priority,
-            });
-            if c.kind == "date" {
-                d["format"] = "".into();
-            }
-            d
+        .map(|(name, kind, priority, _)| {
+            json!({
+                "name": name,
+                "type": kind,
+                "format": if name == "Name" { "name" } else { "" },
+                "description": name,
+                "priority": priority,
+            })
         })
         .collect();
     let rows: Vec<Value> = objects
         .iter()
         .map(|o| {
-            let cells: Vec<Value> = cols.iter().map(|c| (c.cell)(o)).collect();
+            let cells: Vec<Value> = cols.iter().map(|(_, _, _, cell)| cell(o)).collect();
             let mut row = json!({ "cells": cells });
             let object = row_object(o, include);
             if !object.is_null() {

@@ -104,17 +104,29 @@ fn join(path: &str, key: &str) -> String {
 /// Drops the unknown fields of a request body for `rt` (an object, or an
 /// object-shaped patch when `patch`), answering per `directive`: the
 /// warnings to send, or the 400 of `Strict`.
+/// `custom`: the schema of a custom resource version (its CRD's).
 pub fn check(
     rt: &ResourceType,
+    custom: Option<&Value>,
     directive: Directive,
     body: &mut Value,
     patch: bool,
 ) -> Result<Vec<String>, ApiError> {
-    let Some(kind) = schemas::kind(rt.group, rt.version, rt.kind) else {
-        return Ok(Vec::new());
-    };
-    let Some(schema) = schemas::schemas().definitions.get(&kind.schema) else {
-        return Ok(Vec::new());
+    let pruning;
+    let schema = match custom {
+        Some(s) => {
+            pruning = crate::crd::pruning_schema(s);
+            &pruning
+        }
+        None => {
+            let Some(kind) = schemas::kind(rt.group, rt.version, rt.kind) else {
+                return Ok(Vec::new());
+            };
+            let Some(schema) = schemas::schemas().definitions.get(&kind.schema) else {
+                return Ok(Vec::new());
+            };
+            schema
+        }
     };
     let mut unknown = Vec::new();
     prune(schema, body, "", patch, &mut unknown);
@@ -158,7 +170,7 @@ mod tests {
                 "template": { "spec": { "containers": [{ "name": "web", "imag": "nginx", "resources": { "limits": { "cpu": "1" } } }] } },
             },
         });
-        let warnings = check(rt, Directive::Warn, &mut body, false).expect("warned");
+        let warnings = check(rt, None, Directive::Warn, &mut body, false).expect("warned");
         assert_eq!(
             warnings,
             [
@@ -172,11 +184,11 @@ mod tests {
             "maps keep their keys"
         );
         let mut again = json!({ "spec": { "paused": true, "bogus": 1 } });
-        let e = check(rt, Directive::Strict, &mut again, false).expect_err("strict");
+        let e = check(rt, None, Directive::Strict, &mut again, false).expect_err("strict");
         assert_eq!(e.code, 400);
         assert_eq!(e.message, "Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.bogus\"");
         let mut patch = json!({ "spec": { "template": { "spec": { "$setElementOrder/containers": [{ "name": "web" }] } } } });
-        assert!(check(rt, Directive::Strict, &mut patch, true)
+        assert!(check(rt, None, Directive::Strict, &mut patch, true)
             .expect("directives pass")
             .is_empty());
     }

@@ -154,6 +154,10 @@ impl Cluster {
                 }
                 let uid = meta(&obj, "uid");
                 if !opts.dry_run {
+                    if rt.group == "apiextensions.k8s.io" {
+                        let catalog = self.catalog_in(&store);
+                        crate::crd::forget(&mut store, &catalog, &obj);
+                    }
                     store.remove(rt, &key);
                     self.after_write(&mut store, rt, &key);
                 }
@@ -244,6 +248,7 @@ impl Cluster {
         let Some(ns_type) = resources::core("namespaces") else {
             return false;
         };
+        let catalog = self.catalog();
         let mut store = self.lock();
         let ns_key = ObjectKey::new(None, name);
         let same = store
@@ -254,8 +259,8 @@ impl Cluster {
         }
         let mut remaining: Vec<(String, usize)> = Vec::new();
         let mut finalizers: std::collections::BTreeMap<String, usize> = Default::default();
-        for rt in resources::RESOURCES
-            .iter()
+        for rt in catalog
+            .all()
             .filter(|r| r.namespaced && r.computed.is_none())
         {
             let objects: Vec<(ObjectKey, Value)> = store

@@ -134,6 +134,8 @@ pub struct Cluster {
     pub faults: crate::faults::Faults,
     /// Service-account tokens issued (`serviceaccounts/<name>/token`).
     pub tokens: crate::auth::Tokens,
+    /// The rows of the resource types its CRDs add.
+    pub crd_rows: crate::crd::Rows,
 }
 
 impl Cluster {

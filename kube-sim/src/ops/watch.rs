@@ -75,7 +75,7 @@ fn filtered(
     namespace: Option<&str>,
     list: &ListOptions,
 ) -> Option<(EventType, Value)> {
-    if !std::ptr::eq(change.resource, rt) {
+    if change.resource != rt {
         return None;
     }
     let obj = change.object.as_ref();
