@@ -446,3 +446,72 @@ async fn evictions_respect_pod_disruption_budgets() {
         drop_namespace(&t, &ns).await;
     }
 }
+
+#[tokio::test]
+async fn foreground_deletion_waits_only_for_dependents_that_block_it() {
+    for t in targets().await {
+        let ns = fresh_namespace(&t).await;
+        let cms: Api<ConfigMap> = Api::namespaced(t.client.clone(), &ns);
+        let owner = |n: &str| -> ConfigMap { from(json!({ "metadata": { "name": n } })) };
+        let mut held_by = std::collections::HashMap::new();
+        for (name, blocks) in [("blocked", true), ("free", false)] {
+            let o = cms
+                .create(&PostParams::default(), &owner(name))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let uid = o.metadata.uid.unwrap_or_default();
+            let dependent: ConfigMap = from(json!({ "metadata": {
+                "name": format!("{name}-dependent"),
+                "finalizers": ["example.com/hold"],
+                "ownerReferences": [{ "apiVersion": "v1", "kind": "ConfigMap", "name": name, "uid": uid, "blockOwnerDeletion": blocks }],
+            } }));
+            cms.create(&PostParams::default(), &dependent)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            held_by.insert(name, format!("{name}-dependent"));
+        }
+        for name in ["blocked", "free"] {
+            cms.delete(name, &DeleteParams::foreground())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let free_gone = eventually(t.patience, || async { cms.get("free").await.is_err() }).await;
+        assert!(
+            free_gone,
+            "{}: a dependent without blockOwnerDeletion does not hold its owner",
+            t.name
+        );
+        let marked = eventually(t.patience, || async {
+            cms.get("blocked-dependent")
+                .await
+                .is_ok_and(|d| d.metadata.deletion_timestamp.is_some())
+        })
+        .await;
+        assert!(
+            marked,
+            "{}: the blocking dependent is being deleted",
+            t.name
+        );
+        assert!(
+            cms.get("blocked").await.is_ok(),
+            "{}: the owner waits for its blocking dependent",
+            t.name
+        );
+        for d in held_by.values() {
+            cms.patch(
+                d,
+                &PatchParams::default(),
+                &Patch::Merge(json!({ "metadata": { "finalizers": null } })),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let released = eventually(t.patience, || async { cms.get("blocked").await.is_err() }).await;
+        assert!(
+            released,
+            "{}: the owner goes once its blocking dependent has",
+            t.name
+        );
+        drop_namespace(&t, &ns).await;
+    }
+}

@@ -98,13 +98,22 @@ pub(crate) fn collect(cluster: &Arc<Cluster>) {
                 update(cluster, d.rt, &obj);
             }
             remove_finalizer(cluster, rt, &owner, ORPHAN);
-        } else if mine.is_empty() {
-            remove_finalizer(cluster, rt, &owner, FOREGROUND);
         } else {
-            for d in mine {
+            // Every dependent is deleted; only those whose reference has
+            // blockOwnerDeletion keep the owner waiting.
+            let blocking = mine.iter().any(|d| {
+                owners(&d.obj).iter().any(|r| {
+                    r.get("uid").and_then(Value::as_str) == Some(uid.as_str())
+                        && r.get("blockOwnerDeletion").and_then(Value::as_bool) == Some(true)
+                })
+            });
+            for d in &mine {
                 if meta(&d.obj, "deletionTimestamp").is_empty() {
                     delete(cluster, d.rt, &d.obj);
                 }
+            }
+            if !blocking {
+                remove_finalizer(cluster, rt, &owner, FOREGROUND);
             }
         }
     }
