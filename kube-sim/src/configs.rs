@@ -161,21 +161,15 @@ pub fn validate_secret(obj: &Value) -> Vec<Cause> {
                 ));
             }
         }
-        "kubernetes.io/dockerconfigjson" => {
-            if !data_has(obj, ".dockerconfigjson") {
-                out.push(Cause::required("data[.dockerconfigjson]", ""));
-            }
+        "kubernetes.io/dockerconfigjson" if !data_has(obj, ".dockerconfigjson") => {
+            out.push(Cause::required("data[.dockerconfigjson]", ""));
         }
-        "kubernetes.io/ssh-auth" => {
-            if !data_has(obj, "ssh-privatekey") {
-                out.push(Cause::required("data[ssh-privatekey]", ""));
-            }
+        "kubernetes.io/ssh-auth" if !data_has(obj, "ssh-privatekey") => {
+            out.push(Cause::required("data[ssh-privatekey]", ""));
         }
-        "kubernetes.io/basic-auth" => {
-            if !data_has(obj, "username") && !data_has(obj, "password") {
-                out.push(Cause::required("data[username]", ""));
-                out.push(Cause::required("data[password]", ""));
-            }
+        "kubernetes.io/basic-auth" if !data_has(obj, "username") && !data_has(obj, "password") => {
+            out.push(Cause::required("data[username]", ""));
+            out.push(Cause::required("data[password]", ""));
         }
         _ => {}
     }

@@ -193,7 +193,7 @@ pub fn validate(pdb: &Value) -> Vec<Cause> {
             if bad {
                 out.push(Cause::invalid(
                     &format!("spec.{f}"),
-                    &v.to_string().trim_matches('"').to_string(),
+                    v.to_string().trim_matches('"'),
                     "must be a non-negative integer or a percentage between 0% and 100%",
                 ));
             }

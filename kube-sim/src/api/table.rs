@@ -1024,23 +1024,22 @@ pub fn table(
     beta: bool,
     with_columns: bool,
 ) -> Value {
-    let cols: Vec<(String, &'static str, u8, Box<dyn Fn(&Value) -> Value>)> =
-        if rt.printer_columns.is_empty() {
-            columns(rt)
-                .into_iter()
-                .map(|c| {
-                    let cell = c.cell;
-                    (
-                        c.name.to_string(),
-                        c.kind,
-                        c.priority,
-                        Box::new(cell) as Box<dyn Fn(&Value) -> Value>,
-                    )
-                })
-                .collect()
-        } else {
-            custom_columns(rt)
-        };
+    let cols: Vec<Printed> = if rt.printer_columns.is_empty() {
+        columns(rt)
+            .into_iter()
+            .map(|c| {
+                let cell = c.cell;
+                (
+                    c.name.to_string(),
+                    c.kind,
+                    c.priority,
+                    Box::new(cell) as Box<dyn Fn(&Value) -> Value>,
+                )
+            })
+            .collect()
+    } else {
+        custom_columns(rt)
+    };
     let defs: Vec<Value> = cols
         .iter()
         .map(|(name, kind, priority, _)| {

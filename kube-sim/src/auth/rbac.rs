@@ -53,7 +53,7 @@ pub fn rule_allows(rule: &Value, attrs: &Attributes) -> bool {
             });
             covers(&groups, &r.group)
                 && resource_ok
-                && (names.is_empty() || names.iter().any(|n| *n == r.name))
+                && (names.is_empty() || names.contains(&r.name))
         }
         None => strings(rule, "nonResourceURLs").iter().any(|u| {
             u == "*"

@@ -32,7 +32,7 @@ impl Directive {
     }
 }
 
-fn resolve<'a>(schema: &'a Value) -> &'a Value {
+fn resolve(schema: &Value) -> &Value {
     let defs = &schemas::schemas().definitions;
     let mut s = schema;
     for _ in 0..8 {

@@ -101,7 +101,7 @@ fn filtered(
             }
             (false, false) => None,
         },
-        (event, _) => now.then(|| (event.clone(), obj.clone())),
+        (event, _) => now.then(|| (*event, obj.clone())),
     }
 }
 
