@@ -40,6 +40,7 @@ pub mod faults;
 pub mod hooks;
 pub mod limits;
 pub mod metrics;
+pub mod networking;
 pub mod openapi;
 pub mod ops;
 pub mod pods;

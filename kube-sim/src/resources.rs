@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::status::Cause;
 use crate::store::{ObjectKey, Store};
-use crate::{configs, hooks, metrics, pods, services, storage, workloads};
+use crate::{configs, hooks, metrics, networking, pods, services, storage, workloads};
 
 /// How the names of a resource type are validated (as Kubernetes' `ValidateObjectMeta`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -464,6 +464,7 @@ pub static RESOURCES: &[ResourceType] = &[
         categories: &["all"],
         status_subresource: true,
         sets_generation: true,
+        prepare_create: networking::cronjob_create,
         validate: workloads::validate_cronjob,
         ..BASE
     },
@@ -488,6 +489,7 @@ pub static RESOURCES: &[ResourceType] = &[
         short_names: &["ing"],
         status_subresource: true,
         sets_generation: true,
+        validate: networking::validate_ingress,
         ..BASE
     },
     ResourceType {
@@ -505,6 +507,9 @@ pub static RESOURCES: &[ResourceType] = &[
         singular: "networkpolicy",
         short_names: &["netpol"],
         sets_generation: true,
+        prepare_create: networking::networkpolicy_create,
+        prepare_update: networking::networkpolicy_update,
+        validate: networking::validate_networkpolicy,
         ..BASE
     },
     // storage.k8s.io/v1
@@ -515,6 +520,9 @@ pub static RESOURCES: &[ResourceType] = &[
         singular: "storageclass",
         namespaced: false,
         short_names: &["sc"],
+        prepare_create: networking::storageclass_create,
+        validate: networking::validate_storageclass,
+        validate_update: networking::validate_storageclass_update,
         ..BASE
     },
     // rbac.authorization.k8s.io/v1

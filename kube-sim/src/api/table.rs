@@ -284,12 +284,12 @@ fn ports(v: &Value) -> String {
     ps.join(",")
 }
 
+/// A column as a Table is built from it: header, type, priority, cell.
+type Printed = (String, &'static str, u8, Box<dyn Fn(&Value) -> Value>);
+
 /// A custom resource's columns: Name, then its printer columns.
-fn custom_columns(
-    rt: &ResourceType,
-) -> Vec<(String, &'static str, u8, Box<dyn Fn(&Value) -> Value>)> {
-    let mut out: Vec<(String, &'static str, u8, Box<dyn Fn(&Value) -> Value>)> =
-        vec![("Name".into(), "string", 0, Box::new(name))];
+fn custom_columns(rt: &ResourceType) -> Vec<Printed> {
+    let mut out: Vec<Printed> = vec![("Name".into(), "string", 0, Box::new(name))];
     for c in rt.printer_columns {
         let path = c.json_path;
         let date = c.kind == "date";
