@@ -36,6 +36,7 @@ pub mod controllers;
 pub mod crd;
 pub mod cron;
 pub mod disruption;
+pub mod events;
 pub mod faults;
 pub mod hooks;
 pub mod limits;

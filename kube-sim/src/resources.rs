@@ -631,6 +631,17 @@ pub static RESOURCES: &[ResourceType] = &[
         singular: "selfsubjectreview",
         ..REVIEW
     },
+    // events.k8s.io/v1: the core Events in the newer shape
+    ResourceType {
+        group: "events.k8s.io",
+        kind: "Event",
+        plural: "events",
+        singular: "event",
+        short_names: &["ev"],
+        verbs: &["create", "delete", "get", "list"],
+        computed: Some(crate::events::view),
+        ..BASE
+    },
     // metrics.k8s.io/v1beta1: read-only, computed from the simulated usage
     ResourceType {
         group: "metrics.k8s.io",

@@ -119,6 +119,12 @@ pub async fn serve(
             let Ok(tls) = acceptor.accept(tcp).await else {
                 return;
             };
+            let peer = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .and_then(|c| crate::auth::certificate_user(c.as_ref()));
             let has_cert = tls
                 .get_ref()
                 .1
@@ -141,11 +147,16 @@ pub async fn serve(
                     || (certs_allowed && has_cert)
                     || (token.is_some() && presented == token)
                     || service_account;
+                let mut req = req.map(Body::new);
+                if let Some(user) = peer.clone().filter(|_| certs_allowed) {
+                    req.extensions_mut()
+                        .insert(crate::auth::CertificateUser(user));
+                }
                 async move {
                     if !allowed {
                         return Ok::<_, Infallible>(unauthorized());
                     }
-                    router.oneshot(req.map(Body::new)).await
+                    router.oneshot(req).await
                 }
             });
             let _ = Builder::new(TokioExecutor::new())

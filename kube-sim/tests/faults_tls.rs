@@ -98,7 +98,16 @@ fn ca() -> (String, Issuer<'static, KeyPair>) {
 
 fn signed(issuer: &Issuer<'static, KeyPair>, names: Vec<String>) -> (String, String) {
     let key = KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
-    let params = CertificateParams::new(names).unwrap_or_else(|e| panic!("{e}"));
+    let mut params = CertificateParams::new(names.clone()).unwrap_or_else(|e| panic!("{e}"));
+    // A client certificate names its user (CN) and groups (O), as kubeadm's admin certificate does.
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        names.first().cloned().unwrap_or_default(),
+    );
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "system:masters");
     let cert = params
         .signed_by(&key, issuer)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -196,6 +205,62 @@ async fn tls_simulator_admits_tokens_and_client_certificates_only() {
         )
         .await
         .is_ok());
+
+    // A certificate outside system:masters holds what RBAC grants its user (CN) and groups (O).
+    let (jane_cert, jane_key) = {
+        let key = KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
+        let mut params =
+            CertificateParams::new(vec!["jane".to_string()]).unwrap_or_else(|e| panic!("{e}"));
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "jane");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "dev");
+        let cert = params
+            .signed_by(&key, &client_issuer)
+            .unwrap_or_else(|e| panic!("{e}"));
+        (cert.pem(), key.serialize_pem())
+    };
+    let jane = client(
+        &url,
+        Some(&server_ca),
+        &[
+            ("client-certificate-data", b64(&jane_cert)),
+            ("client-key-data", b64(&jane_key)),
+        ],
+    )
+    .await;
+    let as_jane: Api<Namespace> = Api::all(jane);
+    match as_jane.list(&ListParams::default()).await {
+        Err(kube::Error::Api(s)) => {
+            assert_eq!(s.code, 403);
+            assert_eq!(
+                s.message,
+                r#"namespaces is forbidden: User "jane" cannot list resource "namespaces" in API group "" at the cluster scope"#
+            );
+        }
+        other => panic!("jane may not list namespaces yet: {other:?}"),
+    }
+    let bindings: Api<k8s_openapi::api::rbac::v1::ClusterRoleBinding> =
+        Api::all(namespaces.clone().into_client());
+    bindings
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(serde_json::json!({
+                "metadata": {"name": "dev-view"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "dev"}],
+            }))
+            .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        as_jane.list(&ListParams::default()).await.is_ok(),
+        "view, bound to her group, lets jane list"
+    );
 
     let (stranger_cert, stranger_key) = signed(&ca().1, vec!["mallory".into()]);
     let stranger = client(

@@ -515,3 +515,71 @@ async fn foreground_deletion_waits_only_for_dependents_that_block_it() {
         drop_namespace(&t, &ns).await;
     }
 }
+
+#[tokio::test]
+async fn an_event_is_one_object_in_both_of_its_shapes() {
+    use k8s_openapi::api::core::v1::Event as CoreEvent;
+    use k8s_openapi::api::events::v1::Event;
+    for t in targets().await {
+        let ns = fresh_namespace(&t).await;
+        let new: Api<Event> = Api::namespaced(t.client.clone(), &ns);
+        let core: Api<CoreEvent> = Api::namespaced(t.client.clone(), &ns);
+        let e: Event = from(json!({
+            "metadata": { "name": "started" },
+            "eventTime": "2026-01-02T03:04:05.000000Z",
+            "reportingController": "example.com/ctl",
+            "reportingInstance": "ctl-1",
+            "action": "Start",
+            "reason": "Started",
+            "note": "the widget started",
+            "type": "Normal",
+            "regarding": { "kind": "Pod", "name": "web", "namespace": ns },
+        }));
+        new.create(&PostParams::default(), &e)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let stored = core
+            .get("started")
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        assert_eq!(
+            stored.message.as_deref(),
+            Some("the widget started"),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            stored.involved_object.name.as_deref(),
+            Some("web"),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            stored.reporting_component.as_deref(),
+            Some("example.com/ctl"),
+            "{}",
+            t.name
+        );
+        let listed = new
+            .list(&Default::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let again = listed
+            .items
+            .iter()
+            .find(|e| e.metadata.name.as_deref() == Some("started"))
+            .cloned()
+            .unwrap_or_else(|| panic!("{}: listed", t.name));
+        assert_eq!(again.note.as_deref(), Some("the widget started"));
+        assert_eq!(again.regarding.and_then(|r| r.name).as_deref(), Some("web"));
+        new.delete("started", &DeleteParams::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            core.get("started").await.is_err(),
+            "{}: deleted through either shape",
+            t.name
+        );
+        drop_namespace(&t, &ns).await;
+    }
+}

@@ -37,9 +37,19 @@ impl Ca {
 
     fn sign(&self, names: &[&str]) -> (String, String) {
         let key = KeyPair::generate().unwrap();
-        let params =
+        let mut params =
             CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
                 .unwrap();
+        // The cluster reads the user (CN) and groups (O) from a client
+        // certificate; kubeadm's admin certificate is in `system:masters`.
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params.distinguished_name.push(
+            rcgen::DnType::CommonName,
+            names.first().copied().unwrap_or_default(),
+        );
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "system:masters");
         (
             params.signed_by(&key, &self.issuer).unwrap().pem(),
             key.serialize_pem(),

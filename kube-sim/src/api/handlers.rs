@@ -233,6 +233,13 @@ fn watch(
         .into_response())
 }
 
+/// The core Event type, when `rt` is `events.k8s.io/v1` (writes go to the core Events).
+fn events_core(rt: &ResourceType) -> Option<&'static ResourceType> {
+    (rt.group == "events.k8s.io")
+        .then(|| crate::resources::core("events"))
+        .flatten()
+}
+
 /// kube-apiserver's 422 for list options that do not go together.
 fn list_options_invalid(causes: Vec<Cause>) -> ApiError {
     let parts: Vec<String> = causes
@@ -329,6 +336,16 @@ pub fn collection(
                         .map_err(|e| ApiError::bad_request(format!("invalid {}: {e}", rt.kind)))?;
                     let answered = auth::reviews::answer(cluster, rt, user, namespace, review)?;
                     return Ok(answer.object(StatusCode::CREATED, &answered));
+                }
+                if let Some(core) = events_core(rt) {
+                    let event: Value = serde_json::from_slice(&body)
+                        .map_err(|e| ApiError::bad_request(format!("invalid Event: {e}")))?;
+                    let bytes = serde_json::to_vec(&crate::events::to_core(&event))
+                        .map_err(|e| ApiError::internal(e.to_string()))?;
+                    let created = cluster.create(core, namespace, &bytes, params.dry_run())?;
+                    return Ok(
+                        answer.object(StatusCode::CREATED, &crate::events::from_core(&created))
+                    );
                 }
                 let created = cluster.create(rt, namespace, &body, params.dry_run())?;
                 Ok(answer.object(StatusCode::CREATED, &created))
@@ -510,6 +527,7 @@ pub fn object(
                 require(rt, "delete")?;
                 let mut opts = DeleteOptions::from_body(&negotiate::body(headers, body)?)?;
                 opts.dry_run |= params.dry_run();
+                let rt = events_core(rt).unwrap_or(rt);
                 match cluster.delete(rt, namespace, name, &opts)? {
                     Deleted::Object(obj) => Ok(answer.object(StatusCode::OK, &obj)),
                     Deleted::Status(status) => Ok(json_response(StatusCode::OK, &status)),

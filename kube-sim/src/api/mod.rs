@@ -91,6 +91,7 @@ async fn dispatch(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    certificate: Option<axum::Extension<crate::auth::CertificateUser>>,
     body: Bytes,
 ) -> Response {
     if uri.path().starts_with("/__sim/") {
@@ -112,7 +113,8 @@ async fn dispatch(
         )
             .into_response();
     }
-    let response = serve(cluster, method, uri, headers, body).await;
+    let certificate = certificate.map(|axum::Extension(c)| c.0);
+    let response = serve(cluster, method, uri, headers, certificate, body).await;
     if plan.drop {
         let (parts, _) = response.into_parts();
         let broken = futures::stream::once(async {
@@ -135,12 +137,13 @@ async fn serve(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    certificate: Option<crate::auth::UserInfo>,
     body: Bytes,
 ) -> Response {
     let catalog = cluster.catalog();
     let route = paths::route_in(uri.path(), &catalog);
     tracing::debug!(%method, %uri, "kube-sim request");
-    let user = crate::auth::identify(&cluster, &headers);
+    let user = crate::auth::identify(&cluster, &headers, certificate.as_ref());
     let attrs = crate::auth::attributes(&route, &method, uri.path(), is_watch(&uri));
     if let Err(e) = crate::auth::authorize(&cluster, &user, &attrs) {
         return e.into_response();

@@ -159,12 +159,27 @@ pub fn token_user(cluster: &Cluster, token: &str) -> Option<UserInfo> {
         .then(|| UserInfo::service_account(&issued.namespace, &issued.name, &issued.uid))
 }
 
-/// Who sent the request: a service account by its token, else the administrator
-/// (the transport has already refused credentials it does not accept).
-pub fn identify(cluster: &Cluster, headers: &HeaderMap) -> UserInfo {
-    bearer(headers)
-        .and_then(|t| token_user(cluster, t))
-        .unwrap_or_else(UserInfo::admin)
+/// The user of the client certificate a TLS connection presented (a
+/// request extension the TLS transport sets).
+#[derive(Debug, Clone)]
+pub struct CertificateUser(pub UserInfo);
+
+/// Who sent the request: a service account by its token; else the user of
+/// the client certificate, unless the request carries the simulator's own
+/// admin token; else the administrator (the transport has already refused
+/// credentials it does not accept).
+pub fn identify(
+    cluster: &Cluster,
+    headers: &HeaderMap,
+    certificate: Option<&UserInfo>,
+) -> UserInfo {
+    if let Some(user) = bearer(headers).and_then(|t| token_user(cluster, t)) {
+        return user;
+    }
+    match certificate {
+        Some(user) if bearer(headers).is_none() => user.clone(),
+        _ => UserInfo::admin(),
+    }
 }
 
 /// What a request does, as the authorizer sees it.
@@ -318,5 +333,103 @@ pub fn authorize(cluster: &Cluster, user: &UserInfo, attrs: &Attributes) -> Resu
         Ok(())
     } else {
         Err(forbidden(user, attrs))
+    }
+}
+
+/// The user a client certificate names, as kube-apiserver reads it: the
+/// subject's common name is the user, its organizations are the groups
+/// (`system:masters` is the administrators' group).
+pub fn certificate_user(der: &[u8]) -> Option<UserInfo> {
+    let (cn, orgs) = der::subject(der)?;
+    let mut groups = orgs;
+    groups.push("system:authenticated".into());
+    Some(UserInfo {
+        username: cn,
+        uid: String::new(),
+        groups,
+    })
+}
+
+/// Reads a certificate's subject: just enough DER for the common name and organizations.
+mod der {
+    /// One TLV: tag, contents, rest.
+    fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, rest) = b.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        let (len, rest) = if first & 0x80 == 0 {
+            (usize::from(first), rest)
+        } else {
+            let n = usize::from(first & 0x7f);
+            if n == 0 || n > 4 || rest.len() < n {
+                return None;
+            }
+            let len = rest[..n]
+                .iter()
+                .fold(0usize, |a, &x| (a << 8) | usize::from(x));
+            (len, &rest[n..])
+        };
+        if rest.len() < len {
+            return None;
+        }
+        Some((tag, &rest[..len], &rest[len..]))
+    }
+
+    const CN: &[u8] = &[0x55, 0x04, 0x03];
+    const O: &[u8] = &[0x55, 0x04, 0x0a];
+
+    /// `(common name, organizations)` of an X.509 certificate's subject.
+    pub fn subject(cert: &[u8]) -> Option<(String, Vec<String>)> {
+        let (_, certificate, _) = tlv(cert)?;
+        let (_, mut tbs, _) = tlv(certificate)?;
+        // [0] version (optional), serialNumber, signature, issuer, validity, subject.
+        let (tag, _, rest) = tlv(tbs)?;
+        if tag == 0xa0 {
+            tbs = rest;
+        }
+        for _ in 0..4 {
+            let (_, _, rest) = tlv(tbs)?;
+            tbs = rest;
+        }
+        let (_, mut name, _) = tlv(tbs)?;
+        let (mut cn, mut orgs) = (String::new(), Vec::new());
+        while !name.is_empty() {
+            let (_, mut set, rest) = tlv(name)?;
+            name = rest;
+            while !set.is_empty() {
+                let (_, attr, rest) = tlv(set)?;
+                set = rest;
+                let (_, oid, value) = tlv(attr)?;
+                let (_, text, _) = tlv(value)?;
+                let text = String::from_utf8_lossy(text).into_owned();
+                if oid == CN {
+                    cn = text;
+                } else if oid == O {
+                    orgs.push(text);
+                }
+            }
+        }
+        Some((cn, orgs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_names_its_user_and_groups() {
+        let mut params = rcgen::CertificateParams::new(vec!["jane".to_string()]).expect("params");
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "jane");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "dev");
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = params.self_signed(&key).expect("cert");
+        let user = certificate_user(cert.der()).expect("a subject");
+        assert_eq!(user.username, "jane");
+        assert_eq!(user.groups, ["dev", "system:authenticated"]);
     }
 }

@@ -100,6 +100,7 @@ fn generate() -> Schemas {
         authorization::v1::SubjectAccessReview, authorization::v1::LocalSubjectAccessReview,
         authentication::v1::SelfSubjectReview, authentication::v1::TokenRequest,
         k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+        k8s_openapi::api::events::v1::Event,
     ];
     gen.subschema_for::<meta::v1::Status>();
     gen.subschema_for::<meta::v1::DeleteOptions>();
