@@ -605,3 +605,84 @@ fn a_namespaced_token_has_only_what_its_role_binding_grants() {
         after.both()
     );
 }
+
+const WIDGETS: &str = r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wg]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [size]
+            properties:
+              size: {type: integer, minimum: 1}
+"#;
+
+#[test]
+fn a_custom_resource_definition_is_served_to_kubectl() {
+    let sim = Sim::start();
+    let crd = sim.apply(&["apply", "-f", "-"], WIDGETS);
+    assert_eq!(
+        crd.out.trim(),
+        "customresourcedefinition.apiextensions.k8s.io/widgets.example.com created",
+        "{}",
+        crd.both()
+    );
+    sim.wait_for(
+        "the widgets resource in discovery",
+        Duration::from_secs(30),
+        || {
+            sim.kubectl(&["api-resources", "--api-group=example.com"])
+                .out
+                .contains("widgets")
+        },
+    );
+    let made = sim.apply(&["apply", "-f", "-"], "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\nspec: {size: 3}\n");
+    assert_eq!(
+        made.out.trim(),
+        "widget.example.com/w1 created",
+        "{}",
+        made.both()
+    );
+    let listed = sim.ok(&["get", "wg"]);
+    let header: Vec<&str> = listed
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(header, ["NAME", "SIZE", "AGE"], "{listed}");
+    assert!(
+        listed
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("w1") && l.split_whitespace().nth(1) == Some("3")),
+        "{listed}"
+    );
+    let small = sim.apply(&["apply", "-f", "-"], "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w2, namespace: default}\nspec: {size: 0}\n");
+    assert!(!small.ok && small.err.contains("spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1"), "{}", small.both());
+    let typo = sim.apply(&["apply", "-f", "-"], "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w3, namespace: default}\nspec: {size: 1, colour: red}\n");
+    assert!(
+        !typo.ok && typo.err.contains(r#"unknown field "spec.colour""#),
+        "{}",
+        typo.both()
+    );
+    assert_eq!(
+        sim.ok(&["delete", "crd", "widgets.example.com"]).trim(),
+        "customresourcedefinition.apiextensions.k8s.io \"widgets.example.com\" deleted"
+    );
+}
