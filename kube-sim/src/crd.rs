@@ -255,6 +255,16 @@ impl Cluster {
         Catalog { custom }
     }
 
+    /// The OpenAPI v3 documents of the custom resource versions in `catalog`.
+    pub fn custom_openapi(&self, catalog: &Catalog) -> Vec<crate::openapi::Document> {
+        let rows: Vec<(&'static ResourceType, Value)> = catalog
+            .custom
+            .iter()
+            .filter_map(|rt| self.custom_schema(rt).map(|s| (*rt, s)))
+            .collect();
+        crate::openapi::custom_v3(&rows)
+    }
+
     /// The structural schema of a custom resource version, if `rt` is one.
     pub fn custom_schema(&self, rt: &ResourceType) -> Option<Value> {
         let crds = crd_type()?;
@@ -326,7 +336,8 @@ pub fn validate_object(schema: &Value, value: &Value, path: &str, out: &mut Vec<
     if let Some(want) = schema.get("type").and_then(Value::as_str) {
         let got = json_type(value);
         let fits = got == want || (want == "number" && got == "integer");
-        if !fits && !(value.is_null() && schema.get("nullable") == Some(&Value::Bool(true))) {
+        let null_ok = value.is_null() && schema.get("nullable") == Some(&Value::Bool(true));
+        if !(fits || null_ok) {
             out.push(Cause::invalid_raw(
                 path,
                 &shown(value),

@@ -651,6 +651,11 @@ fn a_custom_resource_definition_is_served_to_kubectl() {
                 .contains("widgets")
         },
     );
+    let explain = sim.ok(&["explain", "widgets.spec"]);
+    assert!(
+        explain.contains("KIND:       Widget") && explain.contains("size\t<integer> -required-"),
+        "{explain}"
+    );
     let made = sim.apply(&["apply", "-f", "-"], "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\nspec: {size: 3}\n");
     assert_eq!(
         made.out.trim(),

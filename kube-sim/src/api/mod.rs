@@ -153,12 +153,20 @@ async fn serve(
         Route::NotFound => ApiError::path_not_found().into_response(),
         Route::Version if read_only => json_response(StatusCode::OK, &discovery::version()),
         Route::OpenApiV2 if read_only => openapi_v2(&headers),
-        Route::OpenApiV3(None) if read_only => {
-            json_response(StatusCode::OK, &crate::openapi::v3_root())
-        }
+        Route::OpenApiV3(None) if read_only => json_response(
+            StatusCode::OK,
+            &crate::openapi::v3_root(&cluster.custom_openapi(&catalog)),
+        ),
         Route::OpenApiV3(Some(gv)) if read_only => match crate::openapi::v3(&gv) {
             Some(doc) => bytes_response(doc.bytes.clone(), "application/json"),
-            None => ApiError::path_not_found().into_response(),
+            None => match cluster
+                .custom_openapi(&catalog)
+                .into_iter()
+                .find(|d| d.group_version == gv.trim_matches('/'))
+            {
+                Some(doc) => bytes_response(doc.bytes, "application/json"),
+                None => ApiError::path_not_found().into_response(),
+            },
         },
         Route::Health if read_only => {
             let mut res = Response::new(Body::from("ok"));

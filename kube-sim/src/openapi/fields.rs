@@ -63,7 +63,7 @@ fn prune(schema: &Value, value: &mut Value, path: &str, patch: bool, out: &mut V
             if let Some(props) = schema.get("properties").and_then(Value::as_object) {
                 let unknown: Vec<String> = map
                     .keys()
-                    .filter(|k| !props.contains_key(*k) && !(patch && k.starts_with('$')))
+                    .filter(|k| !(props.contains_key(*k) || (patch && k.starts_with('$'))))
                     .cloned()
                     .collect();
                 for k in unknown {

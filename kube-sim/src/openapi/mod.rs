@@ -62,6 +62,8 @@ pub struct Document {
     pub bytes: Vec<u8>,
     /// Hex content hash, the `hash` of its `serverRelativeURL`.
     pub hash: String,
+    /// Its group version path (`apis/apps/v1`).
+    pub group_version: String,
 }
 
 /// Version-3 documents keyed by group version path (`api/v1`, `apis/apps/v1`).
@@ -82,19 +84,16 @@ fn v3_documents() -> &'static BTreeMap<String, Document> {
             .into_iter()
             .map(|(gv, items)| {
                 let doc = v3_document(items);
-                let bytes = serde_json::to_vec(&doc).unwrap_or_default();
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                bytes.hash(&mut h);
-                let hash = format!("{:016X}{:016X}", h.finish(), bytes.len());
-                (gv, Document { bytes, hash })
+                (gv.clone(), hashed(gv, &doc))
             })
             .collect()
     })
 }
 
-/// The version-3 root: where each group version's document is.
-pub fn v3_root() -> Value {
-    let paths: Map<String, Value> = v3_documents()
+/// The version-3 root: where each group version's document is, the
+/// cluster's custom resource versions (`custom`) included.
+pub fn v3_root(custom: &[Document]) -> Value {
+    let mut paths: Map<String, Value> = v3_documents()
         .iter()
         .map(|(gv, doc)| {
             (
@@ -103,12 +102,89 @@ pub fn v3_root() -> Value {
             )
         })
         .collect();
+    for doc in custom {
+        paths.insert(
+            doc.group_version.clone(),
+            json!({ "serverRelativeURL": format!("/openapi/v3/{}?hash={}", doc.group_version, doc.hash) }),
+        );
+    }
     json!({ "paths": paths })
 }
 
-/// The version-3 document of a group version path, if served.
+/// The version-3 document of a built-in group version path, if served.
 pub fn v3(gv: &str) -> Option<&'static Document> {
     v3_documents().get(gv.trim_matches('/'))
+}
+
+fn hashed(group_version: String, doc: &Value) -> Document {
+    let bytes = serde_json::to_vec(doc).unwrap_or_default();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    let hash = format!("{:016X}{:016X}", h.finish(), bytes.len());
+    Document {
+        bytes,
+        hash,
+        group_version,
+    }
+}
+
+/// A custom resource version and its CRD schema.
+pub type CustomRow = (&'static crate::resources::ResourceType, Value);
+
+/// The version-3 documents of custom resource versions: per group version,
+/// the operations of its resources and their CRD schemas, named as
+/// kube-apiserver names them (`com.example.v1.Widget`).
+pub fn custom_v3(rows: &[(&'static crate::resources::ResourceType, Value)]) -> Vec<Document> {
+    let mut by_gv: BTreeMap<String, Vec<&(&'static crate::resources::ResourceType, Value)>> =
+        BTreeMap::new();
+    for row in rows {
+        by_gv
+            .entry(format!("apis/{}/{}", row.0.group, row.0.version))
+            .or_default()
+            .push(row);
+    }
+    by_gv
+        .into_iter()
+        .map(|(gv, rows)| {
+            let mut items = Vec::new();
+            let mut own: Map<String, Value> = Map::new();
+            for (rt, schema) in rows {
+                let reversed: Vec<&str> = rt.group.split('.').rev().collect();
+                let name = format!("{}.{}.{}", reversed.join("."), rt.version, rt.kind);
+                let kind = schemas::Kind { group: rt.group, version: rt.version, kind: rt.kind, schema: name.clone() };
+                items.extend(paths::kind_paths(rt, &kind));
+                let mut s = crate::crd::pruning_schema(schema);
+                s["x-kubernetes-group-version-kind"] = json!([{ "group": rt.group, "version": rt.version, "kind": rt.kind }]);
+                own.insert(name.clone(), v3_schema(s));
+                own.insert(
+                    format!("{name}List"),
+                    v3_schema(json!({
+                        "type": "object",
+                        "required": ["items"],
+                        "properties": {
+                            "apiVersion": { "type": "string" },
+                            "kind": { "type": "string" },
+                            "items": { "type": "array", "items": { "$ref": format!("#/definitions/{name}") } },
+                            "metadata": { "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" },
+                        },
+                        "x-kubernetes-group-version-kind": [{ "group": rt.group, "version": rt.version, "kind": format!("{}List", rt.kind) }],
+                    })),
+                );
+            }
+            let mut doc = v3_document(items);
+            if let Some(m) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+                for (k, v) in &own {
+                    m.insert(k.clone(), v.clone());
+                }
+                // What the CRD schemas refer to (ObjectMeta, ListMeta).
+                let built_in: Vec<String> = ["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"].iter().map(|s| s.to_string()).collect();
+                for (k, v) in schemas::closure(built_in.iter().map(String::as_str)) {
+                    m.entry(k).or_insert_with(|| v3_schema(v));
+                }
+            }
+            hashed(gv, &doc)
+        })
+        .collect()
 }
 
 fn v3_document(items: Vec<(String, Value)>) -> Value {

@@ -163,9 +163,14 @@ fn item(ops: Vec<Op>, ids: &str, params: Vec<Value>) -> Value {
 
 /// The path items of one resource type, if it has a schema.
 pub fn resource_paths(rt: &ResourceType) -> Vec<(String, Value)> {
-    let Some(kind) = schemas::kind(rt.group, rt.version, rt.kind) else {
-        return Vec::new();
-    };
+    match schemas::kind(rt.group, rt.version, rt.kind) {
+        Some(kind) => kind_paths(rt, kind),
+        None => Vec::new(),
+    }
+}
+
+/// The path items of one resource type whose schema is `kind`.
+pub fn kind_paths(rt: &ResourceType, kind: &Kind) -> Vec<(String, Value)> {
     let ids = id_part(rt.group, rt.version);
     let base = prefix(rt.group, rt.version);
     let scope = if rt.namespaced { "Namespaced" } else { "" };
