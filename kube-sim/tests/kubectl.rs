@@ -596,6 +596,14 @@ fn a_namespaced_token_has_only_what_its_role_binding_grants() {
     assert!(deleted.ok, "{}", deleted.both());
     assert_eq!(deleted.out.trim(), "deployment.apps \"web\" deleted");
 
+    // The simulator's test controls are the administrator's only.
+    let control = as_viewer(&["get", "--raw", "/__sim/faults"]);
+    assert!(
+        !control.ok && control.err.contains("Forbidden"),
+        "{}",
+        control.both()
+    );
+
     // A token whose service account is gone no longer signs anyone in.
     sim.ok(&["-n", "shop", "delete", "serviceaccount", "viewer"]);
     let after = as_viewer(&["-n", "shop", "get", "pods"]);

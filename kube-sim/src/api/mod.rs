@@ -94,7 +94,15 @@ async fn dispatch(
     certificate: Option<axum::Extension<crate::auth::CertificateUser>>,
     body: Bytes,
 ) -> Response {
+    let certificate = certificate.map(|axum::Extension(c)| c.0);
     if uri.path().starts_with("/__sim/") {
+        // The test controls (fault injection) are the administrator's only.
+        let user = crate::auth::identify(&cluster, &headers, certificate.as_ref());
+        if !user.groups.iter().any(|g| g == "system:masters") {
+            let attrs =
+                crate::auth::attributes(&paths::Route::NotFound, &method, uri.path(), false);
+            return crate::auth::forbidden(&user, &attrs).into_response();
+        }
         return control::handle(&cluster, &method, uri.path(), &body);
     }
     let watch = is_watch(&uri);
@@ -113,7 +121,6 @@ async fn dispatch(
         )
             .into_response();
     }
-    let certificate = certificate.map(|axum::Extension(c)| c.0);
     let response = serve(cluster, method, uri, headers, certificate, body).await;
     if plan.drop {
         let (parts, _) = response.into_parts();
