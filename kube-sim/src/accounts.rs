@@ -74,16 +74,6 @@ pub fn fill_namespace(store: &mut Store, namespace: &str) {
     }
 }
 
-fn suffix() -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    uuid::Uuid::new_v4()
-        .as_bytes()
-        .iter()
-        .take(5)
-        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
-        .collect()
-}
-
 /// The ServiceAccount admission of a new pod: its account must exist; its
 /// token is mounted unless the pod or the account opts out.
 pub fn admit_pod(
@@ -129,7 +119,7 @@ pub fn admit_pod(
             .and_then(Value::as_array)
             .is_some_and(|m| m.iter().any(|v| v["mountPath"] == MOUNT_PATH))
     };
-    let volume = format!("kube-api-access-{}", suffix());
+    let volume = format!("kube-api-access-{}", crate::ops::write::random_suffix());
     let mut used = false;
     for list in ["containers", "initContainers"] {
         if let Some(cs) = spec.get_mut(list).and_then(Value::as_array_mut) {

@@ -727,23 +727,10 @@ impl Catalog {
 
 /// Named API groups (not core), each with its versions in table order.
 pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
-    let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
-    for r in RESOURCES.iter().filter(|r| !r.group.is_empty()) {
-        match out.iter_mut().find(|(g, _)| *g == r.group) {
-            Some((_, versions)) => {
-                if !versions.contains(&r.version) {
-                    versions.push(r.version);
-                }
-            }
-            None => out.push((r.group, vec![r.version])),
-        }
-    }
-    out
+    Catalog::default().groups()
 }
 
 /// Whether any row is served at `group`/`version`.
 pub fn serves_group_version(group: &str, version: &str) -> bool {
-    RESOURCES
-        .iter()
-        .any(|r| r.group == group && r.version == version)
+    Catalog::default().serves_group_version(group, version)
 }

@@ -14,7 +14,7 @@ mod patch;
 pub(crate) mod strategic;
 mod subresources;
 mod watch;
-mod write;
+pub(crate) mod write;
 
 pub use patch::PatchKind;
 

@@ -12,7 +12,7 @@ use crate::store::{ObjectKey, Store};
 use crate::validation;
 
 /// Five random characters as Kubernetes appends to `generateName`.
-fn random_suffix() -> String {
+pub(crate) fn random_suffix() -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     uuid::Uuid::new_v4()
         .as_bytes()
